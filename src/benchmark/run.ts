@@ -1,0 +1,97 @@
+/**
+ * Run a suite on every host of an inventory: build the probe once, measure the hosts in parallel
+ * (up to `concurrency` at a time), keep results/<runId>/summary.json current as rows arrive.
+ */
+import { join, resolve } from 'node:path';
+import type { HostConfig, Inventory } from '../config/hosts.js';
+import type { Suite } from '../config/suite.js';
+import { buildProbe, type ProbeBinary } from '../probe/build.js';
+import type { HostEntry, RunSummary } from '../results/schema.js';
+import { SCHEMA_VERSION } from '../results/schema.js';
+import { newRunId } from '../results/store.js';
+import { RunWriter } from '../results/writer.js';
+import { openTransport } from '../transport/index.js';
+import { runWithProgress, type ProgressMode } from '../output/progress.js';
+import { HARNESS_VERSION } from '../util/paths.js';
+import { runHost } from './runner.js';
+import { classify } from './failure.js';
+
+export interface RunOptions {
+  suite: Suite;
+  inventory: Inventory;
+  resultsDir: string;
+  runId?: string;
+  raw?: boolean;
+  maxMemShare?: number;
+  concurrency?: number;
+  progress?: ProgressMode;
+  signal?: AbortSignal;
+  jobTimeoutMs?: number;
+  probe?: ProbeBinary;
+}
+
+export interface RunOutcome {
+  summary: RunSummary;
+  runDir: string;
+}
+
+export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
+  const probe = opts.probe ?? (await buildProbe());
+  const startedAt = new Date();
+  const runId = opts.runId ?? newRunId(opts.suite.name, startedAt);
+  const runDir = resolve(opts.resultsDir, runId);
+  const summary: RunSummary = {
+    schemaVersion: SCHEMA_VERSION,
+    runId,
+    suite: { name: opts.suite.name, file: opts.suite.file },
+    startedAt: startedAt.toISOString(),
+    finishedAt: null,
+    harness: { version: HARNESS_VERSION, probeSha256: probe.sha256, node: process.version },
+    hosts: [],
+    results: [],
+  };
+  const writer = new RunWriter(runDir, summary);
+  await writer.flush();
+
+  const measure = async (host: HostConfig, report: (m: string) => void): Promise<HostEntry> => {
+    let transport;
+    try {
+      report('connecting');
+      transport = await openTransport(host, { signal: opts.signal });
+    } catch (err) {
+      const f = classify(host.name, err);
+      const entry: HostEntry = { name: host.name, status: 'failed', subStatus: f.subStatus, error: f.message, labels: host.labels ?? {}, fingerprint: null };
+      await writer.setHost(entry);
+      return entry;
+    }
+    try {
+      return await runHost({
+        host, transport, probe, suite: opts.suite, writer,
+        raw: opts.raw, maxMemShare: opts.maxMemShare, signal: opts.signal, jobTimeoutMs: opts.jobTimeoutMs,
+        onProgress: (m, done, total) => report(total > 0 ? `[${done + 1}/${total}] ${m}` : m),
+      });
+    } finally {
+      await transport.close().catch(() => undefined);
+    }
+  };
+
+  await runWithProgress(
+    opts.inventory.hosts.map((host) => ({
+      title: host.name,
+      run: (report) => measure(host, report),
+      describe: (e: HostEntry) => ({
+        ok: e.status === 'ok',
+        line: e.status === 'ok'
+          ? `${summary.results.filter((r) => r.host === e.name).length} results`
+          : `failed (${e.subStatus}): ${e.error}`,
+      }),
+    })),
+    { concurrency: opts.concurrency ?? 8, mode: opts.progress },
+  );
+  await writer.finish();
+  return { summary, runDir };
+}
+
+export function summaryPath(runDir: string): string {
+  return join(runDir, 'summary.json');
+}

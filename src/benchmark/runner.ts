@@ -1,0 +1,72 @@
+/** Measure one host: deliver the probe, fingerprint, then run every job of the suite in turn. */
+import type { HostConfig } from '../config/hosts.js';
+import type { Suite } from '../config/suite.js';
+import type { ProbeBinary } from '../probe/build.js';
+import { ProbeClient } from '../probe/client.js';
+import { ensureProbe } from '../probe/deliver.js';
+import type { ProbeJob } from '../probe/protocol.js';
+import type { HostEntry, ResultRow } from '../results/schema.js';
+import type { RunWriter } from '../results/writer.js';
+import type { Transport } from '../transport/transport.js';
+import { summarizeRow } from '../analysis/summarize.js';
+import { formatSize } from '../util/units.js';
+import { expandJobs } from './jobs.js';
+import { classify } from './failure.js';
+
+export interface RunHostContext {
+  host: HostConfig;
+  transport: Transport;
+  probe: ProbeBinary;
+  suite: Suite;
+  writer: RunWriter;
+  raw?: boolean;
+  maxMemShare?: number;
+  signal?: AbortSignal;
+  /** per-job time limit; a probe run past it is killed and the host marked `timeout` */
+  jobTimeoutMs?: number;
+  onProgress?: (message: string, done: number, total: number) => void;
+  onRow?: (row: ResultRow) => void;
+}
+
+export function jobLabel(j: Pick<ProbeJob, 'path' | 'op' | 'granule' | 'threads'>): string {
+  return `${j.path} ${j.op} ${formatSize(j.granule)} t${j.threads}`;
+}
+
+export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
+  const { host, transport } = ctx;
+  const entry: HostEntry = { name: host.name, status: 'ok', labels: host.labels ?? {}, fingerprint: null };
+  try {
+    ctx.onProgress?.('delivering probe', 0, 0);
+    const probePath = await ensureProbe(transport, ctx.probe, (m) => ctx.onProgress?.(m, 0, 0));
+    const client = new ProbeClient(transport, probePath);
+    ctx.onProgress?.('fingerprint', 0, 0);
+    entry.fingerprint = await client.fingerprint(ctx.signal);
+    await ctx.writer.setHost(entry);
+    const jobs = expandJobs(ctx.suite, entry.fingerprint, {
+      raw: ctx.raw,
+      maxMemShare: ctx.maxMemShare ?? host.maxMemShare,
+    });
+    for (const [i, job] of jobs.entries()) {
+      if (ctx.signal?.aborted) throw new Error('run cancelled');
+      ctx.onProgress?.(jobLabel(job), i, jobs.length);
+      const { reps, result } = await client.run(job, { signal: ctx.signal, timeoutMs: ctx.jobTimeoutMs });
+      const row = summarizeRow(host.name, job, reps, result);
+      if (job.raw && reps.some((r) => r.raw)) {
+        row.rawFile = await ctx.writer.writeRaw(
+          `${host.name}-${job.path}-${job.op}-${job.granule}-t${job.threads}`,
+          reps.map((r) => r.raw ?? []),
+        );
+      }
+      await ctx.writer.addRow(row);
+      ctx.onRow?.(row);
+    }
+    ctx.onProgress?.('done', jobs.length, jobs.length);
+  } catch (err) {
+    const failure = classify(host.name, err);
+    entry.status = 'failed';
+    entry.subStatus = failure.subStatus;
+    entry.error = failure.message;
+  }
+  await ctx.writer.setHost(entry);
+  return entry;
+}

@@ -1,0 +1,44 @@
+/** gmembench run <suite> [--hosts inventory] */
+import type { Command } from 'commander';
+import { loadSuite } from '../../config/suite.js';
+import { loadInventory, LOCAL_INVENTORY } from '../../config/hosts.js';
+import { runSuite } from '../../benchmark/run.js';
+import { formatRunTable } from '../../output/table.js';
+import { EXIT } from '../exit.js';
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a suite on the local host or on every host of an inventory')
+    .argument('<suite>', 'suite file (suites/*.yaml)')
+    .option('--hosts <file>', 'host inventory (hosts/*.yaml); default: this machine')
+    .option('--results <dir>', 'where run directories are written', 'results')
+    .option('--run-id <id>', 'run id (default: time, suite and a random suffix)')
+    .option('--raw', 'also keep every raw sample (results/<run>/raw/)')
+    .option('--max-mem-share <x>', 'refuse jobs above this share of MemAvailable (0..0.95)', parseFloat)
+    .option('--concurrency <n>', 'hosts measured at once', (v) => parseInt(v, 10), 8)
+    .option('--job-timeout <s>', 'kill a probe job after this many seconds', (v) => parseInt(v, 10), 1800)
+    .option('--progress <mode>', 'auto | tty | plain | silent', 'auto')
+    .option('--json', 'print the summary JSON instead of the table')
+    .action(async (suiteFile: string, o) => {
+      const suite = await loadSuite(suiteFile);
+      const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
+      const ac = new AbortController();
+      const onSignal = () => ac.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const { summary, runDir } = await runSuite({
+          suite, inventory, resultsDir: o.results, runId: o.runId, raw: !!o.raw,
+          maxMemShare: o.maxMemShare, concurrency: o.concurrency, progress: o.progress,
+          signal: ac.signal, jobTimeoutMs: o.jobTimeout * 1000,
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else process.stdout.write(`\n${formatRunTable(summary)}\n\nresults: ${runDir}/summary.json\n`);
+        process.exitCode = summary.hosts.some((h) => h.status !== 'ok') ? EXIT.hostFailed : EXIT.ok;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+}

@@ -1,0 +1,36 @@
+/** The gmembench command line: one file per command under cli/commands/. */
+import { Command, CommanderError } from 'commander';
+import { HARNESS_VERSION } from '../util/paths.js';
+import { registerRun } from './commands/run.js';
+import { registerFingerprint } from './commands/fingerprint.js';
+import { registerWorkloads } from './commands/workloads.js';
+import { ConfigError } from '../config/load.js';
+import { EXIT } from './exit.js';
+
+export function buildProgram(): Command {
+  const program = new Command('gmembench')
+    .description('Benchmark and stress-test harness for confidential-VM guest memory (shmem vs guest_memfd)')
+    .version(HARNESS_VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerRun(program);
+  registerFingerprint(program);
+  registerWorkloads(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`gmembench: invalid configuration:\n${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`gmembench: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Live progress for per-host work, with listr2: a task per host with its current job when the
+ * output is a terminal, a plain line log otherwise (CI, cron, pipes), nothing with `silent`.
+ */
+import { Listr } from 'listr2';
+
+export type ProgressMode = 'auto' | 'tty' | 'plain' | 'silent';
+
+export interface HostTask<T> {
+  title: string;
+  run(report: (message: string) => void): Promise<T>;
+  /** the line shown when the task ends */
+  describe(result: T): { ok: boolean; line: string };
+}
+
+export async function runWithProgress<T>(tasks: HostTask<T>[], opts: { concurrency: number; mode?: ProgressMode }): Promise<T[]> {
+  const mode = opts.mode ?? 'auto';
+  const renderer = mode === 'silent' ? 'silent' : mode === 'tty' || (mode === 'auto' && process.stderr.isTTY) ? 'default' : 'simple';
+  const results: T[] = new Array(tasks.length);
+  const list = new Listr(
+    tasks.map((t, i) => ({
+      title: t.title,
+      task: async (_ctx: unknown, task: { output: string; title: string }) => {
+        results[i] = await t.run((message) => {
+          task.output = message;
+        });
+        const { ok, line } = t.describe(results[i]);
+        task.title = `${t.title}: ${line}`;
+        if (!ok) throw new Error(line);
+      },
+    })),
+    {
+      concurrent: Math.max(1, opts.concurrency),
+      exitOnError: false,
+      renderer,
+      fallbackRenderer: 'simple',
+      rendererOptions: { collapseErrors: false },
+      silentRendererCondition: mode === 'silent',
+    },
+  );
+  try {
+    await list.run();
+  } catch {
+    /* failures are reported per task and returned in results */
+  }
+  return results;
+}

@@ -1,0 +1,41 @@
+/** The run table printed at the end of `gmembench run`. */
+import type { RunSummary } from '../results/schema.js';
+import { formatNs, formatSize } from '../util/units.js';
+import { formatColumns } from './columns.js';
+
+export function formatRunTable(summary: RunSummary): string {
+  const out: string[] = [];
+  const measured = summary.results.filter((r) => r.status === 'ok');
+  const rows = measured.map((r) => [
+    r.host, r.path, r.op, formatSize(r.granule), String(r.threads), String(r.samples),
+    formatNs(r.p50), formatNs(r.p90), formatNs(r.p99), formatNs(r.max),
+    r.mean !== null && r.mean > 0 && r.stddev !== null ? `${formatNs(r.mean)} ±${Math.round((100 * r.stddev) / r.mean)}%` : '-',
+  ]);
+  out.push(
+    formatColumns(
+      [
+        { header: 'host' }, { header: 'path' }, { header: 'op' }, { header: 'granule', align: 'right' },
+        { header: 'thr', align: 'right' }, { header: 'samples', align: 'right' }, { header: 'p50', align: 'right' },
+        { header: 'p90', align: 'right' }, { header: 'p99', align: 'right' }, { header: 'max', align: 'right' },
+        { header: 'mean ±sd', align: 'right' },
+      ],
+      rows,
+    ),
+  );
+  const notMeasured = summary.results.filter((r) => r.status !== 'ok');
+  if (notMeasured.length > 0) {
+    out.push('');
+    out.push(
+      formatColumns(
+        [{ header: 'host' }, { header: 'path' }, { header: 'op' }, { header: 'granule', align: 'right' }, { header: 'thr', align: 'right' }, { header: 'status' }, { header: 'reason' }],
+        notMeasured.map((r) => [
+          r.host, r.path, r.op, formatSize(r.granule), String(r.threads), r.status,
+          `${r.reason ?? ''}${r.errnoName ? ` (${r.errnoName})` : ''}`,
+        ]),
+      ),
+    );
+  }
+  const failedHosts = summary.hosts.filter((h) => h.status !== 'ok');
+  for (const h of failedHosts) out.push(`\nhost ${h.name}: failed (${h.subStatus ?? 'error'}): ${h.error ?? ''}`);
+  return out.join('\n');
+}

@@ -1,0 +1,71 @@
+/**
+ * Build the probe with the local C compiler into a static binary, cached by the hash of its
+ * sources and build command, so the same bytes can later be pushed to remote hosts.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { execa } from 'execa';
+import { PROBE_SRC_DIR, cacheDir } from '../util/paths.js';
+
+export interface ProbeBinary {
+  /** absolute path of the built binary on the controller */
+  path: string;
+  /** sha256 of the binary: what a remote host checks after an upload */
+  sha256: string;
+  /** sha256 of sources + compiler command: the cache key */
+  sourceHash: string;
+  /** `uname -m` the binary was built for */
+  arch: string;
+}
+
+export const PROBE_CFLAGS = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-static', '-pthread'];
+
+export async function probeSources(dir = PROBE_SRC_DIR): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.c') || n.endsWith('.h')).sort();
+  return names.map((n) => resolve(dir, n));
+}
+
+export async function hashSources(files: string[], extra: string[]): Promise<string> {
+  const h = createHash('sha256');
+  for (const f of files) {
+    h.update(f.slice(f.lastIndexOf('/') + 1)).update('\0').update(await readFile(f)).update('\0');
+  }
+  h.update(extra.join(' '));
+  return h.digest('hex');
+}
+
+export async function sha256File(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+export async function buildProbe(opts: { cc?: string; dir?: string } = {}): Promise<ProbeBinary> {
+  const cc = opts.cc ?? process.env.CC ?? 'cc';
+  const files = await probeSources(opts.dir);
+  const arch = (await execa('uname', ['-m'])).stdout.trim();
+  const sourceHash = await hashSources(files, [cc, ...PROBE_CFLAGS, arch]);
+  const outDir = resolve(cacheDir(), 'probe', sourceHash);
+  const out = resolve(outDir, 'gmembench-probe');
+  if (!(await exists(out))) {
+    await mkdir(outDir, { recursive: true });
+    const tmp = `${out}.${process.pid}.tmp`;
+    const cfiles = files.filter((f) => f.endsWith('.c'));
+    try {
+      await execa(cc, [...PROBE_CFLAGS, ...cfiles, '-o', tmp]);
+    } catch (err) {
+      const e = err as { stderr?: string; shortMessage?: string };
+      throw new Error(`building the probe with ${cc} failed:\n${e.stderr ?? e.shortMessage ?? String(err)}`);
+    }
+    await rename(tmp, out);
+  }
+  return { path: out, sha256: await sha256File(out), sourceHash, arch };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

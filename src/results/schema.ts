@@ -1,0 +1,77 @@
+/**
+ * The run summary: the one file every later stage (export, compare, regress, dashboards) reads.
+ * Stored as results/<runId>/summary.json. camelCase, times in nanoseconds, sizes in bytes.
+ */
+import type { Fingerprint } from '../probe/fingerprint.js';
+
+export const SCHEMA_VERSION = 1;
+
+export type RowStatus = 'ok' | 'unsupported' | 'failed';
+export type HostStatus = 'ok' | 'failed';
+/** Why a host failed (issue 4): set only when status is 'failed'. */
+export type HostSubStatus = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'lost' | 'probe-error' | 'locked' | 'interrupted';
+
+/** Statistics of one timed repetition (one pass over the region), kept for significance tests. */
+export interface RepStat {
+  samples: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export interface ResultRow {
+  host: string;
+  path: string;
+  op: string;
+  /** bytes */
+  granule: number;
+  threads: number;
+  status: RowStatus;
+  reason?: string;
+  errno?: number;
+  errnoName?: string;
+  /** number of timed calls */
+  samples: number;
+  unit: 'ns';
+  min: number | null;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+  mean: number | null;
+  stddev: number | null;
+  /** HdrHistogram V2 compressed, base64 (hdr-histogram-js encodeIntoCompressedBase64); null without samples */
+  histogram: string | null;
+  repetitions: RepStat[];
+  params: { region: number; repetitions: number; warmup: number; [k: string]: unknown };
+  /** op-specific figures (outcome counts, throughput, integrity ...) */
+  extra?: Record<string, unknown>;
+  /** relative path (from the run directory) of the raw samples, with --raw */
+  rawFile?: string;
+}
+
+export interface HostEntry {
+  name: string;
+  status: HostStatus;
+  subStatus?: HostSubStatus;
+  error?: string;
+  labels: Record<string, string>;
+  fingerprint: Fingerprint | null;
+}
+
+export interface RunSummary {
+  schemaVersion: number;
+  runId: string;
+  suite: { name: string; file: string };
+  startedAt: string;
+  finishedAt: string | null;
+  harness: { version: string; probeSha256: string; node: string };
+  hosts: HostEntry[];
+  results: ResultRow[];
+}
+
+/** The identity of a series: what compare, regress and the time-series store key rows by. */
+export function seriesKey(r: Pick<ResultRow, 'host' | 'path' | 'op' | 'granule' | 'threads'>): string {
+  return `${r.host}/${r.path}/${r.op}/${r.granule}/${r.threads}`;
+}

@@ -1,0 +1,68 @@
+/** results/<runId>/summary.json: create run directories, write atomically, read back. */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { RunSummary } from './schema.js';
+
+export const SUMMARY_FILE = 'summary.json';
+
+/** Sortable and unique: 2026-11-24T23-50-12Z-smoke-3fa1 */
+export function newRunId(suiteName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const safe = suiteName.replace(/[^A-Za-z0-9_.-]+/g, '-');
+  return `${stamp}-${safe}-${randomBytes(2).toString('hex')}`;
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+export async function writeSummary(runDir: string, summary: RunSummary): Promise<string> {
+  await mkdir(runDir, { recursive: true });
+  const file = join(runDir, SUMMARY_FILE);
+  await writeFileAtomic(file, `${JSON.stringify(summary, null, 2)}\n`);
+  return file;
+}
+
+/** Read a run from its directory or its summary.json. */
+export async function readSummary(dirOrFile: string): Promise<RunSummary> {
+  let file = resolve(dirOrFile);
+  if ((await stat(file)).isDirectory()) file = join(file, SUMMARY_FILE);
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not a readable run summary: ${(err as Error).message}`);
+  }
+  const s = data as Partial<RunSummary>;
+  if (!s || typeof s.runId !== 'string' || !Array.isArray(s.results) || !Array.isArray(s.hosts)) {
+    throw new Error(`${file}: not a gmembench run summary (runId, hosts and results are required)`);
+  }
+  return s as RunSummary;
+}
+
+/** Every run directory under a results folder, oldest first (run ids sort by time). */
+export async function listRuns(resultsDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(resultsDir);
+  } catch {
+    return [];
+  }
+  const dirs: string[] = [];
+  for (const n of names.sort()) {
+    const f = join(resultsDir, n, SUMMARY_FILE);
+    try {
+      if ((await stat(f)).isFile()) dirs.push(join(resultsDir, n));
+    } catch {
+      /* not a run */
+    }
+  }
+  return dirs;
+}
+
+export function runIdOf(dir: string): string {
+  return basename(dir);
+}

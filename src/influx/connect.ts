@@ -1,0 +1,42 @@
+/** One place that turns a URL (http://user:pass@host:8086) and a database name into a client. */
+import { InfluxDB } from 'influx';
+
+export const DEFAULT_DB = 'gmembench';
+
+export interface InfluxTarget {
+  url: string;
+  db: string;
+}
+
+export function connectInflux(target: InfluxTarget, opts: { timeoutMs?: number } = {}): InfluxDB {
+  let u: URL;
+  try {
+    u = new URL(target.url);
+  } catch {
+    throw new Error(`--influx: not a URL: "${target.url}" (write e.g. http://localhost:8086)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new Error(`--influx: ${target.url}: only http and https are supported`);
+  }
+  return new InfluxDB({
+    host: u.hostname,
+    port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 8086,
+    protocol: u.protocol === 'https:' ? 'https' : 'http',
+    username: decodeURIComponent(u.username) || undefined,
+    password: decodeURIComponent(u.password) || undefined,
+    database: target.db,
+    options: { timeout: opts.timeoutMs ?? 10_000 } as never,
+  });
+}
+
+/** The URL without credentials, for messages (never log a password). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '<invalid url>';
+  }
+}

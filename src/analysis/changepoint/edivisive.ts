@@ -1,0 +1,126 @@
+/**
+ * Change points in one series with E-divisive means (Matteson & James 2014, the energy statistic
+ * with alpha = 1) and a Student t test, the method Apache Otava (formerly Hunter, DataStax) runs on
+ * performance histories:
+ *
+ * 1. bisection: in a segment, the split maximizing the energy statistic q̂ is the candidate; it is
+ *    kept when Student's t test between the two sides gives p < maxPValue, then both sides are
+ *    searched again. Every side must hold at least `minSegment` runs, so one outlier can never be a
+ *    segment of its own;
+ * 2. merge (as Otava's `merge`): each change point is re-tested against its neighbours' segments
+ *    only; the weakest one failing the p-value or the minimum magnitude is dropped and the rest are
+ *    re-tested, until all pass.
+ *
+ * One departure, on purpose: the magnitude (and the before/after values reported) compare the
+ * segments' MEDIANS, not their means, so a single slow run inside a short segment moves neither.
+ * Written by hand: the npm ports of E-divisive are unmaintained, and Otava is Python.
+ */
+import { sampleStats, studentTTest } from './ttest.js';
+
+export interface ChangePointOptions {
+  /** a change point must have a two-sided p-value below this */
+  maxPValue: number;
+  /** and |median after / median before - 1| at least this (0.05 = 5%) */
+  minMagnitude: number;
+  /** runs each side of a change point must hold (>= 2) */
+  minSegment: number;
+}
+
+export const DEFAULT_CHANGEPOINT_OPTIONS: ChangePointOptions = { maxPValue: 0.001, minMagnitude: 0.03, minSegment: 3 };
+
+export interface ChangePoint {
+  /** index of the first value of the new segment */
+  index: number;
+  pValue: number;
+  /** median of the segment before / after (bounded by the neighbouring change points) */
+  before: number;
+  after: number;
+  /** after / before - 1 */
+  change: number;
+  /** runs in the segments compared */
+  runsBefore: number;
+  runsAfter: number;
+}
+
+/** The split of x[lo, hi) maximizing the energy statistic, both sides >= minSegment long; O(n²). */
+export function bestSplit(x: ArrayLike<number>, lo: number, hi: number, minSegment: number): { index: number; q: number } | null {
+  if (hi - lo < 2 * minSegment) return null;
+  let within = 0; // sum of |x_i - x_j| over pairs inside [lo, hi)
+  for (let i = lo; i < hi; i++) for (let j = i + 1; j < hi; j++) within += Math.abs(x[i] - x[j]);
+  let left = 0;
+  let right = within;
+  let cross = 0;
+  let best: { index: number; q: number } | null = null;
+  // move x[tau] from the right side to the left, one at a time
+  for (let tau = lo; tau < hi - minSegment; tau++) {
+    let toLeft = 0;
+    let toRight = 0;
+    for (let i = lo; i < tau; i++) toLeft += Math.abs(x[i] - x[tau]);
+    for (let j = tau + 1; j < hi; j++) toRight += Math.abs(x[tau] - x[j]);
+    left += toLeft;
+    right -= toRight;
+    cross += toRight - toLeft;
+    const m = tau + 1 - lo;
+    const k = hi - tau - 1;
+    if (m < minSegment) continue;
+    const q = ((m * k) / (m + k)) * ((2 * cross) / (m * k) - pairMean(left, m) - pairMean(right, k));
+    if (best === null || q > best.q) best = { index: tau + 1, q };
+  }
+  return best;
+}
+
+function pairMean(sum: number, n: number): number {
+  return n < 2 ? 0 : sum / ((n * (n - 1)) / 2);
+}
+
+export function median(x: ArrayLike<number>, lo = 0, hi = x.length): number {
+  const s = Array.prototype.slice.call(x, lo, hi).sort((a: number, b: number) => a - b) as number[];
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/** Compare x[lo, cp) with x[cp, hi). */
+export function testChange(x: ArrayLike<number>, lo: number, cp: number, hi: number): ChangePoint {
+  const { pValue } = studentTTest(sampleStats(x, lo, cp), sampleStats(x, cp, hi));
+  const before = median(x, lo, cp);
+  const after = median(x, cp, hi);
+  return { index: cp, pValue, before, after, change: before === 0 ? 0 : after / before - 1, runsBefore: cp - lo, runsAfter: hi - cp };
+}
+
+function passes(c: ChangePoint, o: ChangePointOptions): boolean {
+  return c.pValue < o.maxPValue && Math.abs(c.change) >= o.minMagnitude;
+}
+
+export function detectChangePoints(x: ArrayLike<number>, opts: Partial<ChangePointOptions> = {}): ChangePoint[] {
+  const o = { ...DEFAULT_CHANGEPOINT_OPTIONS, ...opts };
+  if (!(o.minSegment >= 2)) throw new Error(`minSegment must be at least 2 (got ${o.minSegment})`);
+  if (!(o.maxPValue > 0 && o.maxPValue <= 1)) throw new Error(`maxPValue must be in (0, 1] (got ${o.maxPValue})`);
+  if (!(o.minMagnitude >= 0)) throw new Error(`minMagnitude must be >= 0 (got ${o.minMagnitude})`);
+
+  // 1. bisection
+  const found: number[] = [];
+  const todo: [number, number][] = [[0, x.length]];
+  while (todo.length > 0) {
+    const [lo, hi] = todo.pop()!;
+    const split = bestSplit(x, lo, hi, o.minSegment);
+    if (!split) continue;
+    if (testChange(x, lo, split.index, hi).pValue >= o.maxPValue) continue;
+    found.push(split.index);
+    todo.push([lo, split.index], [split.index, hi]);
+  }
+  let cps = found.sort((a, b) => a - b);
+
+  // 2. merge: drop the weakest failing change point until every one passes against its neighbours
+  for (;;) {
+    const tested = cps.map((cp, i) => testChange(x, i === 0 ? 0 : cps[i - 1], cp, i === cps.length - 1 ? x.length : cps[i + 1]));
+    let weakest = -1;
+    tested.forEach((c, i) => {
+      if (passes(c, o)) return;
+      const w = tested[weakest];
+      if (weakest < 0 || c.pValue > w.pValue || (c.pValue === w.pValue && Math.abs(c.change) < Math.abs(w.change))) weakest = i;
+    });
+    if (weakest < 0) return tested;
+    cps = cps.filter((_, i) => i !== weakest);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The run history as series: one series per (host, path, op, granule, threads) and metric (p50,
+ * p99), its points ordered by the run's startedAt. The history comes from run directories
+ * (results/) or from InfluxDB (influx/history.ts); both give HistoryRun[].
+ */
+import type { ResultRow, RunSummary } from '../results/schema.js';
+import { seriesKey } from '../results/schema.js';
+import { listRuns, readSummary } from '../results/store.js';
+
+export const METRICS = ['p50', 'p99'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export interface HistoryRow {
+  host: string;
+  path: string;
+  op: string;
+  granule: number;
+  threads: number;
+  p50: number | null;
+  p99: number | null;
+  kernel?: string;
+}
+
+export interface HistoryRun {
+  runId: string;
+  startedAt: string;
+  suite: string;
+  rows: HistoryRow[];
+}
+
+export interface SeriesPoint {
+  runId: string;
+  startedAt: string;
+  value: number;
+  kernel?: string;
+}
+
+export interface Series {
+  /** host/path/op/granule/threads */
+  key: string;
+  host: string;
+  path: string;
+  op: string;
+  granule: number;
+  threads: number;
+  metric: Metric;
+  points: SeriesPoint[];
+}
+
+export function historyRunFromSummary(s: RunSummary): HistoryRun {
+  const kernels = new Map(s.hosts.map((h) => [h.name, h.fingerprint?.kernel?.release]));
+  return {
+    runId: s.runId,
+    startedAt: s.startedAt,
+    suite: s.suite?.name ?? '',
+    rows: s.results
+      .filter((r: ResultRow) => r.status === 'ok')
+      .map((r) => ({
+        host: r.host, path: r.path, op: r.op, granule: r.granule, threads: r.threads, p50: r.p50, p99: r.p99,
+        ...(kernels.get(r.host) && { kernel: kernels.get(r.host) }),
+      })),
+  };
+}
+
+export interface LoadedHistory {
+  runs: HistoryRun[];
+  /** runs that could not be read, with why (they are left out, not fatal) */
+  skipped: string[];
+}
+
+/** Every run under a results folder (listRuns/readSummary), optionally of one suite, oldest first. */
+export async function loadHistoryDir(dir: string, opts: { suite?: string } = {}): Promise<LoadedHistory> {
+  const runs: HistoryRun[] = [];
+  const skipped: string[] = [];
+  for (const runDir of await listRuns(dir)) {
+    try {
+      const run = historyRunFromSummary(await readSummary(runDir));
+      if (Number.isNaN(Date.parse(run.startedAt))) throw new Error(`${runDir}: startedAt is not a date: "${run.startedAt}"`);
+      if (opts.suite === undefined || run.suite === opts.suite) runs.push(run);
+    } catch (err) {
+      skipped.push((err as Error).message);
+    }
+  }
+  return { runs: sortRuns(runs), skipped };
+}
+
+export function sortRuns(runs: HistoryRun[]): HistoryRun[] {
+  return [...runs].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.runId.localeCompare(b.runId));
+}
+
+/** Split a history into series; a run without an ok value for a series is simply not a point of it. */
+export function extractSeries(runs: HistoryRun[], metrics: readonly Metric[] = METRICS): Series[] {
+  const bySeries = new Map<string, Series>();
+  for (const run of sortRuns(runs)) {
+    for (const row of run.rows) {
+      for (const metric of metrics) {
+        const value = row[metric];
+        if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+        const key = seriesKey(row);
+        const id = `${key}#${metric}`;
+        let s = bySeries.get(id);
+        if (!s) {
+          s = { key, host: row.host, path: row.path, op: row.op, granule: row.granule, threads: row.threads, metric, points: [] };
+          bySeries.set(id, s);
+        }
+        s.points.push({ runId: run.runId, startedAt: run.startedAt, value, ...(row.kernel && { kernel: row.kernel }) });
+      }
+    }
+  }
+  return [...bySeries.values()].sort((a, b) => a.key.localeCompare(b.key) || a.metric.localeCompare(b.metric));
+}

@@ -4,6 +4,9 @@ import { HARNESS_VERSION } from '../util/paths.js';
 import { registerRun } from './commands/run.js';
 import { registerFingerprint } from './commands/fingerprint.js';
 import { registerWorkloads } from './commands/workloads.js';
+import { registerRegress } from './commands/regress.js';
+import { registerNightly } from './commands/nightly.js';
+import { registerBisectCheck } from './commands/bisect-check.js';
 import { ConfigError } from '../config/load.js';
 import { EXIT } from './exit.js';
 
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerRun(program);
   registerFingerprint(program);
   registerWorkloads(program);
+  registerRegress(program);
+  registerNightly(program);
+  registerBisectCheck(program);
   return program;
 }
 

@@ -1,0 +1,88 @@
+/**
+ * gmembench bisect-check: an exit code for `git bisect run` for one series: measure it fresh (or
+ * read --fresh), compare with a baseline run (or every run of a results folder): 0 good, 1 bad,
+ * 125 skip (this commit cannot be measured), 128 abort (bad arguments or baseline).
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { bisectVerdict, repetitionValues, type BisectResult } from '../../analysis/bisect.js';
+import { METRICS, type Metric } from '../../analysis/series.js';
+import { parseSeriesKey, restrictSuite, type SeriesSelector } from '../../benchmark/select.js';
+import { runSuite } from '../../benchmark/run.js';
+import { loadInventory, LOCAL_INVENTORY } from '../../config/hosts.js';
+import { loadSuite } from '../../config/suite.js';
+import { seriesKey, type RunSummary } from '../../results/schema.js';
+import { listRuns, readSummary, SUMMARY_FILE } from '../../results/store.js';
+import { formatNs } from '../../util/units.js';
+import { parseFraction } from '../regress-action.js';
+import { BISECT_EXIT } from '../exit.js';
+
+async function baselineValues(path: string, sel: SeriesSelector, metric: Metric): Promise<number[]> {
+  let runDirs: string[];
+  try {
+    runDirs = (await stat(join(path, SUMMARY_FILE)).then(() => true, () => false)) ? [path] : await listRuns(path);
+  } catch {
+    runDirs = [];
+  }
+  if (runDirs.length === 0) throw new Error(`--baseline ${path}: neither a run directory nor a folder of runs`);
+  const values: number[] = [];
+  for (const d of runDirs) values.push(...rowValues(await readSummary(d), sel, metric));
+  if (values.length === 0) throw new Error(`--baseline ${path}: no ok result for ${seriesKey(sel)} in ${runDirs.length} run(s)`);
+  return values;
+}
+
+function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): number[] {
+  return repetitionValues(s.results.find((r) => seriesKey(r) === seriesKey(sel)), metric);
+}
+
+export function registerBisectCheck(program: Command): void {
+  program
+    .command('bisect-check')
+    .description('for git bisect run: measure one series and compare it with a baseline (0 good, 1 bad, 125 skip, 128 abort)')
+    .option('--series <key>', 'host/path/op/granule/threads, e.g. local/shmem/alloc/4K/1')
+    .option('--baseline <dir>', 'a run directory, or a results folder (every run in it)')
+    .option('--suite <file>', 'the suite that measures the series (only that workload is run)')
+    .option('--hosts <file>', 'host inventory (default: this machine)')
+    .option('--fresh <dir>', 'compare this run instead of measuring')
+    .option('--results <dir>', 'where the fresh run is written', 'results')
+    .option('--metric <m>', 'p50 or p99', 'p50')
+    .option('--threshold <x>', 'bad from this slow-down of the median (0.05 or 5%)', '5%')
+    .option('--max-pvalue <p>', 'and a Student t p-value below this', String(0.01))
+    .action(async (o) => {
+      const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
+      let sel: SeriesSelector, metric: Metric, threshold: number, maxPValue: number, baseline: number[];
+      try {
+        if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
+        if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
+        sel = parseSeriesKey(o.series);
+        if (!(METRICS as readonly string[]).includes(o.metric)) throw new Error(`--metric: "${o.metric}" is not p50 or p99`);
+        metric = o.metric as Metric;
+        threshold = parseFraction(o.threshold);
+        maxPValue = Number(o.maxPvalue);
+        if (!(maxPValue > 0 && maxPValue <= 1)) throw new Error(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
+        baseline = await baselineValues(o.baseline, sel, metric);
+      } catch (err) {
+        say(`abort: ${(err as Error).message}`);
+        process.exitCode = BISECT_EXIT.abort;
+        return;
+      }
+      let result: BisectResult;
+      try {
+        let fresh: RunSummary;
+        if (o.fresh) fresh = await readSummary(o.fresh);
+        else {
+          const suite = restrictSuite(await loadSuite(o.suite), sel);
+          const inv = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
+          const hosts = inv.hosts.filter((h) => h.name === sel.host);
+          if (hosts.length === 0) throw new Error(`host "${sel.host}" is not in ${o.hosts ?? 'the local inventory (name: local)'}`);
+          ({ summary: fresh } = await runSuite({ suite, inventory: { hosts }, resultsDir: o.results, progress: 'silent' }));
+        }
+        result = bisectVerdict(baseline, rowValues(fresh, sel, metric), { threshold, maxPValue });
+      } catch (err) {
+        result = { verdict: 'skip', reason: `cannot measure: ${(err as Error).message}` };
+      }
+      say(`${result.verdict}: ${seriesKey(sel)} ${metric} ${formatNs(result.before)} -> ${formatNs(result.after)}: ${result.reason}`);
+      process.exitCode = BISECT_EXIT[result.verdict];
+    });
+}

@@ -1,0 +1,35 @@
+/** gmembench nightly --suite <file> [--hosts <file>] [--influx URL]: run, push, regress; for cron. */
+import type { Command } from 'commander';
+import { addRegressOptions, regressActionOptions } from '../regress-action.js';
+import { runNightly } from '../nightly-action.js';
+
+export function registerNightly(program: Command): void {
+  const cmd = program
+    .command('nightly')
+    .description('run a suite, push it to InfluxDB, report regressions; one locked, logged step for cron or CI')
+    .requiredOption('--suite <file>', 'suite file (suites/nightly.yaml)')
+    .option('--hosts <file>', 'host inventory (default: this machine)')
+    .option('--results <dir>', 'results folder (also the history regress reads)', 'results')
+    .option('--influx <url>', 'push the run here and read the history from here')
+    .option('--log <file>', 'log file (default: <results>/nightly.log)')
+    .option('--lock <file>', 'lock file (default: <results>/.nightly.lock)')
+    .option('--state <file>', 'reported changes (default: <results>/.regress-state.json)')
+    .option('--job-timeout <s>', 'kill a probe job after this many seconds', (v) => parseInt(v, 10), 1800);
+  addRegressOptions(cmd).action(async (o) => {
+    const regress = regressActionOptions(o, { history: o.results, influx: o.influx });
+    const ac = new AbortController();
+    const onSignal = () => ac.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const { exit } = await runNightly({
+        suiteFile: o.suite, hostsFile: o.hosts, resultsDir: o.results, influx: o.influx, logFile: o.log, lockFile: o.lock,
+        regress: { ...regress, state: o.state }, jobTimeoutMs: o.jobTimeout * 1000, signal: ac.signal,
+      });
+      process.exitCode = exit;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * What `gmembench regress` does, shared with `nightly`: load the history (results/ or InfluxDB),
+ * find change points, mark the ones already reported (state file), write the outputs, POST the
+ * webhook, write Grafana annotations. Options are declared once here for both commands.
+ */
+import { writeFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { markKnown, newRegressions, regress, type RegressOptions, type RegressReport } from '../analysis/regress.js';
+import { DEFAULT_CHANGEPOINT_OPTIONS } from '../analysis/changepoint/edivisive.js';
+import { loadHistoryDir, METRICS, type HistoryRun, type Metric } from '../analysis/series.js';
+import { regressFormat, REGRESS_FORMATS } from '../export/regress-format.js';
+import { readInfluxHistory, writeInfluxAnnotations } from '../influx/history.js';
+import { DEFAULT_DB, redactUrl } from '../influx/connect.js';
+import { postGrafanaAnnotations } from '../output/grafana-annotations.js';
+import { postRegressWebhook } from '../output/webhook.js';
+import { addToRegressState, readRegressState } from '../results/regress-state.js';
+import { EXIT } from './exit.js';
+
+export interface RegressActionOptions {
+  history: string;
+  influx?: string;
+  db: string;
+  suite?: string;
+  detect: RegressOptions;
+  state?: string;
+  format: string;
+  jsonFile?: string;
+  junitFile?: string;
+  webhook?: string;
+  annotateInflux?: boolean;
+  grafanaUrl?: string;
+  grafanaToken?: string;
+}
+
+export function parseFraction(v: string): number {
+  const pct = /^\s*([\d.]+)\s*%\s*$/.exec(v);
+  const n = pct ? Number(pct[1]) / 100 : Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`not a fraction or percentage: "${v}" (write 0.05 or 5%)`);
+  return n;
+}
+
+function parseMetrics(v: string): Metric[] {
+  const ms = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const m of ms) if (!(METRICS as readonly string[]).includes(m)) throw new Error(`--metrics: unknown metric "${m}" (p50, p99)`);
+  return ms as Metric[];
+}
+
+/** The detection and output flags regress and nightly share. */
+export function addRegressOptions(cmd: Command): Command {
+  const d = DEFAULT_CHANGEPOINT_OPTIONS;
+  return cmd
+    .option('--db <name>', 'InfluxDB database', DEFAULT_DB)
+    .option('--max-pvalue <p>', 'a change point needs a Student t p-value below this', Number, d.maxPValue)
+    .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', parseFraction, d.minMagnitude)
+    .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', (v) => parseInt(v, 10), d.minSegment)
+    .option('--metrics <list>', 'metrics to analyse', parseMetrics, [...METRICS] as Metric[])
+    .addOption(new Option('--format <fmt>', 'what to print').choices(Object.keys(REGRESS_FORMATS)).default('text'))
+    .option('--json-file <file>', 'also write the JSON report here')
+    .option('--junit-file <file>', 'also write JUnit XML here (a failing case per new regression)')
+    .option('--webhook <url>', 'POST a JSON body here when there are new regressions')
+    .option('--annotate-influx', 'write new change points to InfluxDB (measurement gmembench_annotations; needs --influx)')
+    .option('--grafana-url <url>', 'write new change points as Grafana annotations (POST /api/annotations)')
+    .option('--grafana-token <token>', 'Grafana service-account token (default: $GRAFANA_TOKEN)');
+}
+
+export function regressActionOptions(o: Record<string, unknown>, extra: { history: string; influx?: string; suite?: string; state?: string }): RegressActionOptions {
+  const detect: RegressOptions = {
+    maxPValue: o.maxPvalue as number,
+    minMagnitude: o.minMagnitude as number,
+    minSegment: o.minSegment as number,
+    metrics: o.metrics as Metric[],
+  };
+  if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new Error(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
+  if (!(Number.isInteger(detect.minSegment) && detect.minSegment >= 2)) throw new Error(`--min-segment: must be an integer >= 2, got ${o.minSegment}`);
+  if (o.annotateInflux && !extra.influx) throw new Error('--annotate-influx needs --influx URL');
+  const grafanaToken = (o.grafanaToken as string | undefined) ?? process.env.GRAFANA_TOKEN;
+  if (o.grafanaUrl && !grafanaToken) throw new Error('--grafana-url needs --grafana-token or $GRAFANA_TOKEN');
+  return {
+    ...extra,
+    db: o.db as string,
+    detect,
+    format: o.format as string,
+    jsonFile: o.jsonFile as string | undefined,
+    junitFile: o.junitFile as string | undefined,
+    webhook: o.webhook as string | undefined,
+    annotateInflux: !!o.annotateInflux,
+    grafanaUrl: o.grafanaUrl as string | undefined,
+    grafanaToken,
+  };
+}
+
+export interface RegressOutcome {
+  report: RegressReport;
+  exit: number;
+  /** problems delivering the outputs (webhook, annotations); the report itself stands */
+  deliveryErrors: string[];
+}
+
+export async function executeRegress(o: RegressActionOptions, print: (s: string) => void): Promise<RegressOutcome> {
+  let runs: HistoryRun[];
+  let skipped: string[] = [];
+  let source: string;
+  if (o.influx) {
+    runs = await readInfluxHistory({ url: o.influx, db: o.db }, { suite: o.suite });
+    source = `${redactUrl(o.influx)} db ${o.db}`;
+  } else {
+    ({ runs, skipped } = await loadHistoryDir(o.history, { suite: o.suite }));
+    source = o.history;
+  }
+  let report = regress(runs, o.detect, { source: o.suite ? `${source} (suite ${o.suite})` : source, skipped });
+  const known = o.state ? await readRegressState(o.state) : [];
+  report = markKnown(report, known, runs.map((r) => r.runId), o.detect.minSegment);
+
+  print(regressFormat(o.format).render(report));
+  if (o.jsonFile) await writeFile(o.jsonFile, REGRESS_FORMATS.json.render(report));
+  if (o.junitFile) await writeFile(o.junitFile, REGRESS_FORMATS.junit.render(report));
+
+  const fresh = [...newRegressions(report), ...report.improvements.filter((c) => !c.known)];
+  const deliveryErrors: string[] = [];
+  const deliver = async (what: () => Promise<unknown>) => {
+    try {
+      await what();
+    } catch (err) {
+      deliveryErrors.push((err as Error).message);
+    }
+  };
+  if (o.webhook) await deliver(() => postRegressWebhook(o.webhook!, report));
+  if (o.annotateInflux && o.influx) await deliver(() => writeInfluxAnnotations({ url: o.influx!, db: o.db }, fresh));
+  if (o.grafanaUrl) await deliver(() => postGrafanaAnnotations({ url: o.grafanaUrl!, token: o.grafanaToken! }, fresh));
+  // remember what was told only once it was told
+  if (o.state && deliveryErrors.length === 0) await addToRegressState(o.state, known, fresh);
+
+  return { report, exit: newRegressions(report).length > 0 ? EXIT.regression : EXIT.ok, deliveryErrors };
+}

@@ -1,0 +1,46 @@
+/** regress as plain text: regressions first, then improvements, in columns (mail- and log-safe). */
+import type { Change, RegressReport } from '../analysis/regress.js';
+import { formatColumns } from '../output/columns.js';
+import { formatNs, formatSize } from '../util/units.js';
+import type { RegressFormat } from './regress-format.js';
+
+export function seriesLabel(c: Pick<Change, 'host' | 'path' | 'op' | 'granule' | 'threads'>): string {
+  return `${c.host} ${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`;
+}
+
+export function pct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
+function table(changes: Change[]): string {
+  return formatColumns(
+    [
+      { header: 'series' }, { header: 'metric' }, { header: 'before', align: 'right' }, { header: 'after', align: 'right' },
+      { header: 'change', align: 'right' }, { header: 'p', align: 'right' }, { header: 'first run' }, { header: 'kernel' }, { header: '' },
+    ],
+    changes.map((c) => [
+      seriesLabel(c), c.metric, formatNs(c.before), formatNs(c.after), pct(c.changePct), c.pValue.toExponential(1),
+      c.firstRunId, c.kernelBefore && c.kernelAfter && c.kernelBefore !== c.kernelAfter ? `${c.kernelBefore} -> ${c.kernelAfter}` : (c.kernelAfter ?? ''),
+      c.known ? '(known)' : 'NEW',
+    ]),
+  );
+}
+
+export function renderRegressText(r: RegressReport): string {
+  const o = r.options;
+  const out = [
+    `regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`,
+    `method: E-divisive means + Student t, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs`,
+    '',
+  ];
+  const fresh = r.regressions.filter((c) => !c.known).length;
+  if (r.regressions.length === 0) out.push('no regressions');
+  else out.push(`REGRESSIONS: ${r.regressions.length} (${fresh} new)`, table(r.regressions));
+  out.push('');
+  if (r.improvements.length === 0) out.push('no improvements');
+  else out.push(`improvements: ${r.improvements.length}`, table(r.improvements));
+  for (const s of r.skipped) out.push(`skipped: ${s}`);
+  return `${out.join('\n')}\n`;
+}
+
+export const regressText: RegressFormat = { name: 'text', extension: 'txt', render: renderRegressText };

@@ -1,0 +1,98 @@
+/**
+ * regress's side of InfluxDB: read the run history back from gmembench_latency (one point per run
+ * and series, grouped by the series tags; run_id is a field), and write change points as Grafana
+ * annotations into the measurement gmembench_annotations:
+ *
+ *   gmembench_annotations,host=,path=,op=,granule=,threads=,metric=,kind=regression|improvement
+ *     title="...",text="...",tags="gmembench,regression,<host>,<op>",run_id="...",change_pct=5.2,
+ *     before=812,after=855,p_value=1e-5   <first run's start time>
+ *
+ * In Grafana: an InfluxDB annotation query `SELECT "text", "tags" FROM "gmembench_annotations" WHERE $timeFilter`
+ * (map Text to text and Tags to tags).
+ */
+import { escape } from 'influx';
+import type { Change } from '../analysis/regress.js';
+import type { HistoryRow, HistoryRun } from '../analysis/series.js';
+import { sortRuns } from '../analysis/series.js';
+import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
+import { MEASUREMENT } from './schema.js';
+
+export const ANNOTATION_MEASUREMENT = 'gmembench_annotations';
+
+const SERIES_TAGS = ['host', 'path', 'op', 'granule', 'threads'] as const;
+
+export function historyQuery(opts: { suite?: string } = {}): string {
+  const where = opts.suite !== undefined ? ` WHERE "suite" = ${escape.stringLit(opts.suite)}` : '';
+  return `SELECT "p50", "p99", "run_id", "kernel", "suite" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
+}
+
+interface LatencyRow {
+  time: Date;
+  p50?: number | null;
+  p99?: number | null;
+  run_id?: string | null;
+  kernel?: string | null;
+  suite?: string | null;
+  host: string;
+  path: string;
+  op: string;
+  granule: string;
+  threads: string;
+}
+
+export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: string } = {}): Promise<HistoryRun[]> {
+  const influx = connectInflux(target);
+  let rows: LatencyRow[];
+  try {
+    rows = (await influx.query<LatencyRow>(historyQuery(opts))) as unknown as LatencyRow[];
+  } catch (err) {
+    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot read ${MEASUREMENT}: ${(err as Error).message}`);
+  }
+  const runs = new Map<string, HistoryRun>();
+  for (const r of rows) {
+    const startedAt = r.time.toISOString();
+    // points written without run_id (by other tools) still make one run per timestamp
+    const runId = r.run_id ?? startedAt;
+    let run = runs.get(runId);
+    if (!run) {
+      run = { runId, startedAt, suite: r.suite ?? '', rows: [] };
+      runs.set(runId, run);
+    }
+    const row: HistoryRow = {
+      host: r.host, path: r.path, op: r.op, granule: Number(r.granule), threads: Number(r.threads),
+      p50: typeof r.p50 === 'number' ? r.p50 : null,
+      p99: typeof r.p99 === 'number' ? r.p99 : null,
+      ...(r.kernel && { kernel: r.kernel }),
+    };
+    run.rows.push(row);
+  }
+  return sortRuns([...runs.values()]);
+}
+
+export async function writeInfluxAnnotations(target: InfluxTarget, changes: Change[]): Promise<number> {
+  if (changes.length === 0) return 0;
+  const influx = connectInflux(target);
+  try {
+    await influx.writePoints(
+      changes.map((c) => ({
+        measurement: ANNOTATION_MEASUREMENT,
+        tags: { host: c.host, path: c.path, op: c.op, granule: String(c.granule), threads: String(c.threads), metric: c.metric, kind: c.kind },
+        fields: {
+          title: `${c.kind}: ${c.series} ${c.metric}`,
+          text: `${c.series} ${c.metric} ${c.changePct >= 0 ? '+' : ''}${c.changePct.toFixed(1)}% from run ${c.firstRunId} (last good ${c.lastGoodRunId})`,
+          tags: ['gmembench', c.kind, c.host, c.op, c.metric].join(','),
+          run_id: c.firstRunId,
+          change_pct: c.changePct,
+          before: c.before,
+          after: c.after,
+          p_value: c.pValue,
+        },
+        timestamp: new Date(Date.parse(c.firstStartedAt)),
+      })),
+      { precision: 'ms' },
+    );
+  } catch (err) {
+    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${ANNOTATION_MEASUREMENT}: ${(err as Error).message}`);
+  }
+  return changes.length;
+}

@@ -1,0 +1,37 @@
+/**
+ * The regress webhook: one POST with a JSON body when there are new regressions. The body has a
+ * Slack/Mattermost-style `text` line plus the structured changes, so a chat hook or a custom
+ * receiver both work:
+ *   {"text": "...", "source": ..., "lastRunId": ..., "regressions": [Change...], "improvements": [Change...]}
+ */
+import type { Change, RegressReport } from '../analysis/regress.js';
+import { newRegressions } from '../analysis/regress.js';
+import { pct, seriesLabel } from '../export/regress-text.js';
+import { postJson } from './http-post.js';
+
+export interface WebhookBody {
+  text: string;
+  source: string;
+  lastRunId: string | null;
+  regressions: Change[];
+  improvements: Change[];
+}
+
+export function webhookBody(r: RegressReport): WebhookBody {
+  const fresh = newRegressions(r);
+  const lines = fresh.map((c) => `• ${seriesLabel(c)} ${c.metric}: ${pct(c.changePct)} since run ${c.firstRunId}`);
+  return {
+    text: `gmembench: ${fresh.length} new regression(s) as of run ${r.lastRunId ?? '-'}\n${lines.join('\n')}`,
+    source: r.source,
+    lastRunId: r.lastRunId,
+    regressions: fresh,
+    improvements: r.improvements.filter((c) => !c.known),
+  };
+}
+
+/** POST when there is something new to tell; returns whether it posted. */
+export async function postRegressWebhook(url: string, r: RegressReport, opts: { always?: boolean; timeoutMs?: number } = {}): Promise<boolean> {
+  if (!opts.always && newRegressions(r).length === 0) return false;
+  await postJson(url, webhookBody(r), { what: 'webhook', timeoutMs: opts.timeoutMs });
+  return true;
+}

@@ -48,6 +48,8 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
     file,
     result.error.issues.map((issue) => {
       const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+      // point at the misspelt key itself, not at the object holding it
+      if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]);
       const { line, col } = position(doc, path, lineCounter);
       return { line, col, field: formatPath(path), message: issue.message };
     }),

@@ -24,7 +24,9 @@ const size = z.union([z.number().int().positive(), z.string()]).transform((v, ct
 });
 
 const threads = z.union([z.number().int().min(1).max(1024), z.literal('all')]);
-const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+/** `x` or `[x, y]`: a single value is a list of one (errors then point at the element) */
+const oneOrMany = <T extends z.ZodType>(t: T) =>
+  z.preprocess((v) => (Array.isArray(v) || v === undefined ? v : [v]), z.array(t).min(1));
 
 const settings = {
   region: size.optional(),

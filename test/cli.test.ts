@@ -1,0 +1,75 @@
+/** The command line as a user runs it: a tiny suite end to end, --raw, --json, bad input. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cli } from './helpers/cli.js';
+import { hasCc, skipReason } from './helpers/host.js';
+
+if (!hasCc) skipReason('CLI run tests', 'no C compiler (cc) on this machine');
+
+describe.skipIf(!hasCc)('gmembench run', () => {
+  let dir: string;
+  let suiteFile: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gmembench-cli-'));
+    suiteFile = join(dir, 'tiny.yaml');
+    await writeFile(
+      suiteFile,
+      ['name: tiny', 'defaults: {repetitions: 2, warmup: 0}', 'workloads:',
+        '  - {paths: [shmem, hugetlb], ops: [alloc, punch], granules: [4K], region: 1M}'].join('\n'),
+    );
+  });
+
+  it('runs a suite, prints the table and writes summary.json (and raw samples)', async () => {
+    const r = await cli(['run', suiteFile, '--results', join(dir, 'results'), '--raw', '--progress', 'plain']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/path\s+op\s+granule/);
+    expect(r.stdout).toMatch(/shmem\s+alloc\s+4K\s+1\s+512/);
+    expect(r.stdout).toMatch(/hugetlb\s+alloc\s+4K\s+1\s+unsupported/);
+    const runs = await readdir(join(dir, 'results'));
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ-tiny-[0-9a-f]{4}$/);
+    const summary = JSON.parse(await readFile(join(dir, 'results', runs[0], 'summary.json'), 'utf8'));
+    const row = summary.results.find((x: { path: string; op: string }) => x.path === 'shmem' && x.op === 'alloc');
+    expect(row.rawFile).toMatch(/^raw\//);
+    const raw = JSON.parse(await readFile(join(dir, 'results', runs[0], row.rawFile), 'utf8'));
+    expect(raw.repetitions).toHaveLength(2);
+    expect(raw.repetitions[0]).toHaveLength(256);
+    expect(Math.min(...raw.repetitions.flat())).toBe(row.min);
+    expect(Math.max(...raw.repetitions.flat())).toBe(row.max);
+  });
+
+  it('prints the summary as JSON with --json', async () => {
+    const r = await cli(['run', suiteFile, '--results', join(dir, 'results-json'), '--json', '--progress', 'silent']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.results.map((x: { status: string }) => x.status)).toEqual(['ok', 'ok', 'unsupported', 'unsupported']);
+  });
+});
+
+describe('bad input', () => {
+  it('a malformed suite exits 2 naming file, line and field, and measures nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gmembench-bad-'));
+    const f = join(dir, 'bad.yaml');
+    await writeFile(f, 'workloads:\n  - paths: [shmem]\n    ops: [alloc]\n    granules: [4K]\n    threads: [0]\n');
+    const r = await cli(['run', f, '--results', join(dir, 'results')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${f}:5:`);
+    expect(r.stderr).toContain('workloads[0].threads[0]');
+    await expect(readdir(join(dir, 'results'))).rejects.toThrow();
+  });
+
+  it('a missing suite exits 2 naming the file', async () => {
+    const r = await cli(['run', '/nonexistent/suite.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/suite.yaml');
+  });
+
+  it('lists the workloads', async () => {
+    const r = await cli(['workloads']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('alloc');
+    expect(r.stdout).toContain('timed:');
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The real probe on this machine: fingerprint, every path and op at 4K and 2M, sample counts,
+ * percentile order, unsupported reasons, the memory guard, and summary.json on disk.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProbe, type ProbeBinary } from '../src/probe/build.js';
+import { ProbeClient } from '../src/probe/client.js';
+import { LocalTransport } from '../src/transport/local.js';
+import { runSuite } from '../src/benchmark/run.js';
+import { LOCAL_INVENTORY } from '../src/config/hosts.js';
+import type { Suite } from '../src/config/suite.js';
+import type { ResultRow, RunSummary } from '../src/results/schema.js';
+import { decode } from '../src/analysis/histogram.js';
+import { readSummary } from '../src/results/store.js';
+import { hasCc, hasKvm, hugePagesFree, skipReason } from './helpers/host.js';
+
+const MB = 1024 * 1024;
+const REPS = 3;
+
+function suite(workloads: Suite['workloads'], name = 'probe-test'): Suite {
+  return { name, file: `${name}.yaml`, workloads, defaults: { repetitions: REPS, warmup: 1 } };
+}
+
+if (!hasCc) skipReason('probe tests', 'no C compiler (cc) on this machine');
+
+describe.skipIf(!hasCc)('probe on this machine', () => {
+  let probe: ProbeBinary;
+  let summary: RunSummary;
+  let runDir: string;
+  const row = (path: string, op: string, granule: number, threads = 1): ResultRow => {
+    const r = summary.results.find((x) => x.path === path && x.op === op && x.granule === granule && x.threads === threads);
+    if (!r) throw new Error(`no row for ${path} ${op} ${granule} t${threads}`);
+    return r;
+  };
+
+  beforeAll(async () => {
+    probe = await buildProbe();
+    const results = await mkdtemp(join(tmpdir(), 'gmembench-results-'));
+    ({ summary, runDir } = await runSuite({
+      suite: suite([
+        { paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'], ops: ['alloc', 'fault', 'punch'], granules: [4096], region: 4 * MB, threads: [1, 2] },
+        { paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'], ops: ['alloc', 'fault', 'punch'], granules: [2 * MB], region: 32 * MB },
+      ]),
+      inventory: LOCAL_INVENTORY,
+      resultsDir: results,
+      progress: 'silent',
+      probe,
+    }));
+  });
+
+  it('builds a static binary cached by source hash', async () => {
+    expect(probe.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const again = await buildProbe();
+    expect(again.path).toBe(probe.path);
+    expect(again.sha256).toBe(probe.sha256);
+    const head = await readFile(probe.path);
+    expect(head.subarray(1, 4).toString()).toBe('ELF');
+  });
+
+  it('fingerprints the host', async () => {
+    const fp = await new ProbeClient(new LocalTransport(), probe.path).fingerprint();
+    expect(fp.kernel.release).toMatch(/^\d+\.\d+/);
+    expect(fp.cpu.cores).toBeGreaterThan(0);
+    expect(fp.memory.availableBytes).toBeGreaterThan(0);
+    expect(fp.memory.pageSize).toBe(4096);
+    expect(fp.numa.nodes).toBeGreaterThanOrEqual(1);
+    expect(typeof fp.secretmem.available).toBe('boolean');
+    expect(fp.kvm.present).toBe(hasKvm);
+    if (hasKvm) {
+      expect(fp.kvm.apiVersion).toBe(12);
+      expect(fp.kvm.caps?.vmTypeNames).toContain('default');
+      expect(fp.kvm.caps?.guestMemfd).toBeGreaterThan(0);
+    } else {
+      expect(fp.kvm.reason).toBeTruthy();
+    }
+  });
+
+  it('writes summary.json with the host and every job', async () => {
+    const onDisk = await readSummary(runDir);
+    expect(onDisk.runId).toBe(summary.runId);
+    expect(onDisk.finishedAt).not.toBeNull();
+    expect(onDisk.hosts).toHaveLength(1);
+    expect(onDisk.hosts[0]).toMatchObject({ name: 'local', status: 'ok' });
+    expect(onDisk.results).toHaveLength(4 * 3 * 2 + 4 * 3);
+    expect(onDisk.harness.probeSha256).toBe(probe.sha256);
+  });
+
+  const paths = hasKvm ? ['shmem', 'gmem'] : ['shmem'];
+  if (!hasKvm) skipReason('gmem rows', 'no /dev/kvm on this machine');
+
+  for (const path of paths)
+    for (const op of ['alloc', 'fault', 'punch'])
+      it(`${path} ${op}: ok at 4K and 2M, counts match the job, 2M costs more`, () => {
+        const small = row(path, op, 4096);
+        const big = row(path, op, 2 * MB);
+        const two = row(path, op, 4096, 2);
+        for (const [r, expected] of [[small, REPS * 1024], [big, REPS * 16], [two, REPS * 1024]] as const) {
+          expect(r.status, r.reason).toBe('ok');
+          expect(r.samples).toBe(expected);
+          expect(r.repetitions).toHaveLength(REPS);
+          expect(r.repetitions.reduce((a, x) => a + x.samples, 0)).toBe(expected);
+          // percentiles in order, within [min, max] (HDR values carry < 0.1% rounding)
+          const tol = 1.001;
+          expect(r.min!).toBeLessThanOrEqual(r.p50! * tol);
+          expect(r.p50!).toBeLessThanOrEqual(r.p90!);
+          expect(r.p90!).toBeLessThanOrEqual(r.p99!);
+          expect(r.p99!).toBeLessThanOrEqual(r.p999!);
+          expect(r.p999!).toBeLessThanOrEqual(r.max! * tol);
+          expect(r.mean!).toBeGreaterThan(0);
+          const h = decode(r.histogram!);
+          expect(h.totalCount).toBe(expected);
+        }
+        expect(big.p50!).toBeGreaterThan(small.p50!);
+      });
+
+  it('hugetlb: a 4K granule is unsupported, with the reason', () => {
+    const r = row('hugetlb', 'alloc', 4096);
+    expect(r.status).toBe('unsupported');
+    expect(r.reason).toMatch(/huge/i);
+  });
+
+  it('hugetlb at 2M: ok with reserved pages, else unsupported naming the reservation', () => {
+    const r = row('hugetlb', 'alloc', 2 * MB);
+    if (hugePagesFree() >= 16) expect(r.status).toBe('ok');
+    else {
+      expect(r.status).toBe('unsupported');
+      expect(r.reason).toMatch(/nr_hugepages|HugePages/);
+    }
+  });
+
+  it('secretmem: every row is ok or unsupported with a reason, never silent', () => {
+    for (const op of ['alloc', 'fault', 'punch']) {
+      const r = row('secretmem', op, 4096);
+      expect(['ok', 'unsupported']).toContain(r.status);
+      if (r.status !== 'ok') expect(r.reason).toBeTruthy();
+    }
+  });
+
+  it('no row failed', () => {
+    expect(summary.results.filter((r) => r.status === 'failed')).toEqual([]);
+  });
+
+  it('the memory guard refuses a job above its share of MemAvailable', async () => {
+    const fp = await new ProbeClient(new LocalTransport(), probe.path).fingerprint();
+    const region = Math.ceil((fp.memory.availableBytes * 0.6) / (2 * MB)) * 2 * MB;
+    const out = await new ProbeClient(new LocalTransport(), probe.path).run({
+      path: 'shmem', op: 'alloc', granule: 2 * MB, region, threads: 1, repetitions: 1, warmup: 0,
+      maxMemShare: 0.5, raw: false, params: {},
+    });
+    expect(out.result.status).toBe('failed');
+    expect(out.result.reason).toMatch(/^memory guard:/);
+    expect(out.reps).toHaveLength(0);
+  });
+});

@@ -1,0 +1,70 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from './helpers/cli.js';
+import { writeHistory } from './helpers/regress-fixtures.js';
+import { bisectVerdict } from '../src/analysis/bisect.js';
+import { parseSeriesKey, restrictSuite } from '../src/benchmark/select.js';
+import { loadSuite } from '../src/config/suite.js';
+
+let tmp: string;
+let base: string[];
+let same: string[];
+let slow: string[];
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'gmembench-bisect-'));
+  const s = (p50: number) => [{ op: 'alloc', granule: 4096, p50: () => p50 }, { op: 'fault', granule: 4096, p50: () => 1000 }];
+  base = await writeHistory(join(tmp, 'base'), 3, s(800));
+  same = await writeHistory(join(tmp, 'same'), 1, s(803), { start: Date.parse('2026-03-01T00:00:00Z') });
+  slow = await writeHistory(join(tmp, 'slow'), 1, s(880), { start: Date.parse('2026-03-02T00:00:00Z') });
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const SERIES = 'local/shmem/alloc/4K/1';
+
+describe('bisect-check exit codes for git bisect run', () => {
+  it('good (0) within the threshold, bad (1) above it, against one run or a folder of runs', async () => {
+    const good = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', same[0]]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stderr).toMatch(/good: local\/shmem\/alloc\/4096\/1 p50 80\dns -> 80\dns/);
+    const bad = await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'base'), '--fresh', slow[0]]);
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.stderr).toMatch(/bad: .* slower by \+(9|10)\.\d% \(p=/);
+    const lenient = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', slow[0], '--threshold', '15%']);
+    expect(lenient.code).toBe(0);
+  });
+
+  it('skip (125) when the fresh run lacks the series or cannot be made', async () => {
+    const missing = await cli(['bisect-check', '--series', 'local/shmem/punch/4K/1', '--baseline', base[0], '--fresh', slow[0]]);
+    expect(missing.code).toBe(128); // not in the baseline either: abort
+    const unreadable = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', join(tmp, 'nope')]);
+    expect(unreadable.code).toBe(125);
+    expect(unreadable.stderr).toMatch(/skip: .*cannot measure/);
+  });
+
+  it('abort (128) on bad arguments, so git bisect stops instead of marking commits', async () => {
+    expect((await cli(['bisect-check', '--baseline', base[0], '--fresh', same[0]])).code).toBe(128);
+    const r = await cli(['bisect-check', '--series', 'shmem/alloc', '--baseline', base[0], '--fresh', same[0]]);
+    expect(r.code).toBe(128);
+    expect(r.stderr).toContain('--series: "shmem/alloc" is not host/path/op/granule/threads');
+    expect((await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'empty-nothing'), '--fresh', same[0]])).code).toBe(128);
+  });
+
+  it('verdict rules', () => {
+    expect(bisectVerdict([100, 101, 99], [110, 111, 109], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('bad');
+    expect(bisectVerdict([100, 130, 70], [110, 140, 80], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('good'); // not significant
+    expect(bisectVerdict([100], [106], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('bad'); // one value each: threshold alone
+    expect(bisectVerdict([100, 101], [], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('skip');
+  });
+
+  it('narrows a suite to the one workload of the series', async () => {
+    const suite = await loadSuite(resolve(ROOT, 'suites/smoke.yaml'));
+    const one = restrictSuite(suite, parseSeriesKey('local/gmem/punch/2M/1'));
+    expect(one.workloads).toHaveLength(1);
+    expect(one.workloads[0]).toMatchObject({ paths: ['gmem'], ops: ['punch'], granules: [2 << 20], threads: [1], region: 64 << 20 });
+    expect(() => restrictSuite(suite, parseSeriesKey('local/gmem/punch/2M/4'))).toThrow(/no workload measures gmem\/punch at granule 2097152 with 4 thread/);
+  });
+});

@@ -107,7 +107,8 @@ export async function run(): Promise<void> {
 
   const settings: [string, ChangePointOptions][] = [
     ['defaults', DEFAULT_CHANGEPOINT_OPTIONS],
-    ['p<0.01', { ...DEFAULT_CHANGEPOINT_OPTIONS, maxPValue: 0.01 }],
+    ['stricter', { ...DEFAULT_CHANGEPOINT_OPTIONS, maxPValue: 0.01 }],
+    ['Student t on values (Otava), p<0.001', { ...DEFAULT_CHANGEPOINT_OPTIONS, test: 'student', maxPValue: 0.001 }],
   ];
   for (const [label, o] of settings) {
     const rows: string[][] = [];
@@ -126,7 +127,7 @@ export async function run(): Promise<void> {
     for (let s = 0; s < QUIET_SERIES; s++) alarms += falseAlarms(pool, r, o);
     const per100 = (alarms / (QUIET_SERIES * (QUIET_LEN - 10))) * 100;
     process.stdout.write(
-      `\nsettings ${label}: p < ${o.maxPValue}, |change| >= ${o.minMagnitude * 100}%, segments >= ${o.minSegment} runs; ${BEFORE} quiet runs before each step, ${TRIALS} trials\n` +
+      `\nsettings ${label}: ${o.test} t, p < ${o.maxPValue}, |change| >= ${o.minMagnitude * 100}%, segments >= ${o.minSegment} runs; ${BEFORE} quiet runs before each step, ${TRIALS} trials\n` +
         formatColumns(
           [{ header: 'step' }, { header: 'caught <= 3 runs', align: 'right' }, { header: `caught <= ${MAX_DELAY}`, align: 'right' }, { header: 'median delay', align: 'right' }, { header: 'max delay', align: 'right' }],
           rows,

@@ -53,6 +53,7 @@ export function addRegressOptions(cmd: Command): Command {
     .option('--max-pvalue <p>', 'a change point needs a Student t p-value below this', Number, d.maxPValue)
     .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', parseFraction, d.minMagnitude)
     .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', (v) => parseInt(v, 10), d.minSegment)
+    .addOption(new Option('--test <kind>', 'rank: t test on ranks (robust); student: on values, as Otava').choices(['rank', 'student']).default(d.test))
     .option('--metrics <list>', 'metrics to analyse', parseMetrics, [...METRICS] as Metric[])
     .addOption(new Option('--format <fmt>', 'what to print').choices(Object.keys(REGRESS_FORMATS)).default('text'))
     .option('--json-file <file>', 'also write the JSON report here')
@@ -68,6 +69,7 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     maxPValue: o.maxPvalue as number,
     minMagnitude: o.minMagnitude as number,
     minSegment: o.minSegment as number,
+    test: o.test as RegressOptions['test'],
     metrics: o.metrics as Metric[],
   };
   if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new Error(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);

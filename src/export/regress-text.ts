@@ -30,7 +30,7 @@ export function renderRegressText(r: RegressReport): string {
   const o = r.options;
   const out = [
     `regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`,
-    `method: E-divisive means + Student t, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs`,
+    `method: E-divisive means + Student t (${o.test === 'rank' ? 'on ranks' : 'on values'}), p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs`,
     '',
   ];
   const fresh = r.regressions.filter((c) => !c.known).length;

@@ -11,8 +11,10 @@
  *    only; the weakest one failing the p-value or the minimum magnitude is dropped and the rest are
  *    re-tested, until all pass.
  *
- * One departure, on purpose: the magnitude (and the before/after values reported) compare the
- * segments' MEDIANS, not their means, so a single slow run inside a short segment moves neither.
+ * Two departures, on purpose, both measured in bench/regress-quality.ts: the magnitude (and the
+ * before/after values reported) compare the segments' MEDIANS, not their means, so a single slow
+ * run inside a short segment moves neither; and by default the t test runs on RANKS (option
+ * `test`), which keeps the heavy tails of latency runs from hiding steps or raising false alarms.
  * Written by hand: the npm ports of E-divisive are unmaintained, and Otava is Python.
  */
 import { sampleStats, studentTTest } from './ttest.js';
@@ -24,9 +26,15 @@ export interface ChangePointOptions {
   minMagnitude: number;
   /** runs each side of a change point must hold (>= 2) */
   minSegment: number;
+  /**
+   * 'rank' (default): Student's t on the ranks of the two segments (the rank transform of
+   * Conover & Iman 1981, close to Mann-Whitney U), robust to the heavy tails of latency runs;
+   * 'student': Student's t on the values, exactly as Otava/Hunter.
+   */
+  test: 'rank' | 'student';
 }
 
-export const DEFAULT_CHANGEPOINT_OPTIONS: ChangePointOptions = { maxPValue: 0.001, minMagnitude: 0.03, minSegment: 3 };
+export const DEFAULT_CHANGEPOINT_OPTIONS: ChangePointOptions = { maxPValue: 0.03, minMagnitude: 0.03, minSegment: 3, test: 'rank' };
 
 export interface ChangePoint {
   /** index of the first value of the new segment */
@@ -81,8 +89,9 @@ export function median(x: ArrayLike<number>, lo = 0, hi = x.length): number {
 }
 
 /** Compare x[lo, cp) with x[cp, hi). */
-export function testChange(x: ArrayLike<number>, lo: number, cp: number, hi: number): ChangePoint {
-  const { pValue } = studentTTest(sampleStats(x, lo, cp), sampleStats(x, cp, hi));
+export function testChange(x: ArrayLike<number>, lo: number, cp: number, hi: number, test: ChangePointOptions['test'] = 'rank'): ChangePoint {
+  const v = test === 'rank' ? ranks(x, lo, hi) : Array.prototype.slice.call(x, lo, hi) as number[];
+  const { pValue } = studentTTest(sampleStats(v, 0, cp - lo), sampleStats(v, cp - lo, hi - lo));
   const before = median(x, lo, cp);
   const after = median(x, cp, hi);
   return { index: cp, pValue, before, after, change: before === 0 ? 0 : after / before - 1, runsBefore: cp - lo, runsAfter: hi - cp };
@@ -105,7 +114,7 @@ export function detectChangePoints(x: ArrayLike<number>, opts: Partial<ChangePoi
     const [lo, hi] = todo.pop()!;
     const split = bestSplit(x, lo, hi, o.minSegment);
     if (!split) continue;
-    if (testChange(x, lo, split.index, hi).pValue >= o.maxPValue) continue;
+    if (testChange(x, lo, split.index, hi, o.test).pValue >= o.maxPValue) continue;
     found.push(split.index);
     todo.push([lo, split.index], [split.index, hi]);
   }
@@ -113,7 +122,7 @@ export function detectChangePoints(x: ArrayLike<number>, opts: Partial<ChangePoi
 
   // 2. merge: drop the weakest failing change point until every one passes against its neighbours
   for (;;) {
-    const tested = cps.map((cp, i) => testChange(x, i === 0 ? 0 : cps[i - 1], cp, i === cps.length - 1 ? x.length : cps[i + 1]));
+    const tested = cps.map((cp, i) => testChange(x, i === 0 ? 0 : cps[i - 1], cp, i === cps.length - 1 ? x.length : cps[i + 1], o.test));
     let weakest = -1;
     tested.forEach((c, i) => {
       if (passes(c, o)) return;
@@ -123,4 +132,17 @@ export function detectChangePoints(x: ArrayLike<number>, opts: Partial<ChangePoi
     if (weakest < 0) return tested;
     cps = cps.filter((_, i) => i !== weakest);
   }
+}
+
+/** ranks (1-based, ties averaged) of x[lo, hi) */
+export function ranks(x: ArrayLike<number>, lo: number, hi: number): number[] {
+  const idx = Array.from({ length: hi - lo }, (_, i) => i).sort((a, b) => x[lo + a] - x[lo + b]);
+  const r = new Array<number>(idx.length);
+  for (let i = 0; i < idx.length; ) {
+    let j = i;
+    while (j + 1 < idx.length && x[lo + idx[j + 1]] === x[lo + idx[i]]) j++;
+    for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return r;
 }

@@ -74,6 +74,9 @@ describe('regress over a results folder', () => {
     const bad = await cli(['regress', '--history', hist, '--min-segment', '1']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--min-segment: must be an integer >= 2');
+    const missing = await cli(['regress', '--history', join(tmp, 'nope')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`history ${join(tmp, 'nope')}: not a folder of runs`);
   });
 
   it('writes JUnit XML with one failing case per regression, and JSON to a file', async () => {

@@ -4,7 +4,7 @@
  * A state file of changes already reported lets a nightly tell each regression once.
  */
 import { detectChangePoints, type ChangePointOptions, DEFAULT_CHANGEPOINT_OPTIONS } from './changepoint/edivisive.js';
-import { extractSeries, type HistoryRun, type Metric, METRICS, type Series } from './series.js';
+import { extractSeries, type HistoryRun, type Metric, METRICS, type Series, type SeriesId } from './series.js';
 
 export interface RegressOptions extends ChangePointOptions {
   metrics: readonly Metric[];
@@ -14,15 +14,10 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_
 
 export type ChangeKind = 'regression' | 'improvement';
 
-export interface Change {
+export interface Change extends SeriesId {
   kind: ChangeKind;
   /** host/path/op/granule/threads */
   series: string;
-  host: string;
-  path: string;
-  op: string;
-  granule: number;
-  threads: number;
   metric: Metric;
   /** the first run where the change appeared */
   firstRunId: string;

@@ -3,6 +3,7 @@
  * p99), its points ordered by the run's startedAt. The history comes from run directories
  * (results/) or from InfluxDB (influx/history.ts); both give HistoryRun[].
  */
+import { stat } from 'node:fs/promises';
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
 import { listRuns, readSummary } from '../results/store.js';
@@ -10,12 +11,16 @@ import { listRuns, readSummary } from '../results/store.js';
 export const METRICS = ['p50', 'p99'] as const;
 export type Metric = (typeof METRICS)[number];
 
-export interface HistoryRow {
+/** What names a series (with a metric): the columns of results/schema.ts seriesKey. */
+export interface SeriesId {
   host: string;
   path: string;
   op: string;
   granule: number;
   threads: number;
+}
+
+export interface HistoryRow extends SeriesId {
   p50: number | null;
   p99: number | null;
   kernel?: string;
@@ -35,14 +40,9 @@ export interface SeriesPoint {
   kernel?: string;
 }
 
-export interface Series {
+export interface Series extends SeriesId {
   /** host/path/op/granule/threads */
   key: string;
-  host: string;
-  path: string;
-  op: string;
-  granule: number;
-  threads: number;
   metric: Metric;
   points: SeriesPoint[];
 }
@@ -72,6 +72,7 @@ export interface LoadedHistory {
 export async function loadHistoryDir(dir: string, opts: { suite?: string } = {}): Promise<LoadedHistory> {
   const runs: HistoryRun[] = [];
   const skipped: string[] = [];
+  if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) throw new Error(`history ${dir}: not a folder of runs`);
   for (const runDir of await listRuns(dir)) {
     try {
       const run = historyRunFromSummary(await readSummary(runDir));

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The backing paths: where a guest's memory lives.
+ *   shmem     memfd_create(): the shmem path (and what backs shared memory)
+ *   gmem      KVM_CREATE_GUEST_MEMFD on a default VM: the dedicated-fd path
+ *   hugetlb   memfd_create(MFD_HUGETLB | MFD_HUGE_2MB)
+ *   secretmem memfd_secret(): memory removed from the kernel's direct map
+ */
+#include "probe.h"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef SYS_memfd_secret
+#define SYS_memfd_secret 447
+#endif
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21U << 26)
+#endif
+
+#define HUGE_2M (2 * MiB)
+
+static int check_hugetlb(const struct job *job, struct outcome *o)
+{
+	long long free_pages = meminfo("HugePages_Free");
+	long long need = (long long)(job->region / HUGE_2M);
+
+	if (job->granule % HUGE_2M)
+		return outcome_unsupported(o, "hugetlb granule must be a multiple of 2 MiB (got %llu bytes)",
+					   (unsigned long long)job->granule);
+	if (meminfo("Hugepagesize") != (long long)HUGE_2M)
+		return outcome_unsupported(o, "hugetlb default page size is not 2 MiB (Hugepagesize=%lld)",
+					   meminfo("Hugepagesize"));
+	if (free_pages < need)
+		return outcome_unsupported(o, "no hugetlb pages reserved (HugePages_Free=%lld, need %lld); "
+					   "reserve with: echo %lld > /proc/sys/vm/nr_hugepages",
+					   free_pages < 0 ? 0 : free_pages, need, need);
+	return 0;
+}
+
+static int check_gmem(bool need_mmap, struct outcome *o)
+{
+	int kvm = kvm_open(), vm, flags;
+
+	if (kvm < 0)
+		return outcome_unsupported(o, "no /dev/kvm (open: %s)", errno_name(errno));
+	vm = kvm_create_vm(kvm, 0);
+	if (vm < 0) {
+		int err = errno;
+
+		close(kvm);
+		return outcome_unsupported(o, "KVM_CREATE_VM: %s", errno_name(err));
+	}
+	flags = kvm_check(vm, KVM_CAP_GUEST_MEMFD_FLAGS);
+	if (!kvm_check(vm, KVM_CAP_GUEST_MEMFD)) {
+		close(vm);
+		close(kvm);
+		return outcome_unsupported(o, "KVM_CAP_GUEST_MEMFD is 0: the kernel has no guest_memfd (merged in 6.8)");
+	}
+	close(vm);
+	close(kvm);
+	if (need_mmap && !(flags & GUEST_MEMFD_FLAG_MMAP))
+		return outcome_unsupported(o, "guest_memfd cannot be mmap()ed here: KVM_CAP_GUEST_MEMFD_FLAGS lacks "
+					   "GUEST_MEMFD_FLAG_MMAP (merged in 6.18)");
+	return 0;
+}
+
+int backing_check(const struct job *job, bool need_mmap, struct outcome *o)
+{
+	long long avail = meminfo("MemAvailable");
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (strcmp(job->path, "shmem") && strcmp(job->path, "gmem") && strcmp(job->path, "hugetlb") &&
+	    strcmp(job->path, "secretmem"))
+		return outcome_failed(o, EINVAL, "unknown path \"%s\" (shmem, gmem, hugetlb, secretmem)", job->path);
+	if (job->granule % (uint64_t)page)
+		return outcome_failed(o, EINVAL, "granule %llu is not a multiple of the page size %ld",
+				      (unsigned long long)job->granule, page);
+	if (job->region % ((uint64_t)job->threads * job->granule))
+		return outcome_failed(o, EINVAL, "region %llu is not a multiple of threads x granule",
+				      (unsigned long long)job->region);
+	if (avail > 0 && (double)job->region > job->max_mem_share * (double)avail)
+		return outcome_failed(o, ENOMEM, "memory guard: job needs %llu MiB, more than %.0f%% of MemAvailable "
+				      "(%lld MiB); lower region or raise maxMemShare",
+				      (unsigned long long)(job->region / MiB), job->max_mem_share * 100, avail / (long long)MiB);
+	if (!strcmp(job->path, "hugetlb"))
+		return check_hugetlb(job, o);
+	if (!strcmp(job->path, "gmem"))
+		return check_gmem(need_mmap, o);
+	return 0;
+}
+
+static int open_gmem(struct backing *b, bool need_mmap, struct outcome *o)
+{
+	/* MMAP lets the host touch the memory; INIT_SHARED makes it faultable (no private memory here) */
+	uint64_t flags = need_mmap ? GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED : 0;
+
+	b->kvm_fd = kvm_open();
+	if (b->kvm_fd < 0)
+		return outcome_unsupported(o, "no /dev/kvm (open: %s)", errno_name(errno));
+	b->vm_fd = kvm_create_vm(b->kvm_fd, 0);
+	if (b->vm_fd < 0)
+		return outcome_errno(o, errno, "KVM_CREATE_VM");
+	b->fd = kvm_create_guest_memfd(b->vm_fd, b->size, flags);
+	if (b->fd < 0)
+		return outcome_errno(o, errno, "KVM_CREATE_GUEST_MEMFD(size=%llu, flags=%#llx)",
+				     (unsigned long long)b->size, (unsigned long long)flags);
+	b->alloc_mode = FALLOC_FL_KEEP_SIZE;   /* guest_memfd refuses fallocate without it */
+	return 0;
+}
+
+static int open_memfd(struct backing *b, struct outcome *o)
+{
+	bool huge = !strcmp(b->path, "hugetlb");
+
+	if (!strcmp(b->path, "secretmem")) {
+		b->fd = (int)syscall(SYS_memfd_secret, O_CLOEXEC);
+		if (b->fd < 0 && errno == ENOSYS)
+			return outcome_unsupported(o, "memfd_secret: ENOSYS (boot with secretmem.enable=1, or the "
+						   "kernel lacks CONFIG_SECRETMEM)");
+		if (b->fd < 0)
+			return outcome_errno(o, errno, "memfd_secret");
+	} else {
+		b->fd = memfd_create(huge ? "gmembench-hugetlb" : "gmembench-shmem",
+				     MFD_CLOEXEC | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0));
+		if (b->fd < 0)
+			return outcome_errno(o, errno, "memfd_create(%s)", huge ? "MFD_HUGETLB" : "0");
+	}
+	if (huge)
+		b->page_size = HUGE_2M;
+	if (ftruncate(b->fd, (off_t)b->size))
+		return outcome_errno(o, errno, "ftruncate(%s, %llu)", b->path, (unsigned long long)b->size);
+	return 0;
+}
+
+int backing_open(const struct job *job, bool need_mmap, struct backing *b, struct outcome *o)
+{
+	memset(b, 0, sizeof(*b));
+	b->path = job->path;
+	b->fd = b->kvm_fd = b->vm_fd = -1;
+	b->size = job->region;
+	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	if (!strcmp(job->path, "gmem") ? open_gmem(b, need_mmap, o) : open_memfd(b, o))
+		return -1;
+	if (!need_mmap)
+		return 0;
+	b->map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+	if (b->map == MAP_FAILED) {
+		b->map = NULL;
+		return outcome_errno(o, errno, "mmap(%s, %llu, MAP_SHARED)", b->path, (unsigned long long)b->size);
+	}
+	return 0;
+}
+
+void backing_close(struct backing *b)
+{
+	if (b->map)
+		munmap(b->map, b->size);
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->vm_fd >= 0)
+		close(b->vm_fd);
+	if (b->kvm_fd >= 0)
+		close(b->kvm_fd);
+	b->map = NULL;
+	b->fd = b->vm_fd = b->kvm_fd = -1;
+}

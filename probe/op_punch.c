@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: MIT
+/* punch: fallocate(PUNCH_HOLE | KEEP_SIZE) of one granule of a populated range. */
+#include "probe.h"
+
+#include <fcntl.h>
+#include <linux/falloc.h>
+
+static int punch_prepare(struct range *r, struct outcome *o)
+{
+	if (fallocate(r->b->fd, r->b->alloc_mode, (off_t)r->off, (off_t)r->len))
+		return outcome_errno(o, errno, "fallocate(%s) populating the range to punch", r->b->path);
+	return 0;
+}
+
+static int punch_timed(struct range *r, uint64_t off, struct hist *h, struct outcome *o)
+{
+	uint64_t t0, t1;
+	int ret;
+
+	t0 = now_ns();
+	ret = fallocate(r->b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)r->granule);
+	t1 = now_ns();
+	if (ret)
+		return outcome_errno(o, errno, "fallocate(%s, PUNCH_HOLE|KEEP_SIZE) at offset %llu", r->b->path,
+				     (unsigned long long)off);
+	hist_record(h, t1 - t0);
+	return 0;
+}
+
+const struct op op_punch = {
+	.name = "punch",
+	.prepare = punch_prepare,
+	.timed = punch_timed,
+};

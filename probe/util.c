@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+#include "probe.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	fputs("gmembench-probe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, " (errno %d %s)", err, errno_name(err));
+	fputc('\n', stderr);
+	exit(2);
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static const struct { int err; const char *name; } errnos[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { EINTR, "EINTR" }, { EIO, "EIO" },
+	{ ENXIO, "ENXIO" }, { E2BIG, "E2BIG" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" },
+	{ ENOMEM, "ENOMEM" }, { EACCES, "EACCES" }, { EFAULT, "EFAULT" }, { EBUSY, "EBUSY" },
+	{ EEXIST, "EEXIST" }, { ENODEV, "ENODEV" }, { EINVAL, "EINVAL" }, { EMFILE, "EMFILE" },
+	{ ENOTTY, "ENOTTY" }, { EFBIG, "EFBIG" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" },
+	{ ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" }, { EOPNOTSUPP, "EOPNOTSUPP" },
+	{ EHWPOISON, "EHWPOISON" }, { ETIMEDOUT, "ETIMEDOUT" },
+};
+
+const char *errno_name(int err)
+{
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].err == err)
+			return errnos[i].name;
+	return "E?";
+}
+
+int read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+long long meminfo(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		v = strtoll(line + klen + 1, NULL, 10);
+		if (strstr(line, " kB"))
+			v *= 1024;
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+static int outcome_set(struct outcome *o, enum status st, int err, const char *fmt, va_list ap)
+{
+	o->status = st;
+	o->err = err;
+	vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+	return -1;
+}
+
+int outcome_unsupported(struct outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	outcome_set(o, ST_UNSUPPORTED, 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int outcome_failed(struct outcome *o, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	outcome_set(o, ST_FAILED, err, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int outcome_errno(struct outcome *o, int err, const char *fmt, ...)
+{
+	bool cannot = err == EOPNOTSUPP || err == ENOSYS || err == ENOTTY;
+	char what[400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (cannot)
+		return outcome_unsupported(o, "%s: %s (the kernel does not support it here)", what, errno_name(err));
+	return outcome_failed(o, err, "%s: %s", what, errno_name(err));
+}

@@ -68,7 +68,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
       return await runHost({
         host, transport, probe, suite: opts.suite, writer,
         raw: opts.raw, maxMemShare: opts.maxMemShare, signal: opts.signal, jobTimeoutMs: opts.jobTimeoutMs,
-        onProgress: (m, done, total) => report(total > 0 ? `[${done + 1}/${total}] ${m}` : m),
+        onProgress: (m, done, total) => report(total > 0 && done < total ? `[${done + 1}/${total}] ${m}` : m),
       });
     } finally {
       await transport.close().catch(() => undefined);

@@ -1,11 +1,13 @@
 /** The run table printed at the end of `gmembench run`. */
-import type { RunSummary } from '../results/schema.js';
+import type { ResultRow, RunSummary } from '../results/schema.js';
 import { formatNs, formatSize } from '../util/units.js';
 import { formatColumns } from './columns.js';
 
 export function formatRunTable(summary: RunSummary): string {
   const out: string[] = [];
-  const measured = summary.results.filter((r) => r.status === 'ok');
+  // shmem and guest_memfd side by side: host, op, granule, threads, then path
+  const order = (r: ResultRow) => [r.host, r.op, String(r.granule).padStart(16, '0'), String(r.threads).padStart(6, '0'), r.path].join('\0');
+  const measured = summary.results.filter((r) => r.status === 'ok').sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
   const rows = measured.map((r) => [
     r.host, r.path, r.op, formatSize(r.granule), String(r.threads), String(r.samples),
     formatNs(r.p50), formatNs(r.p90), formatNs(r.p99), formatNs(r.max),

@@ -126,6 +126,21 @@ static int skip_value(struct cursor *c)
 	return 0;
 }
 
+/* Skip a value and keep its raw text (the op-specific "params" object). */
+static int capture_value(struct cursor *c, char *out, size_t len)
+{
+	const char *start;
+
+	skip_ws(c);
+	start = c->p;
+	if (skip_value(c))
+		return -1;
+	if ((size_t)(c->p - start) >= len)
+		return fail(c, "\"params\" is too long");
+	snprintf(out, len, "%.*s", (int)(c->p - start), start);
+	return 0;
+}
+
 static int parse_number(struct cursor *c, double *v)
 {
 	char *end;
@@ -161,6 +176,8 @@ static int set_field(struct cursor *c, const char *key, struct job *job)
 		return parse_string(c, job->op, sizeof(job->op));
 	if (!strcmp(key, "raw"))
 		return parse_bool(c, &job->raw);
+	if (!strcmp(key, "params"))
+		return capture_value(c, job->params, sizeof(job->params));
 	if (strcmp(key, "granule") && strcmp(key, "region") && strcmp(key, "threads") &&
 	    strcmp(key, "repetitions") && strcmp(key, "warmup") && strcmp(key, "maxMemShare"))
 		return skip_value(c);
@@ -205,6 +222,7 @@ int job_parse(const char *text, struct job *job, char *err, size_t errlen)
 	job->threads = 1;
 	job->repetitions = 1;
 	job->max_mem_share = 0.5;
+	snprintf(job->params, sizeof(job->params), "{}");
 	skip_ws(&c);
 	if (*c.p != '{')
 		return fail(&c, "expected an object");
@@ -231,4 +249,22 @@ int job_parse(const char *text, struct job *job, char *err, size_t errlen)
 			return fail(&c, "expected ',' or '}'");
 	}
 	return check_job(&c, job);
+}
+
+double job_param(const struct job *job, const char *key, double def)
+{
+	char pattern[80];
+	const char *p;
+	char *end;
+	double v;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\"", key);
+	p = strstr(job->params, pattern);
+	if (!p)
+		return def;
+	p += strlen(pattern);
+	while (isspace((unsigned char)*p) || *p == ':')
+		p++;
+	v = strtod(p, &end);
+	return end == p ? def : v;
 }

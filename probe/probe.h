@@ -46,9 +46,12 @@ struct job {
 	int warmup;
 	double max_mem_share;
 	bool raw;
+	char params[4096];   /* the raw text of the "params" object, "{}" when absent */
 };
 /* Parse the job object; on error return -1 with a message in err. */
 int job_parse(const char *text, struct job *job, char *err, size_t errlen);
+/* A number in job->params ("params":{"batch":64}), or def when absent. */
+double job_param(const struct job *job, const char *key, double def);
 
 /* ---- hist.c: log-linear latency histogram, 1024 sub-buckets per power of two ---- */
 struct hist {
@@ -122,6 +125,12 @@ struct range {
 struct op {
 	const char *name;
 	bool need_mmap;
+	/* optional, main thread, untimed: once per pass after the backing is open / before it closes
+	 * (e.g. a VM with a memslot on the backing); -1 with *o set stops the job */
+	int (*pass_setup)(const struct job *job, struct backing *b, struct outcome *o);
+	void (*pass_teardown)(const struct job *job, struct backing *b);
+	/* optional: extra result fields, written as the members of the result's "extra" object */
+	void (*extra)(const struct job *job, FILE *f);
 	/* untimed, per thread, before its timed loop (e.g. populate what will be punched) */
 	int (*prepare)(struct range *r, struct outcome *o);
 	/* one timed call at offset off: read the clock around it and record the sample */

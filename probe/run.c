@@ -53,6 +53,12 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 		backing_close(&b);
 		return -1;
 	}
+	if (op->pass_setup && op->pass_setup(job, &b, out)) {
+		if (op->pass_teardown)
+			op->pass_teardown(job, &b);
+		backing_close(&b);
+		return -1;
+	}
 	pthread_barrier_init(&start, NULL, (unsigned int)job->threads);
 	for (int i = 0; i < job->threads; i++) {
 		ws[i].range = (struct range){ .b = &b, .off = per * (uint64_t)i, .len = per, .granule = job->granule };
@@ -70,11 +76,14 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 		}
 	}
 	pthread_barrier_destroy(&start);
+	if (op->pass_teardown)
+		op->pass_teardown(job, &b);
 	backing_close(&b);
 	return ret;
 }
 
-static void emit_result(const struct job *job, const struct outcome *o, uint64_t samples, uint64_t elapsed)
+static void emit_result(const struct job *job, const struct op *op, const struct outcome *o, uint64_t samples,
+			uint64_t elapsed)
 {
 	static const char *const names[] = { "ok", "unsupported", "failed" };
 
@@ -91,6 +100,11 @@ static void emit_result(const struct job *job, const struct outcome *o, uint64_t
 	if (o->err) {
 		json_kv_num(stdout, "errno", o->err, true);
 		json_kv_str(stdout, "errnoName", errno_name(o->err), true);
+	}
+	if (op && op->extra) {
+		printf(",\"extra\":{");
+		op->extra(job, stdout);
+		putchar('}');
 	}
 	puts("}");
 	fflush(stdout);
@@ -118,7 +132,7 @@ static void run_passes(const struct job *job, const struct op *op)
 		hist_emit_rep(&merged, pass - job->warmup);
 		samples += merged.n;
 	}
-	emit_result(job, &out, samples, now_ns() - t0);
+	emit_result(job, op, &out, samples, now_ns() - t0);
 	for (int i = 0; i < job->threads; i++)
 		hist_free(&ws[i].hist);
 	hist_free(&merged);
@@ -142,7 +156,7 @@ int run_job(const char *json)
 		return 2;
 	}
 	if (backing_check(&job, op->need_mmap, &out))
-		emit_result(&job, &out, 0, 0);
+		emit_result(&job, NULL, &out, 0, 0);
 	else
 		run_passes(&job, op);
 	return 0;

@@ -1,55 +1,78 @@
-/** Turn a probe outcome (repetition lines + result line) into a summary row. */
+/**
+ * Turn a probe's output (repetition lines, then a result line) into a summary row. Repetitions are
+ * folded into one HdrHistogram as they arrive, so memory does not grow with the number of calls.
+ */
 import type { ProbeJob, RepLine, ResultLine } from '../probe/protocol.js';
 import type { RepStat, ResultRow } from '../results/schema.js';
-import { encode, fromBuckets, merge, newHistogram, percentiles } from './histogram.js';
+import { encode, fromBuckets, merge, newHistogram, percentiles, type Histogram } from './histogram.js';
 
-export function summarizeRow(host: string, job: ProbeJob, reps: RepLine[], result: ResultLine): ResultRow {
-  const base = {
-    host,
-    path: job.path,
-    op: job.op,
-    granule: job.granule,
-    threads: job.threads,
-    status: result.status,
-    ...(result.reason !== undefined && { reason: result.reason }),
-    ...(result.errno !== undefined && { errno: result.errno }),
-    ...(result.errnoName !== undefined && { errnoName: result.errnoName }),
-    unit: 'ns' as const,
-    params: { region: job.region, repetitions: job.repetitions, warmup: job.warmup, ...job.params },
-    ...(result.extra !== undefined && { extra: result.extra }),
-  };
-  const withSamples = reps.filter((r) => r.samples > 0);
-  if (withSamples.length === 0) {
-    return {
-      ...base, samples: 0, min: null, p50: null, p90: null, p99: null, p999: null,
-      max: null, mean: null, stddev: null, histogram: null, repetitions: [],
-    };
-  }
-  const all = newHistogram();
-  const repStats: RepStat[] = [];
-  let n = 0, sum = 0, sumsq = 0, min = Infinity, max = -Infinity;
-  for (const rep of withSamples) {
+export class RowBuilder {
+  private readonly all: Histogram = newHistogram();
+  private readonly reps: RepStat[] = [];
+  private n = 0;
+  private sum = 0;
+  private sumsq = 0;
+  private min = Infinity;
+  private max = -Infinity;
+
+  constructor(readonly host: string, readonly job: ProbeJob) {}
+
+  addRep(rep: RepLine): void {
+    if (rep.samples <= 0) return;
     const h = fromBuckets(rep.buckets);
     const p = percentiles(h);
-    repStats.push({ samples: rep.samples, p50: p.p50, p99: p.p99, mean: rep.sum / rep.samples });
-    merge(all, h);
-    n += rep.samples;
-    sum += rep.sum;
-    sumsq += rep.sumsq;
-    min = Math.min(min, rep.min);
-    max = Math.max(max, rep.max);
+    this.reps.push({ samples: rep.samples, p50: p.p50, p99: p.p99, mean: rep.sum / rep.samples });
+    merge(this.all, h);
+    h.destroy();
+    this.n += rep.samples;
+    this.sum += rep.sum;
+    this.sumsq += rep.sumsq;
+    this.min = Math.min(this.min, rep.min);
+    this.max = Math.max(this.max, rep.max);
   }
-  const mean = sum / n;
-  const variance = n > 1 ? Math.max(0, (sumsq - n * mean * mean) / (n - 1)) : 0;
-  return {
-    ...base,
-    samples: n,
-    min,
-    ...percentiles(all),
-    max,
-    mean,
-    stddev: Math.sqrt(variance),
-    histogram: encode(all),
-    repetitions: repStats,
-  };
+
+  finish(result: ResultLine): ResultRow {
+    const { host, job } = this;
+    const base = {
+      host,
+      path: job.path,
+      op: job.op,
+      granule: job.granule,
+      threads: job.threads,
+      status: result.status,
+      ...(result.reason !== undefined && { reason: result.reason }),
+      ...(result.errno !== undefined && { errno: result.errno }),
+      ...(result.errnoName !== undefined && { errnoName: result.errnoName }),
+      unit: 'ns' as const,
+      params: { region: job.region, repetitions: job.repetitions, warmup: job.warmup, ...job.params },
+      ...(result.extra !== undefined && { extra: result.extra }),
+    };
+    if (this.n === 0) {
+      return {
+        ...base, samples: 0, min: null, p50: null, p90: null, p99: null, p999: null,
+        max: null, mean: null, stddev: null, histogram: null, repetitions: [],
+      };
+    }
+    const n = this.n;
+    const mean = this.sum / n;
+    const variance = n > 1 ? Math.max(0, (this.sumsq - n * mean * mean) / (n - 1)) : 0;
+    return {
+      ...base,
+      samples: n,
+      min: this.min,
+      ...percentiles(this.all),
+      max: this.max,
+      mean,
+      stddev: Math.sqrt(variance),
+      histogram: encode(this.all),
+      repetitions: this.reps,
+    };
+  }
+}
+
+/** All at once, for callers that already hold the lines. */
+export function summarizeRow(host: string, job: ProbeJob, reps: RepLine[], result: ResultLine): ResultRow {
+  const b = new RowBuilder(host, job);
+  for (const r of reps) b.addRep(r);
+  return b.finish(result);
 }

@@ -8,7 +8,7 @@ import type { ProbeJob } from '../probe/protocol.js';
 import type { HostEntry, ResultRow } from '../results/schema.js';
 import type { RunWriter } from '../results/writer.js';
 import type { Transport } from '../transport/transport.js';
-import { summarizeRow } from '../analysis/summarize.js';
+import { RowBuilder } from '../analysis/summarize.js';
 import { formatSize } from '../util/units.js';
 import { expandJobs } from './jobs.js';
 import { classify } from './failure.js';
@@ -49,13 +49,21 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     for (const [i, job] of jobs.entries()) {
       if (ctx.signal?.aborted) throw new Error('run cancelled');
       ctx.onProgress?.(jobLabel(job), i, jobs.length);
-      const { reps, result } = await client.run(job, { signal: ctx.signal, timeoutMs: ctx.jobTimeoutMs });
-      const row = summarizeRow(host.name, job, reps, result);
-      if (job.raw && reps.some((r) => r.raw)) {
-        row.rawFile = await ctx.writer.writeRaw(
-          `${host.name}-${job.path}-${job.op}-${job.granule}-t${job.threads}`,
-          reps.map((r) => r.raw ?? []),
-        );
+      // repetitions are folded in as they stream in: memory stays flat however many calls a job times
+      const builder = new RowBuilder(host.name, job);
+      const raw: number[][] = [];
+      const { result } = await client.run(job, {
+        signal: ctx.signal,
+        timeoutMs: ctx.jobTimeoutMs,
+        keepReps: false,
+        onRep: (rep) => {
+          builder.addRep(rep);
+          if (job.raw) raw.push(rep.raw ?? []);
+        },
+      });
+      const row = builder.finish(result);
+      if (job.raw && raw.length > 0) {
+        row.rawFile = await ctx.writer.writeRaw(`${host.name}-${job.path}-${job.op}-${job.granule}-t${job.threads}`, raw);
       }
       await ctx.writer.addRow(row);
       ctx.onRow?.(row);

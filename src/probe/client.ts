@@ -11,6 +11,7 @@ export class ProbeError extends Error {
 }
 
 export interface ProbeOutcome {
+  /** the repetition lines, unless the caller consumed them with onRep and keepReps: false */
   reps: RepLine[];
   result: ResultLine;
 }
@@ -28,7 +29,7 @@ export class ProbeClient {
 
   async run(
     job: ProbeJob,
-    opts: { signal?: AbortSignal; timeoutMs?: number; onRep?: (rep: RepLine) => void } = {},
+    opts: { signal?: AbortSignal; timeoutMs?: number; onRep?: (rep: RepLine) => void; keepReps?: boolean } = {},
   ): Promise<ProbeOutcome> {
     const reps: RepLine[] = [];
     let result: ResultLine | undefined;
@@ -41,7 +42,7 @@ export class ProbeClient {
         try {
           const line = parseProbeLine(text);
           if (line.type === 'rep') {
-            reps.push(line as RepLine);
+            if (opts.keepReps ?? true) reps.push(line as RepLine);
             opts.onRep?.(line as RepLine);
           } else if (line.type === 'result') {
             result = line as ResultLine;

@@ -16,13 +16,16 @@ export class LocalTransport implements Transport {
       timeout: opts.timeoutMs,
       killSignal: 'SIGKILL',
       stripFinalNewline: false,
+      // stdout is read here, line by line; execa keeps stderr only
+      buffer: { stdout: false, stderr: true },
     });
     let stdout = '';
     const lines = lineSplitter((l) => opts.onStdoutLine?.(l));
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (chunk: string) => {
-      stdout += chunk;
-      lines.push(chunk);
+      // a streaming caller gets lines; only the others need the whole text kept
+      if (opts.onStdoutLine) lines.push(chunk);
+      else stdout += chunk;
     });
     const result = await child;
     lines.end();

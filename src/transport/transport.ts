@@ -6,7 +6,7 @@
 export interface ExecOptions {
   /** written to the command's stdin, then closed */
   stdin?: string;
-  /** called for every complete stdout line as it arrives */
+  /** called for every complete stdout line as it arrives; then ExecResult.stdout is left empty */
   onStdoutLine?: (line: string) => void;
   /** kill the command (locally or on the remote host) when this aborts */
   signal?: AbortSignal;

@@ -26,6 +26,10 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (process.env.GMEMBENCH_REPORT_RSS) {
+    // for bench/memory.ts: the controller's own peak RSS (the probe is another process)
+    process.once('exit', () => process.stderr.write(`gmembench-maxrss-kib ${process.resourceUsage().maxRSS}\n`));
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #define PROBE_VERSION "0.1.0"
 
@@ -24,7 +25,14 @@ void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* The one assert helper, as in the KVM selftests: exit with the failed condition and errno. */
 #define PROBE_ASSERT(cond, fmt, ...) \
 	do { if (!(cond)) die("%s:%d: %s: " fmt, __FILE__, __LINE__, #cond, ##__VA_ARGS__); } while (0)
-uint64_t now_ns(void);
+/* CLOCK_MONOTONIC in ns; inline so nothing but the vDSO read sits between a sample's bounds */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 const char *errno_name(int err);
 /* Read a whole small file into buf (NUL-terminated, trailing newline dropped); -1 if unreadable. */
 int read_text(const char *path, char *buf, size_t len);

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void die(const char *fmt, ...)
 {
@@ -19,14 +18,6 @@ void die(const char *fmt, ...)
 		fprintf(stderr, " (errno %d %s)", err, errno_name(err));
 	fputc('\n', stderr);
 	exit(2);
-}
-
-uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static const struct { int err; const char *name; } errnos[] = {

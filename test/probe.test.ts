@@ -15,7 +15,8 @@ import type { Suite } from '../src/config/suite.js';
 import type { ResultRow, RunSummary } from '../src/results/schema.js';
 import { decode } from '../src/analysis/histogram.js';
 import { readSummary } from '../src/results/store.js';
-import { hasCc, hasKvm, hugePagesFree, skipReason } from './helpers/host.js';
+import { hasCc, hasKvm, hugePagesFree, isRoot, skipReason } from './helpers/host.js';
+import { readFileSync } from 'node:fs';
 
 const MB = 1024 * 1024;
 const REPS = 3;
@@ -25,6 +26,7 @@ function suite(workloads: Suite['workloads'], name = 'probe-test'): Suite {
 }
 
 if (!hasCc) skipReason('probe tests', 'no C compiler (cc) on this machine');
+if (!isRoot) skipReason('hugetlb reservation test', 'not root: cannot write /proc/sys/vm/nr_hugepages');
 
 describe.skipIf(!hasCc)('probe on this machine', () => {
   let probe: ProbeBinary;
@@ -153,5 +155,23 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
     expect(out.result.status).toBe('failed');
     expect(out.result.reason).toMatch(/^memory guard:/);
     expect(out.reps).toHaveLength(0);
+  });
+});
+
+describe.skipIf(!hasCc || !isRoot)('hugetlb reservation from the inventory', () => {
+  it('reserves the pages for the run, measures hugetlb, and gives the host back as it was', async () => {
+    const before = readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim();
+    const results = await mkdtemp(join(tmpdir(), 'gmembench-huge-'));
+    const { summary } = await runSuite({
+      suite: suite([{ paths: ['hugetlb'], ops: ['alloc', 'fault', 'punch'], granules: [2 * MB], region: 16 * MB }], 'huge'),
+      inventory: { hosts: [{ name: 'local', transport: 'local', labels: {}, hugetlbPages: 16 + hugePagesFree() }] },
+      resultsDir: results,
+      progress: 'silent',
+    });
+    expect(readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim()).toBe(before);
+    for (const r of summary.results) {
+      expect(r.status, r.reason).toBe('ok');
+      expect(r.samples).toBe(REPS * 8);
+    }
   });
 });

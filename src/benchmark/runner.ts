@@ -12,6 +12,7 @@ import { RowBuilder } from '../analysis/summarize.js';
 import { formatSize } from '../util/units.js';
 import { expandJobs } from './jobs.js';
 import { classify } from './failure.js';
+import { reserveHugePages, type Reservation } from './hugetlb.js';
 
 export interface RunHostContext {
   host: HostConfig;
@@ -35,7 +36,15 @@ export function jobLabel(j: Pick<ProbeJob, 'path' | 'op' | 'granule' | 'threads'
 export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
   const { host, transport } = ctx;
   const entry: HostEntry = { name: host.name, status: 'ok', labels: host.labels ?? {}, fingerprint: null };
+  let hugePages: Reservation | null = null;
   try {
+    if (host.hugetlbPages) {
+      ctx.onProgress?.(`reserving ${host.hugetlbPages} hugetlb pages`, 0, 0);
+      hugePages = await reserveHugePages(transport, host.hugetlbPages).catch((err: Error) => {
+        ctx.onProgress?.(`hugetlb reservation refused: ${err.message}`, 0, 0);
+        return null;
+      });
+    }
     ctx.onProgress?.('delivering probe', 0, 0);
     const probePath = await ensureProbe(transport, ctx.probe, (m) => ctx.onProgress?.(m, 0, 0));
     const client = new ProbeClient(transport, probePath);
@@ -74,6 +83,8 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     entry.status = 'failed';
     entry.subStatus = failure.subStatus;
     entry.error = failure.message;
+  } finally {
+    await hugePages?.restore().catch(() => undefined);
   }
   await ctx.writer.setHost(entry);
   return entry;

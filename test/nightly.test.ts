@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT } from './helpers/cli.js';
 import { fixtureSummary, writeHistory, type FixtureSeries } from './helpers/regress-fixtures.js';
-import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd-regress.js';
+import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
 import { runNightly, type NightlyOptions } from '../src/cli/nightly-action.js';
 import { DEFAULT_REGRESS_OPTIONS } from '../src/analysis/regress.js';
 import { acquireLock, LockHeldError } from '../src/util/lock.js';

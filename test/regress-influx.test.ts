@@ -5,7 +5,7 @@ import { InfluxDB } from 'influx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { fixtureSummary } from './helpers/regress-fixtures.js';
-import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd-regress.js';
+import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
 import { summaryToPoints } from '../src/influx/schema.js';
 import { readInfluxHistory } from '../src/influx/history.js';
 

@@ -8,7 +8,11 @@ export interface InfluxTarget {
   db: string;
 }
 
-export function connectInflux(target: InfluxTarget, opts: { timeoutMs?: number } = {}): InfluxDB {
+/**
+ * timeoutMs bounds each request; maxRetries is the client pool's own retry count (push.ts sets 0 and
+ * retries with its own backoff).
+ */
+export function connectInflux(target: InfluxTarget, opts: { timeoutMs?: number; maxRetries?: number } = {}): InfluxDB {
   let u: URL;
   try {
     u = new URL(target.url);
@@ -26,6 +30,7 @@ export function connectInflux(target: InfluxTarget, opts: { timeoutMs?: number }
     password: decodeURIComponent(u.password) || undefined,
     database: target.db,
     options: { timeout: opts.timeoutMs ?? 10_000 } as never,
+    pool: { requestTimeout: opts.timeoutMs ?? 10_000, ...(opts.maxRetries !== undefined && { maxRetries: opts.maxRetries }) },
   });
 }
 

@@ -1,25 +1,194 @@
 /**
- * TODO-MERGE: STUB. The real src/influx/push.ts (issue: push + dashboards) is written on another
- * branch; when it is merged, this file is replaced by it. nightly only needs
- * `pushRun(runDir, target)`: write a run's points (schema.ts summaryToPoints) to InfluxDB.
- * This stub does exactly that, minimally, so nightly works and is tested on this branch.
+ * Push run directories to InfluxDB (the schema is schema.ts): read summary.json, turn its rows into
+ * points, make sure the database exists, write the points in batches, retry a failed batch with
+ * exponential backoff, and report per run directory what was and was not written.
+ *
+ * Points are keyed by measurement + tags + the run's start time, so pushing a run again overwrites
+ * the same points with the same values: a retried or repeated push never duplicates anything.
+ * Nothing here touches the run directory: whatever fails, the results stay on disk for a later push.
  */
+import type { InfluxDB, IPoint } from 'influx';
 import { readSummary } from '../results/store.js';
 import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
-import { summaryToPoints } from './schema.js';
+import { summaryToPoints, type Point } from './schema.js';
 
-export async function pushRun(runDir: string, target: InfluxTarget): Promise<{ points: number }> {
-  const summary = await readSummary(runDir);
-  const points = summaryToPoints(summary);
-  const influx = connectInflux(target);
-  try {
-    await influx.createDatabase(target.db);
-    await influx.writePoints(
-      points.map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() })),
-      { precision: 'n' },
-    );
-  } catch (err) {
-    throw new Error(`push to ${redactUrl(target.url)} (db ${target.db}) failed: ${(err as Error).message}`);
+/** the retention policy created with a new database: benchmark history is small and kept forever */
+export const RETENTION_POLICY = 'gmembench';
+export const RETENTION_DURATION = 'INF';
+
+export interface PushOptions {
+  /** points per write request (InfluxDB 1.x suggests 5000-10000) */
+  batchSize?: number;
+  /** attempts after the first failure of a request */
+  retries?: number;
+  /** delay before the first retry; doubled each time up to maxDelayMs */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** per request */
+  timeoutMs?: number;
+  /** told about every retry (for the CLI's stderr) */
+  onRetry?: (info: { runDir: string; what: string; attempt: number; delayMs: number; error: string }) => void;
+  /** called after each batch is written (progress; tests use it to stop the server mid-push) */
+  onBatch?: (info: { runDir: string; written: number; points: number }) => void | Promise<void>;
+}
+
+export const DEFAULT_PUSH_OPTIONS = {
+  batchSize: 5000,
+  retries: 5,
+  initialDelayMs: 500,
+  maxDelayMs: 10_000,
+  timeoutMs: 10_000,
+} as const;
+
+/** What became of one run directory. */
+export interface PushReport {
+  runDir: string;
+  /** null when summary.json could not be read */
+  runId: string | null;
+  /** points the run has (one per ok row) */
+  points: number;
+  /** points InfluxDB acknowledged */
+  written: number;
+  /** write requests made, retries included */
+  requests: number;
+  /** set when not every point was written */
+  error?: string;
+}
+
+export class PushError extends Error {
+  constructor(readonly report: PushReport) {
+    super(report.error);
+    this.name = 'PushError';
   }
-  return { points: points.length };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Hand-written retry loop: the influx client's own pool retries only while it still has a host it
+ * believes is up (with one host: never), and then refuses every request until its backoff timer
+ * ends. A fresh client per attempt, after our own exponential delay, is simpler to reason about.
+ */
+class Writer {
+  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch'>> & Pick<PushOptions, 'onRetry' | 'onBatch'>;
+  private client: InfluxDB;
+  private ready = false;
+  requests = 0;
+
+  constructor(private readonly target: InfluxTarget, opts: PushOptions) {
+    this.o = { ...DEFAULT_PUSH_OPTIONS, ...opts };
+    this.client = this.connect();
+  }
+
+  private connect(): InfluxDB {
+    return connectInflux(this.target, { timeoutMs: this.o.timeoutMs, maxRetries: 0 });
+  }
+
+  async withRetries<T>(runDir: string, what: string, fn: (c: InfluxDB) => Promise<T>): Promise<T> {
+    let delay = this.o.initialDelayMs;
+    for (let attempt = 0; ; attempt++) {
+      this.requests++;
+      try {
+        return await fn(this.client);
+      } catch (err) {
+        if (attempt >= this.o.retries || !retryable(err)) throw err;
+        this.o.onRetry?.({ runDir, what, attempt: attempt + 1, delayMs: delay, error: (err as Error).message });
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.o.maxDelayMs);
+        this.client = this.connect();
+      }
+    }
+  }
+
+  /** Create the database (with RETENTION_POLICY as its default) when it is missing; once per push. */
+  async ensureDatabase(runDir: string): Promise<void> {
+    if (this.ready) return;
+    await this.withRetries(runDir, 'create database', async (c) => {
+      const dbs = await c.getDatabaseNames();
+      if (!dbs.includes(this.target.db)) {
+        // CREATE DATABASE ... WITH: one statement, so a new database never has autogen as its default
+        await c.queryRaw(
+          `CREATE DATABASE ${quote(this.target.db)} WITH DURATION ${RETENTION_DURATION} REPLICATION 1 NAME ${quote(RETENTION_POLICY)}`,
+          { method: 'POST' },
+        );
+        return;
+      }
+      // an existing database keeps its administrator's retention policies; one without any gets ours
+      const rps = await c.showRetentionPolicies(this.target.db);
+      if (rps.length === 0) {
+        await c.createRetentionPolicy(RETENTION_POLICY, { database: this.target.db, duration: RETENTION_DURATION, replication: 1, isDefault: true });
+      }
+    });
+    this.ready = true;
+  }
+
+  async write(runDir: string, batch: IPoint[]): Promise<void> {
+    await this.withRetries(runDir, `write ${batch.length} points`, (c) => c.writePoints(batch, { precision: 'n', database: this.target.db }));
+  }
+}
+
+function quote(ident: string): string {
+  return `"${ident.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/** Network errors, timeouts and 5xx are worth another try; 4xx (bad credentials, bad points) are not. */
+function retryable(err: unknown): boolean {
+  const e = err as { name?: string; code?: string; res?: { statusCode?: number } };
+  if (e?.name === 'RequestError') return (e.res?.statusCode ?? 0) >= 500;
+  return true;
+}
+
+function toIPoint(p: Point): IPoint {
+  return { measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() };
+}
+
+async function pushOne(runDir: string, writer: Writer, target: InfluxTarget, o: PushOptions): Promise<PushReport> {
+  const report: PushReport = { runDir, runId: null, points: 0, written: 0, requests: 0 };
+  const before = writer.requests;
+  try {
+    const summary = await readSummary(runDir);
+    report.runId = summary.runId;
+    const points = summaryToPoints(summary).map(toIPoint);
+    report.points = points.length;
+    if (points.length === 0) return report;
+    await writer.ensureDatabase(runDir);
+    const size = o.batchSize ?? DEFAULT_PUSH_OPTIONS.batchSize;
+    for (let i = 0; i < points.length; i += size) {
+      const batch = points.slice(i, i + size);
+      await writer.write(runDir, batch);
+      report.written += batch.length;
+      await o.onBatch?.({ runDir, written: report.written, points: report.points });
+    }
+  } catch (err) {
+    const what = report.runId === null ? 'summary.json not read' : `${report.written}/${report.points} points written`;
+    report.error = `push of ${runDir} to ${redactUrl(target.url)} (db ${target.db}) failed (${what}): ${(err as Error).message}`;
+  } finally {
+    report.requests = writer.requests - before;
+  }
+  return report;
+}
+
+/**
+ * Push several run directories, one after the other; never throws for a run that fails (its report
+ * says why) and goes on with the next one, so one bad directory does not hold back the others.
+ */
+export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: PushOptions = {}): Promise<PushReport[]> {
+  const writer = new Writer(target, opts);
+  const reports: PushReport[] = [];
+  for (const dir of runDirs) reports.push(await pushOne(dir, writer, target, opts));
+  return reports;
+}
+
+/** Push one run directory; throws PushError (with the report) unless every point was written. */
+export async function pushRun(runDir: string, target: InfluxTarget, opts: PushOptions = {}): Promise<PushReport> {
+  const [report] = await pushRuns([runDir], target, opts);
+  if (report.error) throw new PushError(report);
+  return report;
+}
+
+/** One line per run directory, for the CLI and logs. */
+export function formatPushReport(r: PushReport): string {
+  const name = r.runId ?? r.runDir;
+  if (r.error) return `NOT PUSHED ${name}: ${r.error}`;
+  return `pushed ${name}: ${r.written} points in ${r.requests} request(s)`;
 }

@@ -5,6 +5,8 @@ import { loadInventory, LOCAL_INVENTORY } from '../../config/hosts.js';
 import { runSuite } from '../../benchmark/run.js';
 import { formatRunTable } from '../../output/table.js';
 import { EXIT } from '../exit.js';
+import { DEFAULT_DB, redactUrl } from '../../influx/connect.js';
+import { formatPushReport, pushRun, PushError } from '../../influx/push.js';
 
 export function registerRun(program: Command): void {
   program
@@ -20,6 +22,8 @@ export function registerRun(program: Command): void {
     .option('--job-timeout <s>', 'kill a probe job after this many seconds', (v) => parseInt(v, 10), 1800)
     .option('--progress <mode>', 'auto | tty | plain | silent', 'auto')
     .option('--json', 'print the summary JSON instead of the table')
+    .option('--influx <url>', 'then push the run to InfluxDB (a failed push keeps the results and prints the push command)')
+    .option('--db <name>', 'InfluxDB database for --influx', DEFAULT_DB)
     .action(async (suiteFile: string, o) => {
       const suite = await loadSuite(suiteFile);
       const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
@@ -36,9 +40,29 @@ export function registerRun(program: Command): void {
         if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else process.stdout.write(`\n${formatRunTable(summary)}\n\nresults: ${runDir}/summary.json\n`);
         process.exitCode = summary.hosts.some((h) => h.status !== 'ok') ? EXIT.hostFailed : EXIT.ok;
+        // the results are on disk already: a push failure loses nothing and says how to push later
+        if (o.influx) {
+          const target = { url: o.influx as string, db: o.db as string };
+          try {
+            const r = await pushRun(runDir, target, {
+              onRetry: (x) => process.stderr.write(`gmembench run: ${x.what} failed (${x.error}); retry ${x.attempt} in ${(x.delayMs / 1000).toFixed(1)} s\n`),
+            });
+            process.stderr.write(`${formatPushReport(r)} (${redactUrl(target.url)} db ${target.db})\n`);
+          } catch (err) {
+            const msg = err instanceof PushError ? formatPushReport(err.report) : (err as Error).message;
+            const db = target.db !== DEFAULT_DB;
+            process.stderr.write(`gmembench run: ${msg}\nthe results are saved; push them later with:\n  gmembench push ${shq(runDir)} --influx ${shq(redactUrl(target.url))}${db ? ` --db ${shq(target.db)}` : ''}\n`);
+            process.exitCode = EXIT.error;
+          }
+        }
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
     });
+}
+
+/** quote for a POSIX shell when needed, so the printed command can be pasted */
+function shq(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

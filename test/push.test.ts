@@ -1,0 +1,166 @@
+/** gmembench push / run --influx against a real influxd: idempotent pushes, nothing lost when it goes away. */
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from './helpers/cli.js';
+import { hasCc, skipReason } from './helpers/host.js';
+import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
+import { realSmokeRun } from './helpers/real-run.js';
+import { pushRun, pushRuns, RETENTION_POLICY } from '../src/influx/push.js';
+import { MEASUREMENT, summaryToPoints } from '../src/influx/schema.js';
+import { readSummary, writeSummary } from '../src/results/store.js';
+import type { RunSummary } from '../src/results/schema.js';
+
+if (!hasInfluxd) skipReason('push tests', 'influxd is not installed (Debian package influxdb)');
+if (!hasCc) skipReason('push tests', 'no C compiler (cc) to build the probe for a real run');
+
+interface Row { time: Date; host: string; path: string; op: string; granule: string; threads: string; kernel: string; suite: string; platform: string; p50: number; p99: number; max: number; samples: number; run_id: string }
+
+async function count(influxd: Influxd, db: string): Promise<number> {
+  const r = await influxd.client(db).query<{ count: number }>(`SELECT count("p50") FROM "${MEASUREMENT}"`);
+  return r.length === 0 ? 0 : r[0].count;
+}
+
+/** the real run with its rows copied onto `hosts` hosts: enough points for many small batches */
+function widen(s: RunSummary, hosts: number): RunSummary {
+  const names = Array.from({ length: hosts }, (_, i) => `lab-${i}`);
+  return {
+    ...s,
+    runId: `${s.runId}-wide`,
+    hosts: names.map((name) => ({ ...s.hosts[0], name })),
+    results: names.flatMap((host) => s.results.map((r) => ({ ...r, host }))),
+  };
+}
+
+describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
+  let influxd: Influxd;
+  let tmp: string;
+  let runDir: string;
+  let summary: RunSummary;
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'gmembench-push-'));
+    [influxd, runDir] = await Promise.all([startInfluxd(), realSmokeRun(join(tmp, 'results'))]);
+    summary = await readSummary(runDir);
+  });
+  afterAll(async () => {
+    await influxd?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('creates the database with its retention policy, writes one point per ok row, reads back the same values', async () => {
+    const points = summaryToPoints(summary);
+    expect(points.length).toBeGreaterThan(0);
+    const r = await cli(['push', runDir, '--influx', influxd.url, '--db', 'gm']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`pushed ${summary.runId}: ${points.length} points`);
+    expect(r.stdout).toContain(`1/1 run(s) pushed, ${points.length} points to ${influxd.url} db gm`);
+
+    const rps = await influxd.client('gm').showRetentionPolicies('gm');
+    expect(Array.from(rps)).toEqual([expect.objectContaining({ name: RETENTION_POLICY, duration: '0s', default: true })]);
+
+    const rows = (await influxd.client('gm').query<Row>(`SELECT * FROM "${MEASUREMENT}"`)) as unknown as Row[];
+    expect(rows).toHaveLength(points.length);
+    const kernel = summary.hosts[0].fingerprint?.kernel.release ?? 'unknown';
+    const platform = summary.hosts[0].labels.platform ?? 'unknown';
+    for (const row of summary.results.filter((x) => x.status === 'ok')) {
+      const got = rows.find((x) => x.path === row.path && x.op === row.op && x.granule === String(row.granule));
+      expect(got, `${row.path}/${row.op}/${row.granule}`).toBeDefined();
+      expect(got).toMatchObject({
+        host: row.host, threads: String(row.threads), kernel, suite: 'smoke', platform,
+        p50: row.p50, p99: row.p99, max: row.max, samples: row.samples, run_id: summary.runId,
+      });
+      expect(got!.time.toISOString()).toBe(new Date(summary.startedAt).toISOString());
+    }
+  });
+
+  it('pushing the same run again leaves the same points (and the same series)', async () => {
+    const before = await count(influxd, 'gm');
+    const series = (await influxd.client('gm').query(`SHOW SERIES FROM "${MEASUREMENT}"`)).length;
+    for (let i = 0; i < 2; i++) expect((await cli(['push', runDir, '--influx', influxd.url, '--db', 'gm'])).code).toBe(0);
+    expect(await count(influxd, 'gm')).toBe(before);
+    expect((await influxd.client('gm').query(`SHOW SERIES FROM "${MEASUREMENT}"`)).length).toBe(series);
+  });
+
+  it('pushes every run of a results folder; an existing database keeps its own retention policies', async () => {
+    await influxd.client().createDatabase('kept');
+    await influxd.client().createRetentionPolicy('week', { database: 'kept', duration: '7d', replication: 1, isDefault: true });
+    const r = await cli(['push', join(tmp, 'results'), '--influx', influxd.url, '--db', 'kept']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await count(influxd, 'kept')).toBe(summaryToPoints(summary).length);
+    expect((await influxd.client().showRetentionPolicies('kept')).map((p) => p.name).sort()).toEqual(['autogen', 'week']);
+  });
+
+  it('run --influx measures, then pushes', async () => {
+    const results = join(tmp, 'run-influx');
+    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', influxd.url, '--db', 'fromrun']);
+    expect([0, 3], r.stderr).toContain(r.code);
+    const [run] = await readdir(results);
+    expect(r.stderr).toMatch(new RegExp(`pushed ${run}: \\d+ points`));
+    expect(await count(influxd, 'fromrun')).toBe(summaryToPoints(await readSummary(join(results, run))).length);
+  });
+
+  it('InfluxDB stopped in the middle of a push: the retries wait for it and every point arrives once', async () => {
+    const wide = widen(summary, 40);
+    const dir = join(tmp, 'wide', wide.runId);
+    await writeSummary(dir, wide);
+    const total = summaryToPoints(wide).length;
+    let restarted: Promise<void> | undefined;
+    const retries: string[] = [];
+    const report = await pushRun(dir, { url: influxd.url, db: 'mid' }, {
+      batchSize: 50, retries: 30, initialDelayMs: 100, maxDelayMs: 1000, timeoutMs: 5000,
+      onRetry: (r) => retries.push(r.error),
+      onBatch: async ({ written }) => {
+        if (written !== 100) return;
+        await influxd.halt(); // the server goes away after the second batch ...
+        restarted = new Promise((res) => setTimeout(res, 1500)).then(() => influxd.start()); // ... and comes back
+      },
+    });
+    await restarted;
+    expect(retries.length).toBeGreaterThan(0);
+    expect(report).toMatchObject({ points: total, written: total });
+    expect(report.error).toBeUndefined();
+    expect(await count(influxd, 'mid')).toBe(total);
+  });
+
+  it('InfluxDB down for good: the report says what was not written, the run stays on disk, a later push completes it', async () => {
+    const dir = join(tmp, 'down', `${summary.runId}-down`);
+    await writeSummary(dir, { ...widen(summary, 10), runId: `${summary.runId}-down` });
+    const before = await readFile(join(dir, 'summary.json'), 'utf8');
+    const total = summaryToPoints(await readSummary(dir)).length;
+    const [first] = await pushRuns([dir], { url: influxd.url, db: 'down' }, {
+      batchSize: 20, retries: 2, initialDelayMs: 50, timeoutMs: 2000,
+      onBatch: async ({ written }) => {
+        if (written === 40) await influxd.halt();
+      },
+    });
+    expect(first.written).toBe(40);
+    expect(first.error).toMatch(new RegExp(`failed \\(40/${total} points written\\)`));
+    await influxd.start();
+    expect(await count(influxd, 'down')).toBe(40);
+
+    // the CLI tells what was not pushed, with a non-zero exit, and never prints credentials
+    const auth = influxd.url.replace('http://', 'http://admin:s3cret@').replace(/:\d+$/, ':9');
+    const failed = await cli(['push', dir, '--influx', auth, '--db', 'down', '--retries', '1']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`NOT PUSHED ${summary.runId}-down`);
+    expect(failed.stderr).toContain(`not pushed (still on disk; push them again later): ${dir}`);
+    expect(failed.stderr + failed.stdout).not.toContain('s3cret');
+
+    expect(await readFile(join(dir, 'summary.json'), 'utf8')).toBe(before);
+    const again = await cli(['push', dir, '--influx', influxd.url, '--db', 'down']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await count(influxd, 'down')).toBe(total);
+  });
+
+  it('run --influx with InfluxDB unreachable: exit 1, results saved, the push command to run later', async () => {
+    const results = join(tmp, 'run-down');
+    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later']);
+    expect(r.code).toBe(1);
+    const [run] = await readdir(results);
+    expect(r.stderr).toContain('the results are saved; push them later with:');
+    expect(r.stderr).toContain(`gmembench push ${join(results, run)} --influx http://127.0.0.1:9 --db later`);
+    expect(r.stderr).not.toContain('s3cret');
+    expect(summaryToPoints(await readSummary(join(results, run))).length).toBeGreaterThan(0);
+  });
+});

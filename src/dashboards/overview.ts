@@ -1,0 +1,45 @@
+/** Overview: each op's p50 and p99 over time, one line per path (and host, granule); the latest run as a table. */
+import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
+import { baseDashboard, latencyPanel } from './common.js';
+import { datasourceVariable, fieldOverTime, FROM, groupBy, InfluxQLBuilder, tagVariable, where, type FilterTag } from './queries.js';
+
+export const OVERVIEW_UID = 'gmembench-overview';
+const VARS: FilterTag[] = ['host', 'path', 'op', 'granule', 'threads', 'kernel'];
+
+export function overviewDashboard(): Dashboard {
+  const series = ['host', 'path', 'op', 'granule', 'threads'] as const;
+  return baseDashboard(OVERVIEW_UID, 'gmembench / overview', 'Guest memory latency per op and backing path over time (gmembench push writes one point per run and series).')
+    .withVariable(datasourceVariable())
+    .withVariable(tagVariable('host', 'host'))
+    .withVariable(tagVariable('path', 'path'))
+    .withVariable(tagVariable('op', 'op'))
+    .withVariable(tagVariable('granule', 'granule (bytes)'))
+    .withVariable(tagVariable('threads', 'threads'))
+    .withVariable(tagVariable('kernel', 'kernel', { filterBy: ['host'] }))
+    .withRow(new RowBuilder('p50 and p99 per op'))
+    .withPanel(
+      latencyPanel('$op: p50 and p99 per path', 'Median and 99th percentile of one call, per backing path; one point per run (repeated for each selected op).')
+        .repeat('op')
+        .repeatDirection('h')
+        .maxPerRow(2)
+        .withTarget(new InfluxQLBuilder(fieldOverTime('p50', VARS, ['host', 'path', 'granule', 'threads'])).refId('A').alias('$tag_path p50 $tag_granule B x$tag_threads $tag_host'))
+        .withTarget(new InfluxQLBuilder(fieldOverTime('p99', VARS, ['host', 'path', 'granule', 'threads'])).refId('B').alias('$tag_path p99 $tag_granule B x$tag_threads $tag_host')),
+    )
+    .withRow(new RowBuilder('latest run'))
+    .withPanel(
+      new TablePanel()
+        .title('latest value per series')
+        .description('The last run in the time range: percentiles in ns and the run id to find results/<run>/summary.json.')
+        .unit('ns')
+        .span(24)
+        .height(10)
+        .withTarget(
+          new InfluxQLBuilder(`SELECT last("p50") AS "p50", last("p99") AS "p99", last("p999") AS "p999", last("max") AS "max", last("samples") AS "samples", last("run_id") AS "run_id" FROM ${FROM} WHERE ${where(VARS)} ${groupBy(series)}`)
+            .table()
+            .refId('A'),
+        ),
+    )
+    .build();
+}

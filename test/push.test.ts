@@ -91,6 +91,25 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     expect((await influxd.client().showRetentionPolicies('kept')).map((p) => p.name).sort()).toEqual(['autogen', 'week']);
   });
 
+  it('several runs share batches; an unreadable run directory is reported and the others are pushed', async () => {
+    const a = { ...widen(summary, 3), runId: 'multi-a' };
+    const b = { ...widen(summary, 2), runId: 'multi-b', startedAt: new Date(Date.parse(summary.startedAt) + 1000).toISOString() };
+    const [da, db] = [join(tmp, 'multi', 'a'), join(tmp, 'multi', 'b')];
+    await writeSummary(da, a);
+    await writeSummary(db, b);
+    const batches: number[] = [];
+    const reports = await pushRuns([da, join(tmp, 'multi', 'missing'), db], { url: influxd.url, db: 'multi' }, {
+      batchSize: 25, onBatch: ({ written }) => void batches.push(written),
+    });
+    const [na, nb] = [summaryToPoints(a).length, summaryToPoints(b).length];
+    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([['multi-a', na, na], [null, 0, 0], ['multi-b', nb, nb]]);
+    expect(reports[0].error).toBeUndefined();
+    expect(reports[1].error).toMatch(/multi\/missing .*failed \(summary\.json not read\)/);
+    expect(reports[2].error).toBeUndefined();
+    expect(batches).toEqual(Array.from({ length: Math.ceil((na + nb) / 25) }, (_, i) => Math.min((i + 1) * 25, na + nb)));
+    expect(await count(influxd, 'multi')).toBe(na + nb);
+  });
+
   it('run --influx measures, then pushes', async () => {
     const results = join(tmp, 'run-influx');
     const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', influxd.url, '--db', 'fromrun']);

@@ -27,9 +27,9 @@ export interface PushOptions {
   /** per request */
   timeoutMs?: number;
   /** told about every retry (for the CLI's stderr) */
-  onRetry?: (info: { runDir: string; what: string; attempt: number; delayMs: number; error: string }) => void;
-  /** called after each batch is written (progress; tests use it to stop the server mid-push) */
-  onBatch?: (info: { runDir: string; written: number; points: number }) => void | Promise<void>;
+  onRetry?: (info: { runs: string; what: string; attempt: number; delayMs: number; error: string }) => void;
+  /** called after each batch is written, with the points written so far by this push (progress; tests use it to stop the server mid-push) */
+  onBatch?: (info: { written: number; batch: number }) => void | Promise<void>;
 }
 
 export const DEFAULT_PUSH_OPTIONS = {
@@ -49,8 +49,6 @@ export interface PushReport {
   points: number;
   /** points InfluxDB acknowledged */
   written: number;
-  /** write requests made, retries included */
-  requests: number;
   /** set when not every point was written */
   error?: string;
 }
@@ -73,7 +71,6 @@ class Writer {
   private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch'>> & Pick<PushOptions, 'onRetry' | 'onBatch'>;
   private client: InfluxDB;
   private ready = false;
-  requests = 0;
 
   constructor(private readonly target: InfluxTarget, opts: PushOptions) {
     this.o = { ...DEFAULT_PUSH_OPTIONS, ...opts };
@@ -84,15 +81,15 @@ class Writer {
     return connectInflux(this.target, { timeoutMs: this.o.timeoutMs, maxRetries: 0 });
   }
 
-  async withRetries<T>(runDir: string, what: string, fn: (c: InfluxDB) => Promise<T>): Promise<T> {
+  /** `runs`: the run ids the request is for (for onRetry) */
+  async withRetries<T>(runs: string, what: string, fn: (c: InfluxDB) => Promise<T>): Promise<T> {
     let delay = this.o.initialDelayMs;
     for (let attempt = 0; ; attempt++) {
-      this.requests++;
       try {
         return await fn(this.client);
       } catch (err) {
         if (attempt >= this.o.retries || !retryable(err)) throw err;
-        this.o.onRetry?.({ runDir, what, attempt: attempt + 1, delayMs: delay, error: (err as Error).message });
+        this.o.onRetry?.({ runs, what, attempt: attempt + 1, delayMs: delay, error: (err as Error).message });
         await sleep(delay);
         delay = Math.min(delay * 2, this.o.maxDelayMs);
         this.client = this.connect();
@@ -101,9 +98,9 @@ class Writer {
   }
 
   /** Create the database (with RETENTION_POLICY as its default) when it is missing; once per push. */
-  async ensureDatabase(runDir: string): Promise<void> {
+  async ensureDatabase(runs: string): Promise<void> {
     if (this.ready) return;
-    await this.withRetries(runDir, 'create database', async (c) => {
+    await this.withRetries(runs, `create database ${this.target.db}`, async (c) => {
       const dbs = await c.getDatabaseNames();
       if (!dbs.includes(this.target.db)) {
         // CREATE DATABASE ... WITH: one statement, so a new database never has autogen as its default
@@ -122,8 +119,8 @@ class Writer {
     this.ready = true;
   }
 
-  async write(runDir: string, batch: IPoint[]): Promise<void> {
-    await this.withRetries(runDir, `write ${batch.length} points`, (c) => c.writePoints(batch, { precision: 'n', database: this.target.db }));
+  async write(runs: string, batch: IPoint[]): Promise<void> {
+    await this.withRetries(runs, `write ${batch.length} points`, (c) => c.writePoints(batch, { precision: 'n', database: this.target.db }));
   }
 }
 
@@ -132,7 +129,7 @@ function quote(ident: string): string {
 }
 
 /** Network errors, timeouts and 5xx are worth another try; 4xx (bad credentials, bad points) are not. */
-function retryable(err: unknown): boolean {
+export function retryable(err: unknown): boolean {
   const e = err as { name?: string; code?: string; res?: { statusCode?: number } };
   if (e?.name === 'RequestError') return (e.res?.statusCode ?? 0) >= 500;
   return true;
@@ -142,40 +139,101 @@ function toIPoint(p: Point): IPoint {
   return { measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() };
 }
 
-async function pushOne(runDir: string, writer: Writer, target: InfluxTarget, o: PushOptions): Promise<PushReport> {
-  const report: PushReport = { runDir, runId: null, points: 0, written: 0, requests: 0 };
-  const before = writer.requests;
+interface LoadedRun {
+  runId: string | null;
+  points: IPoint[];
+  error?: Error;
+}
+
+async function loadRun(runDir: string): Promise<LoadedRun> {
   try {
     const summary = await readSummary(runDir);
-    report.runId = summary.runId;
-    const points = summaryToPoints(summary).map(toIPoint);
-    report.points = points.length;
-    if (points.length === 0) return report;
-    await writer.ensureDatabase(runDir);
-    const size = o.batchSize ?? DEFAULT_PUSH_OPTIONS.batchSize;
-    for (let i = 0; i < points.length; i += size) {
-      const batch = points.slice(i, i + size);
-      await writer.write(runDir, batch);
-      report.written += batch.length;
-      await o.onBatch?.({ runDir, written: report.written, points: report.points });
-    }
+    return { runId: summary.runId, points: summaryToPoints(summary).map(toIPoint) };
   } catch (err) {
-    const what = report.runId === null ? 'summary.json not read' : `${report.written}/${report.points} points written`;
-    report.error = `push of ${runDir} to ${redactUrl(target.url)} (db ${target.db}) failed (${what}): ${(err as Error).message}`;
-  } finally {
-    report.requests = writer.requests - before;
+    return { runId: null, points: [], error: err as Error };
   }
-  return report;
+}
+
+/** A run's share of a batch: how many of the batch's points are its own. */
+interface Share {
+  report: PushReport;
+  count: number;
 }
 
 /**
- * Push several run directories, one after the other; never throws for a run that fails (its report
- * says why) and goes on with the next one, so one bad directory does not hold back the others.
+ * Push several run directories; never throws for a run that fails (its report says why) and goes on
+ * with the next, so one bad directory does not hold back the others.
+ *
+ * Throughput: points of consecutive runs share batches of up to batchSize points (InfluxDB's cost is
+ * mostly per request), the next run is read while the current one is being turned into points, and
+ * one batch is in flight while the next one is being filled, so reading summary.json and InfluxDB's
+ * work overlap. At most two runs and two batches are in memory.
  */
 export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: PushOptions = {}): Promise<PushReport[]> {
   const writer = new Writer(target, opts);
+  const size = opts.batchSize ?? DEFAULT_PUSH_OPTIONS.batchSize;
   const reports: PushReport[] = [];
-  for (const dir of runDirs) reports.push(await pushOne(dir, writer, target, opts));
+  let written = 0;
+  let batches = 0;
+  /** set once InfluxDB stayed unreachable through every retry: later batches are not attempted */
+  let down: Error | null = null;
+
+  const fail = (r: PushReport, err: Error) => {
+    if (r.error) return;
+    const what = r.runId === null ? 'summary.json not read' : `${r.written}/${r.points} points written`;
+    r.error = `push of ${r.runDir} to ${redactUrl(target.url)} (db ${target.db}) failed (${what}): ${err.message}`;
+  };
+
+  const send = async (points: IPoint[], shares: Share[]): Promise<void> => {
+    const runs = shares.map((x) => x.report.runId).join(', ');
+    try {
+      if (down) throw new Error(`not attempted, InfluxDB was unreachable: ${down.message}`);
+      try {
+        await writer.ensureDatabase(runs);
+        await writer.write(runs, points);
+      } catch (err) {
+        if (retryable(err)) down = err as Error;
+        throw err;
+      }
+      for (const x of shares) x.report.written += x.count;
+      written += points.length;
+      await opts.onBatch?.({ written, batch: ++batches });
+    } catch (err) {
+      for (const x of shares) fail(x.report, err as Error);
+    }
+  };
+
+  let inflight: Promise<void> = Promise.resolve();
+  let points: IPoint[] = [];
+  let shares: Share[] = [];
+  const dispatch = async () => {
+    await inflight; // one batch in flight at a time, in order
+    const [p, s] = [points, shares];
+    points = [];
+    shares = [];
+    inflight = send(p, s);
+  };
+
+  let next = runDirs.length > 0 ? loadRun(runDirs[0]) : null;
+  for (let i = 0; i < runDirs.length; i++) {
+    const run = await next!;
+    next = i + 1 < runDirs.length ? loadRun(runDirs[i + 1]) : null;
+    const report: PushReport = { runDir: runDirs[i], runId: run.runId, points: run.points.length, written: 0 };
+    reports.push(report);
+    if (run.error) {
+      fail(report, run.error);
+      continue;
+    }
+    for (let j = 0; j < run.points.length; ) {
+      const take = Math.min(size - points.length, run.points.length - j);
+      for (let k = 0; k < take; k++) points.push(run.points[j + k]);
+      shares.push({ report, count: take });
+      j += take;
+      if (points.length >= size) await dispatch();
+    }
+  }
+  if (points.length > 0) await dispatch();
+  await inflight;
   return reports;
 }
 
@@ -190,5 +248,5 @@ export async function pushRun(runDir: string, target: InfluxTarget, opts: PushOp
 export function formatPushReport(r: PushReport): string {
   const name = r.runId ?? r.runDir;
   if (r.error) return `NOT PUSHED ${name}: ${r.error}`;
-  return `pushed ${name}: ${r.written} points in ${r.requests} request(s)`;
+  return `pushed ${name}: ${r.written} points`;
 }

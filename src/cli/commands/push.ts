@@ -31,7 +31,7 @@ export function registerPush(program: Command): void {
       const target = { url: o.influx as string, db: o.db as string };
       const reports = await pushRuns(await expand(dirs), target, {
         retries: o.retries, timeoutMs: o.timeout * 1000,
-        onRetry: (r) => process.stderr.write(`gmembench push: ${r.what} for ${r.runDir} failed (${r.error}); retry ${r.attempt} in ${(r.delayMs / 1000).toFixed(1)} s\n`),
+        onRetry: (r) => process.stderr.write(`gmembench push: ${r.what} for ${r.runs} failed (${r.error}); retry ${r.attempt} in ${(r.delayMs / 1000).toFixed(1)} s\n`),
       });
       for (const r of reports) (r.error ? process.stderr : process.stdout).write(`${formatPushReport(r)}\n`);
       const failed = reports.filter((r) => r.error);

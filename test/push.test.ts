@@ -153,10 +153,14 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
         if (written === 40) await influxd.halt();
       },
     });
-    expect(first.written).toBe(40);
-    expect(first.error).toMatch(new RegExp(`failed \\(40/${total} points written\\)`));
+    // two batches may be in flight when it stops: at least the 40 points before the stop are in, not all
+    expect(first.written).toBeGreaterThanOrEqual(40);
+    expect(first.written).toBeLessThan(total);
+    expect(first.error).toMatch(new RegExp(`failed \\(${first.written}/${total} points written\\)`));
     await influxd.start();
-    expect(await count(influxd, 'down')).toBe(40);
+    // every acknowledged point is there (a batch cut off by the stop may have landed unacknowledged:
+    // the later push writes it again over the same points, see the count below)
+    expect(await count(influxd, 'down')).toBeGreaterThanOrEqual(first.written);
 
     // the CLI tells what was not pushed, with a non-zero exit, and never prints credentials
     const auth = influxd.url.replace('http://', 'http://admin:s3cret@').replace(/:\d+$/, ':9');

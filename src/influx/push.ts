@@ -19,6 +19,8 @@ export const RETENTION_DURATION = 'INF';
 export interface PushOptions {
   /** points per write request (InfluxDB 1.x suggests 5000-10000) */
   batchSize?: number;
+  /** write requests in flight at once (the next batch is serialised while the previous one is written) */
+  concurrency?: number;
   /** attempts after the first failure of a request */
   retries?: number;
   /** delay before the first retry; doubled each time up to maxDelayMs */
@@ -30,10 +32,13 @@ export interface PushOptions {
   onRetry?: (info: { runs: string; what: string; attempt: number; delayMs: number; error: string }) => void;
   /** called after each batch is written, with the points written so far by this push (progress; tests use it to stop the server mid-push) */
   onBatch?: (info: { written: number; batch: number }) => void | Promise<void>;
+  /** how a run directory becomes points (default loadRun: read summary.json); bench/influx.ts swaps it to time the write path alone */
+  load?: (runDir: string) => Promise<LoadedRun>;
 }
 
 export const DEFAULT_PUSH_OPTIONS = {
   batchSize: 5000,
+  concurrency: 2,
   retries: 5,
   initialDelayMs: 500,
   maxDelayMs: 10_000,
@@ -68,9 +73,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * ends. A fresh client per attempt, after our own exponential delay, is simpler to reason about.
  */
 class Writer {
-  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch'>> & Pick<PushOptions, 'onRetry' | 'onBatch'>;
+  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load'>> & Pick<PushOptions, 'onRetry'>;
   private client: InfluxDB;
-  private ready = false;
+  private ready: Promise<void> | null = null;
 
   constructor(private readonly target: InfluxTarget, opts: PushOptions) {
     this.o = { ...DEFAULT_PUSH_OPTIONS, ...opts };
@@ -98,9 +103,9 @@ class Writer {
   }
 
   /** Create the database (with RETENTION_POLICY as its default) when it is missing; once per push. */
-  async ensureDatabase(runs: string): Promise<void> {
-    if (this.ready) return;
-    await this.withRetries(runs, `create database ${this.target.db}`, async (c) => {
+  ensureDatabase(runs: string): Promise<void> {
+    // concurrent batches share one check
+    this.ready ??= this.withRetries(runs, `create database ${this.target.db}`, async (c) => {
       const dbs = await c.getDatabaseNames();
       if (!dbs.includes(this.target.db)) {
         // CREATE DATABASE ... WITH: one statement, so a new database never has autogen as its default
@@ -116,7 +121,7 @@ class Writer {
         await c.createRetentionPolicy(RETENTION_POLICY, { database: this.target.db, duration: RETENTION_DURATION, replication: 1, isDefault: true });
       }
     });
-    this.ready = true;
+    return this.ready;
   }
 
   async write(runs: string, batch: IPoint[]): Promise<void> {
@@ -139,13 +144,13 @@ function toIPoint(p: Point): IPoint {
   return { measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() };
 }
 
-interface LoadedRun {
+export interface LoadedRun {
   runId: string | null;
   points: IPoint[];
   error?: Error;
 }
 
-async function loadRun(runDir: string): Promise<LoadedRun> {
+export async function loadRun(runDir: string): Promise<LoadedRun> {
   try {
     const summary = await readSummary(runDir);
     return { runId: summary.runId, points: summaryToPoints(summary).map(toIPoint) };
@@ -165,9 +170,9 @@ interface Share {
  * with the next, so one bad directory does not hold back the others.
  *
  * Throughput: points of consecutive runs share batches of up to batchSize points (InfluxDB's cost is
- * mostly per request), the next run is read while the current one is being turned into points, and
- * one batch is in flight while the next one is being filled, so reading summary.json and InfluxDB's
- * work overlap. At most two runs and two batches are in memory.
+ * mostly per request), the next run is read while the current one is being batched, and up to
+ * `concurrency` batches are in flight while the next one is filled and serialised, so reading
+ * summary.json, serialising and InfluxDB's work overlap. Memory: two runs and concurrency + 1 batches.
  */
 export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: PushOptions = {}): Promise<PushReport[]> {
   const writer = new Writer(target, opts);
@@ -203,21 +208,24 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
     }
   };
 
-  let inflight: Promise<void> = Promise.resolve();
+  const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_PUSH_OPTIONS.concurrency);
+  const inflight = new Set<Promise<void>>();
   let points: IPoint[] = [];
   let shares: Share[] = [];
   const dispatch = async () => {
-    await inflight; // one batch in flight at a time, in order
+    while (inflight.size >= concurrency) await Promise.race(inflight); // send() never rejects
     const [p, s] = [points, shares];
     points = [];
     shares = [];
-    inflight = send(p, s);
+    const pr: Promise<void> = send(p, s).finally(() => inflight.delete(pr));
+    inflight.add(pr);
   };
 
-  let next = runDirs.length > 0 ? loadRun(runDirs[0]) : null;
+  const load = opts.load ?? loadRun;
+  let next = runDirs.length > 0 ? load(runDirs[0]) : null;
   for (let i = 0; i < runDirs.length; i++) {
     const run = await next!;
-    next = i + 1 < runDirs.length ? loadRun(runDirs[i + 1]) : null;
+    next = i + 1 < runDirs.length ? load(runDirs[i + 1]) : null;
     const report: PushReport = { runDir: runDirs[i], runId: run.runId, points: run.points.length, written: 0 };
     reports.push(report);
     if (run.error) {
@@ -233,7 +241,7 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
     }
   }
   if (points.length > 0) await dispatch();
-  await inflight;
+  await Promise.all(inflight);
   return reports;
 }
 

@@ -8,7 +8,7 @@ import { hasCc, skipReason } from './helpers/host.js';
 import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
 import { realSmokeRun } from './helpers/real-run.js';
 import { pushRun, pushRuns, RETENTION_POLICY } from '../src/influx/push.js';
-import { MEASUREMENT, summaryToPoints } from '../src/influx/schema.js';
+import { FIELDS, MEASUREMENT, TAGS, summaryToPoints } from '../src/influx/schema.js';
 import { readSummary, writeSummary } from '../src/results/store.js';
 import type { RunSummary } from '../src/results/schema.js';
 
@@ -32,6 +32,16 @@ function widen(s: RunSummary, hosts: number): RunSummary {
     results: names.flatMap((host) => s.results.map((r) => ({ ...r, host }))),
   };
 }
+
+describe('the schema is documented', () => {
+  it('README "Time series and dashboards" lists every tag and field of src/influx/schema.ts', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Time series and dashboards'));
+    expect(section).toContain(`**\`${MEASUREMENT}\`**`);
+    for (const t of TAGS) expect(section, `tag ${t}`).toMatch(new RegExp(`\\| tag \\| \`${t}\` \\|`));
+    for (const f of [...FIELDS, 'run_id', 'probe_sha256']) expect(section, `field ${f}`).toMatch(new RegExp(`\\| field \\|[^\\n]*\`${f}\``));
+  });
+});
 
 describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
   let influxd: Influxd;

@@ -1,6 +1,7 @@
 /** gmembench push / run --influx against a real influxd: idempotent pushes, nothing lost when it goes away. */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT } from './helpers/cli.js';
@@ -190,6 +191,32 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     const again = await cli(['push', dir, '--influx', influxd.url, '--db', 'down']);
     expect(again.code, again.stderr).toBe(0);
     expect(await count(influxd, 'down')).toBe(total);
+  });
+
+  it('InfluxDB too slow to answer: the request times out, is sent again, and the points are there once', async () => {
+    // a proxy in front of the real influxd that holds back the answer to the first write for longer than the timeout
+    let writes = 0;
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const slow = req.url!.startsWith('/write') && writes++ === 0;
+        const r = await fetch(`${influxd.url}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const body = Buffer.from(await r.arrayBuffer());
+        setTimeout(() => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(body), slow ? 1500 : 0).unref();
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      const retries: string[] = [];
+      const report = await pushRun(runDir, { url, db: 'slow' }, { timeoutMs: 500, initialDelayMs: 50, onRetry: (r) => retries.push(r.error) });
+      expect(retries).toEqual([expect.stringMatching(/timed out/i)]);
+      expect(report.written).toBe(summaryToPoints(summary).length);
+      expect(await count(influxd, 'slow')).toBe(report.written);
+    } finally {
+      proxy.close();
+    }
   });
 
   it('run --influx with InfluxDB unreachable: exit 1, results saved, the push command to run later', async () => {

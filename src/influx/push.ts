@@ -183,11 +183,12 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
   /** set once InfluxDB stayed unreachable through every retry: later batches are not attempted */
   let down: Error | null = null;
 
+  /** each failed run's first cause; its message is written at the end, with the final counts */
+  const causes = new Map<PushReport, Error>();
   const fail = (r: PushReport, err: Error) => {
-    if (r.error) return;
-    const what = r.runId === null ? 'summary.json not read' : `${r.written}/${r.points} points written`;
-    r.error = `push of ${r.runDir} to ${redactUrl(target.url)} (db ${target.db}) failed (${what}): ${err.message}`;
+    if (!causes.has(r)) causes.set(r, err);
   };
+  let callbackError: unknown = null;
 
   const send = async (points: IPoint[], shares: Share[]): Promise<void> => {
     const runs = shares.map((x) => x.report.runId).join(', ');
@@ -202,9 +203,14 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
       }
       for (const x of shares) x.report.written += x.count;
       written += points.length;
-      await opts.onBatch?.({ written, batch: ++batches });
     } catch (err) {
       for (const x of shares) fail(x.report, err as Error);
+      return;
+    }
+    try {
+      await opts.onBatch?.({ written, batch: ++batches });
+    } catch (err) {
+      callbackError ??= err; // the caller's bug, not a failed write: thrown at the end
     }
   };
 
@@ -242,6 +248,11 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
   }
   if (points.length > 0) await dispatch();
   await Promise.all(inflight);
+  if (callbackError) throw callbackError;
+  for (const [r, err] of causes) {
+    const what = r.runId === null ? 'summary.json not read' : `${r.written}/${r.points} points written`;
+    r.error = `push of ${r.runDir} to ${redactUrl(target.url)} (db ${target.db}) failed (${what}): ${err.message}`;
+  }
   return reports;
 }
 

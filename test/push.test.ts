@@ -219,6 +219,16 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     }
   });
 
+  it('a bad --influx URL or --retries is refused before anything runs (exit 2)', async () => {
+    const bad = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', join(tmp, 'never'), '--influx', 'ftp://admin:s3cret@host']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('gmembench run: --influx: ftp://host: only http and https are supported');
+    expect(bad.stderr).not.toContain('s3cret');
+    await expect(readdir(join(tmp, 'never'))).rejects.toThrow();
+    expect((await cli(['push', runDir, '--influx', 'not a url'])).code).toBe(2);
+    expect((await cli(['push', runDir, '--influx', influxd.url, '--retries', 'many'])).code).toBe(2);
+  });
+
   it('run --influx with InfluxDB unreachable: exit 1, results saved, the push command to run later', async () => {
     const results = join(tmp, 'run-down');
     const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later']);

@@ -12,6 +12,18 @@ export interface InfluxTarget {
  * timeoutMs bounds each request; maxRetries is the client pool's own retry count (push.ts sets 0 and
  * retries with its own backoff).
  */
+/** Throws when `url` cannot be an InfluxDB URL (for checking a command line before anything runs). */
+export function checkInfluxUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new Error("not a URL (write e.g. http://localhost:8086 or http://user:pass@host:8086)");
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${redactUrl(url)}: only http and https are supported`);
+  return url;
+}
+
 export function connectInflux(target: InfluxTarget, opts: { timeoutMs?: number; maxRetries?: number } = {}): InfluxDB {
   let u: URL;
   try {

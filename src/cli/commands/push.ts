@@ -1,8 +1,8 @@
 /** gmembench push <run-dir|results-dir>... --influx URL [--db NAME]: write stored runs to InfluxDB */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_DB, redactUrl } from '../../influx/connect.js';
+import { checkInfluxUrl, DEFAULT_DB, redactUrl } from '../../influx/connect.js';
 import { DEFAULT_PUSH_OPTIONS, formatPushReport, pushRuns } from '../../influx/push.js';
 import { listRuns, SUMMARY_FILE } from '../../results/store.js';
 import { EXIT } from '../exit.js';
@@ -18,6 +18,33 @@ async function expand(dirs: string[]): Promise<string[]> {
   return out;
 }
 
+function count(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
+  return n;
+}
+
+/**
+ * Check --influx before anything runs: false (message printed, exit code 2 set) when it is not an
+ * http(s) URL. Not a commander argParser: commander would echo the value, credentials included.
+ */
+export function influxUrlOk(url: string, command: string): boolean {
+  try {
+    checkInfluxUrl(url);
+    return true;
+  } catch (err) {
+    process.stderr.write(`gmembench ${command}: --influx: ${(err as Error).message}\n`);
+    process.exitCode = EXIT.usage;
+    return false;
+  }
+}
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected seconds > 0');
+  return n;
+}
+
 export function registerPush(program: Command): void {
   program
     .command('push')
@@ -25,9 +52,10 @@ export function registerPush(program: Command): void {
     .argument('<dirs...>', 'run directories, or results folders (every run in them)')
     .requiredOption('--influx <url>', 'InfluxDB URL (1.x HTTP API; InfluxDB 2/3 accept it too), e.g. http://user:pass@host:8086')
     .option('--db <name>', 'database (created with a retention policy when missing)', DEFAULT_DB)
-    .option('--retries <n>', 'retries of a failed request, with exponential backoff', (v) => parseInt(v, 10), DEFAULT_PUSH_OPTIONS.retries)
-    .option('--timeout <s>', 'seconds per request', (v) => parseFloat(v), DEFAULT_PUSH_OPTIONS.timeoutMs / 1000)
+    .option('--retries <n>', 'retries of a failed request, with exponential backoff', count, DEFAULT_PUSH_OPTIONS.retries)
+    .option('--timeout <s>', 'seconds per request', seconds, DEFAULT_PUSH_OPTIONS.timeoutMs / 1000)
     .action(async (dirs: string[], o) => {
+      if (!influxUrlOk(o.influx, 'push')) return;
       const target = { url: o.influx as string, db: o.db as string };
       const reports = await pushRuns(await expand(dirs), target, {
         retries: o.retries, timeoutMs: o.timeout * 1000,

@@ -7,6 +7,7 @@ import { formatRunTable } from '../../output/table.js';
 import { EXIT } from '../exit.js';
 import { DEFAULT_DB, redactUrl } from '../../influx/connect.js';
 import { formatPushReport, pushRun, PushError } from '../../influx/push.js';
+import { influxUrlOk } from './push.js';
 
 export function registerRun(program: Command): void {
   program
@@ -25,6 +26,7 @@ export function registerRun(program: Command): void {
     .option('--influx <url>', 'then push the run to InfluxDB (a failed push keeps the results and prints the push command)')
     .option('--db <name>', 'InfluxDB database for --influx', DEFAULT_DB)
     .action(async (suiteFile: string, o) => {
+      if (o.influx !== undefined && !influxUrlOk(o.influx, 'run')) return;
       const suite = await loadSuite(suiteFile);
       const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
       const ac = new AbortController();

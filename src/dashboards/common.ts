@@ -1,5 +1,5 @@
 /** What every gmembench dashboard shares: header settings, the regress annotations, panel defaults. */
-import { AnnotationQueryBuilder, DashboardBuilder, DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
+import { AnnotationEventFieldMappingBuilder, AnnotationEventFieldSource, AnnotationQueryBuilder, DashboardBuilder, DashboardLinkBuilder, DashboardLinkType } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { VisibilityMode } from '@grafana/grafana-foundation-sdk/common';
 import { ANNOTATIONS_FROM, DATASOURCE, InfluxQLBuilder } from './queries.js';
@@ -26,8 +26,10 @@ export function regressAnnotations(): AnnotationQueryBuilder {
     .enable(true)
     .iconColor('red')
     .target(new InfluxQLBuilder(`SELECT "text", "tags" FROM ${ANNOTATIONS_FROM} WHERE "host" =~ /^$host$/ AND $timeFilter`).table().refId('Anno'))
-    .textFormat('text')
-    .tagKeys('tags');
+    .mappings({
+      text: new AnnotationEventFieldMappingBuilder().source(AnnotationEventFieldSource.Field).value('text'),
+      tags: new AnnotationEventFieldMappingBuilder().source(AnnotationEventFieldSource.Field).value('tags'),
+    });
 }
 
 /** a latency time series panel: nanoseconds, one point per run */

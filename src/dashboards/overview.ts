@@ -33,6 +33,8 @@ export function overviewDashboard(): Dashboard {
         .title('latest value per series')
         .description('The last run in the time range: percentiles in ns and the run id to find results/<run>/summary.json.')
         .unit('ns')
+        .overrideByName('samples', [{ id: 'unit', value: 'short' }])
+        .overrideByName('run_id', [{ id: 'unit', value: 'string' }])
         .span(24)
         .height(10)
         .withTarget(

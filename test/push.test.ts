@@ -219,6 +219,50 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     }
   });
 
+  it('a server whose 1.x API refuses database statements (InfluxDB 2/3) still gets the points', async () => {
+    await influxd.client().createDatabase('v2bucket'); // the bucket an administrator mapped
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        if (!req.url!.startsWith('/write')) {
+          res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"unsupported statement"}');
+          return;
+        }
+        const r = await fetch(`${influxd.url}${req.url}`, { method: 'POST', body: Buffer.concat(chunks) });
+        res.writeHead(r.status).end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      const report = await pushRun(runDir, { url, db: 'v2bucket' }, { retries: 0 });
+      expect(report.written).toBe(summaryToPoints(summary).length);
+      expect(await count(influxd, 'v2bucket')).toBe(report.written);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it('a refused request (4xx: bad credentials) is not retried, and says why', async () => {
+    const proxy = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"authorization failed"}'));
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://admin:wrong@127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      const retries: string[] = [];
+      const [report] = await pushRuns([runDir], { url, db: 'x' }, { onRetry: (r) => retries.push(r.error) });
+      expect(retries).toEqual([]);
+      expect(report.written).toBe(0);
+      expect(report.error).toMatch(/failed \(0\/\d+ points written\): A 401 Unauthorized error occurred: \{"error":"authorization failed"\}/);
+      expect(report.error).not.toContain('wrong');
+    } finally {
+      proxy.close();
+    }
+  });
+
   it('a bad --influx URL or --retries is refused before anything runs (exit 2)', async () => {
     const bad = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', join(tmp, 'never'), '--influx', 'ftp://admin:s3cret@host']);
     expect(bad.code).toBe(2);

@@ -120,6 +120,10 @@ class Writer {
       if (rps.length === 0) {
         await c.createRetentionPolicy(RETENTION_POLICY, { database: this.target.db, duration: RETENTION_DURATION, replication: 1, isDefault: true });
       }
+    }).catch((err) => {
+      // InfluxDB 2 and 3 answer their 1.x API's CREATE/SHOW with 4xx: there a bucket mapped to the
+      // database by the administrator takes its place, and the write itself says if it is missing
+      if (retryable(err)) throw err;
     });
     return this.ready;
   }
@@ -135,9 +139,9 @@ function quote(ident: string): string {
 
 /** Network errors, timeouts and 5xx are worth another try; 4xx (bad credentials, bad points) are not. */
 export function retryable(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; res?: { statusCode?: number } };
-  if (e?.name === 'RequestError') return (e.res?.statusCode ?? 0) >= 500;
-  return true;
+  // the influx client's RequestError (not exported by the package) carries the HTTP response
+  const status = (err as { res?: { statusCode?: unknown } })?.res?.statusCode;
+  return typeof status === 'number' ? status >= 500 : true;
 }
 
 function toIPoint(p: Point): IPoint {

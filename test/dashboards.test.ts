@@ -135,7 +135,7 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
       lastGoodRunId: 'earlier', before: 1, after: 2, changePct: 100, pValue: 0.001, runsBefore: 5, runsAfter: 3, known: false,
     }]);
     const kernel = summary.hosts.find((h) => h.name === row.host)?.fingerprint?.kernel.release ?? 'unknown';
-    single = { host: [row.host], path: [row.path], op: [row.op], granule: [String(row.granule)], threads: [String(row.threads)], kernel: [kernel] };
+    single = { suite: [summary.suite.name], host: [row.host], path: [row.path], op: [row.op], granule: [String(row.granule)], threads: [String(row.threads)], kernel: [kernel] };
     all = {};
     for (const key of Object.keys(single)) {
       const r = await influxql(influxd.url, `SHOW TAG VALUES FROM "gmembench_latency" WITH KEY = "${key}"`);

@@ -14,7 +14,8 @@ import type { FieldKey } from '../influx/schema.js';
 
 export const ALERT_FOLDER = 'gmembench';
 export const ALERT_GROUP = 'gmembench-regressions';
-const SERIES = ['host', 'path', 'op', 'granule', 'threads'] as const;
+/** suite too: suites measure the same series with different regions */
+const SERIES = ['suite', 'host', 'path', 'op', 'granule', 'threads'] as const;
 const DAY = 86_400;
 
 export interface RegressionRule {
@@ -56,7 +57,7 @@ export function regressionRule({ metric, limit }: RegressionRule): Rule {
     .forDuration('0s')
     .labels({ team: 'gmembench', severity: metric === 'p50' ? 'warning' : 'info' })
     .annotations({
-      summary: `{{ $labels.host }} {{ $labels.path }} {{ $labels.op }} {{ $labels.granule }}B x{{ $labels.threads }}: ${metric} of the last run is {{ humanizePercentage (index $values "E").Value }} of the 30-day mean`,
+      summary: `{{ $labels.suite }} {{ $labels.host }} {{ $labels.path }} {{ $labels.op }} {{ $labels.granule }}B x{{ $labels.threads }}: ${metric} of the last run is {{ humanizePercentage (index $values "E").Value }} of the 30-day mean`,
       description: `The latest ${metric} is more than ${pct}% above the mean of the 30 days before it. Confirm with: gmembench regress --influx <url> --metrics ${metric}`,
     })
     .build();

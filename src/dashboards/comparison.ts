@@ -10,11 +10,11 @@ import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk
 import { TypeMathBuilder } from '@grafana/grafana-foundation-sdk/expr';
 import { GraphThresholdsStyleConfigBuilder, GraphThresholdsStyleMode, VisibilityMode } from '@grafana/grafana-foundation-sdk/common';
 import { baseDashboard, latencyPanel } from './common.js';
-import { datasourceVariable, EXPR_DATASOURCE, fieldOverTime, InfluxQLBuilder, tagVariable, type FilterTag } from './queries.js';
+import { datasourceVariable, suiteVariable, EXPR_DATASOURCE, fieldOverTime, InfluxQLBuilder, tagVariable, type FilterTag } from './queries.js';
 import type { FieldKey } from '../influx/schema.js';
 
 export const COMPARISON_UID = 'gmembench-shmem-vs-gmem';
-const VARS: FilterTag[] = ['host', 'op', 'granule', 'threads', 'kernel'];
+const VARS: FilterTag[] = ['suite', 'host', 'op', 'granule', 'threads', 'kernel'];
 const SERIES = ['host', 'op', 'granule', 'threads'] as const;
 
 function ratioPanel(metric: FieldKey): TimeseriesPanel {
@@ -40,6 +40,7 @@ function ratioPanel(metric: FieldKey): TimeseriesPanel {
 export function comparisonDashboard(): Dashboard {
   return baseDashboard(COMPARISON_UID, 'gmembench / shmem vs guest_memfd', 'guest_memfd (gmem) against shmem (memfd) backing: latency ratios and both paths side by side.')
     .withVariable(datasourceVariable())
+    .withVariable(suiteVariable())
     .withVariable(tagVariable('host', 'host'))
     .withVariable(tagVariable('op', 'op'))
     .withVariable(tagVariable('granule', 'granule (bytes)'))

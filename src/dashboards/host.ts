@@ -3,11 +3,11 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { baseDashboard, latencyPanel } from './common.js';
-import { datasourceVariable, fieldOverTime, FROM, groupBy, InfluxQLBuilder, tagVariable, where, type FilterTag } from './queries.js';
+import { datasourceVariable, suiteVariable, fieldOverTime, FROM, groupBy, InfluxQLBuilder, tagVariable, where, type FilterTag } from './queries.js';
 import type { FieldKey } from '../influx/schema.js';
 
 export const HOST_UID = 'gmembench-host';
-const VARS: FilterTag[] = ['host', 'path', 'op', 'granule', 'threads'];
+const VARS: FilterTag[] = ['suite', 'host', 'path', 'op', 'granule', 'threads'];
 const LINE = ['path', 'granule', 'threads'] as const;
 const ALIAS = '$tag_path $tag_granule B x$tag_threads';
 
@@ -18,6 +18,7 @@ function metricTarget(field: FieldKey, refId: string): InfluxQLBuilder {
 export function hostDashboard(): Dashboard {
   return baseDashboard(HOST_UID, 'gmembench / host', 'One host in detail: every percentile, mean and stddev, samples, and the kernels it ran.')
     .withVariable(datasourceVariable())
+    .withVariable(suiteVariable())
     .withVariable(tagVariable('host', 'host', { multi: false }))
     .withVariable(tagVariable('path', 'path', { filterBy: ['host'] }))
     .withVariable(tagVariable('op', 'op', { filterBy: ['host'] }))

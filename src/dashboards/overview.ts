@@ -3,15 +3,16 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
 import { baseDashboard, latencyPanel } from './common.js';
-import { datasourceVariable, fieldOverTime, FROM, groupBy, InfluxQLBuilder, tagVariable, where, type FilterTag } from './queries.js';
+import { datasourceVariable, suiteVariable, fieldOverTime, FROM, groupBy, InfluxQLBuilder, tagVariable, where, type FilterTag } from './queries.js';
 
 export const OVERVIEW_UID = 'gmembench-overview';
-const VARS: FilterTag[] = ['host', 'path', 'op', 'granule', 'threads', 'kernel'];
+const VARS: FilterTag[] = ['suite', 'host', 'path', 'op', 'granule', 'threads', 'kernel'];
 
 export function overviewDashboard(): Dashboard {
   const series = ['host', 'path', 'op', 'granule', 'threads'] as const;
   return baseDashboard(OVERVIEW_UID, 'gmembench / overview', 'Guest memory latency per op and backing path over time (gmembench push writes one point per run and series).')
     .withVariable(datasourceVariable())
+    .withVariable(suiteVariable())
     .withVariable(tagVariable('host', 'host'))
     .withVariable(tagVariable('path', 'path'))
     .withVariable(tagVariable('op', 'op'))

@@ -72,8 +72,11 @@ export const q = (s: string) => `"${s}"`;
 export const FROM = q(MEASUREMENT);
 export const ANNOTATIONS_FROM = q(ANNOTATION_MEASUREMENT);
 
-/** the tags the dashboards filter on, each a template variable of the same name */
-export type FilterTag = Extract<TagKey, 'host' | 'path' | 'op' | 'granule' | 'threads' | 'kernel'>;
+/**
+ * the tags the dashboards filter on, each a template variable of the same name. `suite` is one value
+ * at a time: suites measure the same series with different regions, their numbers do not mix.
+ */
+export type FilterTag = Extract<TagKey, 'suite' | 'host' | 'path' | 'op' | 'granule' | 'threads' | 'kernel'>;
 
 /** `"tag" =~ /^$tag$/` for each variable (Grafana writes a multi-value or All as (a|b|c)), then fixed conditions, then $timeFilter */
 export function where(vars: readonly FilterTag[], fixed: string[] = []): string {
@@ -102,6 +105,10 @@ export function tagVariable(tag: FilterTag, label: string, opts: { multi?: boole
     .multi(multi)
     .includeAll(multi)
     .current(multi ? { selected: true, text: ['All'], value: ['$__all'] } : { selected: false, text: '', value: '' });
+}
+
+export function suiteVariable(): QueryVariableBuilder {
+  return tagVariable('suite', 'suite', { multi: false });
 }
 
 export function datasourceVariable(): DatasourceVariableBuilder {

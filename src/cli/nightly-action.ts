@@ -102,7 +102,8 @@ async function nightlySteps(o: NightlyOptions, resultsDir: string, log: Logger):
   if (o.influx) {
     const target = { url: o.influx, db: o.regress.db };
     try {
-      const { points } = await (o.push ?? pushRun)(runDir, target);
+      const push = o.push ?? ((dir: string, t: InfluxTarget) => pushRun(dir, t, { onRetry: (r) => void log(`push: ${r.what} failed (${r.error}); retry ${r.attempt} in ${(r.delayMs / 1000).toFixed(1)} s`).catch(() => undefined) }));
+      const { points } = await push(runDir, target);
       await log(`push: ${points} points to ${redactUrl(o.influx)} db ${target.db}`);
     } catch (err) {
       errors++;

@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct op *const ops[] = { &op_alloc, &op_fault, &op_punch };
+static const struct op *const ops[] = {
+	&op_alloc, &op_fault, &op_punch,
+	&op_to_private, &op_to_shared, &op_vmm_to_private, &op_vmm_to_shared, &op_touch_private, &op_touch_shared,
+	&op_guest_fault, &op_guest_refault, &op_migrate, &op_compact, &op_stress,
+};
 
 struct worker {
 	pthread_t tid;
@@ -49,7 +53,7 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 	uint64_t per = job->region / (uint64_t)job->threads;
 	int ret = 0;
 
-	if (backing_open(job, op->need_mmap, &b, out)) {
+	if (backing_open(job, op->need_mmap, op->vm_type ? op->vm_type(job) : KVM_X86_DEFAULT_VM, &b, out)) {
 		backing_close(&b);
 		return -1;
 	}
@@ -61,7 +65,8 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 	}
 	pthread_barrier_init(&start, NULL, (unsigned int)job->threads);
 	for (int i = 0; i < job->threads; i++) {
-		ws[i].range = (struct range){ .b = &b, .off = per * (uint64_t)i, .len = per, .granule = job->granule };
+		ws[i].range = (struct range){ .b = &b, .off = per * (uint64_t)i, .len = per, .granule = job->granule,
+					     .index = i };
 		ws[i].op = op;
 		ws[i].start = &start;
 		ws[i].out.status = ST_OK;
@@ -132,6 +137,8 @@ static void run_passes(const struct job *job, const struct op *op)
 		hist_emit_rep(&merged, pass - job->warmup);
 		samples += merged.n;
 	}
+	if (out.status == ST_OK && op->finish)
+		op->finish(job, &out);
 	emit_result(job, op, &out, samples, now_ns() - t0);
 	for (int i = 0; i < job->threads; i++)
 		hist_free(&ws[i].hist);
@@ -155,7 +162,7 @@ int run_job(const char *json)
 		fprintf(stderr, "gmembench-probe: unknown op \"%s\"\n", job.op);
 		return 2;
 	}
-	if (backing_check(&job, op->need_mmap, &out))
+	if (backing_check(&job, op->need_mmap, &out) || (op->check && op->check(&job, &out)))
 		emit_result(&job, NULL, &out, 0, 0);
 	else
 		run_passes(&job, op);

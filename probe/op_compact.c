@@ -152,6 +152,8 @@ static int compact_timed(struct range *r, uint64_t off, struct hist *h, struct o
 	if (compact_now(o, &ns))
 		return -1;
 	hist_record(h, ns);
+	if (r->b->warmup)
+		return 0;
 	for (size_t i = 0; i < NCOUNTERS; i++)
 		stats.delta[i] += vmstat(counters[i]) - before[i];
 	stats.passes++;

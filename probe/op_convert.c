@@ -208,7 +208,7 @@ static int check_integrity(struct conv_pass *p, uint64_t off, uint64_t len, uint
 				first = off + i;
 		}
 	}
-	__atomic_fetch_add(&stats.pages_checked, len / page, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.pages_checked, len / page, __ATOMIC_RELAXED);   /* warm-ups are checked too */
 	if (!stale)
 		return 0;
 	__atomic_fetch_add(&stats.stale_pages, stale, __ATOMIC_RELAXED);

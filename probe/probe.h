@@ -141,6 +141,7 @@ struct backing {
 	char *map;           /* MAP_SHARED mapping of the whole file, when the op needs one */
 	unsigned long vm_type; /* gmem only: the KVM VM type the guest_memfd belongs to */
 	void *priv;          /* per-pass state of the op (pass_setup/pass_teardown) */
+	bool warmup;         /* this pass is a warm-up: ops leave it out of their extra figures */
 };
 /* Check up front that the path can serve this job (unsupported reasons, the memory guard). */
 int backing_check(const struct job *job, bool need_mmap, struct outcome *o);

@@ -46,7 +46,7 @@ static void *worker_main(void *arg)
 }
 
 /* One pass over a fresh backing; returns -1 with *out set when a thread or the set-up failed. */
-static int run_pass(const struct job *job, const struct op *op, struct worker *ws, struct outcome *out)
+static int run_pass(const struct job *job, const struct op *op, struct worker *ws, bool warmup, struct outcome *out)
 {
 	pthread_barrier_t start;
 	struct backing b;
@@ -57,6 +57,7 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 		backing_close(&b);
 		return -1;
 	}
+	b.warmup = warmup;
 	if (op->pass_setup && op->pass_setup(job, &b, out)) {
 		if (op->pass_teardown)
 			op->pass_teardown(job, &b);
@@ -127,7 +128,7 @@ static void run_passes(const struct job *job, const struct op *op)
 	for (int i = 0; i < job->threads; i++)
 		hist_init(&ws[i].hist, job->raw);
 	for (int pass = 0; pass < job->warmup + job->repetitions; pass++) {
-		if (run_pass(job, op, ws, &out))
+		if (run_pass(job, op, ws, pass < job->warmup, &out))
 			break;
 		if (pass < job->warmup)
 			continue;

@@ -1,7 +1,8 @@
 /**
  * A workload (an "op" in a suite) as the controller sees it. The measuring itself is in the probe
  * (probe/op_<name>.c); this side documents it and checks its parameters before a job is sent.
- * Adding a workload: one probe/op_<name>.c, one src/workloads/<name>.ts, one line in index.ts.
+ * Adding a workload: one probe/op_<name>.c (plus its line in probe/run.c's ops[] and its extern in
+ * probe/probe.h), one src/workloads/<name>.ts, one line in index.ts.
  */
 export interface WorkloadDef {
   name: string;

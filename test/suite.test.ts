@@ -68,6 +68,13 @@ describe('suites', () => {
     expect(err.message).toContain('not a size: "2 lightyears"');
   });
 
+  it('checks an op\'s params, naming the field and the op', async () => {
+    const err = await configError(loadSuite(fixture('bad-param.yaml')));
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({ line: 8, field: 'workloads[0].params.pressure' });
+    expect(err.message).toMatch(/stress: .*0\.8/);
+  });
+
   it('reports YAML syntax errors with a position', async () => {
     const err = await configError(loadSuite(fixture('bad-syntax.yaml')));
     expect(err.message).toMatch(/bad-syntax\.yaml:\d+:\d+: YAML syntax/);

@@ -168,6 +168,22 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
     expect(secret.reason).toMatch(/fallocate/);
   });
 
+  it('stress under memory pressure holds that share of MemAvailable and still gives it all back', async () => {
+    const out = await new ProbeClient(new LocalTransport(), probe.path).run({
+      path: 'shmem', op: 'stress', granule: 4096, region: 4 * MB, threads: 2, repetitions: 1, warmup: 0,
+      maxMemShare: 0.5, raw: false, params: { durationMs: 100, pressure: 0.02 },
+    });
+    expect(out.result.status, out.result.reason).toBe('ok');
+    const mem = (out.result.extra as { memAvailable: Record<string, number> }).memAvailable;
+    expect(mem.pressureBytes).toBeGreaterThan(0.01 * mem.beforeBytes);
+    const bad = await new ProbeClient(new LocalTransport(), probe.path).run({
+      path: 'shmem', op: 'stress', granule: 4096, region: 4 * MB, threads: 1, repetitions: 1, warmup: 0,
+      maxMemShare: 0.5, raw: false, params: { pressure: 0.9 },
+    });
+    expect(bad.result.status).toBe('failed');
+    expect(bad.result.reason).toMatch(/params.pressure/);
+  });
+
   it('the run table carries the notes: integrity, exit cost, pages moved', () => {
     const t = formatRunTable(summary);
     if (hasKvm) expect(t).toMatch(/integrity ok/);

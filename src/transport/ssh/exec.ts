@@ -1,0 +1,172 @@
+/**
+ * Run one command over an SSH connection, with a time limit, an idle limit and cancellation that
+ * really stops it on the host.
+ *
+ * OpenSSH ignores the "signal" channel request for sessions without a pty (before 9.x, and often
+ * still), and closing the channel does not kill the command. sshd starts each session command in
+ * a new session (setsid), so the login shell's pid is also its process group: the command prints
+ * that pid first (on stderr, a marker line taken out again here) and execs the real command, and
+ * a kill is a second exec of `kill -TERM -- -<pgid>` (then -KILL), which takes every process of it.
+ */
+import type { ClientChannel } from 'ssh2';
+import { HostFailure } from '../../benchmark/failure.js';
+import { lineSplitter, type ExecOptions, type ExecResult } from '../transport.js';
+import type { SshConnection } from './connect.js';
+
+const PGID_MARKER = 'gmembench-pgid ';
+
+/** POSIX shell quoting: every word in single quotes. */
+export function shellQuote(argv: string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_./=:@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+export interface ExecLimits {
+  /** ms, when the caller gives no timeoutMs */
+  defaultTimeoutMs: number;
+  /** ms without any output before the command is killed; 0: none */
+  idleTimeoutMs: number;
+}
+
+export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, limits: ExecLimits): Promise<ExecResult> {
+  const host = conn.name;
+  const what = argv[0]?.split('/').pop() ?? 'command';
+  if (conn.failure) return Promise.reject(conn.failure);
+  if (opts.signal?.aborted) return Promise.reject(new Error(`${host}: ${what} was cancelled`));
+  const command = `printf '${PGID_MARKER}%s\\n' "$$" >&2; exec ${shellQuote(argv)}`;
+
+  return new Promise<ExecResult>((resolve, reject) => {
+    let channel: ClientChannel | undefined;
+    let pgid: number | null = null;
+    let settled = false;
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    let stdout = '';
+    let stderr = '';
+    let stderrHead = '';
+    let timer: NodeJS.Timeout | undefined;
+    let idle: NodeJS.Timeout | undefined;
+    const lines = lineSplitter((l) => opts.onStdoutLine?.(l));
+
+    const cleanup = () => {
+      clearTimeout(timer);
+      clearTimeout(idle);
+      opts.signal?.removeEventListener('abort', onAbort);
+      offDown();
+    };
+    const fail = (err: Error, kill: boolean) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      const done = () => reject(err);
+      if (kill && !conn.failure) void killRemote().finally(done);
+      else done();
+    };
+    /** stop the whole process group on the host, then drop the channel */
+    const killRemote = async () => {
+      if (pgid === null) await waitFor(() => pgid !== null, 2000);
+      if (pgid !== null && !conn.failure) {
+        const k = `kill -TERM -- -${pgid} 2>/dev/null; i=0; while kill -0 -- -${pgid} 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL -- -${pgid} 2>/dev/null; true`;
+        await new Promise<void>((res) => {
+          const t = setTimeout(res, 5000);
+          conn.client.exec(k, (err, ch) => {
+            if (err) {
+              clearTimeout(t);
+              res();
+              return;
+            }
+            ch.on('data', () => undefined).stderr.on('data', () => undefined);
+            ch.on('close', () => {
+              clearTimeout(t);
+              res();
+            });
+          });
+        });
+      }
+      channel?.close();
+    };
+    const onAbort = () => fail(new Error(`${host}: ${what} was cancelled`), true);
+    const onDown = (f: HostFailure) => fail(new HostFailure(host, 'lost', `lost while ${what} was running: ${f.message}`), false);
+    let offDown = () => undefined as void;
+    const armIdle = () => {
+      if (limits.idleTimeoutMs <= 0) return;
+      clearTimeout(idle);
+      idle = setTimeout(
+        () => fail(new HostFailure(host, 'timeout', `${what} printed nothing for ${limits.idleTimeoutMs / 1000} s (idleTimeout); killed`), true),
+        limits.idleTimeoutMs,
+      );
+    };
+
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    offDown = conn.onDown(onDown);
+    const limit = opts.timeoutMs ?? limits.defaultTimeoutMs;
+    if (limit > 0) {
+      timer = setTimeout(() => fail(new HostFailure(host, 'timeout', `${what} timed out after ${limit / 1000} s; killed`), true), limit);
+    }
+    armIdle();
+
+    conn.client.exec(command, (err, ch) => {
+      if (err) {
+        fail(conn.failure ?? new HostFailure(host, 'lost', `cannot start ${what}: ${err.message}`), false);
+        return;
+      }
+      channel = ch;
+      if (settled) {
+        // cancelled before the channel opened
+        void killRemote();
+        return;
+      }
+      ch.setEncoding('utf8');
+      ch.stderr.setEncoding('utf8');
+      ch.on('data', (chunk: string) => {
+        armIdle();
+        if (opts.onStdoutLine) lines.push(chunk);
+        else stdout += chunk;
+      });
+      ch.stderr.on('data', (chunk: string) => {
+        armIdle();
+        if (pgid === null) {
+          // the first line is the marker
+          stderrHead += chunk;
+          const nl = stderrHead.indexOf('\n');
+          if (nl < 0) return;
+          const first = stderrHead.slice(0, nl);
+          if (first.startsWith(PGID_MARKER)) pgid = Number(first.slice(PGID_MARKER.length)) || null;
+          stderr += first.startsWith(PGID_MARKER) ? stderrHead.slice(nl + 1) : stderrHead;
+          stderrHead = '';
+          if (pgid === null) pgid = -1; // no marker: a non-POSIX login shell; cannot kill by group
+          return;
+        }
+        stderr += chunk;
+      });
+      ch.on('exit', (code: number | null, signal?: string) => {
+        exitCode = code;
+        exitSignal = signal ?? null;
+      });
+      ch.on('close', () => {
+        if (settled) return;
+        lines.end();
+        if (exitCode === null && exitSignal === null) {
+          // sshd always sends exit-status or exit-signal for a command that ended
+          fail(conn.failure ?? new HostFailure(host, 'lost', `${what}: the channel closed without an exit status (connection lost)`), false);
+          return;
+        }
+        settled = true;
+        cleanup();
+        resolve({
+          exitCode: exitCode ?? 128 + (SIGNALS[exitSignal ?? ''] ?? 0),
+          stdout,
+          stderr: stderr + (pgid === null ? stderrHead : ''),
+        });
+      });
+      if (opts.stdin) ch.end(opts.stdin);
+      else ch.end();
+    });
+  });
+}
+
+const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15, BUS: 7 };
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}

@@ -8,6 +8,7 @@
  * that pid first (on stderr, a marker line taken out again here) and execs the real command, and
  * a kill is a second exec of `kill -TERM -- -<pgid>` (then -KILL), which takes every process of it.
  */
+import { createReadStream } from 'node:fs';
 import type { ClientChannel } from 'ssh2';
 import { HostFailure } from '../../benchmark/failure.js';
 import { lineSplitter, type ExecOptions, type ExecResult } from '../transport.js';
@@ -169,4 +170,51 @@ const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+/**
+ * Copy a local file to the host through `cat` on an exec channel (no SFTP subsystem needed: many
+ * lab sshd configs lack one). The file is written under a temporary name and renamed into place.
+ */
+export function sshUpload(conn: SshConnection, localPath: string, remotePath: string, mode: number, timeoutMs: number): Promise<void> {
+  const host = conn.name;
+  if (conn.failure) return Promise.reject(conn.failure);
+  const tmp = `${remotePath}.upload-${process.pid}-${Date.now()}`;
+  const octal = (mode & 0o7777).toString(8);
+  const cmd = `umask 077; mkdir -p ${shellQuote([remotePath.slice(0, remotePath.lastIndexOf('/')) || '/'])} && cat > ${shellQuote([tmp])} && chmod ${octal} ${shellQuote([tmp])} && mv -f ${shellQuote([tmp, remotePath])}`;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let stderr = '';
+    let code: number | null = null;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      offDown();
+      if (err) reject(err);
+      else resolve();
+    };
+    const offDown = conn.onDown((f) => finish(new HostFailure(host, 'lost', `lost while uploading ${remotePath}: ${f.message}`)));
+    const timer = setTimeout(() => finish(new HostFailure(host, 'timeout', `upload of ${remotePath} timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    conn.client.exec(cmd, (err, ch) => {
+      if (err) {
+        finish(conn.failure ?? new HostFailure(host, 'lost', `cannot start the upload: ${err.message}`));
+        return;
+      }
+      ch.on('data', () => undefined);
+      ch.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      ch.on('exit', (c: number | null) => (code = c));
+      ch.on('close', () => {
+        if (code === 0) finish();
+        else if (code === null) finish(conn.failure ?? new HostFailure(host, 'lost', `upload of ${remotePath}: channel closed without an exit status`));
+        else finish(new HostFailure(host, 'probe-error', `upload to ${remotePath} failed (exit ${code}): ${stderr.trim()}`));
+      });
+      const src = createReadStream(localPath);
+      src.on('error', (e) => {
+        ch.close();
+        finish(new Error(`cannot read ${localPath}: ${e.message}`));
+      });
+      src.pipe(ch);
+    });
+  });
 }

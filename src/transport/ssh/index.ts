@@ -2,7 +2,6 @@
  * The SSH transport: commands run over one ssh2 connection per host (see connect.ts for host keys
  * and authentication, exec.ts for time limits and killing, deliver.ts for the probe upload).
  */
-import type { SFTPWrapper } from 'ssh2';
 import type { SshHostConfig } from '../../config/hosts.js';
 import { HostFailure } from '../../benchmark/failure.js';
 import type { ProbeBinary } from '../../probe/build.js';
@@ -10,10 +9,9 @@ import type { ProbeDelivery } from '../../probe/deliver.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport.js';
 import { connectSsh, type SshConnectOptions, type SshConnection } from './connect.js';
 import { deliverProbeOverSsh } from './deliver.js';
-import { sshExec, shellQuote } from './exec.js';
+import { sshExec, sshUpload, shellQuote } from './exec.js';
 
 export class SshTransport implements Transport, ProbeDelivery {
-  private sftpSession: Promise<SFTPWrapper> | null = null;
   private remoteDirResolved: Promise<string> | null = null;
 
   private constructor(readonly config: SshHostConfig, readonly conn: SshConnection) {}
@@ -33,16 +31,8 @@ export class SshTransport implements Transport, ProbeDelivery {
     });
   }
 
-  async put(localPath: string, remotePath: string, mode: number): Promise<void> {
-    const dir = remotePath.slice(0, remotePath.lastIndexOf('/')) || '/';
-    const mk = await this.exec(['mkdir', '-p', dir]);
-    if (mk.exitCode !== 0) throw new HostFailure(this.host, 'probe-error', `mkdir -p ${dir} failed: ${mk.stderr.trim()}`);
-    const sftp = await this.sftp();
-    await new Promise<void>((res, rej) => {
-      sftp.fastPut(localPath, remotePath, { mode }, (err) =>
-        err ? rej(this.conn.failure ?? new HostFailure(this.host, 'probe-error', `upload to ${remotePath} failed: ${err.message}`)) : res(),
-      );
-    });
+  put(localPath: string, remotePath: string, mode: number): Promise<void> {
+    return sshUpload(this.conn, localPath, remotePath, mode, this.config.commandTimeout * 1000);
   }
 
   /** <remoteDir> with ~ replaced by the remote user's home */
@@ -63,18 +53,7 @@ export class SshTransport implements Transport, ProbeDelivery {
   }
 
   async close(): Promise<void> {
-    if (this.sftpSession) await this.sftpSession.then((s) => s.end(), () => undefined);
     this.conn.close();
-  }
-
-  private sftp(): Promise<SFTPWrapper> {
-    this.sftpSession ??= new Promise<SFTPWrapper>((res, rej) => {
-      this.conn.client.sftp((err, s) => (err ? rej(new HostFailure(this.host, 'probe-error', `SFTP unavailable: ${err.message}`)) : res(s)));
-    });
-    this.sftpSession.catch(() => {
-      this.sftpSession = null;
-    });
-    return this.sftpSession;
   }
 }
 

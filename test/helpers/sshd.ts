@@ -7,7 +7,7 @@ import { execa, execaSync, type ResultPromise } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './influxd-regress.js';
 
@@ -168,7 +168,7 @@ export async function startLab(n: number): Promise<SshLab> {
     inventoryYaml: (extra, names) =>
       JSON.stringify({
         hosts: hosts.map((h, i) => ({
-          name: names?.[i] ?? h.name, transport: 'ssh', address: '127.0.0.1', port: h.port, user: process.env.USER ?? 'root',
+          name: names?.[i] ?? h.name, transport: 'ssh', address: '127.0.0.1', port: h.port, user: userInfo().username,
           identityFile: clientKey, knownHosts, remoteDir: join(h.dir, 'remote'), lockPath: join(h.dir, 'lock'),
           connectTimeout: 10, labels: { platform: 'test', lab: 'loopback' }, ...extra?.(h, i),
         })),

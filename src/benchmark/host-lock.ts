@@ -5,6 +5,7 @@
  * who holds it. A lock is stale (taken over) when its controller is this machine and its pid is
  * gone, when it is older than maxAgeMs, or with --break-lock.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
 import { DEFAULT_LOCK_PATH, type HostConfig } from '../config/hosts.js';
 import type { Transport } from '../transport/transport.js';
@@ -44,36 +45,44 @@ export function describeOwner(o: HostLockOwner | null): string {
   return `${o.user}@${o.controller} pid ${o.pid}, run ${o.runId}, since ${o.startedAt}`;
 }
 
+/**
+ * One round trip per attempt (each exec is a new SSH session: they cost): create the directory and
+ * write the owner, or report the holder and the lock's age by the host's own clock.
+ */
+const TAKE = [
+  'L="$1"',
+  'if mkdir "$L" 2>/dev/null; then cat > "$L/owner.json" && echo ACQUIRED; exit; fi',
+  'if [ ! -d "$L" ]; then echo "cannot create $L" >&2; exit 1; fi',
+  'echo HELD',
+  'echo $(( $(date +%s) - $(stat -c %Y "$L") ))',
+  'cat "$L/owner.json" 2>/dev/null',
+  'true',
+].join('\n');
+
 export async function acquireHostLock(t: Transport, path: string, opts: HostLockOptions): Promise<HostLock> {
   const owner: HostLockOwner = {
     controller: hostname(), pid: process.pid, user: safeUser(), startedAt: new Date().toISOString(), runId: opts.runId,
   };
-  const ownerFile = `${path}/owner.json`;
+  // what release() looks for before removing the lock: this controller's own, not a successor's
+  const token = `"token":"${randomBytes(8).toString('hex')}"`;
+  const ownerJson = `${JSON.stringify(owner).slice(0, -1)},${token}}\n`;
   let tookOver: HostLockOwner | null | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const mk = await t.exec(['mkdir', path]);
-    if (mk.exitCode === 0) {
-      const w = await t.exec(['sh', '-c', 'cat > "$1"', 'sh', ownerFile], { stdin: `${JSON.stringify(owner)}\n` });
-      if (w.exitCode !== 0) {
-        await t.exec(['rm', '-rf', path]).catch(() => undefined);
-        throw new HostFailure(t.host, 'probe-error', `cannot write the host lock ${ownerFile}: ${w.stderr.trim()}`);
-      }
+    const r = await t.exec(['sh', '-c', TAKE, 'sh', path], { stdin: ownerJson });
+    const [status, ageLine, ...rest] = r.stdout.split('\n');
+    if (r.exitCode === 0 && status === 'ACQUIRED') {
       return {
         path, owner, ...(tookOver !== undefined && { tookOver }),
         release: async () => {
-          const now = await readOwner(t, ownerFile);
-          if (now && now.controller === owner.controller && now.pid === owner.pid && now.runId === owner.runId) {
-            await t.exec(['rm', '-rf', path]);
-          }
+          await t.exec(['sh', '-c', 'grep -qF "$2" "$1/owner.json" 2>/dev/null && rm -rf "$1"; true', 'sh', path, token]);
         },
       };
     }
-    const exists = await t.exec(['test', '-d', path]);
-    if (exists.exitCode !== 0) {
-      throw new HostFailure(t.host, 'probe-error', `cannot create the host lock ${path}: ${mk.stderr.trim()}`);
+    if (r.exitCode !== 0 || status !== 'HELD') {
+      throw new HostFailure(t.host, 'probe-error', `cannot create the host lock ${path}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     }
-    const holder = await readOwner(t, ownerFile);
-    const age = await ageMs(t, path);
+    const holder = parseOwner(rest.join('\n'));
+    const age = Number(ageLine) * 1000 || 0;
     const stale =
       opts.breakLock ||
       age > (opts.maxAgeMs ?? 24 * 3_600_000) ||
@@ -92,22 +101,13 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
   throw new HostFailure(t.host, 'locked', `could not take the host lock ${path} (another controller keeps taking it)`);
 }
 
-async function readOwner(t: Transport, file: string): Promise<HostLockOwner | null> {
-  const r = await t.exec(['cat', file]);
-  if (r.exitCode !== 0) return null;
+function parseOwner(text: string): HostLockOwner | null {
   try {
-    const o = JSON.parse(r.stdout) as HostLockOwner;
+    const o = JSON.parse(text) as HostLockOwner;
     return typeof o.pid === 'number' && typeof o.controller === 'string' ? o : null;
   } catch {
     return null;
   }
-}
-
-/** age of the lock by the host's own clock (controller and host clocks may differ) */
-async function ageMs(t: Transport, path: string): Promise<number> {
-  const r = await t.exec(['sh', '-c', 'echo $(( $(date +%s) - $(stat -c %Y "$1") ))', 'sh', path]);
-  const s = Number(r.stdout.trim());
-  return r.exitCode === 0 && Number.isFinite(s) ? s * 1000 : 0;
 }
 
 function safeUser(): string {

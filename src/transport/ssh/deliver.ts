@@ -17,27 +17,34 @@ export async function deliverProbeOverSsh(
   probe: ProbeBinary,
   onProgress?: (msg: string) => void,
 ): Promise<string> {
-  const arch = await run(t, ['uname', '-m']);
+  const dir = `${remoteDir}/probe/${probe.sha256}`;
+  const path = `${dir}/gmembench-probe`;
+  // one round trip for the common case (each exec is a new SSH session): architecture and checksum
+  const [arch, sum] = (await run(t, ['sh', '-c', 'uname -m; sha256sum "$1" 2>/dev/null; true', 'sh', path])).split('\n');
   if (arch === probe.arch) {
-    const dir = `${remoteDir}/probe/${probe.sha256}`;
-    const path = `${dir}/gmembench-probe`;
-    if ((await remoteSha256(t, path)) === probe.sha256) {
+    if (/^([0-9a-f]{64})\s/.exec(sum ?? '')?.[1] === probe.sha256) {
       onProgress?.('probe already on host (checksum ok)');
       return path;
     }
     onProgress?.('uploading probe');
     const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     await t.put(probe.path, tmp, 0o755);
-    const got = await remoteSha256(t, tmp);
+    // checked on the host, then moved into place (or thrown away) in the same round trip
+    const got = await run(t, [
+      'sh', '-c', 's=$(sha256sum "$1" | cut -d" " -f1); if [ "$s" = "$3" ]; then mv -f "$1" "$2"; else rm -f "$1"; fi; echo "$s"',
+      'sh', tmp, path, probe.sha256,
+    ]);
     if (got !== probe.sha256) {
-      await t.exec(['rm', '-f', tmp]).catch(() => undefined);
-      throw new HostFailure(t.host, 'probe-error', `uploaded probe has sha256 ${got ?? '(none)'} on the host, expected ${probe.sha256}`);
+      throw new HostFailure(t.host, 'probe-error', `uploaded probe has sha256 ${got || '(none)'} on the host, expected ${probe.sha256}`);
     }
-    await run(t, ['mv', '-f', tmp, path]);
     return path;
   }
 
-  // another architecture: build on the host if it has a compiler
+  return buildOnHost(t, remoteDir, probe, arch, onProgress);
+}
+
+/** another architecture: build on the host if it has a compiler */
+async function buildOnHost(t: Transport, remoteDir: string, probe: ProbeBinary, arch: string, onProgress?: (msg: string) => void): Promise<string> {
   const dir = `${remoteDir}/probe/src-${probe.sourceHash}-${arch}`;
   const path = `${dir}/gmembench-probe`;
   if ((await t.exec(['test', '-x', path])).exitCode === 0) {
@@ -68,11 +75,4 @@ async function run(t: Transport, argv: string[]): Promise<string> {
   const r = await t.exec(argv);
   if (r.exitCode !== 0) throw new HostFailure(t.host, 'probe-error', `${argv.join(' ')} exited ${r.exitCode}: ${r.stderr.trim()}`);
   return r.stdout.trim();
-}
-
-/** sha256 of a file on the host, or null when it is not there */
-async function remoteSha256(t: Transport, path: string): Promise<string | null> {
-  const r = await t.exec(['sha256sum', path]);
-  if (r.exitCode !== 0) return null;
-  return /^([0-9a-f]{64})\s/.exec(r.stdout)?.[1] ?? null;
 }

@@ -65,7 +65,8 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
     /** stop the whole process group on the host, then drop the channel */
     const killRemote = async () => {
       if (pgid === null) await waitFor(() => pgid !== null, 2000);
-      if (pgid !== null && !conn.failure) {
+      // a group id only from the marker (never 0, 1 or -1: those would mean every process)
+      if (pgid !== null && pgid > 1 && !conn.failure) {
         const k = `kill -TERM -- -${pgid} 2>/dev/null; i=0; while kill -0 -- -${pgid} 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; kill -KILL -- -${pgid} 2>/dev/null; true`;
         await new Promise<void>((res) => {
           const t = setTimeout(res, 5000);
@@ -131,7 +132,10 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
           const nl = stderrHead.indexOf('\n');
           if (nl < 0) return;
           const first = stderrHead.slice(0, nl);
-          if (first.startsWith(PGID_MARKER)) pgid = Number(first.slice(PGID_MARKER.length)) || null;
+          if (first.startsWith(PGID_MARKER)) {
+            const n = Number(first.slice(PGID_MARKER.length));
+            pgid = Number.isInteger(n) && n > 1 ? n : null;
+          }
           stderr += first.startsWith(PGID_MARKER) ? stderrHead.slice(nl + 1) : stderrHead;
           stderrHead = '';
           if (pgid === null) pgid = -1; // no marker: a non-POSIX login shell; cannot kill by group

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, readFile, rm, writeFile, appendFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { startLab, descendants, sshdMissing, type SshLab } from './helpers/sshd.js';
@@ -145,6 +146,47 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     expect(by('h1')).toMatchObject({ status: 'failed', subStatus: 'unreachable' });
     expect(by('h1').error).toContain('ECONNREFUSED');
     expect(by('h2').status).toBe('ok');
+  });
+
+  it('marks a server that accepts TCP but never speaks SSH `unreachable` after connectTimeout', async () => {
+    const silent = createServer((sock) => sock.on('error', () => undefined));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const inv = await inventory(() => ({ port, connectTimeout: 1 }), [0]);
+      const { summary } = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
+      expect(summary.hosts[0]).toMatchObject({ status: 'failed', subStatus: 'unreachable' });
+      expect(summary.hosts[0].error).toContain(`127.0.0.1:${port}: no SSH login within 1 s`);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('marks a host whose sshd stops answering mid-run `lost` once keepalives go unanswered', async () => {
+    const inv = await inventory(() => ({ keepaliveInterval: 0.5, keepaliveCountMax: 2 }), [3]);
+    const running = runSuite({ suite: endless, inventory: inv, resultsDir: results(), progress: 'silent', probe });
+    await waitUntil('the probe runs on h3', async () => (await remoteProbes(3)).length > 0);
+    // freeze every sshd process of h3 (the host "hangs"); the probe itself keeps running
+    const probes = new Set((await remoteProbes(3)).map(Number));
+    const frozen = [lab.hosts[3].proc.pid!, ...descendants(lab.hosts[3].proc.pid!)].filter((p) => !probes.has(p));
+    const signal = (p: number, sig: NodeJS.Signals) => {
+      try {
+        process.kill(p, sig);
+      } catch {
+        /* a short-lived process already gone */
+      }
+    };
+    for (const p of frozen) signal(p, 'SIGSTOP');
+    try {
+      const { summary } = await running;
+      expect(summary.hosts[0]).toMatchObject({ status: 'failed', subStatus: 'lost' });
+      expect(summary.hosts[0].error).toMatch(/Keepalive timeout/);
+    } finally {
+      for (const p of frozen) signal(p, 'SIGCONT');
+      // a lost host cannot be cleaned up by the controller: this test does it
+      for (const p of await remoteProbes(3)) signal(Number(p), 'SIGKILL');
+      await rm(join(lab.hosts[3].dir, 'lock'), { recursive: true, force: true });
+    }
   });
 
   it('logs in with a passphrase-protected key whose passphrase comes from the environment, and never prints it', async () => {

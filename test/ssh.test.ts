@@ -92,12 +92,14 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   });
 
   it('prints every host as a capability table with `gmembench hosts`', async () => {
-    const invFile = await file('hosts.yaml', lab.inventoryYaml());
+    const invFile = await file('hosts.yaml', lab.inventoryYaml((h, i) => (i === 3 ? { port: 1 } : {})));
     const r = await cli(['hosts', invFile, '--progress', 'silent']);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^host\s+status\s+kernel\s+arch\s+kvm\s+vm types\s+guest_memfd flags\s+numa\s+hugetlb\s+secretmem$/);
-    for (const h of ['h0', 'h1', 'h2', 'h3']) expect(r.stdout).toMatch(new RegExp(`^${h}\\s+ok\\s+\\S+\\s+x86_64|aarch64`, 'm'));
+    for (const h of ['h0', 'h1', 'h2']) expect(r.stdout).toMatch(new RegExp(`^${h}\\s+ok\\s+\\S+\\s+${probe.arch}\\s`, 'm'));
+    expect(r.stdout).toMatch(/^h3\s+failed \(unreachable\)/m);
+    expect(r.stdout).toMatch(/^host h3: failed \(unreachable\): 127\.0\.0\.1:1: ECONNREFUSED/m);
   });
 
   it('refuses a changed host key, naming the host and the fingerprint it offered; the other hosts finish (exit 3)', async () => {

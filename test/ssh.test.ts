@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { startLab, descendants, sshdMissing, type SshLab } from './helpers/sshd.js';
+import { startLab, startSshd, descendants, sshdMissing, type SshLab } from './helpers/sshd.js';
 import { cli, ROOT } from './helpers/cli.js';
 import { hasCc, skipReason } from './helpers/host.js';
 import { buildProbe, type ProbeBinary } from '../src/probe/build.js';
@@ -107,6 +107,7 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     // h1's entry holds h2's key: to the controller, h1's key has changed
     await writeFile(kh, (await readFile(lab.knownHosts, 'utf8')).replace(lab.hosts[1].hostKey, lab.hosts[2].hostKey));
     const fp = (await execa('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(lab.hosts[1].dir, 'host_ed25519.pub')])).stdout.split(' ')[1];
+    expect(fp).toMatch(/^SHA256:/);
     const invFile = await file('changed.yaml', lab.inventoryYaml(() => ({ knownHosts: kh })));
     const r = await cli(['run', tiny.file, '--hosts', invFile, '--results', results(), '--progress', 'plain', '--json']);
     expect(r.code, r.stderr).toBe(3);
@@ -137,6 +138,20 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     expect(found.exitCode).toBe(0);
     const plain = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
     expect(plain.summary.hosts[0].status).toBe('ok');
+  });
+
+  it('asks for the key type known_hosts holds: a host with ed25519 and RSA keys, known by its RSA key only', async () => {
+    const both = await startSshd(lab.dir, 'rsa-too', join(lab.dir, 'authorized_keys'), ['ed25519', 'rsa']);
+    try {
+      const kh = join(lab.dir, 'known_hosts.rsa');
+      await writeFile(kh, `[127.0.0.1]:${both.port} ${both.hostKeys.rsa}\n`);
+      const host: SshHostConfig = { ...ssh(await inventory(), 0), name: 'rsa-too', port: both.port, knownHosts: kh };
+      const t = await openTransport(host);
+      expect((await t.exec(['echo', 'rsa'])).stdout).toBe('rsa\n');
+      await t.close();
+    } finally {
+      await both.stop();
+    }
   });
 
   it('marks a wrong user key `auth` and a closed port `unreachable`', async () => {

@@ -30,30 +30,34 @@ export interface Sshd {
   port: number;
   dir: string;
   config: string;
-  /** "ssh-ed25519 AAAA..." */
+  /** "ssh-ed25519 AAAA..." (the first key type's) */
   hostKey: string;
+  /** every host key by `ssh-keygen -t` type */
+  hostKeys: Record<string, string>;
   proc: ResultPromise;
   /** SIGKILL the listener and every process under it (its sessions and their commands) */
   killTree(): void;
   stop(): Promise<void>;
 }
 
-async function keygen(file: string, comment: string): Promise<string> {
-  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+async function keygen(file: string, comment: string, type = 'ed25519'): Promise<string> {
+  await execa('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', comment, '-f', file]);
   return (await readFile(`${file}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
 }
 
-export async function startSshd(root: string, name: string, authorizedKeys: string): Promise<Sshd> {
+export async function startSshd(root: string, name: string, authorizedKeys: string, keyTypes = ['ed25519']): Promise<Sshd> {
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   if (!existsSync('/run/sshd')) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-  const hostKey = await keygen(join(dir, 'host_ed25519'), `${name}-host`);
+  const hostKeys: Record<string, string> = {};
+  for (const t of keyTypes) hostKeys[t] = await keygen(join(dir, `host_${t}`), `${name}-host`, t);
+  const hostKey = hostKeys[keyTypes[0]];
   const port = await freePort();
   const config = join(dir, 'sshd_config');
   await writeFile(
     config,
     [
-      `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_ed25519')}`, `PidFile ${join(dir, 'sshd.pid')}`,
+      `Port ${port}`, 'ListenAddress 127.0.0.1', ...keyTypes.map((t) => `HostKey ${join(dir, `host_${t}`)}`), `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${authorizedKeys}`, 'UsePAM no', 'StrictModes no', 'PermitRootLogin yes',
       'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'AllowTcpForwarding yes',
       'MaxStartups 100:30:200', 'MaxSessions 50', 'LogLevel ERROR', '',
@@ -71,7 +75,7 @@ export async function startSshd(root: string, name: string, authorizedKeys: stri
     await new Promise((r) => setTimeout(r, 50));
   }
   const self: Sshd = {
-    name, port, dir, config, hostKey, proc,
+    name, port, dir, config, hostKey, hostKeys, proc,
     killTree: () => killTree(proc.pid!),
     stop: async () => {
       killTree(proc.pid!);

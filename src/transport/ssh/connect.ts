@@ -98,7 +98,10 @@ async function connectOnce(host: SshHostConfig, opts: SshConnectOptions, sock?: 
     throw new HostFailure(host.name, 'hostkey', err.message);
   });
   // ask for the key types known_hosts has for this host first, as OpenSSH does
-  const preferred = knownKeyTypes(known, knownName).filter((t): t is ServerHostKeyAlgorithm => HOST_KEY_TYPES.includes(t as ServerHostKeyAlgorithm));
+  // (an RSA key is stored as ssh-rsa but signed with rsa-sha2-512/256: ask for those first)
+  const preferred = knownKeyTypes(known, knownName)
+    .flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]))
+    .filter((t): t is ServerHostKeyAlgorithm => HOST_KEY_TYPES.includes(t as ServerHostKeyAlgorithm));
   const auth = await authConfig(host);
 
   let hostKeyProblem: HostFailure | null = null;

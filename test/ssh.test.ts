@@ -299,6 +299,27 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     expect(await remoteProbes(2)).toEqual([]);
   });
 
+  it('kills a command that prints nothing for idleTimeout, and a short command past commandTimeout', async () => {
+    const inv = await inventory(() => ({ idleTimeout: 1, commandTimeout: 1.5 }), [2]);
+    const t = await openTransport(inv.hosts[0]);
+    const mark = `gmembench-limit-${process.pid}`;
+    const running = async () => (await execa('pgrep', ['-f', mark], { reject: false })).stdout.trim();
+    try {
+      const quiet = await t.exec(['sh', '-c', `sleep 60; echo ${mark}-quiet`], { onStdoutLine: () => undefined }).then(() => null, (e: unknown) => e);
+      expect(quiet).toMatchObject({ subStatus: 'timeout' });
+      expect((quiet as Error).message).toContain('printed nothing for 1 s (idleTimeout)');
+      expect(await running()).toBe('');
+      const chatty = await t.exec(['sh', '-c', `while :; do echo ${mark}-chatty; sleep 0.2; done`]).then(() => null, (e: unknown) => e);
+      expect(chatty).toMatchObject({ subStatus: 'timeout' });
+      expect((chatty as Error).message).toContain('timed out after 1.5 s');
+      expect(await running()).toBe('');
+      // the connection is still good after the kills
+      expect((await t.exec(['echo', 'ok'])).stdout).toBe('ok\n');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('takes over a stale lock of this controller, refuses another controller\'s, and breaks it with breakLock', async () => {
     const inv = await inventory(undefined, [3]);
     const lock = join(lab.hosts[3].dir, 'lock');

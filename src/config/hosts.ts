@@ -57,7 +57,7 @@ export const sshHostSchema = z
     knownHosts: z.string().min(1).default('~/.ssh/known_hosts').transform(expandHome),
     /** seconds: TCP connect + SSH handshake + authentication */
     connectTimeout: seconds(15),
-    /** seconds: the limit for the harness's short commands (uname, sha256sum, mkdir, ...) */
+    /** seconds: the limit for the harness's short commands (uname, sha256sum, mkdir, upload ...); probe jobs have --job-timeout */
     commandTimeout: seconds(120),
     /** seconds a command may print nothing before it is killed and the host marked `timeout` */
     idleTimeout: seconds(1800),

@@ -22,7 +22,7 @@ export function shellQuote(argv: string[]): string {
 }
 
 export interface ExecLimits {
-  /** ms, when the caller gives no timeoutMs */
+  /** ms, when the caller gives no timeoutMs and reads no stream of lines */
   defaultTimeoutMs: number;
   /** ms without any output before the command is killed; 0: none */
   idleTimeoutMs: number;
@@ -100,7 +100,9 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
 
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     offDown = conn.onDown(onDown);
-    const limit = opts.timeoutMs ?? limits.defaultTimeoutMs;
+    // a streaming command (a probe job) without a limit of its own is bounded by idleTimeout only:
+    // commandTimeout is for the harness's short commands
+    const limit = opts.timeoutMs ?? (opts.onStdoutLine ? 0 : limits.defaultTimeoutMs);
     if (limit > 0) {
       timer = setTimeout(() => fail(new HostFailure(host, 'timeout', `${what} timed out after ${limit / 1000} s; killed`), true), limit);
     }

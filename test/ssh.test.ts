@@ -367,6 +367,39 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     expect((err as Error).message).toMatch(/^via jump host bastion: /);
   });
 
+  it('fails `probe-error` naming the reason when the architecture differs and the host has no compiler', async () => {
+    // a host whose PATH has the tools the harness uses but no cc, gcc or clang
+    const bin = join(lab.dir, 'nocc-bin');
+    await mkdir(bin, { recursive: true });
+    for (const tool of ['sh', 'uname', 'sha256sum', 'mkdir', 'cat', 'mv', 'rm', 'chmod', 'test', 'cut', 'stat', 'date', 'grep', 'kill', 'sleep', 'printf']) {
+      const real = (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).stdout.trim();
+      if (real.startsWith('/')) await execa('ln', ['-sf', real, join(bin, tool)]);
+    }
+    const nocc = await startSshd(lab.dir, 'nocc', join(lab.dir, 'authorized_keys'), ['ed25519'], [`SetEnv PATH=${bin}`]);
+    try {
+      const kh = join(lab.dir, 'known_hosts.nocc');
+      await writeFile(kh, `[127.0.0.1]:${nocc.port} ${nocc.hostKey}\n`);
+      const host: SshHostConfig = { ...ssh(await inventory(), 0), name: 'nocc', port: nocc.port, knownHosts: kh, remoteDir: join(nocc.dir, 'remote') };
+      const t = (await openTransport(host)) as SshTransport;
+      try {
+        // (the login shell's rc files may add to PATH; no compiler must be on it either way)
+        expect((await t.exec(['sh', '-c', 'echo $PATH'])).stdout.trim().endsWith(bin)).toBe(true);
+        expect((await t.exec(['sh', '-c', 'command -v cc || command -v gcc || command -v clang'])).exitCode).not.toBe(0);
+        const err = await t.deliverProbe({ ...probe, arch: `not-${probe.arch}` }).then(() => null, (e: unknown) => e);
+        expect(err).toMatchObject({ host: 'nocc', subStatus: 'probe-error' });
+        expect((err as Error).message).toBe(
+          `host is ${probe.arch}, the controller built the probe for not-${probe.arch}, and the host has no C compiler (cc, gcc, clang) to build it`,
+        );
+        // the same host takes the controller's build when the architectures match
+        expect(await t.deliverProbe(probe)).toBe(join(nocc.dir, 'remote', 'probe', probe.sha256, 'gmembench-probe'));
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await nocc.stop();
+    }
+  });
+
   it('uploads the probe once per host (checksum checked), replaces a damaged copy, and builds on a host of another architecture', async () => {
     const inv = await inventory(undefined, [3]);
     const t = (await openTransport(inv.hosts[0])) as SshTransport;

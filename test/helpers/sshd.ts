@@ -45,7 +45,9 @@ async function keygen(file: string, comment: string, type = 'ed25519'): Promise<
   return (await readFile(`${file}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
 }
 
-export async function startSshd(root: string, name: string, authorizedKeys: string, keyTypes = ['ed25519']): Promise<Sshd> {
+export async function startSshd(
+  root: string, name: string, authorizedKeys: string, keyTypes = ['ed25519'], extraConfig: string[] = [],
+): Promise<Sshd> {
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
   if (!existsSync('/run/sshd')) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
@@ -60,7 +62,7 @@ export async function startSshd(root: string, name: string, authorizedKeys: stri
       `Port ${port}`, 'ListenAddress 127.0.0.1', ...keyTypes.map((t) => `HostKey ${join(dir, `host_${t}`)}`), `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${authorizedKeys}`, 'UsePAM no', 'StrictModes no', 'PermitRootLogin yes',
       'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'AllowTcpForwarding yes',
-      'MaxStartups 100:30:200', 'MaxSessions 50', 'LogLevel ERROR', '',
+      'MaxStartups 100:30:200', 'MaxSessions 50', 'LogLevel ERROR', ...extraConfig, '',
     ].join('\n'),
   );
   const proc = execa(SSHD, ['-D', '-e', '-f', config], { reject: false, stdio: ['ignore', 'ignore', 'pipe'] });

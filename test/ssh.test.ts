@@ -320,6 +320,32 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     }
   });
 
+  it('finds the process group even when the login shell writes to stderr first, and still kills by group', async () => {
+    const noise = join(lab.dir, 'noise.sh');
+    await writeFile(noise, 'echo "motd-like noise" >&2\n');
+    const noisy = await startSshd(lab.dir, 'noisy', join(lab.dir, 'authorized_keys'), ['ed25519'], [`SetEnv BASH_ENV=${noise}`]);
+    try {
+      const kh = join(lab.dir, 'known_hosts.noisy');
+      await writeFile(kh, `[127.0.0.1]:${noisy.port} ${noisy.hostKey}\n`);
+      const host: SshHostConfig = { ...ssh(await inventory(), 0), name: 'noisy', port: noisy.port, knownHosts: kh, idleTimeout: 1 };
+      const t = await openTransport(host);
+      try {
+        const r = await t.exec(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+        expect(r).toMatchObject({ exitCode: 3, stdout: 'out\n' });
+        // (once per bash the rc files start: root's may start several)
+        expect(r.stderr).toMatch(/^(motd-like noise\n)+err\n$/);
+        const mark = `gmembench-noisy-${process.pid}`;
+        const err = await t.exec(['sh', '-c', `sleep 60; echo ${mark}`]).then(() => null, (e: unknown) => e);
+        expect(err).toMatchObject({ subStatus: 'timeout' });
+        expect((await execa('pgrep', ['-f', mark], { reject: false })).stdout).toBe('');
+      } finally {
+        await t.close();
+      }
+    } finally {
+      await noisy.stop();
+    }
+  });
+
   it('takes over a stale lock of this controller, refuses another controller\'s, and breaks it with breakLock', async () => {
     const inv = await inventory(undefined, [3]);
     const lock = join(lab.hosts[3].dir, 'lock');

@@ -129,18 +129,19 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
       ch.stderr.on('data', (chunk: string) => {
         armIdle();
         if (pgid === null) {
-          // the first line is the marker
+          // the marker is our first line, unless the login shell's rc files wrote something first
           stderrHead += chunk;
-          const nl = stderrHead.indexOf('\n');
-          if (nl < 0) return;
-          const first = stderrHead.slice(0, nl);
-          if (first.startsWith(PGID_MARKER)) {
-            const n = Number(first.slice(PGID_MARKER.length));
-            pgid = Number.isInteger(n) && n > 1 ? n : null;
+          const m = /(?:^|\n)gmembench-pgid (\d+)\n/.exec(stderrHead);
+          if (m) {
+            const n = Number(m[1]);
+            pgid = Number.isInteger(n) && n > 1 ? n : -1;
+            stderr += stderrHead.slice(0, m.index + (m[0].startsWith('\n') ? 1 : 0)) + stderrHead.slice(m.index + m[0].length);
+            stderrHead = '';
+          } else if (stderrHead.length > 8192) {
+            pgid = -1; // no marker (a non-POSIX login shell?): cannot kill by process group
+            stderr += stderrHead;
+            stderrHead = '';
           }
-          stderr += first.startsWith(PGID_MARKER) ? stderrHead.slice(nl + 1) : stderrHead;
-          stderrHead = '';
-          if (pgid === null) pgid = -1; // no marker: a non-POSIX login shell; cannot kill by group
           return;
         }
         stderr += chunk;
@@ -162,7 +163,7 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
         resolve({
           exitCode: exitCode ?? 128 + (SIGNALS[exitSignal ?? ''] ?? 0),
           stdout,
-          stderr: stderr + (pgid === null ? stderrHead : ''),
+          stderr: stderr + stderrHead,
         });
       });
       if (opts.stdin) ch.end(opts.stdin);
@@ -201,12 +202,17 @@ export function sshUpload(conn: SshConnection, localPath: string, remotePath: st
       else resolve();
     };
     const offDown = conn.onDown((f) => finish(new HostFailure(host, 'lost', `lost while uploading ${remotePath}: ${f.message}`)));
-    const timer = setTimeout(() => finish(new HostFailure(host, 'timeout', `upload of ${remotePath} timed out after ${timeoutMs / 1000} s`)), timeoutMs);
+    let channel: ClientChannel | undefined;
+    const timer = setTimeout(() => {
+      finish(new HostFailure(host, 'timeout', `upload of ${remotePath} timed out after ${timeoutMs / 1000} s`));
+      channel?.close();
+    }, timeoutMs);
     conn.client.exec(cmd, (err, ch) => {
       if (err) {
         finish(conn.failure ?? new HostFailure(host, 'lost', `cannot start the upload: ${err.message}`));
         return;
       }
+      channel = ch;
       ch.on('data', () => undefined);
       ch.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       ch.on('exit', (c: number | null) => (code = c));

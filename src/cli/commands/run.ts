@@ -20,6 +20,8 @@ export function registerRun(program: Command): void {
     .option('--job-timeout <s>', 'kill a probe job after this many seconds', (v) => parseInt(v, 10), 1800)
     .option('--progress <mode>', 'auto | tty | plain | silent', 'auto')
     .option('--json', 'print the summary JSON instead of the table')
+    .option('--accept-new-host-keys', 'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused')
+    .option('--break-lock', "take each host's lock even if another controller holds it")
     .action(async (suiteFile: string, o) => {
       const suite = await loadSuite(suiteFile);
       const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
@@ -32,6 +34,7 @@ export function registerRun(program: Command): void {
           suite, inventory, resultsDir: o.results, runId: o.runId, raw: !!o.raw,
           maxMemShare: o.maxMemShare, concurrency: o.concurrency, progress: o.progress,
           signal: ac.signal, jobTimeoutMs: o.jobTimeout * 1000,
+          acceptNewHostKeys: !!o.acceptNewHostKeys, breakLock: !!o.breakLock,
         });
         if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else process.stdout.write(`\n${formatRunTable(summary)}\n\nresults: ${runDir}/summary.json\n`);

@@ -7,6 +7,7 @@ import { registerWorkloads } from './commands/workloads.js';
 import { registerRegress } from './commands/regress.js';
 import { registerNightly } from './commands/nightly.js';
 import { registerBisectCheck } from './commands/bisect-check.js';
+import { registerCompare } from './commands/compare.js';
 import { ConfigError } from '../config/load.js';
 import { EXIT } from './exit.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerRegress(program);
   registerNightly(program);
   registerBisectCheck(program);
+  registerCompare(program);
   return program;
 }
 

@@ -8,7 +8,8 @@
  * p        = two-sided Mann-Whitney U over the per-repetition figures (RepStat).
  * ci       = 95% bootstrap interval of the change, from the ratio of the repetition medians (fixed seed).
  * cv       = stddev / mean of the per-repetition figures, per side.
- * mark     = 'significant' when p < alpha; but when either side's cv exceeds the noise threshold
+ * mark     = 'significant' when p < alpha AND the interval excludes 0 (both must agree: fewer
+ *            false alarms over many rows than either alone); but when either side's cv exceeds the noise threshold
  *            the change must also be clearly beyond the noise (|change| > 2 x cv and the interval
  *            excludes 0), otherwise the row is 'noisy' rather than a change.
  */
@@ -51,7 +52,7 @@ export interface MetricComparison {
   ratio: number;
   /** (baseline - candidate) / baseline in percent: positive = candidate faster */
   changePct: number;
-  /** 95% bootstrap interval of changePct (from repetition medians); null without repetitions */
+  /** (1 - alpha) bootstrap interval of changePct (from repetition medians); null without repetitions */
   ci: { lo: number; hi: number } | null;
   pValue: number;
   test: 'exact' | 'normal';
@@ -75,7 +76,9 @@ export interface ComparedRow {
 }
 
 export interface NotCompared {
-  /** what is not compared, e.g. "local hugetlb alloc 4K x1" or "host lab2" */
+  /** the host it is about */
+  host: string;
+  /** what is not compared, without the host: e.g. "hugetlb alloc 4K x1", or "host" for a failed host */
   what: string;
   reason: string;
 }
@@ -117,8 +120,9 @@ export interface Pairing {
   notCompared: NotCompared[];
 }
 
-export function rowLabel(r: Pick<ResultRow, 'host' | 'path' | 'op' | 'granule' | 'threads'>, withPath = true): string {
-  return `${r.host}${withPath ? ` ${r.path}` : ''} ${r.op} ${formatSize(r.granule)} x${r.threads}`;
+/** "shmem alloc 4K x1" (without the path in a paths comparison) */
+export function rowLabel(r: Pick<ResultRow, 'path' | 'op' | 'granule' | 'threads'>, withPath = true): string {
+  return `${withPath ? `${r.path} ` : ''}${r.op} ${formatSize(r.granule)} x${r.threads}`;
 }
 
 function sideInfo(run: RunSummary, label: string): SideInfo {
@@ -152,17 +156,18 @@ function pairUp(mode: 'runs' | 'paths', base: ResultRow[], cand: ResultRow[], ke
     seen.add(k);
     const c = candByKey.get(k);
     const what = rowLabel(b, withPath);
-    if (!c) notCompared.push({ what, reason: mode === 'runs' ? 'only in the baseline run' : `no ${'candidate'} path row` });
-    else if (!comparable(b) && !comparable(c) && b.status === c.status && b.reason === c.reason) notCompared.push({ what, reason: whyNot(b, 'both') });
-    else if (!comparable(b)) notCompared.push({ what, reason: whyNot(b, 'baseline') + (comparable(c) ? '' : `; ${whyNot(c, 'candidate')}`) });
-    else if (!comparable(c)) notCompared.push({ what, reason: whyNot(c, 'candidate') });
+    const host = b.host;
+    if (!c) notCompared.push({ host, what, reason: mode === 'runs' ? 'only in the baseline run' : `no ${'candidate'} path row` });
+    else if (!comparable(b) && !comparable(c) && b.status === c.status && b.reason === c.reason) notCompared.push({ host, what, reason: whyNot(b, 'both') });
+    else if (!comparable(b)) notCompared.push({ host, what, reason: whyNot(b, 'baseline') + (comparable(c) ? '' : `; ${whyNot(c, 'candidate')}`) });
+    else if (!comparable(c)) notCompared.push({ host, what, reason: whyNot(c, 'candidate') });
     else pairs.push({ baseline: b, candidate: c });
   }
   for (const c of cand) {
     const k = key(c);
     if (seen.has(k)) continue;
     seen.add(k);
-    notCompared.push({ what: rowLabel(c, withPath), reason: mode === 'runs' ? 'only in the candidate run' : 'no baseline path row' });
+    notCompared.push({ host: c.host, what: rowLabel(c, withPath), reason: mode === 'runs' ? 'only in the candidate run' : 'no baseline path row' });
   }
   return { pairs, notCompared };
 }
@@ -170,7 +175,7 @@ function pairUp(mode: 'runs' | 'paths', base: ResultRow[], cand: ResultRow[], ke
 function failedHosts(run: RunSummary, side: string): NotCompared[] {
   return run.hosts
     .filter((h) => h.status !== 'ok')
-    .map((h) => ({ what: `host ${h.name}`, reason: `failed in the ${side}${h.subStatus ? ` (${h.subStatus})` : ''}${h.error ? `: ${h.error}` : ''}` }));
+    .map((h) => ({ host: h.name, what: 'host', reason: `failed in the ${side}${h.subStatus ? ` (${h.subStatus})` : ''}${h.error ? `: ${h.error}` : ''}` }));
 }
 
 /** Rows present in both runs, keyed by (host, path, op, granule, threads). */
@@ -221,17 +226,17 @@ export function compareMetric(metric: CompareMetric, base: ResultRow, cand: Resu
   const rb = repValues(base, metric);
   const rc = repValues(cand, metric);
   const mw = mannWhitney(rb, rc);
-  const interval = bootstrapRatioOfMedians(rb, rc);
+  const interval = bootstrapRatioOfMedians(rb, rc, { level: 1 - o.alpha });
   const ci = interval ? { lo: (1 - interval.hi) * 100, hi: (1 - interval.lo) * 100 } : null;
   const cvB = rb.length >= 2 ? cv(rb) : null;
   const cvC = rc.length >= 2 ? cv(rc) : null;
   const ratio = c / b;
   const changePct = (1 - ratio) * 100;
-  const significant = mw.p < o.alpha;
+  const significant = mw.p < o.alpha && (ci === null || ci.lo > 0 || ci.hi < 0);
   const worstCv = Math.max(cvB ?? 0, cvC ?? 0);
   let mark: Mark;
   if (worstCv > o.noise) {
-    const clear = significant && Math.abs(changePct) > 2 * worstCv * 100 && ci !== null && (ci.lo > 0 || ci.hi < 0);
+    const clear = significant && Math.abs(changePct) > 2 * worstCv * 100;
     mark = clear ? 'significant' : 'noisy';
   } else mark = significant ? 'significant' : 'none';
   return {
@@ -251,7 +256,7 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
       if (mc) metrics.push(mc);
     }
     if (metrics.length === 0) {
-      notCompared.push({ what: rowLabel(b, p.mode === 'runs'), reason: `no ${o.metrics.join('/')} figure on one side` });
+      notCompared.push({ host: b.host, what: rowLabel(b, p.mode === 'runs'), reason: `no ${o.metrics.join('/')} figure on one side` });
       continue;
     }
     rows.push({ host: b.host, path: b.path, candidatePath: c.path, op: b.op, granule: b.granule, threads: b.threads, metrics });

@@ -1,5 +1,5 @@
 /** Cell texts shared by the compare formats (text, markdown, csv): marks, changes, cvs. */
-import type { Comparison, Mark, MetricComparison } from '../analysis/compare.js';
+import type { Comparison, Mark, MetricComparison, NotCompared } from '../analysis/compare.js';
 
 export const MARK_SYMBOL: Record<Mark, string> = { significant: '*', noisy: '~', none: '' };
 
@@ -27,7 +27,7 @@ export function legend(c: Comparison): string[] {
   const o = c.options;
   return [
     `change = (baseline - candidate) / baseline: positive = candidate faster`,
-    `* = p < ${o.alpha} (two-sided Mann-Whitney U over the repetitions)`,
+    `* = p < ${o.alpha} (two-sided Mann-Whitney U over the repetitions) and the ${Math.round((1 - o.alpha) * 100)}% bootstrap interval of the change excludes 0`,
     `~ = noisy: cv > ${(o.noise * 100).toFixed(0)}% on a side and the change not clearly beyond it`,
     `cv = stddev / mean of the repetition figures (b = baseline, c = candidate)`,
   ];
@@ -56,4 +56,10 @@ export function summaryLine(c: Comparison, metric: string): [string, string] | n
     `geomean ${s.metric}: candidate/baseline ${s.geomeanRatio.toFixed(3)} (${changeText(s.changePct)}) over ${s.count} rows`,
     `  ${s.better} faster *, ${s.worse} slower *, ${s.noisy} noisy ~, ${s.count - s.better - s.worse - s.noisy} no clear change`,
   ];
+}
+
+/** "host lab2", or "shmem alloc 4K x1" (prefixed with the host when there are several) */
+export function notComparedLabel(n: NotCompared, withHost: boolean): string {
+  if (n.what === 'host') return `host ${n.host}`;
+  return withHost ? `${n.host} ${n.what}` : n.what;
 }

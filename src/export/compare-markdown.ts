@@ -2,7 +2,7 @@
 import type { Comparison } from '../analysis/compare.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { changeText, cvText, kernelLines, legend, markOf, sideTitle, summaryLine } from './compare-cells.js';
+import { changeText, cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
 
 function esc(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -45,7 +45,7 @@ export function renderCompareMarkdown(c: Comparison): string {
   for (const n of c.notes) out.push(`- note: ${esc(n)}`);
   if (c.notCompared.length > 0) {
     out.push('', `Not compared (${c.notCompared.length}):`, '');
-    for (const n of c.notCompared) out.push(`- ${esc(n.what)}: ${esc(n.reason)}`);
+    for (const n of c.notCompared) out.push(`- ${esc(notComparedLabel(n, true))}: ${esc(n.reason)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -6,7 +6,7 @@ import type { ComparedRow, Comparison } from '../analysis/compare.js';
 import { formatColumns, type Column } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { changeText, cvText, kernelLines, legend, markOf, sideTitle, summaryLine } from './compare-cells.js';
+import { changeText, cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
 
 export const TEXT_WIDTH = 80;
 
@@ -101,7 +101,8 @@ export function renderCompareText(c: Comparison): string {
   for (const n of c.notes) out.push(...wrap(`note: ${n}`));
   if (c.notCompared.length > 0) {
     out.push('', `not compared (${c.notCompared.length}):`);
-    for (const n of c.notCompared) out.push(fit(`  ${n.what}: ${n.reason}`));
+    const hosts = new Set([...c.rows.map((r) => r.host), ...c.notCompared.map((n) => n.host)]);
+    for (const n of c.notCompared) out.push(fit(`  ${notComparedLabel(n, hosts.size > 1)}: ${n.reason}`));
   }
   return `${out.map((l) => fit(l)).join('\n')}\n`;
 }

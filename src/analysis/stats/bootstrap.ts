@@ -3,23 +3,32 @@
  * inputs always print the same interval (a cover letter must be reproducible). Hand-written: the
  * resampling loop is a few lines and the npm bootstrap packages are unmaintained.
  */
-import { median } from './describe.js';
 
 export interface Interval {
   lo: number;
   hi: number;
 }
 
-/** mulberry32: small, fast, seedable; uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/**
+ * xorshift32 (Marsaglia 2003): seedable and cheap, which matters here (2000 resamples x the
+ * repetitions x every row). index(n) is uniform enough for n in the tens (modulo bias < 1e-8).
+ */
+export class Xorshift32 {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed | 0 || 0x9e3779b9 | 0;
+  }
+  next(): number {
+    let x = this.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.s = x;
+    return x >>> 0;
+  }
+  index(n: number): number {
+    return this.next() % n;
+  }
 }
 
 export interface BootstrapOptions {
@@ -32,20 +41,73 @@ export interface BootstrapOptions {
 
 const DEFAULTS = { resamples: 2000, level: 0.95, seed: 0x5eed };
 
-function resample(xs: readonly number[], rand: () => number, into: number[]): number[] {
-  for (let i = 0; i < xs.length; i++) into[i] = xs[Math.floor(rand() * xs.length)];
-  return into;
+/** The median of a resample of xs, drawn into buf (sorted in place: no allocation per resample). */
+function resampledMedian(xs: readonly number[], rand: Xorshift32, buf: Float64Array): number {
+  const n = xs.length;
+  for (let i = 0; i < n; i++) buf[i] = xs[rand.index(n)];
+  // insertion sort: repetition counts are small (3..30)
+  for (let i = 1; i < n; i++) {
+    const v = buf[i];
+    let j = i - 1;
+    while (j >= 0 && buf[j] > v) {
+      buf[j + 1] = buf[j];
+      j--;
+    }
+    buf[j + 1] = v;
+  }
+  const m = n >> 1;
+  return n % 2 ? buf[m] : (buf[m - 1] + buf[m]) / 2;
 }
 
-function quantile(sorted: Float64Array, q: number): number {
-  const pos = q * (sorted.length - 1);
+/** The k-th smallest of a[lo..hi] in place (Hoare quickselect; median-of-three pivot). */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // median of three to the middle
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+/** The q-quantile with linear interpolation between order statistics (as numpy's default). */
+function quantile(stats: Float64Array, q: number): number {
+  const pos = q * (stats.length - 1);
   const i = Math.floor(pos);
   const f = pos - i;
-  return i + 1 < sorted.length ? sorted[i] * (1 - f) + sorted[i + 1] * f : sorted[i];
+  const x = select(stats, i);
+  if (f === 0 || i + 1 >= stats.length) return x;
+  // after select, everything right of i is >= a[i]: the next order statistic is their minimum
+  let next = Infinity;
+  for (let k = i + 1; k < stats.length; k++) if (stats[k] < next) next = stats[k];
+  return x * (1 - f) + next * f;
 }
 
 function interval(stats: Float64Array, level: number): Interval {
-  stats.sort();
   const tail = (1 - level) / 2;
   return { lo: quantile(stats, tail), hi: quantile(stats, 1 - tail) };
 }
@@ -54,10 +116,10 @@ function interval(stats: Float64Array, level: number): Interval {
 export function bootstrapMedian(xs: readonly number[], opts: BootstrapOptions = {}): Interval | null {
   if (xs.length === 0) return null;
   const o = { ...DEFAULTS, ...opts };
-  const rand = seededRandom(o.seed);
-  const buf: number[] = new Array(xs.length);
+  const rand = new Xorshift32(o.seed);
+  const buf = new Float64Array(xs.length);
   const stats = new Float64Array(o.resamples);
-  for (let k = 0; k < o.resamples; k++) stats[k] = median(resample(xs, rand, buf));
+  for (let k = 0; k < o.resamples; k++) stats[k] = resampledMedian(xs, rand, buf);
   return interval(stats, o.level);
 }
 
@@ -65,13 +127,13 @@ export function bootstrapMedian(xs: readonly number[], opts: BootstrapOptions = 
 export function bootstrapRatioOfMedians(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): Interval | null {
   if (a.length === 0 || b.length === 0) return null;
   const o = { ...DEFAULTS, ...opts };
-  const rand = seededRandom(o.seed);
-  const bufA: number[] = new Array(a.length);
-  const bufB: number[] = new Array(b.length);
+  const rand = new Xorshift32(o.seed);
+  const bufA = new Float64Array(a.length);
+  const bufB = new Float64Array(b.length);
   const stats = new Float64Array(o.resamples);
   for (let k = 0; k < o.resamples; k++) {
-    const ma = median(resample(a, rand, bufA));
-    stats[k] = ma === 0 ? NaN : median(resample(b, rand, bufB)) / ma;
+    const ma = resampledMedian(a, rand, bufA);
+    stats[k] = ma === 0 ? NaN : resampledMedian(b, rand, bufB) / ma;
   }
   if (stats.some((x) => Number.isNaN(x))) return null;
   return interval(stats, o.level);

@@ -19,6 +19,14 @@ function parsePaths(v: string): [string, string] {
   return [ps[0], ps[1]];
 }
 
+function option<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new UsageError(`${name}: ${(err as Error).message}`);
+  }
+}
+
 export function registerCompare(program: Command): void {
   program
     .command('compare')
@@ -34,8 +42,8 @@ export function registerCompare(program: Command): void {
       try {
         const format = compareFormat(o.format);
         const metrics: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
-        const noise = parseFraction(o.noise);
-        const alpha = parseFraction(o.alpha);
+        const noise = option('--noise', () => parseFraction(o.noise));
+        const alpha = option('--alpha', () => parseFraction(o.alpha));
         if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha: must be between 0 and 1, not "${o.alpha}"`);
         if (o.plot && !/\.(svg|png)$/i.test(o.plot)) throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
         let pairing;

@@ -8,8 +8,6 @@ import { compareFormat } from '../../export/compare-format.js';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { parseFraction } from '../regress-action.js';
 import { EXIT } from '../exit.js';
-import { comparisonFigure } from '../../plot/figures.js';
-import { writePlot } from '../../plot/render.js';
 
 class UsageError extends Error {}
 
@@ -58,6 +56,9 @@ export function registerCompare(program: Command): void {
         const comparison = judge(pairing, { metrics, noise, alpha });
         process.stdout.write(format.render(comparison));
         if (o.plot) {
+          // vega loads only when a chart is wanted: the other commands start faster without it
+          const { comparisonFigure } = await import('../../plot/figures.js');
+          const { writePlot } = await import('../../plot/render.js');
           await writePlot(o.plot, comparisonFigure(pairing, comparison));
           process.stderr.write(`gmembench compare: chart written to ${o.plot}\n`);
         }

@@ -1,7 +1,6 @@
 /** gmembench report <run>... --html FILE: one self-contained page with fingerprints, tables and charts. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { renderReport } from '../../report/html.js';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { EXIT } from '../exit.js';
 
@@ -21,6 +20,7 @@ export function registerReport(program: Command): void {
         if (paths.length !== 2) throw new UsageError(`--paths: give two paths, baseline first (e.g. shmem,gmem), not "${o.paths}"`);
         const runs = [];
         for (const a of args) runs.push(await loadRun(a));
+        const { renderReport } = await import('../../report/html.js'); // loads vega: only when asked
         const { html, charts } = await renderReport(runs, { paths: [paths[0], paths[1]] });
         await writeFile(o.html, html);
         process.stderr.write(`gmembench report: ${o.html} (${runs.length} run(s), ${charts} charts)\n`);

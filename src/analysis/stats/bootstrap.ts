@@ -27,7 +27,8 @@ export class Xorshift32 {
     return x >>> 0;
   }
   index(n: number): number {
-    return this.next() % n;
+    // 31 bits keep the modulo in small-integer arithmetic (a uint32 above 2^31 is a heap double)
+    return (this.next() & 0x7fffffff) % n;
   }
 }
 
@@ -41,22 +42,30 @@ export interface BootstrapOptions {
 
 const DEFAULTS = { resamples: 2000, level: 0.95, seed: 0x5eed };
 
-/** The median of a resample of xs, drawn into buf (sorted in place: no allocation per resample). */
-function resampledMedian(xs: readonly number[], rand: Xorshift32, buf: Float64Array): number {
-  const n = xs.length;
-  for (let i = 0; i < n; i++) buf[i] = xs[rand.index(n)];
-  // insertion sort: repetition counts are small (3..30)
-  for (let i = 1; i < n; i++) {
-    const v = buf[i];
-    let j = i - 1;
-    while (j >= 0 && buf[j] > v) {
-      buf[j + 1] = buf[j];
-      j--;
-    }
-    buf[j + 1] = v;
+/**
+ * The median of a resample of `sorted` (ascending): draw n indices, count them per index (a
+ * counting sort: the values are already in order), walk the counts to the middle. O(n), no
+ * comparisons, no allocation per resample.
+ */
+function resampledMedian(sorted: Float64Array, rand: Xorshift32, counts: Int32Array): number {
+  const n = sorted.length;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[rand.index(n)]++;
+  // 0-based ranks of the middle: (n - 1) >> 1 and n >> 1 (equal for odd n)
+  const lo = (n - 1) >> 1;
+  const hi = n >> 1;
+  let seen = 0;
+  let loValue = NaN;
+  for (let k = 0; k < n; k++) {
+    seen += counts[k];
+    if (Number.isNaN(loValue) && seen > lo) loValue = sorted[k];
+    if (seen > hi) return (loValue + sorted[k]) / 2;
   }
-  const m = n >> 1;
-  return n % 2 ? buf[m] : (buf[m - 1] + buf[m]) / 2;
+  return loValue;
+}
+
+function ascending(xs: readonly number[]): Float64Array {
+  return Float64Array.from(xs).sort();
 }
 
 /** The k-th smallest of a[lo..hi] in place (Hoare quickselect; median-of-three pivot). */
@@ -117,9 +126,10 @@ export function bootstrapMedian(xs: readonly number[], opts: BootstrapOptions = 
   if (xs.length === 0) return null;
   const o = { ...DEFAULTS, ...opts };
   const rand = new Xorshift32(o.seed);
-  const buf = new Float64Array(xs.length);
+  const sorted = ascending(xs);
+  const counts = new Int32Array(xs.length);
   const stats = new Float64Array(o.resamples);
-  for (let k = 0; k < o.resamples; k++) stats[k] = resampledMedian(xs, rand, buf);
+  for (let k = 0; k < o.resamples; k++) stats[k] = resampledMedian(sorted, rand, counts);
   return interval(stats, o.level);
 }
 
@@ -128,12 +138,14 @@ export function bootstrapRatioOfMedians(a: readonly number[], b: readonly number
   if (a.length === 0 || b.length === 0) return null;
   const o = { ...DEFAULTS, ...opts };
   const rand = new Xorshift32(o.seed);
-  const bufA = new Float64Array(a.length);
-  const bufB = new Float64Array(b.length);
+  const sa = ascending(a);
+  const sb = ascending(b);
+  const ca = new Int32Array(a.length);
+  const cb = new Int32Array(b.length);
   const stats = new Float64Array(o.resamples);
   for (let k = 0; k < o.resamples; k++) {
-    const ma = resampledMedian(a, rand, bufA);
-    stats[k] = ma === 0 ? NaN : resampledMedian(b, rand, bufB) / ma;
+    const ma = resampledMedian(sa, rand, ca);
+    stats[k] = ma === 0 ? NaN : resampledMedian(sb, rand, cb) / ma;
   }
   if (stats.some((x) => Number.isNaN(x))) return null;
   return interval(stats, o.level);

@@ -86,7 +86,7 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     expectWidth(r.stdout);
     expect(r.stdout).toMatch(/^baseline\s+path shmem \(run /m);
     if (hasKvm) expect(r.stdout).toMatch(/^op\s+granule\s+thr\s+shmem\s+gmem\s+change/m);
-    else expect(r.stdout).toMatch(/alloc 4K x1: candidate unsupported/);
+    else expect(r.stdout).toMatch(/alloc 4K x1: gmem unsupported/);
   });
 
   it('markdown and csv', async () => {

@@ -201,6 +201,18 @@ describe('two paths of one run', () => {
     expect(text).toMatch(/^alloc\s+4K\s+1\s+1\.50us\s+1\.20us\s+\+\d\d\.\d% \*/m);
   });
 
+  it('names the path in the reasons of rows it cannot pair', () => {
+    const run = runOf(1);
+    run.results[3] = { ...run.results[3], status: 'unsupported', reason: 'no /dev/kvm', p50: null }; // gmem punch 2M
+    run.results.splice(4, 1); // shmem fault 4K: gmem fault 4K has no partner
+    const c = comparePaths(run, 'shmem', 'gmem');
+    expect(c.rows).toHaveLength(1);
+    expect(c.notCompared).toEqual([
+      { host: 'local', what: 'punch 2M x1', reason: 'gmem unsupported: no /dev/kvm' },
+      { host: 'local', what: 'fault 4K x1', reason: 'no shmem row' },
+    ]);
+  });
+
   it('an unknown path is an error naming it', () => {
     expect(() => comparePaths(runOf(1), 'shmem', 'secretmem')).toThrow(/--paths: run .* has no rows for path "secretmem" \(it has shmem, gmem\)/);
   });

@@ -144,7 +144,15 @@ function whyNot(r: ResultRow, side: string): string {
   return `${side} has no samples`;
 }
 
-function pairUp(mode: 'runs' | 'paths', base: ResultRow[], cand: ResultRow[], key: (r: ResultRow) => string, withPath: boolean): { pairs: Pair[]; notCompared: NotCompared[] } {
+interface SideWords {
+  /** what each side is called in reasons: "baseline"/"candidate", or the two paths */
+  base: string;
+  cand: string;
+  onlyBase: string;
+  onlyCand: string;
+}
+
+function pairUp(base: ResultRow[], cand: ResultRow[], key: (r: ResultRow) => string, withPath: boolean, w: SideWords): { pairs: Pair[]; notCompared: NotCompared[] } {
   const candByKey = new Map<string, ResultRow>();
   for (const r of cand) if (!candByKey.has(key(r))) candByKey.set(key(r), r);
   const seen = new Set<string>();
@@ -157,17 +165,17 @@ function pairUp(mode: 'runs' | 'paths', base: ResultRow[], cand: ResultRow[], ke
     const c = candByKey.get(k);
     const what = rowLabel(b, withPath);
     const host = b.host;
-    if (!c) notCompared.push({ host, what, reason: mode === 'runs' ? 'only in the baseline run' : `no ${'candidate'} path row` });
+    if (!c) notCompared.push({ host, what, reason: w.onlyBase });
     else if (!comparable(b) && !comparable(c) && b.status === c.status && b.reason === c.reason) notCompared.push({ host, what, reason: whyNot(b, 'both') });
-    else if (!comparable(b)) notCompared.push({ host, what, reason: whyNot(b, 'baseline') + (comparable(c) ? '' : `; ${whyNot(c, 'candidate')}`) });
-    else if (!comparable(c)) notCompared.push({ host, what, reason: whyNot(c, 'candidate') });
+    else if (!comparable(b)) notCompared.push({ host, what, reason: whyNot(b, w.base) + (comparable(c) ? '' : `; ${whyNot(c, w.cand)}`) });
+    else if (!comparable(c)) notCompared.push({ host, what, reason: whyNot(c, w.cand) });
     else pairs.push({ baseline: b, candidate: c });
   }
   for (const c of cand) {
     const k = key(c);
     if (seen.has(k)) continue;
     seen.add(k);
-    notCompared.push({ host: c.host, what: rowLabel(c, withPath), reason: mode === 'runs' ? 'only in the candidate run' : 'no baseline path row' });
+    notCompared.push({ host: c.host, what: rowLabel(c, withPath), reason: w.onlyCand });
   }
   return { pairs, notCompared };
 }
@@ -180,7 +188,9 @@ function failedHosts(run: RunSummary, side: string): NotCompared[] {
 
 /** Rows present in both runs, keyed by (host, path, op, granule, threads). */
 export function pairRuns(baseline: RunSummary, candidate: RunSummary): Pairing {
-  const { pairs, notCompared } = pairUp('runs', baseline.results, candidate.results, seriesKey, true);
+  const { pairs, notCompared } = pairUp(baseline.results, candidate.results, seriesKey, true, {
+    base: 'baseline', cand: 'candidate', onlyBase: 'only in the baseline run', onlyCand: 'only in the candidate run',
+  });
   return {
     mode: 'runs',
     baseline: sideInfo(baseline, baseline.runId),
@@ -198,13 +208,12 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
   }
   const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
   const { pairs, notCompared } = pairUp(
-    'paths',
     run.results.filter((r) => r.path === baselinePath),
     run.results.filter((r) => r.path === candidatePath),
     key,
     false,
+    { base: baselinePath, cand: candidatePath, onlyBase: `no ${candidatePath} row`, onlyCand: `no ${baselinePath} row` },
   );
-  for (const n of notCompared) n.reason = n.reason.replace('candidate path', `${candidatePath}`).replace('baseline path', `${baselinePath}`);
   return {
     mode: 'paths',
     baseline: sideInfo(run, baselinePath),

@@ -88,7 +88,7 @@ export async function renderReport(runs: RunSummary[], opts: ReportOptions = {})
       `<p class="meta">suite ${esc(run.suite?.name)} (${esc(run.suite?.file)}); started ${esc(run.startedAt)}, finished ${esc(run.finishedAt ?? 'not finished')}; ` +
         `harness ${esc(run.harness?.version)}, probe ${esc(run.harness?.probeSha256?.slice(0, 12))}, node ${esc(run.harness?.node)}</p>`,
     );
-    page.add('<h3>Hosts</h3>', );
+    page.add('<h3>Hosts</h3>');
     page.add(fingerprintTable(run.hosts));
     page.add('<h3>Results</h3>');
     page.add(resultsTable(run));

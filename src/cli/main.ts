@@ -8,6 +8,8 @@ import { registerRegress } from './commands/regress.js';
 import { registerNightly } from './commands/nightly.js';
 import { registerBisectCheck } from './commands/bisect-check.js';
 import { registerHosts } from './commands/hosts.js';
+import { registerCompare } from './commands/compare.js';
+import { registerReport } from './commands/report.js';
 import { ConfigError } from '../config/load.js';
 import { EXIT } from './exit.js';
 
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerNightly(program);
   registerBisectCheck(program);
   registerHosts(program);
+  registerCompare(program);
+  registerReport(program);
   return program;
 }
 

@@ -55,7 +55,7 @@ function table(c: Comparison, rows: ComparedRow[]): string {
       const mark = markOf(m);
       cells.push([
         ...(paths ? [first ? cut(r.path, 10) : ''] : []),
-        first ? cut(r.op, 12) : '',
+        first ? cut(r.op, 14) : '',
         first ? formatSize(r.granule) : '',
         first ? String(r.threads) : '',
         ...(multi ? [m.metric] : []),

@@ -8,12 +8,16 @@ import { decode, merge, newHistogram } from '../src/analysis/histogram.js';
 import { summaryToPoints } from '../src/influx/schema.js';
 import { detectChangePoints } from '../src/analysis/changepoint/edivisive.js';
 import { formatColumns } from '../src/output/columns.js';
-import { JOB, bigSummary, repLine, rng } from './fixtures.js';
+import { compareRuns } from '../src/analysis/compare.js';
+import { renderCompareText } from '../src/export/compare-text.js';
+import { JOB, bigSummary, comparePair, repLine, rng } from './fixtures.js';
 
 interface Section {
   name: string;
   input: string;
   fn: () => unknown;
+  /** a slow task (seconds per call): this many timed iterations instead of the 1 s / 10 default */
+  iterations?: number;
 }
 
 export function sections(): Section[] {
@@ -21,6 +25,7 @@ export function sections(): Section[] {
   const buckets = reps.reduce((a, r) => a + r.buckets.length, 0);
   const lab = bigSummary(8, 120);
   const encoded = lab.results.map((r) => r.histogram!);
+  const [cmpBase, cmpCand] = comparePair(10_000);
   const rand = rng(7);
   const nightly = Array.from({ length: 1000 }, (_, s) =>
     Float64Array.from({ length: 365 }, (_, i) => 1000 * (1 + 0.02 * (rand() - 0.5)) * (s % 10 === 0 && i >= 200 ? 1.08 : 1)),
@@ -67,15 +72,28 @@ export function sections(): Section[] {
         return n;
       },
     },
+    {
+      name: 'compare table over 10,000 rows',
+      input: '2 runs x 10,000 rows x 10 repetitions: pair, Mann-Whitney U + 2000-resample bootstrap per row, 80-column text',
+      fn: () => renderCompareText(compareRuns(cmpBase, cmpCand)).length,
+      iterations: 3,
+    },
   ];
 }
 
 export async function run(extra: Section[] = []): Promise<void> {
   const bench = new Bench({ time: 1000, iterations: 10, warmupTime: 100, warmupIterations: 2 });
   const all = [...sections(), ...extra];
-  for (const s of all) bench.add(s.name, s.fn);
+  for (const s of all) if (!s.iterations) bench.add(s.name, s.fn);
   await bench.run();
-  const rows = bench.tasks.map((t) => {
+  const tasks = [...bench.tasks];
+  for (const s of all.filter((x) => x.iterations)) {
+    const slow = new Bench({ time: 0, iterations: s.iterations, warmupTime: 0, warmupIterations: 1 });
+    slow.add(s.name, s.fn);
+    await slow.run();
+    tasks.push(...slow.tasks);
+  }
+  const rows = tasks.map((t) => {
     const r = t.result as { throughput?: { mean: number; rme: number }; latency?: { mean: number }; totalTime?: number } | undefined;
     const section = all.find((s) => s.name === t.name)!;
     return [t.name, r?.throughput ? fmt(r.throughput.mean) : '-', r?.throughput ? `±${r.throughput.rme.toFixed(1)}%` : '-', r?.latency ? `${r.latency.mean.toFixed(2)} ms` : '-', section.input];

@@ -59,3 +59,40 @@ export function bigSummary(hosts: number, rowsPerHost: number): RunSummary {
     results,
   };
 }
+
+/**
+ * Two runs for `compare` with `rows` rows each (distinct series over hosts, paths, ops, granules
+ * and threads), 10 repetitions per row (p50 ~1% apart), one row in ten 8% slower in the candidate.
+ * No histograms: compare and its text table do not read them.
+ */
+export function comparePair(rows: number): [RunSummary, RunSummary] {
+  const paths = ['shmem', 'gmem', 'hugetlb', 'secretmem'];
+  const ops = ['alloc', 'fault', 'punch', 'to-private', 'to-shared'];
+  const granules = [4096, 2 << 20];
+  const threads = [1, 2, 4, 8, 16];
+  const perHost = paths.length * ops.length * granules.length * threads.length; // 200
+  const run = (seed: number, slower: boolean): RunSummary => {
+    const rand = rng(seed);
+    const results = Array.from({ length: rows }, (_, i) => {
+      const k = i % perHost;
+      const median = 1000 * (1 + (i % 37)) * (slower && i % 10 === 0 ? 1.08 : 1);
+      const repetitions = Array.from({ length: 10 }, () => {
+        const p50 = Math.round(median * (1 + 0.01 * (rand() - 0.5)));
+        return { samples: 16384, p50, p99: Math.round(p50 * 3), mean: p50 * 1.1 };
+      });
+      return {
+        host: `host${Math.floor(i / perHost)}`, path: paths[k % 4], op: ops[Math.floor(k / 4) % 5], granule: granules[Math.floor(k / 20) % 2],
+        threads: threads[Math.floor(k / 40) % 5], status: 'ok' as const, samples: 163840, unit: 'ns' as const,
+        min: median * 0.9, p50: median, p90: median * 1.5, p99: median * 3, p999: median * 5, max: median * 9, mean: median * 1.1, stddev: median * 0.3,
+        histogram: null, repetitions, params: { region: 64 << 20, repetitions: 10, warmup: 1 },
+      };
+    });
+    const hosts = [...new Set(results.map((r) => r.host))].map((name) => ({ name, status: 'ok' as const, labels: {}, fingerprint: null }));
+    return {
+      schemaVersion: 1, runId: `2026-11-2${seed}T00-00-00Z-bench-000${seed}`, suite: { name: 'bench', file: 'bench.yaml' },
+      startedAt: '2026-11-24T00:00:00.000Z', finishedAt: '2026-11-24T01:00:00.000Z',
+      harness: { version: '0.1.0', probeSha256: '0'.repeat(64), node: process.version }, hosts, results,
+    };
+  };
+  return [run(1, false), run(2, true)];
+}

@@ -102,9 +102,9 @@ static int open_gmem(struct backing *b, bool need_mmap, struct outcome *o)
 	b->kvm_fd = kvm_open();
 	if (b->kvm_fd < 0)
 		return outcome_unsupported(o, "no /dev/kvm (open: %s)", errno_name(errno));
-	b->vm_fd = kvm_create_vm(b->kvm_fd, 0);
+	b->vm_fd = kvm_create_vm(b->kvm_fd, b->vm_type);
 	if (b->vm_fd < 0)
-		return outcome_errno(o, errno, "KVM_CREATE_VM");
+		return outcome_errno(o, errno, "KVM_CREATE_VM(type %s)", kvm_vm_type_name((int)b->vm_type));
 	b->fd = kvm_create_guest_memfd(b->vm_fd, b->size, flags);
 	if (b->fd < 0)
 		return outcome_errno(o, errno, "KVM_CREATE_GUEST_MEMFD(size=%llu, flags=%#llx)",
@@ -137,9 +137,10 @@ static int open_memfd(struct backing *b, struct outcome *o)
 	return 0;
 }
 
-int backing_open(const struct job *job, bool need_mmap, struct backing *b, struct outcome *o)
+int backing_open(const struct job *job, bool need_mmap, unsigned long vm_type, struct backing *b, struct outcome *o)
 {
 	memset(b, 0, sizeof(*b));
+	b->vm_type = vm_type;
 	b->path = job->path;
 	b->fd = b->kvm_fd = b->vm_fd = -1;
 	b->size = job->region;
@@ -168,4 +169,12 @@ void backing_close(struct backing *b)
 		close(b->kvm_fd);
 	b->map = NULL;
 	b->fd = b->vm_fd = b->kvm_fd = -1;
+}
+
+int backing_populate(struct backing *b, uint64_t off, uint64_t len, struct outcome *o)
+{
+	if (fallocate(b->fd, b->alloc_mode, (off_t)off, (off_t)len))
+		return outcome_errno(o, errno, "fallocate(%s, mode=%#x) populating %llu bytes at %llu", b->path,
+				     b->alloc_mode, (unsigned long long)len, (unsigned long long)off);
+	return 0;
 }

@@ -56,25 +56,6 @@ static char *bracketed(const char *path, char *out, size_t len)
 	return out;
 }
 
-/* Count the nodes in a list such as "0", "0-1" or "0,2-3". */
-static int count_nodes(const char *list)
-{
-	int n = 0;
-
-	while (*list) {
-		char *end;
-		long a = strtol(list, &end, 10), b = a;
-
-		if (end == list)
-			break;
-		if (*end == '-')
-			b = strtol(end + 1, &end, 10);
-		n += (int)(b - a + 1);
-		list = *end == ',' ? end + 1 : end;
-	}
-	return n;
-}
-
 static void emit_file(const char *key, const char *path, bool comma)
 {
 	char buf[256];
@@ -113,7 +94,7 @@ static void emit_cpu_memory(void)
 		json_kv_num(stdout, "nodes", 1, false);
 		json_kv_str(stdout, "online", NULL, true);
 	} else {
-		json_kv_num(stdout, "nodes", count_nodes(online), false);
+		json_kv_num(stdout, "nodes", numa_parse_nodes(online, NULL, 0), false);
 		json_kv_str(stdout, "online", online, true);
 	}
 	putchar('}');

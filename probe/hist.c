@@ -85,6 +85,18 @@ void hist_merge(struct hist *dst, const struct hist *src)
 		raw_push(dst, src->raw[i]);
 }
 
+uint64_t hist_quantile(const struct hist *h, double q)
+{
+	uint64_t want = (uint64_t)(q * (double)h->n), seen = 0;
+
+	for (unsigned int i = 0; h->n && i < NBUCKETS; i++) {
+		seen += h->counts[i];
+		if (seen > want || seen == h->n)
+			return bucket_low(i) > h->max ? h->max : bucket_low(i);
+	}
+	return 0;
+}
+
 void hist_clear(struct hist *h)
 {
 	memset(h->counts, 0, NBUCKETS * sizeof(uint64_t));

@@ -56,3 +56,82 @@ const char *kvm_vm_type_name(int type)
 		return names[type];
 	return NULL;
 }
+
+struct gmb_memory_region2 {
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t guest_phys_addr;
+	uint64_t memory_size;
+	uint64_t userspace_addr;
+	uint64_t guest_memfd_offset;
+	uint32_t guest_memfd;
+	uint32_t pad1;
+	uint64_t pad2[14];
+};
+#define GMB_KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct gmb_memory_region2)
+#define GMB_KVM_MEM_GUEST_MEMFD (1U << 2)
+
+struct gmb_memory_attributes {
+	uint64_t address;
+	uint64_t size;
+	uint64_t attributes;
+	uint64_t flags;
+};
+#define GMB_KVM_SET_MEMORY_ATTRIBUTES _IOW(KVMIO, 0xd2, struct gmb_memory_attributes)
+
+int kvm_set_memslot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *uaddr, int gmem_fd,
+		    uint64_t gmem_off)
+{
+	struct gmb_memory_region2 r;
+
+	memset(&r, 0, sizeof(r));
+	r.slot = slot;
+	r.guest_phys_addr = gpa;
+	r.memory_size = size;
+	r.userspace_addr = (uint64_t)(uintptr_t)uaddr;
+	if (gmem_fd >= 0) {
+		r.flags = GMB_KVM_MEM_GUEST_MEMFD;
+		r.guest_memfd = (uint32_t)gmem_fd;
+		r.guest_memfd_offset = gmem_off;
+	}
+	return ioctl(vm_fd, GMB_KVM_SET_USER_MEMORY_REGION2, &r);
+}
+
+int kvm_set_attributes(int vm_fd, uint64_t gpa, uint64_t size, uint64_t attrs)
+{
+	struct gmb_memory_attributes a = { .address = gpa, .size = size, .attributes = attrs };
+
+	return ioctl(vm_fd, GMB_KVM_SET_MEMORY_ATTRIBUTES, &a);
+}
+
+int kvm_private_vm_type(char *why, size_t len)
+{
+	static const int candidates[] = { KVM_X86_SW_PROTECTED_VM, KVM_X86_SNP_VM, KVM_X86_TDX_VM };
+	int kvm = kvm_open(), types;
+
+	if (kvm < 0) {
+		snprintf(why, len, "no /dev/kvm (open: %s)", errno_name(errno));
+		return -1;
+	}
+	types = kvm_check(kvm, KVM_CAP_VM_TYPES);
+	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+		int t = candidates[i], vm;
+
+		if (!(types & (1 << t)))
+			continue;
+		vm = kvm_create_vm(kvm, (unsigned long)t);
+		if (vm < 0)
+			continue;
+		if (kvm_check(vm, KVM_CAP_MEMORY_ATTRIBUTES) & KVM_MEMORY_ATTRIBUTE_PRIVATE) {
+			close(vm);
+			close(kvm);
+			return t;
+		}
+		close(vm);
+	}
+	close(kvm);
+	snprintf(why, len, "no VM type with private memory: KVM_CAP_VM_TYPES=%#x (%s); KVM_SET_MEMORY_ATTRIBUTES "
+		 "needs sw-protected (CONFIG_KVM_SW_PROTECTED_VM, kvm.tdp_mmu=Y), snp (kvm_amd.sev_snp=Y) or tdx "
+		 "(kvm_intel.tdx=Y)", types, types <= 1 ? "default only" : "none of them reports attributes");
+	return -1;
+}

@@ -7,9 +7,7 @@
 
 static int punch_prepare(struct range *r, struct outcome *o)
 {
-	if (fallocate(r->b->fd, r->b->alloc_mode, (off_t)r->off, (off_t)r->len))
-		return outcome_errno(o, errno, "fallocate(%s) populating the range to punch", r->b->path);
-	return 0;
+	return backing_populate(r->b, r->off, r->len, o);
 }
 
 static int punch_timed(struct range *r, uint64_t off, struct hist *h, struct outcome *o)

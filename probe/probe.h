@@ -38,6 +38,12 @@ const char *errno_name(int err);
 int read_text(const char *path, char *buf, size_t len);
 /* A "Key:   123 kB" line of /proc/meminfo, in bytes (kB scaled) or plain count; -1 if absent. */
 long long meminfo(const char *key);
+/* Parse a node list such as "0", "0-1" or "0,2-3" into nodes[] (up to max); returns the count. */
+int numa_parse_nodes(const char *list, int *nodes, int max);
+/* The online NUMA nodes (1 node, node 0, when the kernel has no NUMA). */
+int numa_online(int *nodes, int max);
+/* A counter of /proc/vmstat; -1 if absent. */
+long long vmstat(const char *key);
 
 /* ---- json.c ---- */
 void json_str(FILE *f, const char *s);          /* a quoted, escaped JSON string, or null */
@@ -74,6 +80,8 @@ void hist_init(struct hist *h, bool keep_raw);
 void hist_record(struct hist *h, uint64_t ns);
 void hist_merge(struct hist *dst, const struct hist *src);
 void hist_clear(struct hist *h);
+/* The low edge of the bucket holding quantile q (0..1); 0 when empty. */
+uint64_t hist_quantile(const struct hist *h, double q);
 void hist_free(struct hist *h);
 void hist_emit_rep(const struct hist *h, int index);
 
@@ -95,6 +103,14 @@ int kvm_check(int fd, long cap);                     /* KVM_CHECK_EXTENSION, 0 w
 int kvm_create_vm(int kvm_fd, unsigned long type);   /* -1 with errno */
 int kvm_create_guest_memfd(int vm_fd, uint64_t size, uint64_t flags); /* -1 with errno */
 const char *kvm_vm_type_name(int type);
+/* The first VM type with private memory (sw-protected, snp, tdx) whose VM reports
+ * KVM_CAP_MEMORY_ATTRIBUTES with PRIVATE; -1 with the reason in why when there is none. */
+int kvm_private_vm_type(char *why, size_t len);
+/* KVM_SET_USER_MEMORY_REGION2; gmem_fd < 0 for a memslot without guest_memfd. -1 with errno. */
+int kvm_set_memslot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *uaddr, int gmem_fd,
+		    uint64_t gmem_off);
+/* KVM_SET_MEMORY_ATTRIBUTES on [gpa, gpa+size). -1 with errno. */
+int kvm_set_attributes(int vm_fd, uint64_t gpa, uint64_t size, uint64_t attrs);
 
 #define KVM_CAP_USER_MEMORY2		231
 #define KVM_CAP_MEMORY_FAULT_INFO	232
@@ -105,6 +121,11 @@ const char *kvm_vm_type_name(int type);
 #define KVM_CAP_GUEST_MEMFD_FLAGS	244
 #define GUEST_MEMFD_FLAG_MMAP		(1ULL << 0)
 #define GUEST_MEMFD_FLAG_INIT_SHARED	(1ULL << 1)
+#define KVM_MEMORY_ATTRIBUTE_PRIVATE	(1ULL << 3)
+#define KVM_X86_DEFAULT_VM		0
+#define KVM_X86_SW_PROTECTED_VM		1
+#define KVM_X86_SNP_VM			4
+#define KVM_X86_TDX_VM			5
 
 /* ---- fingerprint.c ---- */
 void fingerprint(void);
@@ -118,10 +139,15 @@ struct backing {
 	uint64_t page_size;  /* the unit a fault populates: 4K, or the huge page size */
 	int alloc_mode;      /* fallocate mode of an allocation on this path */
 	char *map;           /* MAP_SHARED mapping of the whole file, when the op needs one */
+	unsigned long vm_type; /* gmem only: the KVM VM type the guest_memfd belongs to */
+	void *priv;          /* per-pass state of the op (pass_setup/pass_teardown) */
+	bool warmup;         /* this pass is a warm-up: ops leave it out of their extra figures */
 };
 /* Check up front that the path can serve this job (unsupported reasons, the memory guard). */
 int backing_check(const struct job *job, bool need_mmap, struct outcome *o);
-int backing_open(const struct job *job, bool need_mmap, struct backing *b, struct outcome *o);
+int backing_open(const struct job *job, bool need_mmap, unsigned long vm_type, struct backing *b, struct outcome *o);
+/* Populate [off, off+len) (fallocate in the path's mode); -1 with *o set. */
+int backing_populate(struct backing *b, uint64_t off, uint64_t len, struct outcome *o);
 void backing_close(struct backing *b);
 
 /* ---- ops: one file each (op_*.c), listed in run.c ---- */
@@ -129,14 +155,21 @@ struct range {
 	struct backing *b;
 	uint64_t off, len;   /* this thread's part of the file */
 	uint64_t granule;
+	int index;           /* the thread's index, 0..threads-1 */
 };
 struct op {
 	const char *name;
 	bool need_mmap;
+	/* optional: up-front check after backing_check (unsupported reasons of this op) */
+	int (*check)(const struct job *job, struct outcome *o);
+	/* optional: the VM type a gmem backing is created on (default: KVM_X86_DEFAULT_VM) */
+	unsigned long (*vm_type)(const struct job *job);
 	/* optional, main thread, untimed: once per pass after the backing is open / before it closes
 	 * (e.g. a VM with a memslot on the backing); -1 with *o set stops the job */
 	int (*pass_setup)(const struct job *job, struct backing *b, struct outcome *o);
 	void (*pass_teardown)(const struct job *job, struct backing *b);
+	/* optional: after the last pass, the backing closed: a last check that may fail the job */
+	int (*finish)(const struct job *job, struct outcome *o);
 	/* optional: extra result fields, written as the members of the result's "extra" object */
 	void (*extra)(const struct job *job, FILE *f);
 	/* untimed, per thread, before its timed loop (e.g. populate what will be punched) */
@@ -145,6 +178,10 @@ struct op {
 	int (*timed)(struct range *r, uint64_t off, struct hist *h, struct outcome *o);
 };
 extern const struct op op_alloc, op_fault, op_punch;
+extern const struct op op_to_private, op_to_shared, op_vmm_to_private, op_vmm_to_shared;
+extern const struct op op_touch_private, op_touch_shared;
+extern const struct op op_guest_fault, op_guest_refault;
+extern const struct op op_migrate, op_compact, op_stress;
 
 /* ---- run.c ---- */
 int run_job(const char *json);

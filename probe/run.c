@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct op *const ops[] = { &op_alloc, &op_fault, &op_punch };
+static const struct op *const ops[] = {
+	&op_alloc, &op_fault, &op_punch,
+	&op_to_private, &op_to_shared, &op_vmm_to_private, &op_vmm_to_shared, &op_touch_private, &op_touch_shared,
+	&op_guest_fault, &op_guest_refault, &op_migrate, &op_compact, &op_stress,
+};
 
 struct worker {
 	pthread_t tid;
@@ -42,17 +46,18 @@ static void *worker_main(void *arg)
 }
 
 /* One pass over a fresh backing; returns -1 with *out set when a thread or the set-up failed. */
-static int run_pass(const struct job *job, const struct op *op, struct worker *ws, struct outcome *out)
+static int run_pass(const struct job *job, const struct op *op, struct worker *ws, bool warmup, struct outcome *out)
 {
 	pthread_barrier_t start;
 	struct backing b;
 	uint64_t per = job->region / (uint64_t)job->threads;
 	int ret = 0;
 
-	if (backing_open(job, op->need_mmap, &b, out)) {
+	if (backing_open(job, op->need_mmap, op->vm_type ? op->vm_type(job) : KVM_X86_DEFAULT_VM, &b, out)) {
 		backing_close(&b);
 		return -1;
 	}
+	b.warmup = warmup;
 	if (op->pass_setup && op->pass_setup(job, &b, out)) {
 		if (op->pass_teardown)
 			op->pass_teardown(job, &b);
@@ -61,7 +66,8 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 	}
 	pthread_barrier_init(&start, NULL, (unsigned int)job->threads);
 	for (int i = 0; i < job->threads; i++) {
-		ws[i].range = (struct range){ .b = &b, .off = per * (uint64_t)i, .len = per, .granule = job->granule };
+		ws[i].range = (struct range){ .b = &b, .off = per * (uint64_t)i, .len = per, .granule = job->granule,
+					     .index = i };
 		ws[i].op = op;
 		ws[i].start = &start;
 		ws[i].out.status = ST_OK;
@@ -122,7 +128,7 @@ static void run_passes(const struct job *job, const struct op *op)
 	for (int i = 0; i < job->threads; i++)
 		hist_init(&ws[i].hist, job->raw);
 	for (int pass = 0; pass < job->warmup + job->repetitions; pass++) {
-		if (run_pass(job, op, ws, &out))
+		if (run_pass(job, op, ws, pass < job->warmup, &out))
 			break;
 		if (pass < job->warmup)
 			continue;
@@ -132,6 +138,8 @@ static void run_passes(const struct job *job, const struct op *op)
 		hist_emit_rep(&merged, pass - job->warmup);
 		samples += merged.n;
 	}
+	if (out.status == ST_OK && op->finish)
+		op->finish(job, &out);
 	emit_result(job, op, &out, samples, now_ns() - t0);
 	for (int i = 0; i < job->threads; i++)
 		hist_free(&ws[i].hist);
@@ -155,7 +163,7 @@ int run_job(const char *json)
 		fprintf(stderr, "gmembench-probe: unknown op \"%s\"\n", job.op);
 		return 2;
 	}
-	if (backing_check(&job, op->need_mmap, &out))
+	if (backing_check(&job, op->need_mmap, &out) || (op->check && op->check(&job, &out)))
 		emit_result(&job, NULL, &out, 0, 0);
 	else
 		run_passes(&job, op);

@@ -115,3 +115,52 @@ int outcome_errno(struct outcome *o, int err, const char *fmt, ...)
 		return outcome_unsupported(o, "%s: %s (the kernel does not support it here)", what, errno_name(err));
 	return outcome_failed(o, err, "%s: %s", what, errno_name(err));
 }
+
+int numa_parse_nodes(const char *list, int *nodes, int max)
+{
+	int n = 0;
+
+	while (*list) {
+		char *end;
+		long a = strtol(list, &end, 10), b = a;
+
+		if (end == list)
+			break;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long i = a; i <= b; i++, n++)
+			if (nodes && n < max)
+				nodes[n] = (int)i;
+		list = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+int numa_online(int *nodes, int max)
+{
+	char online[256];
+
+	if (read_text("/sys/devices/system/node/online", online, sizeof(online))) {
+		if (max > 0)
+			nodes[0] = 0;
+		return 1;
+	}
+	return numa_parse_nodes(online, nodes, max);
+}
+
+long long vmstat(const char *key)
+{
+	FILE *f = fopen("/proc/vmstat", "r");
+	char name[64];
+	long long v, found = -1;
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", name, &v) == 2)
+		if (!strcmp(name, key)) {
+			found = v;
+			break;
+		}
+	fclose(f);
+	return found;
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { loadSuite } from '../src/config/suite.js';
 import { ConfigError } from '../src/config/load.js';
+import { WORKLOADS } from '../src/workloads/index.js';
 import { expandJobs, fitRegion } from '../src/benchmark/jobs.js';
 import { loadInventory } from '../src/config/hosts.js';
 import { parseSize, formatSize, formatNs } from '../src/util/units.js';
@@ -37,7 +38,21 @@ describe('suites', () => {
     const eight = expandJobs(s, { cpu: { model: 'x', microcode: null, cores: 8 } });
     expect(new Set(two.map((j) => j.threads))).toEqual(new Set([1, 2]));
     expect(new Set(eight.map((j) => j.threads))).toEqual(new Set([1, 2, 8]));
-    expect(eight.length).toBe((two.length / 2) * 3);
+    const key = (j: { path: string; op: string; granule: number; threads: number; region: number }) =>
+      `${j.path}/${j.op}/${j.granule}/${j.threads}/${j.region}`;
+    for (const jobs of [two, eight]) expect(new Set(jobs.map(key)).size).toBe(jobs.length);
+    // a workload on the default [1, 2, all]: 2 jobs per combination on 2 cores, 3 on 8
+    const alloc4k = (jobs: typeof two) => jobs.filter((j) => j.path === 'shmem' && j.op === 'alloc' && j.granule === 4096);
+    expect(alloc4k(two)).toHaveLength(2);
+    expect(alloc4k(eight)).toHaveLength(3);
+  });
+
+  it('smoke and nightly name every workload', async () => {
+    for (const file of ['smoke', 'nightly']) {
+      const s = await loadSuite(resolve(__dirname, `../suites/${file}.yaml`));
+      const ops = new Set(expandJobs(s, { cpu: { model: 'x', microcode: null, cores: 2 } }).map((j) => j.op));
+      expect([...ops].sort(), file).toEqual(Object.keys(WORKLOADS).sort());
+    }
   });
 
   it('names file, line, column and field for an unknown op', async () => {
@@ -51,6 +66,13 @@ describe('suites', () => {
     const err = await configError(loadSuite(fixture('bad-size.yaml')));
     expect(err.problems[0]).toMatchObject({ line: 7, field: 'workloads[0].granules[1]' });
     expect(err.message).toContain('not a size: "2 lightyears"');
+  });
+
+  it('checks an op\'s params, naming the field and the op', async () => {
+    const err = await configError(loadSuite(fixture('bad-param.yaml')));
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatchObject({ line: 8, field: 'workloads[0].params.pressure' });
+    expect(err.message).toMatch(/stress: .*0\.8/);
   });
 
   it('reports YAML syntax errors with a position', async () => {

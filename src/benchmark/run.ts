@@ -15,6 +15,7 @@ import { runWithProgress, type ProgressMode } from '../output/progress.js';
 import { HARNESS_VERSION } from '../util/paths.js';
 import { runHost } from './runner.js';
 import { classify } from './failure.js';
+import { acquireHostLock, lockPathOf, describeOwner, type HostLock } from './host-lock.js';
 
 export interface RunOptions {
   suite: Suite;
@@ -28,6 +29,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   jobTimeoutMs?: number;
   probe?: ProbeBinary;
+  /** ssh: add unknown host keys to known_hosts (OpenSSH accept-new); changed keys stay refused */
+  acceptNewHostKeys?: boolean;
+  /** take every host's lock even when another controller holds it */
+  breakLock?: boolean;
 }
 
 export interface RunOutcome {
@@ -55,14 +60,26 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
 
   const measure = async (host: HostConfig, report: (m: string) => void): Promise<HostEntry> => {
     let transport;
-    try {
-      report('connecting');
-      transport = await openTransport(host, { signal: opts.signal });
-    } catch (err) {
+    let lock: HostLock | undefined;
+    const failed = async (err: unknown): Promise<HostEntry> => {
       const f = classify(host.name, err);
       const entry: HostEntry = { name: host.name, status: 'failed', subStatus: f.subStatus, error: f.message, labels: host.labels ?? {}, fingerprint: null };
       await writer.setHost(entry);
       return entry;
+    };
+    try {
+      report('connecting');
+      transport = await openTransport(host, { signal: opts.signal, acceptNewHostKeys: opts.acceptNewHostKeys, hosts: opts.inventory.hosts });
+    } catch (err) {
+      return failed(err);
+    }
+    try {
+      report('taking the host lock');
+      lock = await acquireHostLock(transport, lockPathOf(host), { runId, breakLock: opts.breakLock });
+      if (lock.tookOver !== undefined) report(`took over a stale lock held by ${describeOwner(lock.tookOver)}`);
+    } catch (err) {
+      await transport.close().catch(() => undefined);
+      return failed(err);
     }
     try {
       return await runHost({
@@ -71,6 +88,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
         onProgress: (m, done, total) => report(total > 0 && done < total ? `[${done + 1}/${total}] ${m}` : m),
       });
     } finally {
+      await lock.release().catch(() => undefined);
       await transport.close().catch(() => undefined);
     }
   };

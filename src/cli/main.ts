@@ -9,6 +9,9 @@ import { registerNightly } from './commands/nightly.js';
 import { registerBisectCheck } from './commands/bisect-check.js';
 import { registerPush } from './commands/push.js';
 import { registerDashboards } from './commands/dashboards.js';
+import { registerHosts } from './commands/hosts.js';
+import { registerCompare } from './commands/compare.js';
+import { registerReport } from './commands/report.js';
 import { ConfigError } from '../config/load.js';
 import { EXIT } from './exit.js';
 
@@ -26,6 +29,9 @@ export function buildProgram(): Command {
   registerBisectCheck(program);
   registerPush(program);
   registerDashboards(program);
+  registerHosts(program);
+  registerCompare(program);
+  registerReport(program);
   return program;
 }
 

@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import { loadYaml } from './load.js';
 import { parseSize } from '../util/units.js';
-import { WORKLOAD_NAMES } from '../workloads/index.js';
+import { WORKLOAD_NAMES, WORKLOADS } from '../workloads/index.js';
 
 export const PATHS = ['shmem', 'gmem', 'hugetlb', 'secretmem'] as const;
 export type PathName = (typeof PATHS)[number];
@@ -55,7 +55,27 @@ export const suiteSchema = z
     defaults: z.object(settings).strict().optional(),
     workloads: z.array(workloadSchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((suite, ctx) => {
+    // each op checks its own params (defaults merged in), so a typo fails before anything runs
+    suite.workloads.forEach((w, i) => {
+      const params = { ...(suite.defaults?.params ?? {}), ...(w.params ?? {}) };
+      for (const op of w.ops) {
+        const schema = WORKLOADS[op]?.params;
+        if (!schema) continue;
+        const r = schema.safeParse(params);
+        if (r.success) continue;
+        for (const issue of r.error.issues) {
+          const inWorkload = w.params !== undefined && issue.path[0] !== undefined && String(issue.path[0]) in w.params;
+          ctx.addIssue({
+            code: 'custom',
+            path: inWorkload ? ['workloads', i, 'params', ...issue.path] : ['defaults', 'params', ...issue.path],
+            message: `${op}: ${issue.message}`,
+          });
+        }
+      }
+    });
+  });
 
 export type SuiteFile = z.output<typeof suiteSchema>;
 export type Workload = z.output<typeof workloadSchema>;

@@ -2,7 +2,7 @@
  * Live progress for per-host work, with listr2: a task per host with its current job when the
  * output is a terminal, a plain line log otherwise (CI, cron, pipes), nothing with `silent`.
  */
-import { Listr } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'silent';
 
@@ -17,6 +17,8 @@ export async function runWithProgress<T>(tasks: HostTask<T>[], opts: { concurren
   const mode = opts.mode ?? 'auto';
   const renderer = mode === 'silent' ? 'silent' : mode === 'tty' || (mode === 'auto' && process.stderr.isTTY) ? 'default' : 'simple';
   const results: T[] = new Array(tasks.length);
+  // progress goes to stderr: stdout keeps only the table or JSON a user pipes on
+  const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
   const list = new Listr(
     tasks.map((t, i) => ({
       title: t.title,
@@ -34,8 +36,12 @@ export async function runWithProgress<T>(tasks: HostTask<T>[], opts: { concurren
       exitOnError: false,
       renderer,
       fallbackRenderer: 'simple',
-      rendererOptions: { collapseErrors: false },
+      rendererOptions: { collapseErrors: false, logger },
+      fallbackRendererOptions: { logger },
       silentRendererCondition: mode === 'silent',
+      // listr2's own SIGINT handler calls process.exit: the run's AbortSignal must stop the hosts
+      // instead (remote probes killed, locks released, summary finished)
+      registerSignalListeners: false,
     },
   );
   try {

@@ -2,6 +2,7 @@
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { formatNs, formatSize } from '../util/units.js';
 import { formatColumns } from './columns.js';
+import { rowNote } from './notes.js';
 
 export function formatRunTable(summary: RunSummary): string {
   const out: string[] = [];
@@ -24,6 +25,25 @@ export function formatRunTable(summary: RunSummary): string {
       rows,
     ),
   );
+  // rows that share a note (e.g. every conversion row of a host) are listed once
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of measured) {
+    const n = rowNote(r);
+    if (n !== null) groups.set(`${r.host}\0${n}`, [...(groups.get(`${r.host}\0${n}`) ?? []), r]);
+  }
+  if (groups.size > 0) {
+    const uniq = <T,>(xs: T[]) => [...new Set(xs)].join(', ');
+    out.push('');
+    out.push(
+      formatColumns(
+        [{ header: 'host' }, { header: 'path' }, { header: 'op' }, { header: 'granule' }, { header: 'note' }],
+        [...groups].map(([key, rows]) => [
+          rows[0].host, uniq(rows.map((r) => r.path)), uniq(rows.map((r) => r.op)),
+          uniq(rows.map((r) => formatSize(r.granule))), key.split('\0')[1],
+        ]),
+      ),
+    );
+  }
   const notMeasured = summary.results.filter((r) => r.status !== 'ok');
   if (notMeasured.length > 0) {
     out.push('');

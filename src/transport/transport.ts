@@ -1,6 +1,6 @@
 /**
  * How the controller reaches a host. The local implementation runs commands with execa; the SSH
- * implementation (transport/ssh.ts) runs them over ssh2. Everything above this interface (probe
+ * implementation (transport/ssh/) runs them over ssh2. Everything above this interface (probe
  * delivery, the runner) is the same for both.
  */
 export interface ExecOptions {

@@ -2,10 +2,15 @@
 import { alloc } from './alloc.js';
 import { fault } from './fault.js';
 import { punch } from './punch.js';
+import { CONVERSION } from './conversion.js';
+import { guestFault, guestRefault } from './guest.js';
+import { migrate } from './migrate.js';
+import { compact } from './compact.js';
+import { stress } from './stress.js';
 import type { WorkloadDef } from './workload.js';
 
 export const WORKLOADS: Record<string, WorkloadDef> = Object.fromEntries(
-  [alloc, fault, punch].map((w) => [w.name, w]),
+  [alloc, fault, punch, ...CONVERSION, guestFault, guestRefault, migrate, compact, stress].map((w) => [w.name, w]),
 );
 
 export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as [string, ...string[]];

@@ -25,6 +25,8 @@ export function registerRun(program: Command): void {
     .option('--json', 'print the summary JSON instead of the table')
     .option('--influx <url>', 'then push the run to InfluxDB (a failed push keeps the results and prints the push command)')
     .option('--db <name>', 'InfluxDB database for --influx', DEFAULT_DB)
+    .option('--accept-new-host-keys', 'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused')
+    .option('--break-lock', "take each host's lock even if another controller holds it")
     .action(async (suiteFile: string, o) => {
       if (o.influx !== undefined && !influxUrlOk(o.influx, 'run')) return;
       const suite = await loadSuite(suiteFile);
@@ -38,6 +40,7 @@ export function registerRun(program: Command): void {
           suite, inventory, resultsDir: o.results, runId: o.runId, raw: !!o.raw,
           maxMemShare: o.maxMemShare, concurrency: o.concurrency, progress: o.progress,
           signal: ac.signal, jobTimeoutMs: o.jobTimeout * 1000,
+          acceptNewHostKeys: !!o.acceptNewHostKeys, breakLock: !!o.breakLock,
         });
         if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else process.stdout.write(`\n${formatRunTable(summary)}\n\nresults: ${runDir}/summary.json\n`);

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * migrate: move_pages(2) of the populated pages of one granule (one call per granule: the granule is
+ * the batch) to another NUMA node. The per-page status array is kept: pages moved, and each refusal
+ * by errno (guest_memfd folios are not migratable upstream: they come back as errors, and the result
+ * says so). A host with one NUMA node has nowhere to move to: unsupported.
+ */
+#include "probe.h"
+
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MPOL_MF_MOVE	(1 << 1)
+#define MAX_NODES	64
+#define MAX_BATCH	4096   /* pages per call: the arrays live on the stack */
+
+static struct {
+	int from, to;
+	uint64_t pages, moved, ebusy, efault, enoent, eacces, enomem, other;
+} stats = { .from = -1, .to = -1 };
+
+static int page_size_of(const struct job *job)
+{
+	return !strcmp(job->path, "hugetlb") ? (int)(2 * MiB) : (int)sysconf(_SC_PAGESIZE);
+}
+
+static int migrate_check(const struct job *job, struct outcome *o)
+{
+	int nodes[MAX_NODES], n = numa_online(nodes, MAX_NODES);
+
+	if (n < 2)
+		return outcome_unsupported(o, "one NUMA node (node %d): there is no other node to move pages to", nodes[0]);
+	if (job->granule / (uint64_t)page_size_of(job) > MAX_BATCH)
+		return outcome_failed(o, EINVAL, "migrate moves one granule per call: at most %d pages (got %llu)",
+				      MAX_BATCH, (unsigned long long)(job->granule / (uint64_t)page_size_of(job)));
+	return 0;
+}
+
+static long move_pages(unsigned long count, void **pages, const int *nodes, int *status)
+{
+	return syscall(SYS_move_pages, 0, count, pages, nodes, status, MPOL_MF_MOVE);
+}
+
+/* untimed: populate the range and pick the target: the first online node the pages are not on */
+static int migrate_prepare(struct range *r, struct outcome *o)
+{
+	volatile char *p = r->b->map + r->off;
+	void *first = r->b->map + r->off;
+	int nodes[MAX_NODES], n = numa_online(nodes, MAX_NODES), where = -1;
+
+	for (uint64_t i = 0; i < r->len; i += r->b->page_size)
+		p[i] = 1;
+	if (move_pages(1, &first, NULL, &where) < 0)
+		return outcome_errno(o, errno, "move_pages(query node of %s page)", r->b->path);
+	for (int i = 0; i < n; i++)
+		if (nodes[i] != where) {
+			__atomic_store_n(&stats.from, where, __ATOMIC_RELAXED);
+			__atomic_store_n(&stats.to, nodes[i], __ATOMIC_RELAXED);
+			return 0;
+		}
+	return outcome_failed(o, 0, "no online node other than %d", where);
+}
+
+static void count_status(const int *status, unsigned long n, int to)
+{
+	uint64_t moved = 0, ebusy = 0, efault = 0, enoent = 0, eacces = 0, enomem = 0, other = 0;
+
+	for (unsigned long i = 0; i < n; i++) {
+		int s = status[i];
+
+		moved += s == to;
+		ebusy += s == -EBUSY;
+		efault += s == -EFAULT;
+		enoent += s == -ENOENT;
+		eacces += s == -EACCES;
+		enomem += s == -ENOMEM;
+		other += s != to && s != -EBUSY && s != -EFAULT && s != -ENOENT && s != -EACCES && s != -ENOMEM;
+	}
+	__atomic_fetch_add(&stats.pages, n, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.moved, moved, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.ebusy, ebusy, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.efault, efault, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.enoent, enoent, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.eacces, eacces, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.enomem, enomem, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.other, other, __ATOMIC_RELAXED);
+}
+
+static int migrate_timed(struct range *r, uint64_t off, struct hist *h, struct outcome *o)
+{
+	uint64_t page = r->b->page_size, t0, t1;
+	unsigned long n = (unsigned long)(r->granule / page);
+	void *pages[MAX_BATCH];
+	int nodes[MAX_BATCH], status[MAX_BATCH], to = __atomic_load_n(&stats.to, __ATOMIC_RELAXED);
+	long ret;
+
+	for (unsigned long i = 0; i < n; i++) {
+		pages[i] = r->b->map + off + i * page;
+		nodes[i] = to;
+		status[i] = -1;
+	}
+	t0 = now_ns();
+	ret = move_pages(n, pages, nodes, status);
+	t1 = now_ns();
+	if (ret < 0)
+		return outcome_errno(o, errno, "move_pages(%lu %s pages to node %d) at offset %llu", n, r->b->path, to,
+				     (unsigned long long)off);
+	hist_record(h, t1 - t0);
+	count_status(status, n, to);
+	return 0;
+}
+
+static void migrate_extra(const struct job *job, FILE *f)
+{
+	(void)job;
+	json_kv_num(f, "fromNode", stats.from, false);
+	json_kv_num(f, "toNode", stats.to, true);
+	json_kv_num(f, "pages", (long long)stats.pages, true);
+	json_kv_num(f, "moved", (long long)stats.moved, true);
+	fprintf(f, ",\"refused\":{\"EBUSY\":%llu,\"EFAULT\":%llu,\"ENOENT\":%llu,\"EACCES\":%llu,\"ENOMEM\":%llu,"
+		"\"other\":%llu}", (unsigned long long)stats.ebusy, (unsigned long long)stats.efault,
+		(unsigned long long)stats.enoent, (unsigned long long)stats.eacces, (unsigned long long)stats.enomem,
+		(unsigned long long)stats.other);
+}
+
+const struct op op_migrate = {
+	.name = "migrate",
+	.need_mmap = true,
+	.check = migrate_check,
+	.extra = migrate_extra,
+	.prepare = migrate_prepare,
+	.timed = migrate_timed,
+};

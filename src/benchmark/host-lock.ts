@@ -1,0 +1,119 @@
+/**
+ * The per-host lock that keeps two controllers from measuring the same host at once. It lives on
+ * the host and is taken through the transport (local or SSH alike): an atomic `mkdir <lockPath>`,
+ * then <lockPath>/owner.json naming the holder. A second controller gets a `locked` failure naming
+ * who holds it. A lock is stale (taken over) when its controller is this machine and its pid is
+ * gone, when it is older than maxAgeMs, or with --break-lock.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { DEFAULT_LOCK_PATH, type HostConfig } from '../config/hosts.js';
+import type { Transport } from '../transport/transport.js';
+import { pidAlive } from '../util/lock.js';
+import { HostFailure } from './failure.js';
+
+export interface HostLockOwner {
+  controller: string;
+  pid: number;
+  user: string;
+  startedAt: string;
+  runId: string;
+}
+
+export interface HostLock {
+  path: string;
+  owner: HostLockOwner;
+  /** the stale lock this one replaced, if any */
+  tookOver?: HostLockOwner | null;
+  release(): Promise<void>;
+}
+
+export interface HostLockOptions {
+  runId: string;
+  /** take the lock whoever holds it */
+  breakLock?: boolean;
+  /** a lock older than this is stale even if its controller may be alive (default 24 h) */
+  maxAgeMs?: number;
+}
+
+export function lockPathOf(host: HostConfig): string {
+  return host.lockPath ?? DEFAULT_LOCK_PATH;
+}
+
+export function describeOwner(o: HostLockOwner | null): string {
+  if (!o) return 'an unknown controller (no owner file)';
+  return `${o.user}@${o.controller} pid ${o.pid}, run ${o.runId}, since ${o.startedAt}`;
+}
+
+/**
+ * One round trip per attempt (each exec is a new SSH session: they cost): create the directory and
+ * write the owner, or report the holder and the lock's age by the host's own clock.
+ */
+const TAKE = [
+  'L="$1"',
+  'if mkdir "$L" 2>/dev/null; then cat > "$L/owner.json" && echo ACQUIRED; exit; fi',
+  'if [ ! -d "$L" ]; then echo "cannot create $L" >&2; exit 1; fi',
+  'echo HELD',
+  'echo $(( $(date +%s) - $(stat -c %Y "$L") ))',
+  'cat "$L/owner.json" 2>/dev/null',
+  'true',
+].join('\n');
+
+export async function acquireHostLock(t: Transport, path: string, opts: HostLockOptions): Promise<HostLock> {
+  const owner: HostLockOwner = {
+    controller: hostname(), pid: process.pid, user: safeUser(), startedAt: new Date().toISOString(), runId: opts.runId,
+  };
+  // what release() looks for before removing the lock: this controller's own, not a successor's
+  const token = `"token":"${randomBytes(8).toString('hex')}"`;
+  const ownerJson = `${JSON.stringify(owner).slice(0, -1)},${token}}\n`;
+  let tookOver: HostLockOwner | null | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const r = await t.exec(['sh', '-c', TAKE, 'sh', path], { stdin: ownerJson });
+    const [status, ageLine, ...rest] = r.stdout.split('\n');
+    if (r.exitCode === 0 && status === 'ACQUIRED') {
+      return {
+        path, owner, ...(tookOver !== undefined && { tookOver }),
+        release: async () => {
+          await t.exec(['sh', '-c', 'grep -qF "$2" "$1/owner.json" 2>/dev/null && rm -rf "$1"; true', 'sh', path, token]);
+        },
+      };
+    }
+    if (r.exitCode !== 0 || status !== 'HELD') {
+      throw new HostFailure(t.host, 'probe-error', `cannot create the host lock ${path}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+    }
+    const holder = parseOwner(rest.join('\n'));
+    const age = Number(ageLine) * 1000 || 0;
+    const stale =
+      opts.breakLock ||
+      age > (opts.maxAgeMs ?? 24 * 3_600_000) ||
+      // no owner file yet: being written right now, or its writer died; a minute settles which
+      (!holder && age > 60_000) ||
+      (holder !== null && holder.controller === hostname() && !pidAlive(holder.pid));
+    if (!stale) {
+      throw new HostFailure(
+        t.host, 'locked',
+        `locked by ${describeOwner(holder)} (${path} on the host); wait for it, or use --break-lock if that run is gone`,
+      );
+    }
+    tookOver = holder;
+    await t.exec(['rm', '-rf', path]);
+  }
+  throw new HostFailure(t.host, 'locked', `could not take the host lock ${path} (another controller keeps taking it)`);
+}
+
+function parseOwner(text: string): HostLockOwner | null {
+  try {
+    const o = JSON.parse(text) as HostLockOwner;
+    return typeof o.pid === 'number' && typeof o.controller === 'string' ? o : null;
+  } catch {
+    return null;
+  }
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return String(process.getuid?.() ?? '?');
+  }
+}

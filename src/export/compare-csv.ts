@@ -1,0 +1,33 @@
+/** compare as CSV (RFC 4180): one line per compared row and metric, raw numbers (ns, percent). */
+import type { Comparison } from '../analysis/compare.js';
+import type { CompareFormat } from './compare-format.js';
+
+const HEADER = [
+  'host', 'baseline_path', 'candidate_path', 'op', 'granule', 'threads', 'metric', 'baseline_ns', 'candidate_ns',
+  'ratio', 'change_pct', 'ci_lo_pct', 'ci_hi_pct', 'p_value', 'test', 'cv_baseline', 'cv_candidate',
+  'reps_baseline', 'reps_candidate', 'mark',
+];
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function renderCompareCsv(c: Comparison): string {
+  const lines = [HEADER.join(',')];
+  for (const r of c.rows) {
+    for (const m of r.metrics) {
+      lines.push(
+        [
+          r.host, r.path, r.candidatePath, r.op, r.granule, r.threads, m.metric, m.baseline, m.candidate, m.ratio, m.changePct,
+          m.ci?.lo, m.ci?.hi, m.pValue, m.test, m.cvBaseline, m.cvCandidate, m.repsBaseline, m.repsCandidate, m.mark,
+        ].map(cell).join(','),
+      );
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export const compareCsv: CompareFormat = { name: 'csv', extension: 'csv', render: renderCompareCsv };

@@ -1,0 +1,53 @@
+/** compare as a Markdown (GitHub) table, for pull requests, issues and wikis. */
+import type { Comparison } from '../analysis/compare.js';
+import { formatNs, formatSize } from '../util/units.js';
+import type { CompareFormat } from './compare-format.js';
+import { changeText, cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+
+function esc(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+export function renderCompareMarkdown(c: Comparison): string {
+  const runs = c.mode === 'runs';
+  const multiHost = new Set(c.rows.map((r) => r.host)).size > 1;
+  const out: string[] = [
+    `**gmembench compare** (${c.options.metrics.join(', ')} latency per call, lower is better)`,
+    '',
+    `- baseline: ${esc(sideTitle(c, 'baseline'))}`,
+    `- candidate: ${esc(sideTitle(c, 'candidate'))}`,
+    ...kernelLines(c).map((k) => `- kernel: ${esc(k)}`),
+    '',
+  ];
+  const head = [
+    ...(multiHost ? ['host'] : []), ...(runs ? ['path'] : []), 'op', 'granule', 'threads', 'metric',
+    runs ? 'baseline' : esc(c.baseline.label), runs ? 'candidate' : esc(c.candidate.label), 'change', '', 'cv b', 'cv c',
+  ];
+  const right = new Set(['granule', 'threads', 'change', 'cv b', 'cv c', head[head.indexOf('metric') + 1], head[head.indexOf('metric') + 2]]);
+  out.push(`| ${head.join(' | ')} |`, `|${head.map((h) => (right.has(h) ? ' ---: ' : ' --- ')).join('|')}|`);
+  for (const r of c.rows) {
+    for (const m of r.metrics) {
+      const cells = [
+        ...(multiHost ? [r.host] : []), ...(runs ? [r.path] : []), r.op, formatSize(r.granule), String(r.threads), m.metric,
+        formatNs(m.baseline), formatNs(m.candidate), changeText(m.changePct), markOf(m) === '*' ? '\\*' : markOf(m),
+        cvText(m.cvBaseline), cvText(m.cvCandidate),
+      ];
+      out.push(`| ${cells.map(esc).join(' | ')} |`);
+    }
+  }
+  if (c.rows.length === 0) out.push('', '_no rows to compare_');
+  out.push('');
+  for (const m of c.options.metrics) {
+    const s = summaryLine(c, m);
+    if (s) out.push(`**${esc(s[0])}**, ${esc(s[1]).replace(/\*/g, '\\*')}`, '');
+  }
+  for (const l of legend(c)) out.push(`- ${esc(l).replace(/^\* /, '\\* ')}`);
+  for (const n of c.notes) out.push(`- note: ${esc(n)}`);
+  if (c.notCompared.length > 0) {
+    out.push('', `Not compared (${c.notCompared.length}):`, '');
+    for (const n of c.notCompared) out.push(`- ${esc(notComparedLabel(n, true))}: ${esc(n.reason)}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export const compareMarkdown: CompareFormat = { name: 'markdown', extension: 'md', render: renderCompareMarkdown };

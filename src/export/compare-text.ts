@@ -1,0 +1,110 @@
+/**
+ * compare as plain text for e-mail (patch cover letters): every line at most 80 columns, no
+ * tabs, no colour; marks explained in a legend; rows that could not be compared listed at the end.
+ */
+import type { ComparedRow, Comparison } from '../analysis/compare.js';
+import { formatColumns, type Column } from '../output/columns.js';
+import { formatNs, formatSize } from '../util/units.js';
+import type { CompareFormat } from './compare-format.js';
+import { changeText, cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+
+export const TEXT_WIDTH = 80;
+
+/** Cut a line to the width, marking the cut. */
+export function fit(line: string, width = TEXT_WIDTH): string {
+  return line.length <= width ? line : `${line.slice(0, width - 3)}...`;
+}
+
+/** Wrap words to the width, continuation lines indented. */
+export function wrap(text: string, indent = '  ', width = TEXT_WIDTH): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.map((l) => fit(l, width));
+}
+
+function cut(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, n);
+}
+
+function table(c: Comparison, rows: ComparedRow[]): string {
+  const multi = c.options.metrics.length > 1;
+  const paths = c.mode === 'runs';
+  const cols: Column[] = [
+    ...(paths ? [{ header: 'path' }] : []),
+    { header: 'op' },
+    { header: 'granule', align: 'right' as const },
+    { header: 'thr', align: 'right' as const },
+    ...(multi ? [{ header: 'pct' }] : []),
+    { header: paths ? 'baseline' : cut(c.baseline.label, 9), align: 'right' as const },
+    { header: paths ? 'candidate' : cut(c.candidate.label, 9), align: 'right' as const },
+    { header: 'change', align: 'right' as const },
+    { header: 'cv b', align: 'right' as const },
+    { header: 'cv c', align: 'right' as const },
+  ];
+  const cells: string[][] = [];
+  for (const r of rows) {
+    r.metrics.forEach((m, i) => {
+      const first = i === 0;
+      const mark = markOf(m);
+      cells.push([
+        ...(paths ? [first ? cut(r.path, 10) : ''] : []),
+        first ? cut(r.op, 14) : '',
+        first ? formatSize(r.granule) : '',
+        first ? String(r.threads) : '',
+        ...(multi ? [m.metric] : []),
+        formatNs(m.baseline),
+        formatNs(m.candidate),
+        `${changeText(m.changePct)} ${mark || ' '}`,
+        cvText(m.cvBaseline),
+        cvText(m.cvCandidate),
+      ]);
+    });
+  }
+  let out = formatColumns(cols, cells);
+  if (out.split('\n').some((l) => l.length > TEXT_WIDTH)) out = formatColumns(cols, cells, { gap: 1 });
+  return out
+    .split('\n')
+    .map((l) => fit(l))
+    .join('\n');
+}
+
+export function renderCompareText(c: Comparison): string {
+  const metrics = c.options.metrics.join(' and ');
+  const out: string[] = [
+    `gmembench compare: ${metrics} latency per call, lower is better`,
+    `baseline   ${sideTitle(c, 'baseline')}`,
+    `candidate  ${sideTitle(c, 'candidate')}`,
+  ];
+  if (c.mode === 'runs' && c.baseline.suite !== c.candidate.suite) out.push(`suites     ${c.baseline.suite} -> ${c.candidate.suite}`);
+  kernelLines(c).forEach((k, i) => out.push(`${i === 0 ? 'kernel     ' : '           '}${k}`));
+  out.push('');
+  const hosts = [...new Set(c.rows.map((r) => r.host))];
+  if (c.rows.length === 0) out.push('no rows to compare');
+  for (const h of hosts) {
+    out.push(`host ${h}`);
+    out.push(...table(c, c.rows.filter((r) => r.host === h)).split('\n'));
+    out.push('');
+  }
+  for (const m of c.options.metrics) {
+    const s = summaryLine(c, m);
+    if (s) out.push(...s.map((l) => fit(l)));
+  }
+  out.push('');
+  for (const l of legend(c)) out.push(...wrap(l));
+  for (const n of c.notes) out.push(...wrap(`note: ${n}`));
+  if (c.notCompared.length > 0) {
+    out.push('', `not compared (${c.notCompared.length}):`);
+    const hosts = new Set([...c.rows.map((r) => r.host), ...c.notCompared.map((n) => n.host)]);
+    for (const n of c.notCompared) out.push(fit(`  ${notComparedLabel(n, hosts.size > 1)}: ${n.reason}`));
+  }
+  return `${out.map((l) => fit(l)).join('\n')}\n`;
+}
+
+export const compareText: CompareFormat = { name: 'text', extension: 'txt', render: renderCompareText };

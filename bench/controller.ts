@@ -5,7 +5,10 @@
 import { Bench } from 'tinybench';
 import { RowBuilder } from '../src/analysis/summarize.js';
 import { decode, merge, newHistogram } from '../src/analysis/histogram.js';
+import { createServer } from 'node:http';
 import { summaryToPoints } from '../src/influx/schema.js';
+import { connectInflux } from '../src/influx/connect.js';
+import { toIPoint } from '../src/influx/push.js';
 import { detectChangePoints } from '../src/analysis/changepoint/edivisive.js';
 import { formatColumns } from '../src/output/columns.js';
 import { compareRuns } from '../src/analysis/compare.js';
@@ -81,11 +84,37 @@ export function sections(): Section[] {
   ];
 }
 
+/**
+ * Line protocol is encoded inside the influx client's writePoints (it has no separate encoder), so
+ * this task times writePoints against an in-process HTTP sink that reads the body and answers 204:
+ * points -> line protocol -> one loopback request, with no database behind it.
+ */
+async function lineProtocolSection(): Promise<{ section: Section; close: () => void }> {
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  const { port } = sink.address() as { port: number };
+  const influx = connectInflux({ url: `http://127.0.0.1:${port}`, db: 'sink' });
+  const points = summaryToPoints(bigSummary(8, 120)).map(toIPoint);
+  return {
+    section: {
+      name: 'line protocol for a large run',
+      input: `${points.length} points (8 hosts x 120 rows) -> influx writePoints (line protocol, ns) -> loopback HTTP sink`,
+      fn: () => influx.writePoints(points, { precision: 'n' }),
+    },
+    close: () => sink.close(),
+  };
+}
+
 export async function run(extra: Section[] = []): Promise<void> {
   const bench = new Bench({ time: 1000, iterations: 10, warmupTime: 100, warmupIterations: 2 });
-  const all = [...sections(), ...extra];
+  const lp = await lineProtocolSection();
+  const all = [...sections(), lp.section, ...extra];
   for (const s of all) if (!s.iterations) bench.add(s.name, s.fn);
   await bench.run();
+  lp.close();
   const tasks = [...bench.tasks];
   for (const s of all.filter((x) => x.iterations)) {
     const slow = new Bench({ time: 0, iterations: s.iterations, warmupTime: 0, warmupIterations: 1 });

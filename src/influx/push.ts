@@ -144,7 +144,7 @@ export function retryable(err: unknown): boolean {
   return typeof status === 'number' ? status >= 500 : true;
 }
 
-function toIPoint(p: Point): IPoint {
+export function toIPoint(p: Point): IPoint {
   return { measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() };
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the system packages the tests use as real parts: sshd, influxd, chromium, a C compiler.
+# Install the system packages the tests use as real parts: sshd, influxd, chromium, a C compiler,
+# curl (bench/influx), fonts for the charts.
 # Idempotent; needs root (CI runs as root). Missing packages make their tests skip with a reason.
 set -euo pipefail
 need=()
@@ -8,6 +9,8 @@ command -v cc >/dev/null || need+=(gcc libc6-dev)
 command -v influxd >/dev/null || need+=(influxdb)
 command -v chromium >/dev/null || need+=(chromium)
 command -v curl >/dev/null || need+=(curl)
+# the PNG charts (resvg) and the report screenshot use DejaVu Sans
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive

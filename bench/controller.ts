@@ -94,6 +94,8 @@ async function lineProtocolSection(): Promise<{ section: Section; close: () => v
     req.resume();
     req.on('end', () => res.writeHead(204).end());
   });
+  // the client keeps its connection alive across tasks: the sink must not drop it while others run
+  sink.keepAliveTimeout = 600_000;
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   const { port } = sink.address() as { port: number };
   const influx = connectInflux({ url: `http://127.0.0.1:${port}`, db: 'sink' });
@@ -123,8 +125,9 @@ export async function run(extra: Section[] = []): Promise<void> {
     tasks.push(...slow.tasks);
   }
   const rows = tasks.map((t) => {
-    const r = t.result as { throughput?: { mean: number; rme: number }; latency?: { mean: number }; totalTime?: number } | undefined;
+    const r = t.result as { throughput?: { mean: number; rme: number }; latency?: { mean: number }; totalTime?: number; error?: Error } | undefined;
     const section = all.find((s) => s.name === t.name)!;
+    if (r?.error) return [t.name, 'error', '-', '-', r.error.message];
     return [t.name, r?.throughput ? fmt(r.throughput.mean) : '-', r?.throughput ? `±${r.throughput.rme.toFixed(1)}%` : '-', r?.latency ? `${r.latency.mean.toFixed(2)} ms` : '-', section.input];
   });
   process.stdout.write(

@@ -59,8 +59,15 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     const r = await cli(['compare', run, join(run, 'summary.json')]);
     expect(r.code, r.stderr).toBe(0);
     expectWidth(r.stdout);
-    expect(r.stdout).toMatch(/^shmem\s+alloc\s+4K\s+1\s+\S+\s+\S+\s+\+0\.0%\s+\S+\s+\S+$/m);
-    expect(r.stdout).not.toMatch(/%\s+[*~]/);
+    expect(r.stdout).toMatch(/^shmem\s+alloc\s+4K\s+1\s+\S+\s+\S+\s+\+0\.0%(\s+~)?\s+\S+\s+\S+$/m);
+    // no change is ever starred; a row may carry the noise mark only when its CV is above --noise (5%)
+    expect(r.stdout).not.toMatch(/%\s+\*/);
+    for (const line of r.stdout.split('\n').filter((l) => /%\s+~/.test(l))) {
+      const cvs = [...line.matchAll(/(\d+(?:\.\d+)?)%/g)].slice(1).map((m) => Number(m[1]));
+      expect(Math.max(...cvs), line).toBeGreaterThan(5);
+    }
+    const quiet = await cli(['compare', run, run, '--noise', '100']);
+    expect(quiet.stdout).not.toMatch(/%\s+[*~]/);
     expect(r.stdout).toMatch(/geomean p50: candidate\/baseline 1\.000 \(\+0\.0%\)/);
     expect(r.stdout).toMatch(/not compared \(\d+\):\n {2}hugetlb alloc 4K x1: both unsupported: hugetlb granule must be a multiple/);
   });
@@ -71,8 +78,9 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     const c = JSON.parse(r.stdout) as Comparison;
     const row = c.rows.find((x) => x.path === 'shmem' && x.op === 'alloc')!;
     expect(row.metrics[0].changePct).toBeCloseTo(-30, 0);
-    expect(row.metrics[0].pValue).toBeLessThan(0.01);
+    // marked either way: significant, or noisy when this machine's repetitions overlap that much
     expect(row.metrics[0].mark).not.toBe('none');
+    if (row.metrics[0].mark === 'significant') expect(row.metrics[0].pValue).toBeLessThan(0.05);
     for (const x of c.rows.filter((y) => y !== row)) expect(x.metrics[0].changePct).toBe(0);
     const t = await cli(['compare', run, slow, '--p99']);
     expectWidth(t.stdout);

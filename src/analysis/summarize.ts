@@ -56,11 +56,14 @@ export class RowBuilder {
     const n = this.n;
     const mean = this.sum / n;
     const variance = n > 1 ? Math.max(0, (this.sumsq - n * mean * mean) / (n - 1)) : 0;
+    // HDR percentiles are bucket-equivalent values (< 0.1% off): keep them within the exact min and max
+    const p = percentiles(this.all);
+    const clamp = (v: number) => Math.min(this.max, Math.max(this.min, v));
     return {
       ...base,
       samples: n,
       min: this.min,
-      ...percentiles(this.all),
+      p50: clamp(p.p50), p90: clamp(p.p90), p99: clamp(p.p99), p999: clamp(p.p999),
       max: this.max,
       mean,
       stddev: Math.sqrt(variance),

@@ -159,11 +159,11 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
 });
 
 describe.skipIf(!hasCc || !isRoot)('hugetlb reservation from the inventory', () => {
-  it('reserves the pages for the run, measures hugetlb, and gives the host back as it was', async () => {
+  it('reserves the pages for the run, measures hugetlb (a guest on it too), and gives the host back as it was', async () => {
     const before = readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim();
     const results = await mkdtemp(join(tmpdir(), 'gmembench-huge-'));
     const { summary } = await runSuite({
-      suite: suite([{ paths: ['hugetlb'], ops: ['alloc', 'fault', 'punch'], granules: [2 * MB], region: 16 * MB }], 'huge'),
+      suite: suite([{ paths: ['hugetlb'], ops: ['alloc', 'fault', 'punch', 'guest-fault'], granules: [2 * MB], region: 16 * MB }], 'huge'),
       inventory: { hosts: [{ name: 'local', transport: 'local', labels: {}, hugetlbPages: 16 + hugePagesFree() }] },
       resultsDir: results,
       progress: 'silent',

@@ -8,7 +8,7 @@ export const SCHEMA_VERSION = 1;
 
 export type RowStatus = 'ok' | 'unsupported' | 'failed';
 export type HostStatus = 'ok' | 'failed';
-/** Why a host failed (issue 4): set only when status is 'failed'. */
+/** Why a host failed: set only when status is 'failed'. */
 export type HostSubStatus = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'lost' | 'probe-error' | 'locked' | 'interrupted';
 
 /** Statistics of one timed repetition (one pass over the region), kept for significance tests. */

@@ -137,16 +137,28 @@ static int open_memfd(struct backing *b, struct outcome *o)
 	return 0;
 }
 
-int backing_open(const struct job *job, bool need_mmap, unsigned long vm_type, struct backing *b, struct outcome *o)
+/* a default VM beside a memfd, for ops that make the region a memslot; none without KVM */
+static void open_side_vm(struct backing *b)
 {
+	b->kvm_fd = kvm_open();
+	b->vm_fd = b->kvm_fd < 0 ? -1 : kvm_create_vm(b->kvm_fd, KVM_X86_DEFAULT_VM);
+	b->vm_err = b->vm_fd < 0 ? errno : 0;
+}
+
+int backing_open(const struct job *job, const struct op *op, struct backing *b, struct outcome *o)
+{
+	bool need_mmap = op->need_mmap;
+
 	memset(b, 0, sizeof(*b));
-	b->vm_type = vm_type;
+	b->vm_type = op->vm_type ? op->vm_type(job) : KVM_X86_DEFAULT_VM;
 	b->path = job->path;
 	b->fd = b->kvm_fd = b->vm_fd = -1;
 	b->size = job->region;
 	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	if (!strcmp(job->path, "gmem") ? open_gmem(b, need_mmap, o) : open_memfd(b, o))
 		return -1;
+	if (op->need_vm && b->vm_fd < 0)
+		open_side_vm(b);
 	if (!need_mmap)
 		return 0;
 	b->map = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
@@ -176,5 +188,12 @@ int backing_populate(struct backing *b, uint64_t off, uint64_t len, struct outco
 	if (fallocate(b->fd, b->alloc_mode, (off_t)off, (off_t)len))
 		return outcome_errno(o, errno, "fallocate(%s, mode=%#x) populating %llu bytes at %llu", b->path,
 				     b->alloc_mode, (unsigned long long)len, (unsigned long long)off);
+	return 0;
+}
+
+int backing_punch(struct backing *b, uint64_t off, uint64_t len, struct outcome *o)
+{
+	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
+		return outcome_errno(o, errno, "fallocate(%s, PUNCH_HOLE) at offset %llu", b->path, (unsigned long long)off);
 	return 0;
 }

@@ -33,8 +33,6 @@ enum phase { P_ATTR_PRIVATE, P_VMM_PRIVATE, P_TOUCH_PRIVATE, P_ATTR_SHARED, P_VM
 struct conv_pass {
 	int shared_fd;       /* the memfd holding the shared side */
 	char *shared;        /* its MAP_SHARED mapping */
-	int kvm_fd, vm_fd;   /* a VM of our own for the shmem path; the gmem backing's VM otherwise */
-	bool own_vm;
 	bool memslot;        /* the region is a memslot (so discards also zap KVM's mappings) */
 	bool attrs;          /* the VM has private memory: KVM_SET_MEMORY_ATTRIBUTES is part of the sequence */
 	bool skip_discard;   /* params.skipSharedDiscard: a deliberate bug, so tests see the integrity check fail */
@@ -86,20 +84,6 @@ static int attr_check(const struct job *job, struct outcome *o)
 	return 0;
 }
 
-static int open_vm(struct conv_pass *p, struct backing *b)
-{
-	if (b->vm_fd >= 0) {
-		p->vm_fd = b->vm_fd;
-		return 0;
-	}
-	p->kvm_fd = kvm_open();
-	if (p->kvm_fd < 0)
-		return -1;
-	p->vm_fd = kvm_create_vm(p->kvm_fd, KVM_X86_DEFAULT_VM);
-	p->own_vm = p->vm_fd >= 0;
-	return p->own_vm ? 0 : -1;
-}
-
 static void conv_teardown(const struct job *job, struct backing *b)
 {
 	struct conv_pass *p = b->priv;
@@ -111,10 +95,6 @@ static void conv_teardown(const struct job *job, struct backing *b)
 		munmap(p->shared, b->size);
 	if (p->shared_fd >= 0)
 		close(p->shared_fd);
-	if (p->own_vm)
-		close(p->vm_fd);
-	if (p->kvm_fd >= 0)
-		close(p->kvm_fd);
 	free(p);
 	b->priv = NULL;
 }
@@ -125,7 +105,6 @@ static int conv_setup(const struct job *job, struct backing *b, struct outcome *
 	bool is_gmem = !strcmp(job->path, "gmem");
 
 	PROBE_ASSERT(p, "conversion state");
-	p->shared_fd = p->kvm_fd = p->vm_fd = -1;
 	b->priv = p;
 	p->shared_fd = memfd_create("gmembench-shared", MFD_CLOEXEC);
 	if (p->shared_fd < 0 || ftruncate(p->shared_fd, (off_t)b->size))
@@ -136,8 +115,7 @@ static int conv_setup(const struct job *job, struct backing *b, struct outcome *
 		return outcome_errno(o, errno, "mmap of the shared side (%llu bytes)", (unsigned long long)b->size);
 	}
 	/* a memslot over the region, as a VMM has: discards then also zap KVM's mappings */
-	if (!open_vm(p, b))
-		p->memslot = !kvm_set_memslot(p->vm_fd, 0, CONV_GPA, b->size, p->shared, is_gmem ? b->fd : -1, 0);
+	p->memslot = b->vm_fd >= 0 && !kvm_set_memslot(b->vm_fd, 0, CONV_GPA, b->size, p->shared, is_gmem ? b->fd : -1, 0);
 	if (is_gmem && !p->memslot)
 		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 binding the guest_memfd (VM type %s)",
 				     kvm_vm_type_name((int)b->vm_type));
@@ -159,11 +137,13 @@ static int conv_prepare(struct range *r, struct outcome *o)
 	return 0;
 }
 
-static int set_attrs(struct conv_pass *p, uint64_t off, uint64_t len, uint64_t attrs, struct outcome *o)
+static int set_attrs(struct backing *b, uint64_t off, uint64_t len, uint64_t attrs, struct outcome *o)
 {
+	struct conv_pass *p = b->priv;
+
 	if (!p->attrs)
 		return 0;
-	if (kvm_set_attributes(p->vm_fd, CONV_GPA + off, len, attrs))
+	if (kvm_set_attributes(b->vm_fd, CONV_GPA + off, len, attrs))
 		return outcome_errno(o, errno, "KVM_SET_MEMORY_ATTRIBUTES(%s) at offset %llu", attrs ? "PRIVATE" : "0",
 				     (unsigned long long)off);
 	return 0;
@@ -177,13 +157,6 @@ static int discard_shared(struct conv_pass *p, uint64_t off, uint64_t len, struc
 		return outcome_errno(o, errno, "fallocate(shared, PUNCH_HOLE) at offset %llu", (unsigned long long)off);
 	if (madvise(p->shared + off, len, MADV_DONTNEED))
 		return outcome_errno(o, errno, "madvise(shared, MADV_DONTNEED) at offset %llu", (unsigned long long)off);
-	return 0;
-}
-
-static int discard_private(struct backing *b, uint64_t off, uint64_t len, struct outcome *o)
-{
-	if (fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
-		return outcome_errno(o, errno, "fallocate(%s, PUNCH_HOLE) at offset %llu", b->path, (unsigned long long)off);
 	return 0;
 }
 
@@ -225,7 +198,7 @@ static int conv_cycle(struct range *r, uint64_t off, enum phase timed, struct hi
 	uint64_t len = r->granule, page = b->page_size, t0, t1, t2;
 
 	t0 = now_ns();
-	if (set_attrs(p, off, len, KVM_MEMORY_ATTRIBUTE_PRIVATE, o))
+	if (set_attrs(b, off, len, KVM_MEMORY_ATTRIBUTE_PRIVATE, o))
 		return -1;
 	t1 = now_ns();
 	if (discard_shared(p, off, len, o))
@@ -242,10 +215,10 @@ static int conv_cycle(struct range *r, uint64_t off, enum phase timed, struct hi
 		hist_record(h, t1 - t0);
 
 	t0 = now_ns();
-	if (set_attrs(p, off, len, 0, o))
+	if (set_attrs(b, off, len, 0, o))
 		return -1;
 	t1 = now_ns();
-	if (discard_private(b, off, len, o))
+	if (backing_punch(b, off, len, o))
 		return -1;
 	t2 = now_ns();
 	if (timed == P_ATTR_SHARED || timed == P_VMM_SHARED)
@@ -280,7 +253,7 @@ CONV_TIMED(vmm_shared_timed, P_VMM_SHARED)
 CONV_TIMED(touch_shared_timed, P_TOUCH_SHARED)
 
 #define CONV_OP(var, opname, chk, fn) \
-	const struct op var = { .name = opname, .check = chk, .vm_type = conv_vm_type, .pass_setup = conv_setup, \
+	const struct op var = { .name = opname, .need_vm = true, .check = chk, .vm_type = conv_vm_type, .pass_setup = conv_setup, \
 				.pass_teardown = conv_teardown, .extra = conv_extra, .prepare = conv_prepare, .timed = fn }
 CONV_OP(op_to_private, "to-private", attr_check, attr_private_timed);
 CONV_OP(op_to_shared, "to-shared", attr_check, attr_shared_timed);

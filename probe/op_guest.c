@@ -13,8 +13,6 @@
  */
 #include "probe.h"
 
-#include <fcntl.h>
-#include <linux/falloc.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +44,6 @@ struct vcpu {
 };
 
 struct guest {
-	int kvm_fd, vm_fd;
-	bool own_vm;
 	char *code;
 	size_t run_size;
 	struct vcpu *vcpus;
@@ -84,29 +80,8 @@ static void guest_teardown(const struct job *job, struct backing *b)
 	free(g->vcpus);
 	if (g->code)
 		munmap(g->code, CODE_SIZE);
-	if (g->own_vm)
-		close(g->vm_fd);
-	if (g->kvm_fd >= 0)
-		close(g->kvm_fd);
 	free(g);
 	b->priv = NULL;
-}
-
-static int open_vm(struct guest *g, struct backing *b, struct outcome *o)
-{
-	g->kvm_fd = kvm_open();
-	if (g->kvm_fd < 0)
-		return outcome_unsupported(o, "no /dev/kvm (open: %s)", errno_name(errno));
-	g->run_size = (size_t)ioctl(g->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (b->vm_fd >= 0) {
-		g->vm_fd = b->vm_fd;
-		return 0;
-	}
-	g->vm_fd = kvm_create_vm(g->kvm_fd, KVM_X86_DEFAULT_VM);
-	if (g->vm_fd < 0)
-		return outcome_errno(o, errno, "KVM_CREATE_VM");
-	g->own_vm = true;
-	return 0;
 }
 
 static int guest_setup(const struct job *job, struct backing *b, struct outcome *o)
@@ -115,21 +90,21 @@ static int guest_setup(const struct job *job, struct backing *b, struct outcome 
 	bool is_gmem = !strcmp(job->path, "gmem");
 
 	PROBE_ASSERT(g, "guest state");
-	g->kvm_fd = g->vm_fd = -1;
 	b->priv = g;
 	g->vcpus = calloc((size_t)job->threads, sizeof(*g->vcpus));
 	PROBE_ASSERT(g->vcpus, "vcpu table");
 	for (int i = 0; i < job->threads; i++)
 		g->vcpus[i].fd = -1;
 	g->nvcpus = job->threads;
-	if (open_vm(g, b, o))
-		return -1;
+	if (b->vm_fd < 0)
+		return outcome_errno(o, b->vm_err, "KVM_CREATE_VM for the guest");
+	g->run_size = (size_t)ioctl(b->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	g->code = mmap(NULL, CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	PROBE_ASSERT(g->code != MAP_FAILED, "code mapping");
 	memcpy(g->code, guest_code, sizeof(guest_code));
-	if (kvm_set_memslot(g->vm_fd, 0, CODE_GPA, CODE_SIZE, g->code, -1, 0))
+	if (kvm_set_memslot(b->vm_fd, 0, CODE_GPA, CODE_SIZE, g->code, -1, 0))
 		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 (code slot)");
-	if (kvm_set_memslot(g->vm_fd, 1, REGION_GPA, b->size, b->map, is_gmem ? b->fd : -1, 0))
+	if (kvm_set_memslot(b->vm_fd, 1, REGION_GPA, b->size, b->map, is_gmem ? b->fd : -1, 0))
 		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 (%s region of %llu bytes)", job->path,
 				     (unsigned long long)b->size);
 	return 0;
@@ -183,7 +158,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* the median KVM_RUN that touches an already-mapped page */
-static int measure_exit_only(struct vcpu *v, uint64_t page, struct outcome *o)
+static int measure_exit_only(struct vcpu *v, struct outcome *o)
 {
 	uint64_t t[BASELINE_RUNS], t0;
 
@@ -195,7 +170,6 @@ static int measure_exit_only(struct vcpu *v, uint64_t page, struct outcome *o)
 			return -1;
 		t[i] = now_ns() - t0;
 	}
-	(void)page;
 	qsort(t, BASELINE_RUNS, sizeof(t[0]), cmp_u64);
 	stats.exit_only_ns = t[BASELINE_RUNS / 2];
 	return 0;
@@ -206,7 +180,7 @@ static int open_vcpu(struct range *r, struct vcpu *v, struct outcome *o)
 	struct guest *g = r->b->priv;
 	struct kvm_sregs sregs;
 
-	v->fd = ioctl(g->vm_fd, KVM_CREATE_VCPU, r->index);
+	v->fd = ioctl(r->b->vm_fd, KVM_CREATE_VCPU, r->index);
 	if (v->fd < 0)
 		return outcome_errno(o, errno, "KVM_CREATE_VCPU(%d)", r->index);
 	v->run = mmap(NULL, g->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
@@ -231,7 +205,7 @@ static int guest_prepare_walk(struct range *r, uint64_t skip, struct outcome *o)
 
 	if (open_vcpu(r, v, o))
 		return -1;
-	if (r->index == 0 && measure_exit_only(v, page, o))
+	if (r->index == 0 && measure_exit_only(v, o))
 		return -1;
 	return set_regs(v, REGION_GPA + r->off, page, r->granule / page, skip, o);
 }
@@ -254,10 +228,8 @@ static int guest_refault_prepare(struct range *r, struct outcome *o)
 		if (run_once(v, o))
 			return -1;
 	for (uint64_t off = 0; off < r->len; off += 2 * r->granule)
-		if (fallocate(r->b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(r->off + off),
-			      (off_t)r->granule))
-			return outcome_errno(o, errno, "fallocate(%s, PUNCH_HOLE) at offset %llu", r->b->path,
-					     (unsigned long long)(r->off + off));
+		if (backing_punch(r->b, r->off + off, r->granule, o))
+			return -1;
 	return set_regs(v, REGION_GPA + r->off, r->b->page_size, r->granule / r->b->page_size, r->granule, o);
 }
 
@@ -297,6 +269,7 @@ static void guest_extra(const struct job *job, FILE *f)
 const struct op op_guest_fault = {
 	.name = "guest-fault",
 	.need_mmap = true,
+	.need_vm = true,
 	.check = guest_check,
 	.pass_setup = guest_setup,
 	.pass_teardown = guest_teardown,
@@ -308,6 +281,7 @@ const struct op op_guest_fault = {
 const struct op op_guest_refault = {
 	.name = "guest-refault",
 	.need_mmap = true,
+	.need_vm = true,
 	.check = guest_check,
 	.pass_setup = guest_setup,
 	.pass_teardown = guest_teardown,

@@ -134,20 +134,26 @@ void fingerprint(void);
 struct backing {
 	const char *path;    /* shmem, gmem, hugetlb, secretmem */
 	int fd;
-	int kvm_fd, vm_fd;   /* gmem only */
+	int kvm_fd, vm_fd;   /* gmem, and any path whose op needs a VM (op->need_vm) */
 	uint64_t size;
 	uint64_t page_size;  /* the unit a fault populates: 4K, or the huge page size */
 	int alloc_mode;      /* fallocate mode of an allocation on this path */
 	char *map;           /* MAP_SHARED mapping of the whole file, when the op needs one */
-	unsigned long vm_type; /* gmem only: the KVM VM type the guest_memfd belongs to */
+	unsigned long vm_type; /* gmem: the KVM VM type the guest_memfd belongs to */
+	int vm_err;          /* why vm_fd is -1 when an op asked for a VM (errno), else 0 */
 	void *priv;          /* per-pass state of the op (pass_setup/pass_teardown) */
 	bool warmup;         /* this pass is a warm-up: ops leave it out of their extra figures */
 };
 /* Check up front that the path can serve this job (unsupported reasons, the memory guard). */
 int backing_check(const struct job *job, bool need_mmap, struct outcome *o);
-int backing_open(const struct job *job, bool need_mmap, unsigned long vm_type, struct backing *b, struct outcome *o);
+struct op;
+/* Open the path's file for one pass as op asks: mapped (need_mmap), with a VM (need_vm; a gmem
+ * backing always has one, of op->vm_type). -1 with *o set. */
+int backing_open(const struct job *job, const struct op *op, struct backing *b, struct outcome *o);
 /* Populate [off, off+len) (fallocate in the path's mode); -1 with *o set. */
 int backing_populate(struct backing *b, uint64_t off, uint64_t len, struct outcome *o);
+/* fallocate(PUNCH_HOLE|KEEP_SIZE) of [off, off+len); -1 with *o set. */
+int backing_punch(struct backing *b, uint64_t off, uint64_t len, struct outcome *o);
 void backing_close(struct backing *b);
 
 /* ---- ops: one file each (op_*.c), listed in run.c ---- */
@@ -160,6 +166,8 @@ struct range {
 struct op {
 	const char *name;
 	bool need_mmap;
+	/* the backing comes with a default VM on every path (best effort off gmem: vm_fd -1, vm_err) */
+	bool need_vm;
 	/* optional: up-front check after backing_check (unsupported reasons of this op) */
 	int (*check)(const struct job *job, struct outcome *o);
 	/* optional: the VM type a gmem backing is created on (default: KVM_X86_DEFAULT_VM) */

@@ -53,7 +53,7 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 	uint64_t per = job->region / (uint64_t)job->threads;
 	int ret = 0;
 
-	if (backing_open(job, op->need_mmap, op->vm_type ? op->vm_type(job) : KVM_X86_DEFAULT_VM, &b, out)) {
+	if (backing_open(job, op, &b, out)) {
 		backing_close(&b);
 		return -1;
 	}

@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { loadInventory } from '../src/config/hosts.js';
 import { ConfigError } from '../src/config/load.js';
 import { addKnownHost, checkHostKey, fingerprint, parseKnownHosts, patternsMatch } from '../src/transport/ssh/known-hosts.js';
-import { shellQuote } from '../src/transport/ssh/exec.js';
+import { shellQuote } from '../src/util/shell.js';
 
 async function inv(yaml: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'gmembench-inv-'));

@@ -10,6 +10,7 @@ import type { HostEntry } from '../results/schema.js';
 import { openTransport } from '../transport/index.js';
 import { runWithProgress, type ProgressMode } from '../output/progress.js';
 import { classify } from './failure.js';
+import { hostFailureText } from '../output/host-failure.js';
 
 export interface InspectOptions {
   concurrency?: number;
@@ -44,7 +45,7 @@ export async function fingerprintHosts(inventory: Inventory, opts: InspectOption
     inventory.hosts.map((h) => ({
       title: h.name,
       run: (report) => one(h, report),
-      describe: (e: HostEntry) => ({ ok: e.status === 'ok', line: e.status === 'ok' ? 'ok' : `failed (${e.subStatus}): ${e.error}` }),
+      describe: (e: HostEntry) => ({ ok: e.status === 'ok', line: e.status === 'ok' ? 'ok' : hostFailureText(e) }),
     })),
     { concurrency: opts.concurrency ?? 8, mode: opts.progress },
   );

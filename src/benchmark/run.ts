@@ -15,6 +15,7 @@ import { runWithProgress, type ProgressMode } from '../output/progress.js';
 import { HARNESS_VERSION } from '../util/paths.js';
 import { runHost } from './runner.js';
 import { classify } from './failure.js';
+import { hostFailureText } from '../output/host-failure.js';
 import { acquireHostLock, lockPathOf, describeOwner, type HostLock } from './host-lock.js';
 
 export interface RunOptions {
@@ -101,7 +102,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
         ok: e.status === 'ok',
         line: e.status === 'ok'
           ? `${summary.results.filter((r) => r.host === e.name).length} results`
-          : `failed (${e.subStatus}): ${e.error}`,
+          : hostFailureText(e),
       }),
     })),
     { concurrency: opts.concurrency ?? 8, mode: opts.progress },

@@ -11,7 +11,7 @@ import { ConfigError } from '../config/load.js';
 import { loadInventory, LOCAL_INVENTORY } from '../config/hosts.js';
 import { loadSuite } from '../config/suite.js';
 import { runSuite, type RunOptions, type RunOutcome } from '../benchmark/run.js';
-import { pushRun } from '../influx/push.js';
+import { formatRetry, pushRun } from '../influx/push.js';
 import { redactUrl, type InfluxTarget } from '../influx/connect.js';
 import { STATE_FILE } from '../results/regress-state.js';
 import { acquireLock, LockHeldError } from '../util/lock.js';
@@ -102,7 +102,7 @@ async function nightlySteps(o: NightlyOptions, resultsDir: string, log: Logger):
   if (o.influx) {
     const target = { url: o.influx, db: o.regress.db };
     try {
-      const push = o.push ?? ((dir: string, t: InfluxTarget) => pushRun(dir, t, { onRetry: (r) => void log(`push: ${r.what} failed (${r.error}); retry ${r.attempt} in ${(r.delayMs / 1000).toFixed(1)} s`).catch(() => undefined) }));
+      const push = o.push ?? ((dir: string, t: InfluxTarget) => pushRun(dir, t, { onRetry: (r) => void log(`push: ${formatRetry(r)}`).catch(() => undefined) }));
       const { points } = await push(runDir, target);
       await log(`push: ${points} points to ${redactUrl(o.influx)} db ${target.db}`);
     } catch (err) {

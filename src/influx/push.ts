@@ -16,6 +16,21 @@ import { summaryToPoints, type Point } from './schema.js';
 export const RETENTION_POLICY = 'gmembench';
 export const RETENTION_DURATION = 'INF';
 
+/** A write request that failed and will be sent again. */
+export interface RetryInfo {
+  /** the run ids the request is for */
+  runs: string;
+  what: string;
+  attempt: number;
+  delayMs: number;
+  error: string;
+}
+
+/** "<what> [for <runs>] failed (<error>); retry N in S s": the one wording of a retry, for every caller's log */
+export function formatRetry(r: RetryInfo, opts: { runs?: boolean } = {}): string {
+  return `${r.what}${opts.runs ? ` for ${r.runs}` : ''} failed (${r.error}); retry ${r.attempt} in ${(r.delayMs / 1000).toFixed(1)} s`;
+}
+
 export interface PushOptions {
   /** points per write request (InfluxDB 1.x suggests 5000-10000) */
   batchSize?: number;
@@ -29,7 +44,7 @@ export interface PushOptions {
   /** per request */
   timeoutMs?: number;
   /** told about every retry (for the CLI's stderr) */
-  onRetry?: (info: { runs: string; what: string; attempt: number; delayMs: number; error: string }) => void;
+  onRetry?: (info: RetryInfo) => void;
   /** called after each batch is written, with the points written so far by this push (progress; tests use it to stop the server mid-push) */
   onBatch?: (info: { written: number; batch: number }) => void | Promise<void>;
   /** how a run directory becomes points (default loadRun: read summary.json); bench/influx.ts swaps it to time the write path alone */

@@ -3,6 +3,7 @@ import type { HostEntry } from '../results/schema.js';
 import type { Fingerprint } from '../probe/fingerprint.js';
 import { formatSize } from '../util/units.js';
 import { formatColumns } from './columns.js';
+import { hostFailureText } from './host-failure.js';
 
 export function capabilityCells(fp: Fingerprint): string[] {
   const caps = fp.kvm?.caps;
@@ -28,6 +29,6 @@ export function formatHostsTable(entries: HostEntry[]): string {
     ],
     rows,
   );
-  const errors = entries.filter((e) => e.status !== 'ok').map((e) => `host ${e.name}: failed (${e.subStatus ?? 'error'}): ${e.error ?? ''}`);
+  const errors = entries.filter((e) => e.status !== 'ok').map((e) => `host ${e.name}: ${hostFailureText(e)}`);
   return errors.length > 0 ? `${table}\n\n${errors.join('\n')}` : table;
 }

@@ -3,6 +3,7 @@ import type { ResultRow, RunSummary } from '../results/schema.js';
 import { formatNs, formatSize } from '../util/units.js';
 import { formatColumns } from './columns.js';
 import { rowNote } from './notes.js';
+import { hostFailureText } from './host-failure.js';
 
 export function formatRunTable(summary: RunSummary): string {
   const out: string[] = [];
@@ -58,6 +59,6 @@ export function formatRunTable(summary: RunSummary): string {
     );
   }
   const failedHosts = summary.hosts.filter((h) => h.status !== 'ok');
-  for (const h of failedHosts) out.push(`\nhost ${h.name}: failed (${h.subStatus ?? 'error'}): ${h.error ?? ''}`);
+  for (const h of failedHosts) out.push(`\nhost ${h.name}: ${hostFailureText(h)}`);
   return out.join('\n');
 }

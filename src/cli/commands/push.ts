@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInfluxUrl, DEFAULT_DB, redactUrl } from '../../influx/connect.js';
-import { DEFAULT_PUSH_OPTIONS, formatPushReport, pushRuns } from '../../influx/push.js';
+import { DEFAULT_PUSH_OPTIONS, formatPushReport, formatRetry, pushRuns } from '../../influx/push.js';
 import { listRuns, SUMMARY_FILE } from '../../results/store.js';
 import { EXIT } from '../exit.js';
 
@@ -59,7 +59,7 @@ export function registerPush(program: Command): void {
       const target = { url: o.influx as string, db: o.db as string };
       const reports = await pushRuns(await expand(dirs), target, {
         retries: o.retries, timeoutMs: o.timeout * 1000,
-        onRetry: (r) => process.stderr.write(`gmembench push: ${r.what} for ${r.runs} failed (${r.error}); retry ${r.attempt} in ${(r.delayMs / 1000).toFixed(1)} s\n`),
+        onRetry: (r) => process.stderr.write(`gmembench push: ${formatRetry(r, { runs: true })}\n`),
       });
       for (const r of reports) (r.error ? process.stderr : process.stdout).write(`${formatPushReport(r)}\n`);
       const failed = reports.filter((r) => r.error);

@@ -6,8 +6,9 @@ import { runSuite } from '../../benchmark/run.js';
 import { formatRunTable } from '../../output/table.js';
 import { EXIT } from '../exit.js';
 import { DEFAULT_DB, redactUrl } from '../../influx/connect.js';
-import { formatPushReport, pushRun, PushError } from '../../influx/push.js';
+import { formatPushReport, formatRetry, pushRun, PushError } from '../../influx/push.js';
 import { influxUrlOk } from './push.js';
+import { shellQuote } from '../../util/shell.js';
 
 export function registerRun(program: Command): void {
   program
@@ -50,13 +51,13 @@ export function registerRun(program: Command): void {
           const target = { url: o.influx as string, db: o.db as string };
           try {
             const r = await pushRun(runDir, target, {
-              onRetry: (x) => process.stderr.write(`gmembench run: ${x.what} failed (${x.error}); retry ${x.attempt} in ${(x.delayMs / 1000).toFixed(1)} s\n`),
+              onRetry: (x) => process.stderr.write(`gmembench run: ${formatRetry(x)}\n`),
             });
             process.stderr.write(`${formatPushReport(r)} (${redactUrl(target.url)} db ${target.db})\n`);
           } catch (err) {
             const msg = err instanceof PushError ? formatPushReport(err.report) : (err as Error).message;
             const db = target.db !== DEFAULT_DB;
-            process.stderr.write(`gmembench run: ${msg}\nthe results are saved; push them later with:\n  gmembench push ${shq(runDir)} --influx ${shq(redactUrl(target.url))}${db ? ` --db ${shq(target.db)}` : ''}\n`);
+            process.stderr.write(`gmembench run: ${msg}\nthe results are saved; push them later with:\n  ${shellQuote(['gmembench', 'push', runDir, '--influx', redactUrl(target.url), ...(db ? ['--db', target.db] : [])])}\n`);
             process.exitCode = EXIT.error;
           }
         }
@@ -65,9 +66,4 @@ export function registerRun(program: Command): void {
         process.off('SIGTERM', onSignal);
       }
     });
-}
-
-/** quote for a POSIX shell when needed, so the printed command can be pasted */
-function shq(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }

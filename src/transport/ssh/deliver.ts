@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { HostFailure } from '../../benchmark/failure.js';
 import { PROBE_CFLAGS, probeSources, type ProbeBinary } from '../../probe/build.js';
 import type { Transport } from '../transport.js';
-import { shellQuote } from './exec.js';
+import { shellQuote } from '../../util/shell.js';
 
 export async function deliverProbeOverSsh(
   t: Transport,

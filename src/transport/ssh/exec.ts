@@ -13,13 +13,10 @@ import type { ClientChannel } from 'ssh2';
 import { HostFailure } from '../../benchmark/failure.js';
 import { lineSplitter, type ExecOptions, type ExecResult } from '../transport.js';
 import type { SshConnection } from './connect.js';
+import { shellQuote } from '../../util/shell.js';
 
 const PGID_MARKER = 'gmembench-pgid ';
 
-/** POSIX shell quoting: every word in single quotes. */
-export function shellQuote(argv: string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_./=:@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
 
 export interface ExecLimits {
   /** ms, when the caller gives no timeoutMs and reads no stream of lines */

@@ -9,7 +9,7 @@ import type { ProbeDelivery } from '../../probe/deliver.js';
 import type { ExecOptions, ExecResult, Transport } from '../transport.js';
 import { connectSsh, type SshConnectOptions, type SshConnection } from './connect.js';
 import { deliverProbeOverSsh } from './deliver.js';
-import { sshExec, sshUpload, shellQuote } from './exec.js';
+import { sshExec, sshUpload } from './exec.js';
 
 export class SshTransport implements Transport, ProbeDelivery {
   private remoteDirResolved: Promise<string> | null = null;
@@ -57,4 +57,3 @@ export class SshTransport implements Transport, ProbeDelivery {
   }
 }
 
-export { shellQuote };

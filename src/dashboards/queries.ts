@@ -7,6 +7,7 @@
 import type { Builder, Dataquery } from '@grafana/grafana-foundation-sdk/cog';
 import { DatasourceVariableBuilder, QueryVariableBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
+import { escape } from 'influx';
 import { MEASUREMENT, type FieldKey, type TagKey } from '../influx/schema.js';
 import { ANNOTATION_MEASUREMENT } from '../influx/history.js';
 
@@ -68,7 +69,8 @@ export class InfluxQLBuilder implements Builder<Dataquery> {
   }
 }
 
-export const q = (s: string) => `"${s}"`;
+/** an InfluxQL identifier, quoted */
+export const q = (s: string): string => escape.quoted(s);
 export const FROM = q(MEASUREMENT);
 export const ANNOTATIONS_FROM = q(ANNOTATION_MEASUREMENT);
 
@@ -78,9 +80,12 @@ export const ANNOTATIONS_FROM = q(ANNOTATION_MEASUREMENT);
  */
 export type FilterTag = Extract<TagKey, 'suite' | 'host' | 'path' | 'op' | 'granule' | 'threads' | 'kernel'>;
 
-/** `"tag" =~ /^$tag$/` for each variable (Grafana writes a multi-value or All as (a|b|c)), then fixed conditions, then $timeFilter */
+/** `"tag" =~ /^$tag$/`: the tag matches its variable (Grafana writes a multi-value or All as (a|b|c)) */
+const matchVar = (v: FilterTag): string => `${q(v)} =~ /^$${v}$/`;
+
+/** each variable's match, then fixed conditions, then $timeFilter */
 export function where(vars: readonly FilterTag[], fixed: string[] = []): string {
-  return [...vars.map((v) => `${q(v)} =~ /^$${v}$/`), ...fixed, '$timeFilter'].join(' AND ');
+  return [...vars.map(matchVar), ...fixed, '$timeFilter'].join(' AND ');
 }
 
 export function groupBy(tags: readonly TagKey[], opts: { interval?: boolean } = {}): string {
@@ -94,7 +99,7 @@ export function fieldOverTime(field: FieldKey, vars: readonly FilterTag[], tags:
 }
 
 export function tagVariable(tag: FilterTag, label: string, opts: { multi?: boolean; filterBy?: FilterTag[] } = {}): QueryVariableBuilder {
-  const filter = opts.filterBy?.length ? ` WHERE ${opts.filterBy.map((v) => `${q(v)} =~ /^$${v}$/`).join(' AND ')}` : '';
+  const filter = opts.filterBy?.length ? ` WHERE ${opts.filterBy.map(matchVar).join(' AND ')}` : '';
   const multi = opts.multi ?? true;
   return new QueryVariableBuilder(tag)
     .label(label)

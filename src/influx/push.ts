@@ -7,7 +7,7 @@
  * the same points with the same values: a retried or repeated push never duplicates anything.
  * Nothing here touches the run directory: whatever fails, the results stay on disk for a later push.
  */
-import type { InfluxDB, IPoint } from 'influx';
+import { escape, type InfluxDB, type IPoint } from 'influx';
 import { readSummary } from '../results/store.js';
 import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
 import { summaryToPoints, type Point } from './schema.js';
@@ -125,7 +125,7 @@ class Writer {
       if (!dbs.includes(this.target.db)) {
         // CREATE DATABASE ... WITH: one statement, so a new database never has autogen as its default
         await c.queryRaw(
-          `CREATE DATABASE ${quote(this.target.db)} WITH DURATION ${RETENTION_DURATION} REPLICATION 1 NAME ${quote(RETENTION_POLICY)}`,
+          `CREATE DATABASE ${escape.quoted(this.target.db)} WITH DURATION ${RETENTION_DURATION} REPLICATION 1 NAME ${escape.quoted(RETENTION_POLICY)}`,
           { method: 'POST' },
         );
         return;
@@ -146,10 +146,6 @@ class Writer {
   async write(runs: string, batch: IPoint[]): Promise<void> {
     await this.withRetries(runs, `write ${batch.length} points`, (c) => c.writePoints(batch, { precision: 'n', database: this.target.db }));
   }
-}
-
-function quote(ident: string): string {
-  return `"${ident.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 /** Network errors, timeouts and 5xx are worth another try; 4xx (bad credentials, bad points) are not. */

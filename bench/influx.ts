@@ -19,6 +19,7 @@ import { pushRuns, loadRun, DEFAULT_PUSH_OPTIONS, type LoadedRun, type PushOptio
 import { writeSummary } from '../src/results/store.js';
 import { formatColumns } from '../src/output/columns.js';
 import { bigSummary } from './fixtures.js';
+import { median } from '../src/analysis/stats/describe.js';
 
 const RUNS = 25;
 const HOSTS = 8;
@@ -56,7 +57,6 @@ async function captureBodies(dirs: string[]): Promise<string[]> {
   return bodies;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function run(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'gmembench-bench-influx-'));

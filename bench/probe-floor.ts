@@ -14,14 +14,10 @@ import { summarizeRow } from '../src/analysis/summarize.js';
 import { formatColumns } from '../src/output/columns.js';
 import { formatNs, formatSize } from '../src/util/units.js';
 import type { ProbeJob } from '../src/probe/protocol.js';
+import { median } from '../src/analysis/stats/describe.js';
 
 const ROUNDS = 5;
 const REPS = 3;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export async function run(): Promise<void> {
   const probe = await buildProbe();

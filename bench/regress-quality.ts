@@ -11,7 +11,8 @@
  */
 import { closeSync, existsSync, openSync, readdirSync, unlinkSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { detectChangePoints, DEFAULT_CHANGEPOINT_OPTIONS, median, type ChangePointOptions } from '../src/analysis/changepoint/edivisive.js';
+import { detectChangePoints, DEFAULT_CHANGEPOINT_OPTIONS, type ChangePointOptions } from '../src/analysis/changepoint/edivisive.js';
+import { median } from '../src/analysis/stats/describe.js';
 import { newHistogram, fromBuckets, merge, percentiles } from '../src/analysis/histogram.js';
 import { formatColumns } from '../src/output/columns.js';
 import { formatNs } from '../src/util/units.js';

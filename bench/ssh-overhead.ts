@@ -15,6 +15,7 @@ import { loadSuite, type Suite } from '../src/config/suite.js';
 import { buildProbe, type ProbeBinary } from '../src/probe/build.js';
 import { runSuite } from '../src/benchmark/run.js';
 import { formatColumns } from '../src/output/columns.js';
+import { median } from '../src/analysis/stats/describe.js';
 
 const HOSTS = 8;
 const ROUNDS = 3;
@@ -33,11 +34,6 @@ async function measure(suite: Suite, inventory: Inventory, probe: ProbeBinary, r
   const failed = summary.hosts.filter((h) => h.status !== 'ok');
   if (failed.length > 0) throw new Error(`ssh-overhead: ${failed.map((h) => `${h.name}: ${h.subStatus} ${h.error}`).join('; ')}`);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 export async function run(): Promise<void> {

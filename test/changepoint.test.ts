@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { studentTCdf, studentTTest, sampleStats, twoSidedP, logGamma } from '../src/analysis/changepoint/ttest.js';
-import { bestSplit, detectChangePoints, median } from '../src/analysis/changepoint/edivisive.js';
+import { bestSplit, detectChangePoints } from '../src/analysis/changepoint/edivisive.js';
+import { median } from '../src/analysis/stats/describe.js';
 import { gaussian, rng } from './helpers/synthetic.js';
 
 describe('Student t distribution (hand-written CDF)', () => {

@@ -5,7 +5,7 @@
  * single value on a side no test is possible: the threshold alone decides).
  */
 import { sampleStats, studentTTest } from './changepoint/ttest.js';
-import { median } from './changepoint/edivisive.js';
+import { median } from './stats/describe.js';
 import type { ResultRow } from '../results/schema.js';
 import type { Metric } from './series.js';
 

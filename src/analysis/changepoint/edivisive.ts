@@ -18,6 +18,7 @@
  * Written by hand: the npm ports of E-divisive are unmaintained, and Otava is Python.
  */
 import { sampleStats, studentTTest } from './ttest.js';
+import { median } from '../stats/describe.js';
 
 export interface ChangePointOptions {
   /** a change point must have a two-sided p-value below this */
@@ -79,13 +80,6 @@ export function bestSplit(x: ArrayLike<number>, lo: number, hi: number, minSegme
 
 function pairMean(sum: number, n: number): number {
   return n < 2 ? 0 : sum / ((n * (n - 1)) / 2);
-}
-
-export function median(x: ArrayLike<number>, lo = 0, hi = x.length): number {
-  const s = Array.prototype.slice.call(x, lo, hi).sort((a: number, b: number) => a - b) as number[];
-  const n = s.length;
-  if (n === 0) return NaN;
-  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 /** Compare x[lo, cp) with x[cp, hi). */

@@ -1,9 +1,10 @@
 /** Small descriptive statistics over repetitions (median, mean, CV, geometric mean). */
 
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
+/** The median of x[lo, hi) (the mean of the middle two for an even count); NaN when empty. */
+export function median(x: ArrayLike<number>, lo = 0, hi = x.length): number {
+  const s = (Array.prototype.slice.call(x, lo, hi) as number[]).sort((a, b) => a - b);
   const m = s.length >> 1;
+  if (s.length === 0) return NaN;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 

@@ -3,14 +3,14 @@ import type { Change, RegressReport } from '../analysis/regress.js';
 import { formatColumns } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { RegressFormat } from './regress-format.js';
+import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
 
 export function seriesLabel(c: Pick<Change, 'host' | 'path' | 'op' | 'granule' | 'threads'>): string {
   return `${c.host} ${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`;
 }
 
-export function pct(x: number): string {
-  return `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
-}
+/** the one percent formatter (analysis/change.ts) */
+export const pct = formatChange;
 
 function table(changes: Change[]): string {
   return formatColumns(
@@ -31,6 +31,7 @@ export function renderRegressText(r: RegressReport): string {
   const out = [
     `regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`,
     `method: E-divisive means + Student t (${o.test === 'rank' ? 'on ranks' : 'on values'}), p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs`,
+    SIGN_LEGEND,
     '',
   ];
   const fresh = r.regressions.filter((c) => !c.known).length;

@@ -192,6 +192,7 @@ extern const struct op op_guest_fault, op_guest_refault;
 extern const struct op op_migrate, op_compact, op_stress;
 
 /* ---- run.c ---- */
-int run_job(const char *json);
+/* cpus: NULL = pin the threads to CPUs the probe chooses, "none" = do not pin, else a CPU list */
+int run_job(const char *json, const char *cpus);
 
 #endif

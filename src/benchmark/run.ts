@@ -34,7 +34,16 @@ export interface RunOptions {
   acceptNewHostKeys?: boolean;
   /** take every host's lock even when another controller holds it */
   breakLock?: boolean;
+  /** separate probe processes per job, interleaved with the other jobs (default DEFAULT_PROCESSES) */
+  processes?: number;
+  /** thread placement: "auto" (the probe pins to CPUs it chooses, the default), "none", or a CPU list */
+  pin?: string;
+  /** drop caches and compact memory before every probe process (root only; warns otherwise) */
+  settle?: boolean;
 }
+
+/** Chosen by measurement (README, "Noise"; bench/noise.ts): 3 processes per job. */
+export const DEFAULT_PROCESSES = 3;
 
 export interface RunOutcome {
   summary: RunSummary;
@@ -55,6 +64,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
     harness: { version: HARNESS_VERSION, probeSha256: probe.sha256, node: process.version },
     hosts: [],
     results: [],
+    measurement: { processes: opts.processes ?? DEFAULT_PROCESSES, pin: opts.pin ?? 'auto', settle: !!opts.settle },
   };
   const writer = new RunWriter(runDir, summary);
   await writer.flush();
@@ -86,6 +96,8 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
       return await runHost({
         host, transport, probe, suite: opts.suite, writer,
         raw: opts.raw, maxMemShare: opts.maxMemShare, signal: opts.signal, jobTimeoutMs: opts.jobTimeoutMs,
+        processes: opts.processes ?? DEFAULT_PROCESSES, settle: opts.settle,
+        cpus: opts.pin === undefined || opts.pin === 'auto' ? undefined : opts.pin,
         onProgress: (m, done, total) => report(total > 0 && done < total ? `[${done + 1}/${total}] ${m}` : m),
       });
     } finally {

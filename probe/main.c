@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* gmembench-probe version | fingerprint | run [--cpus LIST|none] (job JSON on stdin) */
+/* gmembench-probe version | fingerprint | run [--cpus auto|none|LIST] (job JSON on stdin) */
 #include "probe.h"
 
 #include <stdlib.h>
@@ -29,7 +29,7 @@ static char *read_stdin(void)
 
 static int usage(void)
 {
-	fputs("usage: gmembench-probe version | fingerprint | run [--cpus LIST|none] < job.json\n", stderr);
+	fputs("usage: gmembench-probe version | fingerprint | run [--cpus auto|none|LIST] < job.json\n", stderr);
 	return 2;
 }
 

@@ -42,9 +42,9 @@ static void pin_self(int cpu)
 }
 
 /*
- * Choose where the threads run: the CPUs allowed to the probe, highest first, so a job with fewer
- * threads than CPUs keeps off CPU 0 (where most interrupts and housekeeping land). "none" leaves
- * placement to the scheduler; a list ("1" or "2,3") is taken as given (each must be allowed).
+ * Choose where the threads run. "auto": the CPUs allowed to the probe, highest first, so a job with
+ * fewer threads than CPUs keeps off CPU 0 (where most interrupts and housekeeping land); a list ("1"
+ * or "2,3") is taken as given (each must be allowed); NULL or "none" leaves it to the scheduler.
  */
 static int pin_choose(const char *spec, int threads, char *err, size_t errlen)
 {
@@ -52,10 +52,10 @@ static int pin_choose(const char *spec, int threads, char *err, size_t errlen)
 	int n = 0;
 
 	pin_ncpus = 0;
-	if (spec && !strcmp(spec, "none"))
+	if (!spec || !strcmp(spec, "none"))
 		return 0;
 	PROBE_ASSERT(!sched_getaffinity(0, sizeof(allowed), &allowed), "sched_getaffinity");
-	if (spec) {
+	if (strcmp(spec, "auto")) {
 		int want[1024];
 		int k = numa_parse_nodes(spec, want, 1024);
 

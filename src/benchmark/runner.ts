@@ -32,7 +32,7 @@ export interface RunHostContext {
   onRow?: (row: ResultRow) => void;
   /** separate probe processes per job, run in rounds interleaved with the other jobs (default 1) */
   processes?: number;
-  /** thread placement passed to the probe: undefined = its own choice (pinned), "none", a CPU list */
+  /** thread placement passed to the probe: undefined or "none" (the scheduler), "auto", a CPU list */
   cpus?: string;
   /** settle memory (drop caches, compact) before every probe process; root only */
   settle?: boolean;
@@ -73,7 +73,7 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
       await ctx.writer.setHost(entry);
     }
     await measureJobs(ctx, client, jobs, settled?.ok === true);
-    ctx.onProgress?.('done', jobs.length, jobs.length);
+    ctx.onProgress?.('done', 1, 1);
   } catch (err) {
     const failure = classify(host.name, err);
     entry.status = 'failed';
@@ -91,26 +91,41 @@ interface JobState {
   builder: RowBuilder;
   raw: number[][];
   results: ResultLine[];
+  /** how many probe processes share the job's repetitions */
+  procs: number;
   done: boolean;
+  row?: ResultRow;
+}
+
+/** The repetitions process p of procs runs: the job's repetitions dealt out as evenly as they go. */
+export function repetitionsOf(repetitions: number, procs: number, p: number): number {
+  return Math.floor(repetitions / procs) + (p < repetitions % procs ? 1 : 0);
 }
 
 /**
- * Every job as `processes` separate probe processes, in rounds: round k runs process k of every job
- * still going, so one job's processes are spread over the run (as hyperfine and pyperf spread their
- * runs) instead of sharing one moment of the machine. A job whose first process is not ok is not
- * run again. Its row is written after its last process: histograms merged over every process.
+ * Every job as up to `processes` separate, short probe processes sharing its repetitions (each with
+ * its own warm-up), run in rounds: round k runs process k of every job still going, so one job's
+ * processes are spread over the run (as hyperfine and pyperf spread their runs) instead of sharing
+ * one process, one set of pages and one moment of the machine. A job whose process is not ok is not
+ * run again. Rows are written in job order as they complete: histograms merged over the processes.
  */
 async function measureJobs(ctx: RunHostContext, client: ProbeClient, jobs: ProbeJob[], settleFirst: boolean): Promise<void> {
   const k = Math.max(1, ctx.processes ?? 1);
-  const states: JobState[] = jobs.map((job) => ({ job, builder: new RowBuilder(ctx.host.name, job), raw: [], results: [], done: false }));
-  for (let p = 0; p < k; p++) {
-    for (const [i, s] of states.entries()) {
-      if (s.done) continue;
+  const states: JobState[] = jobs.map((job) => ({
+    job, builder: new RowBuilder(ctx.host.name, job), raw: [], results: [], done: false, procs: Math.min(k, job.repetitions),
+  }));
+  const rounds = Math.max(0, ...states.map((s) => s.procs));
+  const total = states.reduce((a, s) => a + s.procs, 0);
+  let started = 0;
+  let written = 0;
+  for (let p = 0; p < rounds; p++) {
+    for (const s of states) {
+      if (s.done || p >= s.procs) continue;
       if (ctx.signal?.aborted) throw new Error('run cancelled');
-      ctx.onProgress?.(`${jobLabel(s.job)}${k > 1 ? ` (process ${p + 1}/${k})` : ''}`, p * jobs.length + i, jobs.length * k);
+      ctx.onProgress?.(`${jobLabel(s.job)}${s.procs > 1 ? ` (process ${p + 1}/${s.procs})` : ''}`, started++, total);
       if (settleFirst) await settle(ctx.transport, ctx.signal);
       // repetitions are folded in as they stream in: memory stays flat however many calls a job times
-      const { result } = await client.run(s.job, {
+      const { result } = await client.run({ ...s.job, repetitions: repetitionsOf(s.job.repetitions, s.procs, p) }, {
         signal: ctx.signal,
         timeoutMs: ctx.jobTimeoutMs,
         keepReps: false,
@@ -121,17 +136,20 @@ async function measureJobs(ctx: RunHostContext, client: ProbeClient, jobs: Probe
         },
       });
       s.results.push(result);
-      if (result.status === 'ok' && p < k - 1) continue;
+      if (result.status === 'ok' && p < s.procs - 1) continue;
       s.done = true;
-      const row = s.builder.finish(mergeResults(s.results));
-      if (k > 1) row.processes = s.results.length;
-      if (result.cpus !== undefined) row.cpus = s.results[0].cpus ?? null;
+      s.row = s.builder.finish(mergeResults(s.results));
+      if (k > 1) s.row.processes = s.results.length;
+      if (result.cpus !== undefined) s.row.cpus = s.results[0].cpus ?? null;
       if (s.job.raw && s.raw.length > 0) {
         const j = s.job;
-        row.rawFile = await ctx.writer.writeRaw(`${ctx.host.name}-${j.path}-${j.op}-${j.granule}-t${j.threads}`, s.raw);
+        s.row.rawFile = await ctx.writer.writeRaw(`${ctx.host.name}-${j.path}-${j.op}-${j.granule}-t${j.threads}`, s.raw);
       }
-      await ctx.writer.addRow(row);
-      ctx.onRow?.(row);
+      // summary.json keeps the suite's order: a row waits for the rows before it
+      for (; written < states.length && states[written].row; written++) {
+        await ctx.writer.addRow(states[written].row!);
+        ctx.onRow?.(states[written].row!);
+      }
     }
   }
 }

@@ -31,7 +31,7 @@ export class ProbeClient {
     job: ProbeJob,
     opts: {
       signal?: AbortSignal; timeoutMs?: number; onRep?: (rep: RepLine) => void; keepReps?: boolean;
-      /** thread placement: undefined = the probe pins to CPUs it chooses, "none", or a CPU list "1,0" */
+      /** thread placement: undefined or "none" = the scheduler's, "auto" = CPUs the probe chooses, or a list "1,0" */
       cpus?: string;
     } = {},
   ): Promise<ProbeOutcome> {

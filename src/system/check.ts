@@ -34,7 +34,8 @@ export function checkSystem(fp: Pick<Fingerprint, 'thp' | 'cpu' | 'numa' | 'syst
   if (s.clocksource && s.clocksource !== 'tsc' && s.clocksource !== 'arch_sys_counter') {
     warn('clocksource', `clocksource is ${s.clocksource}: clock reads are slower and noisier than with tsc`);
   }
-  if (s.loadAvg && s.loadAvg[0] >= Math.max(0.5, cores / 2)) {
+  // the 1-minute figure also counts the previous run's probe: only more than that is noise
+  if (s.loadAvg && s.loadAvg[0] >= Math.max(1, 0.75 * cores)) {
     warn('load', `load average ${s.loadAvg.join(' ')} on ${cores} CPU(s): other work competes with the probe`);
   }
   const busy = s.busyProcesses.filter((p) => p.cpuPercent >= BUSY_PERCENT);

@@ -39,8 +39,8 @@ export function registerRun(program: Command): void {
     .option('--db <name>', 'InfluxDB database for --influx', DEFAULT_DB)
     .option('--accept-new-host-keys', 'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused')
     .option('--break-lock', "take each host's lock even if another controller holds it")
-    .option('--processes <k>', `separate probe processes per job, interleaved with the other jobs (default ${DEFAULT_PROCESSES})`, parseProcesses)
-    .option('--pin <cpus>', "thread placement: auto (pin to CPUs the probe chooses), none, or a CPU list such as 1 or 0,1", parsePin, 'auto')
+    .option('--processes <k>', `up to k separate probe processes share each job's repetitions, interleaved with the other jobs`, parseProcesses, DEFAULT_PROCESSES)
+    .option('--pin <cpus>', "thread placement: none (the scheduler's), auto (pin to CPUs the probe chooses, the highest first), or a CPU list such as 1 or 0,1", parsePin, 'none')
     .option('--settle', 'drop caches and compact memory before every probe process (root only; warns and goes on otherwise)')
     .action(async (suiteFile: string, o) => {
       if (o.influx !== undefined && !influxUrlOk(o.influx, 'run')) return;

@@ -192,6 +192,8 @@ extern const struct op op_guest_fault, op_guest_refault;
 extern const struct op op_migrate, op_compact, op_stress;
 
 /* ---- run.c ---- */
-int run_job(const char *json);
+/* cpus: NULL or "none" = leave placement to the scheduler, "auto" = pin to CPUs the probe chooses,
+ * else a CPU list */
+int run_job(const char *json, const char *cpus);
 
 #endif

@@ -12,6 +12,7 @@ import { registerDashboards } from './commands/dashboards.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerCompare } from './commands/compare.js';
 import { registerReport } from './commands/report.js';
+import { registerSystem } from './commands/system.js';
 import { ConfigError } from '../config/load.js';
 import { EXIT } from './exit.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerFingerprint(program);
+  registerSystem(program);
   registerWorkloads(program);
   registerRegress(program);
   registerNightly(program);

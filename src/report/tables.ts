@@ -63,7 +63,7 @@ export function comparisonTable(c: Comparison): string {
   const rows: string[][] = [];
   for (const r of c.rows) {
     for (const m of r.metrics) {
-      const dir = m.mark === 'significant' ? (m.changePct > 0 ? 'better' : 'worse') : m.mark === 'noisy' ? 'noisy' : '';
+      const dir = m.mark === 'significant' ? (m.changePct < 0 ? 'better' : 'worse') : m.mark === 'noisy' ? 'noisy' : '';
       rows.push([
         esc(r.host), ...(runs ? [esc(r.path)] : []), esc(r.op), esc(formatSize(r.granule)), esc(r.threads), esc(m.metric),
         esc(formatNs(m.baseline)), esc(formatNs(m.candidate)),

@@ -16,7 +16,7 @@ import { loadSuite } from '../src/config/suite.js';
 import { LOCAL_INVENTORY } from '../src/config/hosts.js';
 import { runSuite } from '../src/benchmark/run.js';
 import { buildProbe } from '../src/probe/build.js';
-import { median } from '../src/analysis/stats/describe.js';
+import { cv as cvOf, median } from '../src/analysis/stats/describe.js';
 import { formatColumns } from '../src/output/columns.js';
 import { formatSize } from '../src/util/units.js';
 import type { RunSummary } from '../src/results/schema.js';
@@ -30,11 +30,10 @@ function configs(): Config[] {
   });
 }
 
+/** the sample CV (analysis/stats/describe.ts), or null with fewer than 2 values or a mean that is not positive */
 function cv(xs: number[]): number | null {
-  if (xs.length < 2) return null;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
-  return m > 0 ? Math.sqrt(v) / m : null;
+  const c = cvOf(xs);
+  return xs.length >= 2 && Number.isFinite(c) && c >= 0 ? c : null;
 }
 
 export interface SeriesNoise { series: string; between: number; within: number | null; runs: number }

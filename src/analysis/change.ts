@@ -8,11 +8,6 @@ export function percentChange(baseline: number, candidate: number): number {
   return baseline === 0 ? NaN : (candidate / baseline - 1) * 100;
 }
 
-/** "slower" / "faster" / "unchanged" for a percent change of a latency. */
-export function direction(pct: number): 'slower' | 'faster' | 'unchanged' {
-  return pct > 0 ? 'slower' : pct < 0 ? 'faster' : 'unchanged';
-}
-
 /** The legend line every output prints with its changes. */
 export const SIGN_LEGEND = 'change = (candidate - baseline) / baseline of the latency: + = slower, - = faster';
 

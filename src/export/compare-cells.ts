@@ -4,9 +4,6 @@ import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
 
 export const MARK_SYMBOL: Record<Mark, string> = { significant: '*', noisy: '~', none: '' };
 
-/** +2.7%, -31.0%, -1234% (analysis/change.ts formatChange) */
-export const changeText = formatChange;
-
 /** a cv as a percentage: 0.4%, 12%, >99% */
 export function cvText(cv: number | null): string {
   if (cv === null || !Number.isFinite(cv)) return '-';
@@ -50,7 +47,7 @@ export function summaryLine(c: Comparison, metric: string): [string, string] | n
   const s = c.summary.find((x) => x.metric === metric);
   if (!s || s.count === 0) return null;
   return [
-    `geomean ${s.metric}: candidate/baseline ${s.geomeanRatio.toFixed(3)} (${changeText(s.changePct)}) over ${s.count} rows`,
+    `geomean ${s.metric}: candidate/baseline ${s.geomeanRatio.toFixed(3)} (${formatChange(s.changePct)}) over ${s.count} rows`,
     `  ${s.better} faster *, ${s.worse} slower *, ${s.noisy} noisy ~, ${s.count - s.better - s.worse - s.noisy} no clear change`,
   ];
 }

@@ -9,9 +9,6 @@ export function seriesLabel(c: Pick<Change, 'host' | 'path' | 'op' | 'granule' |
   return `${c.host} ${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`;
 }
 
-/** the one percent formatter (analysis/change.ts) */
-export const pct = formatChange;
-
 function table(changes: Change[]): string {
   return formatColumns(
     [
@@ -19,7 +16,7 @@ function table(changes: Change[]): string {
       { header: 'change', align: 'right' }, { header: 'noise', align: 'right' }, { header: 'p', align: 'right' }, { header: 'first run' }, { header: 'kernel' }, { header: 'state' },
     ],
     changes.map((c) => [
-      seriesLabel(c), c.metric, formatNs(c.before), formatNs(c.after), pct(c.changePct), c.noisePct === undefined ? '-' : `${c.noisePct.toFixed(1)}%`, c.pValue.toExponential(1),
+      seriesLabel(c), c.metric, formatNs(c.before), formatNs(c.after), formatChange(c.changePct), c.noisePct === undefined ? '-' : `${c.noisePct.toFixed(1)}%`, c.pValue.toExponential(1),
       c.firstRunId, c.kernelBefore && c.kernelAfter && c.kernelBefore !== c.kernelAfter ? `${c.kernelBefore} -> ${c.kernelAfter}` : (c.kernelAfter ?? ''),
       c.known ? '(known)' : 'NEW',
     ]),

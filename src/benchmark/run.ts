@@ -11,7 +11,7 @@ import { SCHEMA_VERSION } from '../results/schema.js';
 import { newRunId } from '../results/store.js';
 import { RunWriter } from '../results/writer.js';
 import { openTransport } from '../transport/index.js';
-import { runWithProgress, type ProgressMode } from '../output/progress.js';
+import { jobProgressLine, runWithProgress, type ProgressMode } from '../output/progress.js';
 import { HARNESS_VERSION } from '../util/paths.js';
 import { runHost } from './runner.js';
 import { classify } from './failure.js';
@@ -73,6 +73,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
   const measure = async (host: HostConfig, report: (m: string) => void): Promise<HostEntry> => {
     let transport;
     let lock: HostLock | undefined;
+    let jobsStarted: number | undefined;
     const failed = async (err: unknown): Promise<HostEntry> => {
       const f = classify(host.name, err);
       const entry: HostEntry = { name: host.name, status: 'failed', subStatus: f.subStatus, error: f.message, labels: host.labels ?? {}, fingerprint: null };
@@ -99,7 +100,10 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
         raw: opts.raw, maxMemShare: opts.maxMemShare, signal: opts.signal, jobTimeoutMs: opts.jobTimeoutMs,
         processes: opts.processes ?? 1, settle: opts.settle,
         cpus: opts.pin,
-        onProgress: (m, done, total) => report(total > 0 && done < total ? `[${done + 1}/${total}] ${m}` : m),
+        onProgress: (m, done, total) => {
+          if (total > 0 && jobsStarted === undefined) jobsStarted = Date.now();
+          report(jobProgressLine(m, done, total, Date.now() - (jobsStarted ?? Date.now())));
+        },
       });
     } finally {
       await lock.release().catch(() => undefined);

@@ -83,7 +83,11 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     const t = fitColumns(cols, rows, { width });
     out.push(t.text);
     if (t.hidden.length > 0) hiddenNote.push(`${t.hidden.length} column(s) left out to fit ${width} columns (${t.hidden.join(', ')}); --wide shows every column`);
-    out.push('gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)' + (opts.wide ? '; sd: standard deviation of the calls' : ''));
+    const legend = [
+      ...(withRatio ? ['gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)'] : []),
+      ...(opts.wide ? ['sd: standard deviation of the calls'] : []),
+    ];
+    if (legend.length > 0) out.push(legend.join('; '));
   }
   // rows that share a note (e.g. every conversion row of a host) are listed once
   const groups = new Map<string, ResultRow[]>();

@@ -8,7 +8,7 @@ export function registerWorkloads(program: Command): void {
     .description('list the workloads (ops) a suite can name and what each one times')
     .action(() => {
       for (const w of Object.values(WORKLOADS)) {
-        process.stdout.write(`${w.name}\n  ${w.summary}\n  timed: ${w.timed}\n`);
+        process.stdout.write(`${w.name}\n  ${w.summary}\n  timed: ${w.timed}\n  set-up: ${w.setup}\n`);
       }
     });
 }

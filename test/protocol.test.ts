@@ -18,8 +18,30 @@ import { buildProbe } from '../src/probe/build.js';
 import { LocalTransport } from '../src/transport/local.js';
 import { hasCc } from './helpers/host.js';
 
-const rep = { type: 'rep', index: 0, samples: 2, min: 100, max: 200, sum: 300, sumsq: 50000, buckets: [[100, 1], [200, 1]] };
-const result = { type: 'result', path: 'shmem', op: 'alloc', granule: 4096, threads: 1, status: 'ok', samples: 2, elapsedNs: 5, cpus: null };
+const rep = {
+  type: 'rep',
+  index: 0,
+  samples: 2,
+  min: 100,
+  max: 200,
+  sum: 300,
+  sumsq: 50000,
+  buckets: [
+    [100, 1],
+    [200, 1],
+  ],
+};
+const result = {
+  type: 'result',
+  path: 'shmem',
+  op: 'alloc',
+  granule: 4096,
+  threads: 1,
+  status: 'ok',
+  samples: 2,
+  elapsedNs: 5,
+  cpus: null,
+};
 const guestResult = { ...result, op: 'guest-fault', extra: { exitOnlyNs: 9000 } };
 
 /** A host whose probe prints the given lines. */
@@ -34,7 +56,18 @@ class Canned implements Transport {
   async close(): Promise<void> {}
 }
 
-const job = { path: 'shmem', op: 'alloc', granule: 4096, region: 8192, threads: 1, repetitions: 1, warmup: 0, maxMemShare: 0.5, raw: false, params: {} };
+const job = {
+  path: 'shmem',
+  op: 'alloc',
+  granule: 4096,
+  region: 8192,
+  threads: 1,
+  repetitions: 1,
+  warmup: 0,
+  maxMemShare: 0.5,
+  raw: false,
+  params: {},
+};
 const runLines = (lines: object[], op = 'alloc') =>
   new ProbeClient(new Canned(lines.map((l) => JSON.stringify(l))), '/probe').run({ ...job, op });
 
@@ -67,8 +100,12 @@ describe('probe lines', () => {
   it("each op's extra is checked: a missing or mistyped figure is an error, not a 0", async () => {
     expect((await runLines([rep, guestResult], 'guest-fault')).result.extra).toEqual({ exitOnlyNs: 9000 });
     await expect(runLines([rep, { ...guestResult, extra: {} }], 'guest-fault')).rejects.toThrow(/extra\.exitOnlyNs: /);
-    await expect(runLines([rep, { ...guestResult, extra: { exitOnlyNs: '9us' } }], 'guest-fault')).rejects.toThrow(/extra\.exitOnlyNs/);
-    await expect(runLines([rep, { ...result, extra: { x: 1 } }])).rejects.toThrow(/"extra" for alloc, which reports none/);
+    await expect(runLines([rep, { ...guestResult, extra: { exitOnlyNs: '9us' } }], 'guest-fault')).rejects.toThrow(
+      /extra\.exitOnlyNs/,
+    );
+    await expect(runLines([rep, { ...result, extra: { x: 1 } }])).rejects.toThrow(
+      /"extra" for alloc, which reports none/,
+    );
   });
 
   it('every op that reports extra figures has a note for them', () => {
@@ -76,7 +113,10 @@ describe('probe lines', () => {
   });
 
   it('a row whose extra does not match its op says so in the note instead of printing zeros', () => {
-    const row = { ...fixtureSummary(0, [{ path: 'shmem', op: 'guest-fault', granule: 4096, p50: () => 1000 }]).results[0], extra: {} };
+    const row = {
+      ...fixtureSummary(0, [{ path: 'shmem', op: 'guest-fault', granule: 4096, p50: () => 1000 }]).results[0],
+      extra: {},
+    };
     expect(rowNote(row)).toMatch(/^extra does not match what guest-fault reports: extra\.exitOnlyNs: /);
     expect(rowNote({ ...row, extra: { exitOnlyNs: 9000 } })).toMatch(/KVM_RUN without a fault \(entry \+ exit\): 9/);
   });
@@ -107,7 +147,9 @@ describe('summary.json read back', () => {
   it('a newer schemaVersion is refused, saying which and why', async () => {
     const d = await dir();
     await writeSummary(d, { ...run(), schemaVersion: SCHEMA_VERSION + 1 });
-    await expect(readSummary(d)).rejects.toThrow(`schemaVersion ${SCHEMA_VERSION + 1} was written by a newer gmembench; this one reads up to ${SCHEMA_VERSION}`);
+    await expect(readSummary(d)).rejects.toThrow(
+      `schemaVersion ${SCHEMA_VERSION + 1} was written by a newer gmembench; this one reads up to ${SCHEMA_VERSION}`,
+    );
   });
 
   it('a missing or unknown schemaVersion is refused', async () => {
@@ -121,7 +163,9 @@ describe('summary.json read back', () => {
     const d = await dir();
     const s = run();
     await writeFile(join(d, 'summary.json'), JSON.stringify({ ...s, results: [{ ...s.results[0], status: 'meh' }] }));
-    await expect(readSummary(d)).rejects.toThrow(new RegExp(`${d}/summary.json: not a gmembench run summary of schemaVersion 1: results\\[0\\]\\.status: `));
+    await expect(readSummary(d)).rejects.toThrow(
+      new RegExp(`${d}/summary.json: not a gmembench run summary of schemaVersion 1: results\\[0\\]\\.status: `),
+    );
     await writeFile(join(d, 'summary.json'), JSON.stringify({ ...s, hosts: [{ ...s.hosts[0], status: 'maybe' }] }));
     await expect(readSummary(d)).rejects.toThrow(/hosts\[0\]\.status: /);
   });

@@ -13,7 +13,10 @@ describe("the README's op table", () => {
   });
 
   it('has one row per op, in the registry order', () => {
-    const names = opTable().split('\n').slice(2).map((l) => /^\| `([^`]+)` \|/.exec(l)?.[1]);
+    const names = opTable()
+      .split('\n')
+      .slice(2)
+      .map((l) => /^\| `([^`]+)` \|/.exec(l)?.[1]);
     expect(names).toEqual(WORKLOAD_NAMES);
   });
 });

@@ -65,7 +65,7 @@ export async function buildProbe(opts: { cc?: string; dir?: string; werror?: boo
       await execa(cc, [...cflags, ...cfiles, '-o', tmp]);
     } catch (err) {
       const e = err as { stderr?: string; shortMessage?: string };
-      throw new Error(`building the probe with ${cc} failed:\n${e.stderr ?? e.shortMessage ?? String(err)}`);
+      throw new Error(`building the probe with ${cc} failed:\n${e.stderr ?? e.shortMessage ?? String(err)}`, { cause: err });
     }
     await rename(tmp, out);
   }

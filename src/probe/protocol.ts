@@ -77,8 +77,10 @@ export function parseProbeLine(line: string): ProbeLine {
   }
   const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
   if (typeof type !== 'string') throw new Error(`probe wrote a line without a "type": ${line.slice(0, 200)}`);
-  if (!LINE_TYPES.includes(type)) throw new Error(`probe wrote a line of unknown type "${type}": ${line.slice(0, 200)}`);
+  if (!LINE_TYPES.includes(type))
+    throw new Error(`probe wrote a line of unknown type "${type}": ${line.slice(0, 200)}`);
   const r = probeLineSchema.safeParse(v);
-  if (!r.success) throw new Error(`probe wrote a "${type}" line that does not match the protocol: ${issueText(r.error)}`);
+  if (!r.success)
+    throw new Error(`probe wrote a "${type}" line that does not match the protocol: ${issueText(r.error)}`);
   return r.data;
 }

@@ -39,7 +39,7 @@ export async function readSummary(dirOrFile: string): Promise<RunSummary> {
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: not a readable run summary: ${(err as Error).message}`);
+    throw new Error(`${file}: not a readable run summary: ${(err as Error).message}`, { cause: err });
   }
   if (!isObject(data) || typeof data.runId !== 'string' || !Array.isArray(data.results) || !Array.isArray(data.hosts)) {
     throw new Error(`${file}: not a gmembench run summary (runId, hosts and results are required)`);

@@ -73,8 +73,7 @@ export const touchPrivate = conversion({
 
 export const touchShared = conversion({
   name: 'touch-shared',
-  summary:
-    'first touch of the shared side after a conversion back to shared (fault-in of a discarded range)',
+  summary: 'first touch of the shared side after a conversion back to shared (fault-in of a discarded range)',
   timed: 'the first write to every page of the granule through the shared mapping after the conversion back',
 });
 

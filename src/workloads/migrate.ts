@@ -19,8 +19,7 @@ export const migrate = defineWorkload({
   name: 'migrate',
   summary:
     'move_pages(2) of one populated granule to another NUMA node; per-page outcomes in extra (moved, EBUSY, EFAULT, ...); unsupported on one node',
-  timed:
-    'one `move_pages(2)` of the populated pages of one granule to another NUMA node (the granule is the batch)',
+  timed: 'one `move_pages(2)` of the populated pages of one granule to another NUMA node (the granule is the batch)',
   setup: 'pages populated; target = first online node they are not on',
   extra: migrateExtra,
   note: (x) => {

@@ -220,5 +220,7 @@ void cg_destroy(struct cgroup_job *cg);
 /* cpus: NULL or "none" = leave placement to the scheduler, "auto" = pin to CPUs the probe chooses,
  * else a CPU list */
 int run_job(const char *json, const char *cpus);
+/* The names of every op (ops.h), as the members of a JSON array. */
+void print_op_names(FILE *f);
 
 #endif

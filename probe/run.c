@@ -79,6 +79,14 @@ static int pin_choose(const char *spec, int threads, char *err, size_t errlen)
 	return 0;
 }
 
+void print_op_names(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		fputs(i ? "," : "", f);
+		json_str(f, ops[i]->name);
+	}
+}
+
 static const struct op *find_op(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)

@@ -17,6 +17,7 @@ import { WORKLOAD_LIST } from '../src/workloads/index.js';
 import { buildProbe } from '../src/probe/build.js';
 import { LocalTransport } from '../src/transport/local.js';
 import { hasCc } from './helpers/host.js';
+import { execa } from 'execa';
 
 const rep = {
   type: 'rep',
@@ -75,7 +76,11 @@ describe('probe lines', () => {
   it('a well-formed rep and result pass', () => {
     expect(parseProbeLine(JSON.stringify(rep))).toEqual(rep);
     expect(parseProbeLine(JSON.stringify(result))).toEqual(result);
-    expect(parseProbeLine('{"type":"version","probe":"0.1.0"}')).toEqual({ type: 'version', probe: '0.1.0' });
+    expect(parseProbeLine('{"type":"version","probe":"0.1.0","ops":["alloc"]}')).toEqual({
+      type: 'version',
+      probe: '0.1.0',
+      ops: ['alloc'],
+    });
   });
 
   it('a line that does not match names the line type and the field', () => {
@@ -126,6 +131,16 @@ describe('probe lines', () => {
     expect(fp.type).toBe('fingerprint');
     expect(fp.kernel.release).toMatch(/^\d/);
   });
+
+  it.skipIf(!hasCc)(
+    'the probe has exactly the ops the workload files describe (probe/ops.h and src/workloads/index.ts)',
+    async () => {
+      const r = await execa((await buildProbe()).path, ['version']);
+      const line = parseProbeLine(r.stdout.trim());
+      expect(line.type).toBe('version');
+      if (line.type === 'version') expect(line.ops).toEqual(WORKLOAD_LIST.map((w) => w.name));
+    },
+  );
 
   it('a fingerprint line that does not match is a ProbeError naming the field', async () => {
     const client = new ProbeClient(new Canned(['{"type":"fingerprint","probe":"0.1.0","kernel":{}}']), '/probe');

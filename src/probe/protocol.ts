@@ -56,7 +56,8 @@ export const resultLineSchema = z.object({
 });
 export type ResultLine = z.infer<typeof resultLineSchema>;
 
-export const versionLineSchema = z.object({ type: z.literal('version'), probe: z.string() });
+/** `gmembench-probe version`: its version and the ops it was built with (probe/ops.h) */
+export const versionLineSchema = z.object({ type: z.literal('version'), probe: z.string(), ops: z.array(z.string()) });
 export type VersionLine = z.infer<typeof versionLineSchema>;
 
 const fingerprintLineSchema = fingerprintSchema.extend({ type: z.literal('fingerprint') });

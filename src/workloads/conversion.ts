@@ -32,7 +32,13 @@ function note(x: z.infer<typeof conversionExtra>): string {
 const cycle = 'each granule goes shared -> private -> shared once per pass, the rest of the cycle untimed';
 
 function conversion(def: Pick<WorkloadDef, 'name' | 'summary' | 'timed'>): WorkloadDef {
-  return defineWorkload({ ...def, setup: `${cycle}: see *Conversion* below`, params, extra: conversionExtra, note });
+  return defineWorkload({
+    ...def,
+    setup: `${cycle}: see *Conversion* in the README`,
+    params,
+    extra: conversionExtra,
+    note,
+  });
 }
 
 export const toPrivate = conversion({

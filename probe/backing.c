@@ -74,8 +74,7 @@ int backing_check(const struct job *job, bool need_mmap, struct outcome *o)
 	long long avail = meminfo("MemAvailable");
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (strcmp(job->path, "shmem") && strcmp(job->path, "gmem") && strcmp(job->path, "hugetlb") &&
-	    strcmp(job->path, "secretmem"))
+	if (job->path_id == PATH_UNKNOWN)
 		return outcome_failed(o, EINVAL, "unknown path \"%s\" (shmem, gmem, hugetlb, secretmem)", job->path);
 	if (job->granule % (uint64_t)page)
 		return outcome_failed(o, EINVAL, "granule %llu is not a multiple of the page size %ld",
@@ -87,9 +86,9 @@ int backing_check(const struct job *job, bool need_mmap, struct outcome *o)
 		return outcome_failed(o, ENOMEM, "memory guard: job needs %llu MiB, more than %.0f%% of MemAvailable "
 				      "(%lld MiB); lower region or raise maxMemShare",
 				      (unsigned long long)(job->region / MiB), job->max_mem_share * 100, avail / (long long)MiB);
-	if (!strcmp(job->path, "hugetlb"))
+	if (job->path_id == PATH_HUGETLB)
 		return check_hugetlb(job, o);
-	if (!strcmp(job->path, "gmem"))
+	if (job->path_id == PATH_GMEM)
 		return check_gmem(need_mmap, o);
 	return 0;
 }
@@ -115,9 +114,9 @@ static int open_gmem(struct backing *b, bool need_mmap, struct outcome *o)
 
 static int open_memfd(struct backing *b, struct outcome *o)
 {
-	bool huge = !strcmp(b->path, "hugetlb");
+	bool huge = b->path_id == PATH_HUGETLB;
 
-	if (!strcmp(b->path, "secretmem")) {
+	if (b->path_id == PATH_SECRETMEM) {
 		b->fd = (int)syscall(SYS_memfd_secret, O_CLOEXEC);
 		if (b->fd < 0 && errno == ENOSYS)
 			return outcome_unsupported(o, "memfd_secret: ENOSYS (boot with secretmem.enable=1, or the "
@@ -152,10 +151,11 @@ int backing_open(const struct job *job, const struct op *op, struct backing *b, 
 	memset(b, 0, sizeof(*b));
 	b->vm_type = op->vm_type ? op->vm_type(job) : KVM_X86_DEFAULT_VM;
 	b->path = job->path;
+	b->path_id = job->path_id;
 	b->fd = b->kvm_fd = b->vm_fd = -1;
 	b->size = job->region;
 	b->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
-	if (!strcmp(job->path, "gmem") ? open_gmem(b, need_mmap, o) : open_memfd(b, o))
+	if (job->path_id == PATH_GMEM ? open_gmem(b, need_mmap, o) : open_memfd(b, o))
 		return -1;
 	if (op->need_vm && b->vm_fd < 0)
 		open_side_vm(b);

@@ -325,7 +325,7 @@ static void emit_kvm_modules(void)
 	bool first = true;
 
 	printf(",\"kvmModules\":[");
-	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(mods); i++) {
 		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
 		if (access(path, F_OK))
 			continue;

@@ -198,6 +198,18 @@ static int set_field(struct cursor *c, const char *key, struct job *job)
 	return 0;
 }
 
+static enum path_id path_id_of(const char *name)
+{
+	static const struct { const char *name; enum path_id id; } paths[] = {
+		{ "shmem", PATH_SHMEM }, { "gmem", PATH_GMEM }, { "hugetlb", PATH_HUGETLB }, { "secretmem", PATH_SECRETMEM },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++)
+		if (!strcmp(paths[i].name, name))
+			return paths[i].id;
+	return PATH_UNKNOWN;
+}
+
 static int check_job(struct cursor *c, struct job *job)
 {
 	if (!job->path[0] || !job->op[0])
@@ -248,6 +260,7 @@ int job_parse(const char *text, struct job *job, char *err, size_t errlen)
 		if (*c.p != '}')
 			return fail(&c, "expected ',' or '}'");
 	}
+	job->path_id = path_id_of(job->path);
 	return check_job(&c, job);
 }
 

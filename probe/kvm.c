@@ -52,7 +52,7 @@ const char *kvm_vm_type_name(int type)
 {
 	static const char *const names[] = { "default", "sw-protected", "sev", "sev-es", "snp", "tdx" };
 
-	if (type >= 0 && type < (int)(sizeof(names) / sizeof(names[0])))
+	if (type >= 0 && type < (int)ARRAY_SIZE(names))
 		return names[type];
 	return NULL;
 }
@@ -114,7 +114,7 @@ int kvm_private_vm_type(char *why, size_t len)
 		return -1;
 	}
 	types = kvm_check(kvm, KVM_CAP_VM_TYPES);
-	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(candidates); i++) {
 		int t = candidates[i], vm;
 
 		if (!(types & (1 << t)))

@@ -44,7 +44,9 @@ int main(int argc, char **argv)
 	else if (argc != 2)
 		return usage();
 	if (!strcmp(argv[1], "version")) {
-		printf("{\"type\":\"version\",\"probe\":\"%s\"}\n", PROBE_VERSION);
+		printf("{\"type\":\"version\",\"probe\":\"%s\",\"ops\":[", PROBE_VERSION);
+		print_op_names(stdout);
+		puts("]}");
 		return 0;
 	}
 	if (!strcmp(argv[1], "fingerprint")) {

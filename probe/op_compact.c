@@ -18,7 +18,7 @@
 static const char *const counters[] = {
 	"pgmigrate_success", "pgmigrate_fail", "compact_migrate_scanned", "compact_free_scanned", "compact_isolated",
 };
-#define NCOUNTERS (sizeof(counters) / sizeof(counters[0]))
+#define NCOUNTERS ARRAY_SIZE(counters)
 
 struct compact_pass {
 	uint64_t *pfn;       /* PFN of each page of the region before compaction; 0 = not present */

@@ -65,7 +65,7 @@ static unsigned long conv_vm_type(const struct job *job)
 
 static int conv_check(const struct job *job, struct outcome *o)
 {
-	if (strcmp(job->path, "shmem") && strcmp(job->path, "gmem"))
+	if (job->path_id != PATH_SHMEM && job->path_id != PATH_GMEM)
 		return outcome_unsupported(o, "conversion is modelled for shmem (private memory in a memfd, as the "
 					   "2022 design) and gmem (guest_memfd); %s has no private/shared split", job->path);
 	return 0;
@@ -75,7 +75,7 @@ static int attr_check(const struct job *job, struct outcome *o)
 {
 	char why[512];
 
-	if (strcmp(job->path, "gmem"))
+	if (job->path_id != PATH_GMEM)
 		return outcome_unsupported(o, "KVM_SET_MEMORY_ATTRIBUTES converts guest_memfd-bound memory; the shmem "
 					   "path has no private fd upstream (MFD_INACCESSIBLE was not merged): see "
 					   "vmm-to-private/vmm-to-shared for its modelled sequence");
@@ -102,7 +102,7 @@ static void conv_teardown(const struct job *job, struct backing *b)
 static int conv_setup(const struct job *job, struct backing *b, struct outcome *o)
 {
 	struct conv_pass *p = calloc(1, sizeof(*p));
-	bool is_gmem = !strcmp(job->path, "gmem");
+	bool is_gmem = job->path_id == PATH_GMEM;
 
 	PROBE_ASSERT(p, "conversion state");
 	b->priv = p;

@@ -95,7 +95,7 @@ static void guest_teardown(const struct job *job, struct backing *b)
 static int guest_setup(const struct job *job, struct backing *b, struct outcome *o)
 {
 	struct guest *g = calloc(1, sizeof(*g));
-	bool is_gmem = !strcmp(job->path, "gmem");
+	bool is_gmem = job->path_id == PATH_GMEM;
 
 	PROBE_ASSERT(g, "guest state");
 	b->priv = g;

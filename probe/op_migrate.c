@@ -22,7 +22,7 @@ static struct {
 
 static int page_size_of(const struct job *job)
 {
-	return !strcmp(job->path, "hugetlb") ? (int)(2 * MiB) : (int)sysconf(_SC_PAGESIZE);
+	return job->path_id == PATH_HUGETLB ? (int)(2 * MiB) : (int)sysconf(_SC_PAGESIZE);
 }
 
 static int migrate_check(const struct job *job, struct outcome *o)

@@ -75,7 +75,7 @@ static int stress_check(const struct job *job, struct outcome *o)
 {
 	double pressure = job_param(job, "pressure", 0);
 
-	if (!strcmp(job->path, "secretmem"))
+	if (job->path_id == PATH_SECRETMEM)
 		return outcome_unsupported(o, "memfd_secret does not support fallocate (EOPNOTSUPP): no alloc, punch or "
 					   "convert to mix");
 	if (pressure < 0 || pressure > 0.8)

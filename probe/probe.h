@@ -19,6 +19,7 @@
 
 #define KiB (1024ULL)
 #define MiB (1024ULL * KiB)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- util.c ---- */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -50,8 +51,12 @@ void json_str(FILE *f, const char *s);          /* a quoted, escaped JSON string
 void json_kv_str(FILE *f, const char *k, const char *v, bool comma);
 void json_kv_num(FILE *f, const char *k, long long v, bool comma);
 
+/* The backing paths, parsed from the job's "path" once (job_parse); PATH_UNKNOWN is reported by backing_check. */
+enum path_id { PATH_UNKNOWN, PATH_SHMEM, PATH_GMEM, PATH_HUGETLB, PATH_SECRETMEM };
+
 struct job {
-	char path[32];
+	char path[32];       /* the name, for messages and the result line */
+	enum path_id path_id;
 	char op[32];
 	uint64_t granule;
 	uint64_t region;
@@ -133,6 +138,7 @@ void fingerprint(void);
 /* ---- backing.c: the backing paths ---- */
 struct backing {
 	const char *path;    /* shmem, gmem, hugetlb, secretmem */
+	enum path_id path_id;
 	int fd;
 	int kvm_fd, vm_fd;   /* gmem, and any path whose op needs a VM (op->need_vm) */
 	uint64_t size;
@@ -156,7 +162,7 @@ int backing_populate(struct backing *b, uint64_t off, uint64_t len, struct outco
 int backing_punch(struct backing *b, uint64_t off, uint64_t len, struct outcome *o);
 void backing_close(struct backing *b);
 
-/* ---- ops: one file each (op_*.c), listed in run.c ---- */
+/* ---- ops: one file each (op_*.c), listed in ops.h ---- */
 struct range {
 	struct backing *b;
 	uint64_t off, len;   /* this thread's part of the file */
@@ -185,11 +191,9 @@ struct op {
 	/* one timed call at offset off: read the clock around it and record the sample */
 	int (*timed)(struct range *r, uint64_t off, struct hist *h, struct outcome *o);
 };
-extern const struct op op_alloc, op_fault, op_punch;
-extern const struct op op_to_private, op_to_shared, op_vmm_to_private, op_vmm_to_shared;
-extern const struct op op_touch_private, op_touch_shared;
-extern const struct op op_guest_fault, op_guest_refault;
-extern const struct op op_migrate, op_compact, op_stress;
+#define OP(sym) extern const struct op sym;
+#include "ops.h"
+#undef OP
 
 /* ---- cgroup.c: a job's own memory cgroup (v2, else the v1 memory hierarchy) ---- */
 #define CG_PATH_MAX 512
@@ -216,5 +220,7 @@ void cg_destroy(struct cgroup_job *cg);
 /* cpus: NULL or "none" = leave placement to the scheduler, "auto" = pin to CPUs the probe chooses,
  * else a CPU list */
 int run_job(const char *json, const char *cpus);
+/* The names of every op (ops.h), as the members of a JSON array. */
+void print_op_names(FILE *f);
 
 #endif

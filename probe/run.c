@@ -12,9 +12,9 @@
 #include <string.h>
 
 static const struct op *const ops[] = {
-	&op_alloc, &op_fault, &op_punch,
-	&op_to_private, &op_to_shared, &op_vmm_to_private, &op_vmm_to_shared, &op_touch_private, &op_touch_shared,
-	&op_guest_fault, &op_guest_refault, &op_migrate, &op_compact, &op_stress,
+#define OP(sym) &sym,
+#include "ops.h"
+#undef OP
 };
 
 struct worker {
@@ -79,9 +79,17 @@ static int pin_choose(const char *spec, int threads, char *err, size_t errlen)
 	return 0;
 }
 
+void print_op_names(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		fputs(i ? "," : "", f);
+		json_str(f, ops[i]->name);
+	}
+}
+
 static const struct op *find_op(const char *name)
 {
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
 		if (!strcmp(ops[i]->name, name))
 			return ops[i];
 	return NULL;

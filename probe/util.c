@@ -32,7 +32,7 @@ static const struct { int err; const char *name; } errnos[] = {
 
 const char *errno_name(int err)
 {
-	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
 		if (errnos[i].err == err)
 			return errnos[i].name;
 	return "E?";

@@ -4,7 +4,7 @@ import { bestSplit, detectChangePoints } from '../src/analysis/changepoint/edivi
 import { median } from '../src/analysis/stats/describe.js';
 import { gaussian, rng } from './helpers/synthetic.js';
 
-describe('Student t distribution (hand-written CDF)', () => {
+describe('Student t distribution (stdlib CDF)', () => {
   it('matches published t tables', () => {
     // two-sided critical values: t(0.975, 10) = 2.228, t(0.975, 20) = 2.086, t(0.995, 10) = 3.169
     expect(twoSidedP(2.228, 10)).toBeCloseTo(0.05, 3);

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProbe, type ProbeBinary } from '../src/probe/build.js';
+import { buildProbe, wantWerror, type ProbeBinary } from '../src/probe/build.js';
 import { ProbeClient } from '../src/probe/client.js';
 import { LocalTransport } from '../src/transport/local.js';
 import { runSuite } from '../src/benchmark/run.js';
@@ -60,6 +60,22 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
     expect(again.sha256).toBe(probe.sha256);
     const head = await readFile(probe.path);
     expect(head.subarray(1, 4).toString()).toBe('ELF');
+  });
+
+  it('builds warning-free with -Wall -Wextra -Werror (tests and CI), without -Werror for users', async () => {
+    const strict = await buildProbe({ werror: true });
+    expect(strict.path).toBe(probe.path); // the tests' default build is the -Werror one
+    expect(wantWerror({ CI: 'true' })).toBe(true);
+    expect(wantWerror({})).toBe(false);
+  });
+
+  it('an unknown path is a failed row naming the paths (the name is parsed once, in job_parse)', async () => {
+    const out = await new ProbeClient(new LocalTransport(), probe.path).run({
+      path: 'tmpfs', op: 'alloc', granule: 4096, region: MB, threads: 1, repetitions: 1, warmup: 0,
+      maxMemShare: 0.5, raw: false, params: {},
+    });
+    expect(out.result.status).toBe('failed');
+    expect(out.result.reason).toBe('unknown path "tmpfs" (shmem, gmem, hugetlb, secretmem)');
   });
 
   it('fingerprints the host', async () => {

@@ -15,7 +15,7 @@
  */
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
-import { formatSize } from '../util/units.js';
+import { seriesLabel } from '../results/series-label.js';
 import { mannWhitney, minimumP } from './stats/mannwhitney.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, geomean } from './stats/describe.js';
@@ -123,7 +123,7 @@ export interface Pairing {
 
 /** "shmem alloc 4K x1" (without the path in a paths comparison) */
 export function rowLabel(r: Pick<ResultRow, 'path' | 'op' | 'granule' | 'threads'>, withPath = true): string {
-  return `${withPath ? `${r.path} ` : ''}${r.op} ${formatSize(r.granule)} x${r.threads}`;
+  return seriesLabel({ op: r.op, granule: r.granule, threads: r.threads, path: withPath ? r.path : undefined });
 }
 
 function sideInfo(run: RunSummary, label: string): SideInfo {

@@ -169,7 +169,10 @@ export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, 
       const at = pos.get(c.firstRunId)!;
       const group = mine.filter((d) => !used.has(d) && Math.abs(pos.get(d.firstRunId)! - at) <= 1);
       if (group.length < Math.max(3, Math.ceil(o.commonMode * n))) continue;
-      for (const d of group) used.add(d), inShift.add(d);
+      for (const d of group) {
+        used.add(d);
+        inShift.add(d);
+      }
       const first = sorted[at];
       const last = sorted[at - 1];
       shifts.push({

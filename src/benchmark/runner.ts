@@ -6,10 +6,10 @@ import { ProbeClient } from '../probe/client.js';
 import { ensureProbe } from '../probe/deliver.js';
 import type { ProbeJob } from '../probe/protocol.js';
 import type { HostEntry, ResultRow } from '../results/schema.js';
+import { seriesLabel } from '../results/series-label.js';
 import type { RunWriter } from '../results/writer.js';
 import type { Transport } from '../transport/transport.js';
 import { RowBuilder } from '../analysis/summarize.js';
-import { formatSize } from '../util/units.js';
 import { expandJobs } from './jobs.js';
 import { classify } from './failure.js';
 import { reserveHugePages, type Reservation } from './hugetlb.js';
@@ -39,7 +39,7 @@ export interface RunHostContext {
 }
 
 export function jobLabel(j: Pick<ProbeJob, 'path' | 'op' | 'granule' | 'threads'>): string {
-  return `${j.path} ${j.op} ${formatSize(j.granule)} t${j.threads}`;
+  return seriesLabel(j);
 }
 
 export async function runHost(ctx: RunHostContext): Promise<HostEntry> {

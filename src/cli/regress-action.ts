@@ -11,8 +11,8 @@ import { loadHistoryDir, METRICS, type HistoryRun, type Metric } from '../analys
 import { regressFormat, REGRESS_FORMATS } from '../export/regress-format.js';
 import { readInfluxHistory, writeInfluxAnnotations } from '../influx/history.js';
 import { DEFAULT_DB, redactUrl } from '../influx/connect.js';
-import { postGrafanaAnnotations } from '../output/grafana-annotations.js';
-import { postRegressWebhook } from '../output/webhook.js';
+import { postGrafanaAnnotations } from '../notify/grafana-annotations.js';
+import { postRegressWebhook } from '../notify/webhook.js';
 import { addToRegressState, readRegressState } from '../results/regress-state.js';
 import { EXIT } from './exit.js';
 

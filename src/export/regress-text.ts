@@ -1,12 +1,13 @@
 /** regress as plain text: regressions first, then improvements, in columns (mail- and log-safe). */
 import type { Change, RegressReport } from '../analysis/regress.js';
 import { formatColumns } from '../output/columns.js';
-import { formatNs, formatSize } from '../util/units.js';
+import { formatNs } from '../util/units.js';
+import { seriesLabel as labelOf } from '../results/series-label.js';
 import type { RegressFormat } from './regress-format.js';
 import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
 
 export function seriesLabel(c: Pick<Change, 'host' | 'path' | 'op' | 'granule' | 'threads'>): string {
-  return `${c.host} ${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`;
+  return labelOf(c);
 }
 
 function table(changes: Change[]): string {

@@ -46,7 +46,7 @@ export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: st
   try {
     rows = (await influx.query<LatencyRow>(historyQuery(opts))) as unknown as LatencyRow[];
   } catch (err) {
-    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot read ${MEASUREMENT}: ${(err as Error).message}`);
+    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot read ${MEASUREMENT}: ${(err as Error).message}`, { cause: err });
   }
   const runs = new Map<string, HistoryRun>();
   for (const r of rows) {
@@ -92,7 +92,7 @@ export async function writeInfluxAnnotations(target: InfluxTarget, changes: Chan
       { precision: 'ms' },
     );
   } catch (err) {
-    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${ANNOTATION_MEASUREMENT}: ${(err as Error).message}`);
+    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${ANNOTATION_MEASUREMENT}: ${(err as Error).message}`, { cause: err });
   }
   return changes.length;
 }

@@ -19,7 +19,17 @@ export interface ProbeBinary {
   arch: string;
 }
 
+/** The flags of every probe build, here and on a host that builds its own (its compiler may be older). */
 export const PROBE_CFLAGS = ['-O2', '-std=gnu11', '-Wall', '-Wextra', '-static', '-pthread'];
+/**
+ * Added in tests and CI (and with GMEMBENCH_PROBE_WERROR=1): a warning there is a bug to fix. Left out
+ * of a user's build, where a newer or older compiler than ours may warn about code that is fine.
+ */
+export const PROBE_WERROR = ['-Werror'];
+
+export function wantWerror(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.CI || env.VITEST || env.GMEMBENCH_PROBE_WERROR === '1');
+}
 
 export async function probeSources(dir = PROBE_SRC_DIR): Promise<string[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.c') || n.endsWith('.h')).sort();
@@ -39,11 +49,12 @@ export async function sha256File(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
 }
 
-export async function buildProbe(opts: { cc?: string; dir?: string } = {}): Promise<ProbeBinary> {
+export async function buildProbe(opts: { cc?: string; dir?: string; werror?: boolean } = {}): Promise<ProbeBinary> {
   const cc = opts.cc ?? process.env.CC ?? 'cc';
   const files = await probeSources(opts.dir);
   const arch = (await execa('uname', ['-m'])).stdout.trim();
-  const sourceHash = await hashSources(files, [cc, ...PROBE_CFLAGS, arch]);
+  const cflags = [...PROBE_CFLAGS, ...((opts.werror ?? wantWerror()) ? PROBE_WERROR : [])];
+  const sourceHash = await hashSources(files, [cc, ...cflags, arch]);
   const outDir = resolve(cacheDir(), 'probe', sourceHash);
   const out = resolve(outDir, 'gmembench-probe');
   if (!(await exists(out))) {
@@ -51,10 +62,10 @@ export async function buildProbe(opts: { cc?: string; dir?: string } = {}): Prom
     const tmp = `${out}.${process.pid}.tmp`;
     const cfiles = files.filter((f) => f.endsWith('.c'));
     try {
-      await execa(cc, [...PROBE_CFLAGS, ...cfiles, '-o', tmp]);
+      await execa(cc, [...cflags, ...cfiles, '-o', tmp]);
     } catch (err) {
       const e = err as { stderr?: string; shortMessage?: string };
-      throw new Error(`building the probe with ${cc} failed:\n${e.stderr ?? e.shortMessage ?? String(err)}`);
+      throw new Error(`building the probe with ${cc} failed:\n${e.stderr ?? e.shortMessage ?? String(err)}`, { cause: err });
     }
     await rename(tmp, out);
   }

@@ -1,5 +1,7 @@
 /** Run the probe through a transport and collect its JSON lines. */
 import type { Transport } from '../transport/transport.js';
+import { issueText } from '../util/zod-issue.js';
+import { WORKLOADS } from '../workloads/index.js';
 import type { Fingerprint } from './fingerprint.js';
 import { parseProbeLine, type ProbeJob, type RepLine, type ResultLine } from './protocol.js';
 
@@ -24,7 +26,16 @@ export class ProbeClient {
     if (r.exitCode !== 0) throw new ProbeError(this.transport.host, `fingerprint exited ${r.exitCode}`, r.stderr);
     const line = r.stdout.split('\n').find((l) => l.trim().length > 0);
     if (!line) throw new ProbeError(this.transport.host, 'fingerprint printed nothing', r.stderr);
-    return parseProbeLine(line) as unknown as Fingerprint;
+    let parsed;
+    try {
+      parsed = parseProbeLine(line);
+    } catch (err) {
+      throw new ProbeError(this.transport.host, `fingerprint: ${(err as Error).message}`, r.stderr);
+    }
+    if (parsed.type !== 'fingerprint') {
+      throw new ProbeError(this.transport.host, `fingerprint printed a "${parsed.type}" line instead`, r.stderr);
+    }
+    return parsed;
   }
 
   async run(
@@ -46,10 +57,11 @@ export class ProbeClient {
         try {
           const line = parseProbeLine(text);
           if (line.type === 'rep') {
-            if (opts.keepReps ?? true) reps.push(line as RepLine);
-            opts.onRep?.(line as RepLine);
+            if (opts.keepReps ?? true) reps.push(line);
+            opts.onRep?.(line);
           } else if (line.type === 'result') {
-            result = line as ResultLine;
+            checkExtra(line);
+            result = line;
           }
         } catch (err) {
           lineError ??= err as Error;
@@ -61,4 +73,13 @@ export class ProbeClient {
     if (!result) throw new ProbeError(this.transport.host, 'probe run ended without a result line', r.stderr);
     return { reps, result };
   }
+}
+
+/** The result's `extra` against its op's schema: a missing or mistyped figure is an error naming it. */
+function checkExtra(line: ResultLine): void {
+  const schema = WORKLOADS[line.op]?.extra;
+  if (line.extra === undefined) return;
+  if (!schema) throw new Error(`probe wrote an "extra" for ${line.op}, which reports none`);
+  const r = schema.safeParse(line.extra);
+  if (!r.success) throw new Error(`probe wrote a "result" line whose extra does not match ${line.op}: ${issueText(r.error, 'extra')}`);
 }

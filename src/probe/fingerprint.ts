@@ -1,57 +1,70 @@
-/** The host description the probe prints for `gmembench-probe fingerprint` (docs/probe-protocol.md). */
-export interface Fingerprint {
-  type?: 'fingerprint';
-  probe: string;
-  kernel: { release: string; version: string; cmdline: string; machine: string };
-  cpu: { model: string; microcode: string | null; cores: number };
-  memory: { totalBytes: number; availableBytes: number; pageSize: number };
-  numa: { nodes: number; online: string | null };
-  thp: { enabled: string | null; shmemEnabled: string | null; defrag?: string | null; hpagePmdSize: number | null };
-  hugetlb: { defaultSize: number | null; total: number; free: number; reserved: number };
-  secretmem: { available: boolean; reason: string | null };
-  kvm: {
-    present: boolean;
-    reason: string | null;
-    apiVersion: number | null;
-    caps: {
-      guestMemfd: number;
-      guestMemfdFlags: number;
-      guestMemfdFlagNames: string[];
-      memoryAttributes: number;
-      vmTypes: number;
-      vmTypeNames: string[];
-      userMemory2: number;
-      [cap: string]: unknown;
-    } | null;
-    params: Record<string, string | null>;
-  };
-  /** the machine's state when it was fingerprinted (probes before it lack it) */
-  system?: SystemState;
-  [extra: string]: unknown;
-}
+/**
+ * The host description the probe prints for `gmembench-probe fingerprint` (docs/probe-protocol.md),
+ * as a zod schema: the client checks the line against it. Objects are loose: a newer probe may add
+ * sections and caps, which are kept.
+ */
+import { z } from 'zod';
+
+const str = z.string();
+const strOrNull = z.string().nullable();
+const int = z.number().int();
+const intOrNull = int.nullable();
 
 /** What makes runs noisy, read as pyperf's `system show` does (probe/fingerprint.c emit_system). */
-export interface SystemState {
-  governor: string | null;
-  cpufreqDriver: string | null;
-  noTurbo: string | null;
-  clocksource: string | null;
-  isolatedCpus: string | null;
-  loadAvg: [number, number, number] | null;
-  swapTotalBytes: number;
-  swapUsedBytes: number;
-  ksmRun: string | null;
-  numaBalancing: string | null;
-  compactionProactiveness: string | null;
-  damonKdamonds: number;
+export const systemStateSchema = z.object({
+  governor: strOrNull,
+  cpufreqDriver: strOrNull,
+  noTurbo: strOrNull,
+  clocksource: strOrNull,
+  isolatedCpus: strOrNull,
+  loadAvg: z.tuple([z.number(), z.number(), z.number()]).nullable(),
+  swapTotalBytes: z.number(),
+  swapUsedBytes: z.number(),
+  ksmRun: strOrNull,
+  numaBalancing: strOrNull,
+  compactionProactiveness: strOrNull,
+  damonKdamonds: int,
   /** the CPU's hypervisor flag: this host is itself a guest */
-  hypervisor: boolean;
-  kvmModules: string[];
-  kvmIntelNested: string | null;
-  kvmAmdNested: string | null;
+  hypervisor: z.boolean(),
+  kvmModules: z.array(str),
+  kvmIntelNested: strOrNull,
+  kvmAmdNested: strOrNull,
   /** the window the steal and busy figures were sampled over */
-  sampleMs: number;
-  stealPercent: number | null;
+  sampleMs: z.number(),
+  stealPercent: z.number().nullable(),
   /** the top CPU consumers over the window (>= 5% of one CPU), the probe and its caller left out */
-  busyProcesses: { pid: number; comm: string; cpuPercent: number }[];
-}
+  busyProcesses: z.array(z.object({ pid: int, comm: str, cpuPercent: z.number() })),
+});
+export type SystemState = z.infer<typeof systemStateSchema>;
+
+export const fingerprintSchema = z.looseObject({
+  type: z.literal('fingerprint').optional(),
+  probe: str,
+  kernel: z.object({ release: str, version: str, cmdline: str, machine: str }),
+  cpu: z.object({ model: str, microcode: strOrNull, cores: int }),
+  memory: z.object({ totalBytes: z.number(), availableBytes: z.number(), pageSize: int }),
+  numa: z.object({ nodes: int, online: strOrNull }),
+  thp: z.object({ enabled: strOrNull, shmemEnabled: strOrNull, defrag: strOrNull.optional(), hpagePmdSize: intOrNull }),
+  hugetlb: z.object({ defaultSize: intOrNull, total: int, free: int, reserved: int }),
+  secretmem: z.object({ available: z.boolean(), reason: strOrNull }),
+  kvm: z.object({
+    present: z.boolean(),
+    reason: strOrNull,
+    apiVersion: intOrNull,
+    caps: z
+      .looseObject({
+        guestMemfd: int,
+        guestMemfdFlags: int,
+        guestMemfdFlagNames: z.array(str),
+        memoryAttributes: int,
+        vmTypes: int,
+        vmTypeNames: z.array(str),
+        userMemory2: int,
+      })
+      .nullable(),
+    params: z.record(str, strOrNull),
+  }),
+  /** the machine's state when it was fingerprinted (probes before it lack it) */
+  system: systemStateSchema.optional(),
+});
+export type Fingerprint = z.infer<typeof fingerprintSchema>;

@@ -1,5 +1,12 @@
-/** The probe's job and output lines (docs/probe-protocol.md is the prose version of this file). */
-import type { RowStatus } from '../results/schema.js';
+/**
+ * The probe's job and output lines (docs/probe-protocol.md is the prose version of this file). Every
+ * line the probe writes is checked against these zod schemas: a line that does not match is an
+ * error naming the field, which the client reports as the host's `probe-error`.
+ */
+import { z } from 'zod';
+import { rowStatus } from '../results/summary-schema.js';
+import { issueText } from '../util/zod-issue.js';
+import { fingerprintSchema, type Fingerprint } from './fingerprint.js';
 
 export interface ProbeJob {
   path: string;
@@ -14,38 +21,54 @@ export interface ProbeJob {
   params: Record<string, unknown>;
 }
 
-export interface RepLine {
-  type: 'rep';
-  index: number;
-  samples: number;
-  min: number;
-  max: number;
-  sum: number;
-  sumsq: number;
+const count = z.number().int().nonnegative();
+
+export const repLineSchema = z.object({
+  type: z.literal('rep'),
+  index: count,
+  samples: count,
+  min: z.number(),
+  max: z.number(),
+  sum: z.number(),
+  sumsq: z.number(),
   /** [lowest value of bucket in ns, count] */
-  buckets: [number, number][];
-  raw?: number[];
-}
+  buckets: z.array(z.tuple([z.number(), count])),
+  raw: z.array(z.number()).optional(),
+});
+export type RepLine = z.infer<typeof repLineSchema>;
 
-export interface ResultLine {
-  type: 'result';
-  path: string;
-  op: string;
-  granule: number;
-  threads: number;
-  status: RowStatus;
-  samples: number;
-  reason?: string;
-  errno?: number;
-  errnoName?: string;
-  elapsedNs?: number;
+export const resultLineSchema = z.object({
+  type: z.literal('result'),
+  path: z.string(),
+  op: z.string(),
+  granule: z.number(),
+  threads: z.number().int(),
+  status: rowStatus,
+  samples: count,
+  reason: z.string().optional(),
+  errno: z.number().int().optional(),
+  errnoName: z.string().optional(),
+  elapsedNs: z.number().optional(),
   /** the CPU each thread was pinned to, in thread order; null when the scheduler placed them */
-  cpus?: number[] | null;
-  extra?: Record<string, unknown>;
-}
+  cpus: z.array(z.number().int()).nullable().optional(),
+  /** the op's own figures: checked against its workload's extra schema by the client */
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+export type ResultLine = z.infer<typeof resultLineSchema>;
 
-export type ProbeLine = RepLine | ResultLine | { type: string; [k: string]: unknown };
+/** `gmembench-probe version`: its version and the ops it was built with (probe/ops.h) */
+export const versionLineSchema = z.object({ type: z.literal('version'), probe: z.string(), ops: z.array(z.string()) });
+export type VersionLine = z.infer<typeof versionLineSchema>;
 
+const fingerprintLineSchema = fingerprintSchema.extend({ type: z.literal('fingerprint') });
+
+const LINE_SCHEMAS = [repLineSchema, resultLineSchema, fingerprintLineSchema, versionLineSchema] as const;
+export const probeLineSchema = z.discriminatedUnion('type', [...LINE_SCHEMAS]);
+export type ProbeLine = RepLine | ResultLine | VersionLine | (Fingerprint & { type: 'fingerprint' });
+
+const LINE_TYPES = ['rep', 'result', 'fingerprint', 'version'];
+
+/** Parse and check one line; throws naming the line type and the field that does not match. */
 export function parseProbeLine(line: string): ProbeLine {
   let v: unknown;
   try {
@@ -53,8 +76,12 @@ export function parseProbeLine(line: string): ProbeLine {
   } catch {
     throw new Error(`probe wrote a line that is not JSON: ${line.slice(0, 200)}`);
   }
-  if (typeof v !== 'object' || v === null || typeof (v as { type?: unknown }).type !== 'string') {
-    throw new Error(`probe wrote a line without a "type": ${line.slice(0, 200)}`);
-  }
-  return v as ProbeLine;
+  const type = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (typeof type !== 'string') throw new Error(`probe wrote a line without a "type": ${line.slice(0, 200)}`);
+  if (!LINE_TYPES.includes(type))
+    throw new Error(`probe wrote a line of unknown type "${type}": ${line.slice(0, 200)}`);
+  const r = probeLineSchema.safeParse(v);
+  if (!r.success)
+    throw new Error(`probe wrote a "${type}" line that does not match the protocol: ${issueText(r.error)}`);
+  return r.data;
 }

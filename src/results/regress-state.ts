@@ -20,13 +20,13 @@ export async function readRegressState(file: string): Promise<KnownChange[]> {
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`${file}: cannot read the regress state: ${(err as Error).message}`);
+    throw new Error(`${file}: cannot read the regress state: ${(err as Error).message}`, { cause: err });
   }
   let data: Partial<StateFile>;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${file}: not JSON (${(err as Error).message}); remove it to start over`);
+    throw new Error(`${file}: not JSON (${(err as Error).message}); remove it to start over`, { cause: err });
   }
   if (!data || !Array.isArray(data.reported)) throw new Error(`${file}: field "reported" must be an array; remove the file to start over`);
   return data.reported;

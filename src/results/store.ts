@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { RunSummary } from './schema.js';
+import { SCHEMA_VERSION, type RunSummary } from './schema.js';
+import { MIGRATIONS, runSummary } from './summary-schema.js';
+import { issueText } from '../util/zod-issue.js';
 
 export const SUMMARY_FILE = 'summary.json';
 
@@ -26,7 +28,10 @@ export async function writeSummary(runDir: string, summary: RunSummary): Promise
   return file;
 }
 
-/** Read a run from its directory or its summary.json. */
+/**
+ * Read a run from its directory or its summary.json, checked against the summary schema: a file of an
+ * older schemaVersion is migrated, one of a newer or unknown version refused, saying why.
+ */
 export async function readSummary(dirOrFile: string): Promise<RunSummary> {
   let file = resolve(dirOrFile);
   if ((await stat(file)).isDirectory()) file = join(file, SUMMARY_FILE);
@@ -34,13 +39,41 @@ export async function readSummary(dirOrFile: string): Promise<RunSummary> {
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: not a readable run summary: ${(err as Error).message}`);
+    throw new Error(`${file}: not a readable run summary: ${(err as Error).message}`, { cause: err });
   }
-  const s = data as Partial<RunSummary>;
-  if (!s || typeof s.runId !== 'string' || !Array.isArray(s.results) || !Array.isArray(s.hosts)) {
+  if (!isObject(data) || typeof data.runId !== 'string' || !Array.isArray(data.results) || !Array.isArray(data.hosts)) {
     throw new Error(`${file}: not a gmembench run summary (runId, hosts and results are required)`);
   }
-  return s as RunSummary;
+  const parsed = runSummary.safeParse(migrate(file, data));
+  if (!parsed.success) {
+    throw new Error(`${file}: not a gmembench run summary of schemaVersion ${SCHEMA_VERSION}: ${issueText(parsed.error)}`);
+  }
+  const summary: RunSummary = parsed.data;
+  return summary;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Bring a summary to SCHEMA_VERSION through MIGRATIONS, or refuse it with the reason. */
+function migrate(file: string, data: Record<string, unknown>): Record<string, unknown> {
+  const v = data.schemaVersion;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new Error(`${file}: schemaVersion ${JSON.stringify(v)} is not a gmembench summary version (1..${SCHEMA_VERSION})`);
+  }
+  if (v > SCHEMA_VERSION) {
+    throw new Error(
+      `${file}: schemaVersion ${v} was written by a newer gmembench; this one reads up to ${SCHEMA_VERSION}: upgrade gmembench to read it`,
+    );
+  }
+  let out = data;
+  for (let from = v; from < SCHEMA_VERSION; from++) {
+    const step = MIGRATIONS[from];
+    if (!step) throw new Error(`${file}: schemaVersion ${from} cannot be read any more (no migration to ${from + 1})`);
+    out = { ...step(out), schemaVersion: from + 1 };
+  }
+  return out;
 }
 
 /** Every run directory under a results folder, oldest first (run ids sort by time). */

@@ -49,7 +49,7 @@ export async function acquireLock(file: string): Promise<Lock & { tookOverStale?
         },
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the lock: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the lock: ${(err as Error).message}`, { cause: err });
     }
     const holder = await readLock(file);
     // empty or unreadable: being written right now, or left by a process killed between open and

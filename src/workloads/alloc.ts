@@ -1,8 +1,10 @@
-import { perGranule, type WorkloadDef } from './workload.js';
+/** Allocation (probe/op_alloc.c). */
+import { defineWorkload } from './workload.js';
 
-export const alloc: WorkloadDef = {
+export const alloc = defineWorkload({
   name: 'alloc',
   summary: 'allocation: fallocate() of one granule on an empty range',
-  timed: 'one fallocate(fd, mode, offset, granule); mode is 0 for memfds and FALLOC_FL_KEEP_SIZE for guest_memfd',
-  samplesPerRep: perGranule,
-};
+  timed:
+    '`fallocate(fd, mode, off, granule)`: mode 0 on memfds, `FALLOC_FL_KEEP_SIZE` on guest_memfd (it refuses anything else)',
+  setup: 'an empty file of `region` bytes',
+});

@@ -1,4 +1,4 @@
-/** The registry of workloads; a suite's `ops` must name one of these. */
+/** The registry of workloads; a suite's `ops` must name one of these. Each lives in its own file. */
 import { alloc } from './alloc.js';
 import { fault } from './fault.js';
 import { punch } from './punch.js';
@@ -9,8 +9,18 @@ import { compact } from './compact.js';
 import { stress } from './stress.js';
 import type { WorkloadDef } from './workload.js';
 
-export const WORKLOADS: Record<string, WorkloadDef> = Object.fromEntries(
-  [alloc, fault, punch, ...CONVERSION, guestFault, guestRefault, migrate, compact, stress].map((w) => [w.name, w]),
-);
+export const WORKLOAD_LIST: readonly WorkloadDef[] = [
+  alloc,
+  fault,
+  punch,
+  ...CONVERSION,
+  guestFault,
+  guestRefault,
+  migrate,
+  compact,
+  stress,
+];
+
+export const WORKLOADS: Record<string, WorkloadDef> = Object.fromEntries(WORKLOAD_LIST.map((w) => [w.name, w]));
 
 export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as [string, ...string[]];

@@ -1,9 +1,32 @@
 /** Page migration between NUMA nodes (probe/op_migrate.c). */
-import { perGranule, type WorkloadDef } from './workload.js';
+import { z } from 'zod';
+import { defineWorkload } from './workload.js';
 
-export const migrate: WorkloadDef = {
+const count = z.number().int();
+
+/** The row's `extra`, as probe/op_migrate.c writes it: per-page outcomes of the timed passes. */
+export const migrateExtra = z.object({
+  /** -1 until a page was queried */
+  fromNode: count,
+  toNode: count,
+  pages: count,
+  moved: count,
+  /** pages move_pages(2) left where they were, by errno */
+  refused: z.object({ EBUSY: count, EFAULT: count, ENOENT: count, EACCES: count, ENOMEM: count, other: count }),
+});
+
+export const migrate = defineWorkload({
   name: 'migrate',
-  summary: 'move_pages(2) of one populated granule to another NUMA node; per-page outcomes in extra (moved, EBUSY, EFAULT, ...); unsupported on one node',
-  timed: 'one move_pages(0, pages of the granule, target node, MPOL_MF_MOVE) call',
-  samplesPerRep: perGranule,
-};
+  summary:
+    'move_pages(2) of one populated granule to another NUMA node; per-page outcomes in extra (moved, EBUSY, EFAULT, ...); unsupported on one node',
+  timed: 'one `move_pages(2)` of the populated pages of one granule to another NUMA node (the granule is the batch)',
+  setup: 'pages populated; target = first online node they are not on',
+  extra: migrateExtra,
+  note: (x) => {
+    const refused = Object.entries(x.refused).filter(([, n]) => n > 0);
+    return (
+      `node ${x.fromNode} -> ${x.toNode}: ${x.moved}/${x.pages} pages moved` +
+      (refused.length ? `; refused: ${refused.map(([e, n]) => `${e} ${n}`).join(', ')}` : '')
+    );
+  },
+});

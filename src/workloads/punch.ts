@@ -1,8 +1,9 @@
-import { perGranule, type WorkloadDef } from './workload.js';
+/** Hole-punch (probe/op_punch.c). */
+import { defineWorkload } from './workload.js';
 
-export const punch: WorkloadDef = {
+export const punch = defineWorkload({
   name: 'punch',
   summary: 'hole-punch: fallocate(PUNCH_HOLE|KEEP_SIZE) of one populated granule',
-  timed: 'one fallocate(fd, FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE, offset, granule) on a populated range',
-  samplesPerRep: perGranule,
-};
+  timed: '`fallocate(fd, PUNCH_HOLE|KEEP_SIZE, off, granule)`',
+  setup: 'the range populated by `fallocate`',
+});

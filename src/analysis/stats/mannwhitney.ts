@@ -6,8 +6,9 @@
  *
  * Small samples (n1 + n2 <= EXACT_MAX) get the exact permutation distribution of the rank sum,
  * conditional on the ties (mid-ranks), by dynamic programming; larger ones the normal
- * approximation with tie and continuity corrections.
+ * approximation with tie and continuity corrections. The normal CDF is stdlib's.
  */
+import stdNormalCdf from '@stdlib/stats-base-dists-normal-cdf';
 
 export const EXACT_MAX = 40;
 
@@ -35,12 +36,9 @@ function midRanks(values: number[]): { ranks: number[]; ties: number[] } {
   return { ranks, ties };
 }
 
-/** P(X <= x) for the standard normal (Abramowitz & Stegun 26.2.17 via erfc; |error| < 1e-7). */
+/** P(X <= x) for the standard normal (stdlib's, through erfc: exact to double precision). */
 export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const erfc = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) * Math.exp(-z * z);
-  return x >= 0 ? 1 - erfc / 2 : erfc / 2;
+  return stdNormalCdf(x, 0, 1);
 }
 
 export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhitneyResult {

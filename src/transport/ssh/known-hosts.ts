@@ -122,7 +122,7 @@ export async function readKnownHosts(file: string): Promise<KnownHostLine[]> {
     return parseKnownHosts(await readFile(file, 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new Error(`${file}: cannot read known_hosts: ${(err as Error).message}`);
+    throw new Error(`${file}: cannot read known_hosts: ${(err as Error).message}`, { cause: err });
   }
 }
 

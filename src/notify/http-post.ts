@@ -11,7 +11,7 @@ export async function postJson(url: string, body: unknown, opts: { headers?: Rec
     });
   } catch (err) {
     const cause = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
-    throw new Error(`${opts.what} ${safe}: ${cause}`);
+    throw new Error(`${opts.what} ${safe}: ${cause}`, { cause: err });
   }
   if (!res.ok) {
     const text = (await res.text().catch(() => '')).slice(0, 200);

@@ -36,8 +36,14 @@ export interface HostLockOptions {
   maxAgeMs?: number;
 }
 
+/**
+ * The host's lock directory: its `lockPath`, else GMEMBENCH_LOCAL_LOCK for the local host (the test
+ * setup gives each test run a lock of its own, so a real run elsewhere on the machine cannot decide a
+ * test), else the host-wide default.
+ */
 export function lockPathOf(host: HostConfig): string {
-  return host.lockPath ?? DEFAULT_LOCK_PATH;
+  const local = host.transport === 'local' ? process.env.GMEMBENCH_LOCAL_LOCK || undefined : undefined;
+  return host.lockPath ?? local ?? DEFAULT_LOCK_PATH;
 }
 
 export function describeOwner(o: HostLockOwner | null): string {

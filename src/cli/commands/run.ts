@@ -7,6 +7,7 @@ import { formatRunTable } from '../../output/table.js';
 import { outputWidth } from '../../output/columns.js';
 import { filterSuite, parseOnly } from '../../benchmark/select.js';
 import { EXIT } from '../exit.js';
+import { failedHosts } from '../../benchmark/outcome.js';
 import { DEFAULT_DB, redactUrl } from '../../influx/connect.js';
 import { formatPushReport, formatRetry, pushLaterCommand, pushRun, PushError } from '../../influx/push.js';
 import { influxUrlOk } from './push.js';
@@ -57,7 +58,7 @@ export function registerRun(program: Command): void {
         if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
         else process.stdout.write(`\n${formatRunTable(summary, { width: outputWidth(), wide: !!o.wide })}\n${warnings.length ? `\n${warnings.join('\n')}\n` : ''}\nresults: ${runDir}/summary.json\n`);
         if (o.json && warnings.length) process.stderr.write(`${warnings.join('\n')}\n`);
-        process.exitCode = summary.hosts.some((h) => h.status !== 'ok') ? EXIT.hostFailed : EXIT.ok;
+        process.exitCode = failedHosts(summary).length > 0 ? EXIT.hostFailed : EXIT.ok;
         // the results are on disk already: a push failure loses nothing and says how to push later
         if (o.influx) {
           const target = { url: o.influx as string, db: o.db as string };

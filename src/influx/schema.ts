@@ -91,6 +91,14 @@ export function escapeStringField(v: string, what = 'field'): string {
   return `"${v.replace(/[\\"]/g, '\\$&')}"`;
 }
 
+/**
+ * An InfluxQL string literal: backslashes and single quotes escaped (the influx package's
+ * escape.stringLit leaves backslashes alone, so a suite named a\b is a query syntax error).
+ */
+export function influxqlString(v: string): string {
+  return `'${v.replace(/[\\']/g, '\\$&')}'`;
+}
+
 export function summaryToPoints(summary: RunSummary): Point[] {
   return summary.results.map((r) => rowToPoint(summary, r)).filter((p): p is Point => p !== null);
 }

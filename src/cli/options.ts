@@ -82,7 +82,7 @@ export function fraction(max = 1): (v: string) => number {
 /** A relative change or a coefficient of variation: >= 0, written 0.05 or 5% (may exceed 1). */
 export function percentage(v: string): number {
   const n = fractionOrPercent(v);
-  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a fraction or percentage >= 0 (e.g. 0.05 or 5%)');
+  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`not a fraction or percentage: "${v}" (write a number >= 0: 0.05 or 5%)`);
   return n;
 }
 

@@ -3,17 +3,18 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { EXIT } from '../exit.js';
-import { pair } from '../options.js';
+import { pair, UsageError } from '../options.js';
 
 export function registerReport(program: Command): void {
   program
     .command('report')
     .description('write one self-contained HTML page (no network when viewed): host fingerprints, tables, charts')
     .argument('<runs...>', 'run directories or summary.json files; later runs are compared with the first')
-    .requiredOption('--html <file>', 'the page to write')
+    .option('--html <file>', 'the page to write')
     .option('--paths <a,b>', 'compare these two paths within each run', pair, ['shmem', 'gmem'] as [string, string])
     .action(async (args: string[], o) => {
       try {
+        if (!o.html) throw new UsageError('--html <file> is required');
         const paths = o.paths as [string, string];
         const runs = [];
         for (const a of args) runs.push(await loadRun(a));
@@ -24,7 +25,7 @@ export function registerReport(program: Command): void {
         process.exitCode = EXIT.ok;
       } catch (err) {
         process.stderr.write(`gmembench report: ${(err as Error).message}\n`);
-        process.exitCode = err instanceof RunNotFoundError ? EXIT.usage : EXIT.error;
+        process.exitCode = err instanceof UsageError || err instanceof RunNotFoundError ? EXIT.usage : EXIT.error;
       }
     });
 }

@@ -163,7 +163,7 @@ export function retryable(err: unknown): boolean {
 
 /**
  * A value already escaped by schema.ts, which the influx client writes as it is: its own escaping
- * leaves backslashes alone (a tag ending in one swallows the separator after it), rewrites "\\'"
+ * leaves backslashes alone (a tag ending in one swallows the separator after it), rewrites "\'"
  * in every string and lets a newline through, which starts a new line of line protocol. Tags and
  * string fields are escaped by schema.ts (escapeTag, escapeStringField) and handed over as Raw:
  * the client returns a Raw tag's value unescaped, and writes a field that is not a string with

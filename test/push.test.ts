@@ -1,5 +1,5 @@
 /** gmembench push / run --influx against a real influxd: idempotent pushes, nothing lost when it goes away. */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -22,6 +22,13 @@ interface Row { time: Date; host: string; path: string; op: string; granule: str
 async function count(influxd: Influxd, db: string): Promise<number> {
   const r = await influxd.client(db).query<{ count: number }>(`SELECT count("p50") FROM "${MEASUREMENT}"`);
   return r.length === 0 ? 0 : r[0].count;
+}
+
+/** this machine as host "local" with a lock of its own: other controllers on a shared machine take the default one */
+async function ownLock(dir: string): Promise<string> {
+  const file = join(dir, 'local-own-lock.yaml');
+  await writeFile(file, `hosts:\n  - {name: local, transport: local, labels: {platform: local}, lockPath: ${join(dir, 'host.lock')}}\n`);
+  return file;
 }
 
 /** the real run with its rows copied onto `hosts` hosts: enough points for many small batches */
@@ -126,7 +133,7 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
 
   it('run --influx measures, then pushes', async () => {
     const results = join(tmp, 'run-influx');
-    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', influxd.url, '--db', 'fromrun']);
+    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--hosts', await ownLock(tmp), '--results', results, '--progress', 'silent', '--influx', influxd.url, '--db', 'fromrun']);
     expect([0, 3], r.stderr).toContain(r.code);
     const [run] = await readdir(results);
     expect(r.stderr).toMatch(new RegExp(`pushed ${run}: \\d+ points`));
@@ -276,7 +283,7 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
 
   it('run --influx with InfluxDB unreachable: exit 1, results saved, the push command to run later', async () => {
     const results = join(tmp, 'run-down');
-    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later']);
+    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--hosts', await ownLock(tmp), '--results', results, '--progress', 'silent', '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later']);
     expect(r.code).toBe(1);
     const [run] = await readdir(results);
     expect(r.stderr).toContain('the results are saved; push them later with:');

@@ -265,39 +265,32 @@ describe('what depends on the host is refused before it measures anything', () =
       .toEqual(['a', 'c']);
   });
 
-  it.skipIf(!hasCc)('run: every row of the host failed (the memory guard refused each job): exit 3, not 0', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gmembench-allfailed-'));
+  /** `run` of a suite on this machine, under a lock of its own (other runs on this machine hold the default one) */
+  async function runLocal(suiteYaml: string, args: string[] = []): Promise<{ code: number; stderr: string; summary: RunSummary }> {
+    const dir = await mkdtemp(join(tmpdir(), 'gmembench-precheck-'));
     try {
-      const f = join(dir, 'guarded.yaml');
-      await writeFile(f, 'name: guarded\ndefaults: {repetitions: 1, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc, punch], granules: [4K], region: 1G}\n');
-      const inv = join(dir, 'hosts.yaml');
+      const [f, inv] = [join(dir, 'suite.yaml'), join(dir, 'hosts.yaml')];
+      await writeFile(f, suiteYaml);
       await writeFile(inv, `hosts:\n  - {name: local, transport: local, lockPath: ${join(dir, 'host.lock')}}\n`);
-      const r = await cli(['run', f, '--hosts', inv, '--results', join(dir, 'results'), '--json', '--progress', 'silent', '--max-mem-share', '0.001']);
-      const summary = JSON.parse(r.stdout) as RunSummary;
-      expect(summary.hosts[0].status).toBe('ok');
-      expect(summary.results.map((x) => x.status)).toEqual(['failed', 'failed']);
-      expect(r.code, r.stderr).toBe(3);
+      const r = await cli(['run', f, '--hosts', inv, '--results', join(dir, 'results'), '--json', '--progress', 'silent', ...args]);
+      return { code: r.code, stderr: r.stderr, summary: JSON.parse(r.stdout) as RunSummary };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  it.skipIf(!hasCc)('run: every row of the host failed (the memory guard refused each job): exit 3, not 0', async () => {
+    const r = await runLocal('name: guarded\ndefaults: {repetitions: 1, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc, punch], granules: [4K], region: 1G}\n', ['--max-mem-share', '0.001']);
+    expect(r.summary.hosts[0].status).toBe('ok');
+    expect(r.summary.results.map((x) => x.status)).toEqual(['failed', 'failed']);
+    expect(r.code, r.stderr).toBe(3);
   }, 120_000);
 
   it.skipIf(!hasCc)('run: a region larger than the host (1T) fails the host before any job, exit 3', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gmembench-precheck-'));
-    try {
-      const f = join(dir, 'big.yaml');
-      await writeFile(f, 'name: big\nworkloads:\n  - {paths: [shmem], ops: [alloc], granules: [4K], region: 1T}\n');
-      // a lock of its own: other runs on this machine hold the default one
-      const inv = join(dir, 'hosts.yaml');
-      await writeFile(inv, `hosts:\n  - {name: local, transport: local, lockPath: ${join(dir, 'host.lock')}}\n`);
-      const r = await cli(['run', f, '--hosts', inv, '--results', join(dir, 'results'), '--json', '--progress', 'silent']);
-      expect(r.code, r.stderr).toBe(3);
-      const summary = JSON.parse(r.stdout) as RunSummary;
-      expect(summary.results).toEqual([]);
-      expect(summary.hosts[0]).toMatchObject({ name: 'local', status: 'failed', subStatus: 'unsuitable' });
-      expect(summary.hosts[0].error).toContain("local cannot run 1 job(s) of suite big, nothing was measured: shmem alloc 4K t1: region 1T is larger than the host's memory");
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const r = await runLocal('name: big\nworkloads:\n  - {paths: [shmem], ops: [alloc], granules: [4K], region: 1T}\n');
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.summary.results).toEqual([]);
+    expect(r.summary.hosts[0]).toMatchObject({ name: 'local', status: 'failed', subStatus: 'unsuitable' });
+    expect(r.summary.hosts[0].error).toContain("local cannot run 1 job(s) of suite big, nothing was measured: shmem alloc 4K t1: region 1T is larger than the host's memory");
   }, 120_000);
 });

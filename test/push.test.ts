@@ -1,5 +1,5 @@
 /** gmembench push / run --influx against a real influxd: idempotent pushes, nothing lost when it goes away. */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -8,8 +8,9 @@ import { cli, ROOT } from './helpers/cli.js';
 import { hasCc, skipReason } from './helpers/host.js';
 import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
 import { realSmokeRun } from './helpers/real-run.js';
-import { pushRun, pushRuns, RETENTION_POLICY } from '../src/influx/push.js';
-import { FIELDS, MEASUREMENT, TAGS, summaryToPoints } from '../src/influx/schema.js';
+import { formatPushReport, pushRun, pushRuns, RETENTION_POLICY } from '../src/influx/push.js';
+import { fixtureSummary } from './helpers/regress-fixtures.js';
+import { FIELDS, influxqlString, MEASUREMENT, TAGS, summaryToPoints } from '../src/influx/schema.js';
 import { readSummary, writeSummary } from '../src/results/store.js';
 import type { RunSummary } from '../src/results/schema.js';
 
@@ -21,6 +22,13 @@ interface Row { time: Date; host: string; path: string; op: string; granule: str
 async function count(influxd: Influxd, db: string): Promise<number> {
   const r = await influxd.client(db).query<{ count: number }>(`SELECT count("p50") FROM "${MEASUREMENT}"`);
   return r.length === 0 ? 0 : r[0].count;
+}
+
+/** this machine as host "local" with a lock of its own: other controllers on a shared machine take the default one */
+async function ownLock(dir: string): Promise<string> {
+  const file = join(dir, 'local-own-lock.yaml');
+  await writeFile(file, `hosts:\n  - {name: local, transport: local, labels: {platform: local}, lockPath: ${join(dir, 'host.lock')}}\n`);
+  return file;
 }
 
 /** the real run with its rows copied onto `hosts` hosts: enough points for many small batches */
@@ -125,7 +133,7 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
 
   it('run --influx measures, then pushes', async () => {
     const results = join(tmp, 'run-influx');
-    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', influxd.url, '--db', 'fromrun']);
+    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--hosts', await ownLock(tmp), '--results', results, '--progress', 'silent', '--influx', influxd.url, '--db', 'fromrun']);
     expect([0, 3], r.stderr).toContain(r.code);
     const [run] = await readdir(results);
     expect(r.stderr).toMatch(new RegExp(`pushed ${run}: \\d+ points`));
@@ -275,12 +283,127 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
 
   it('run --influx with InfluxDB unreachable: exit 1, results saved, the push command to run later', async () => {
     const results = join(tmp, 'run-down');
-    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', results, '--progress', 'silent', '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later']);
+    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--hosts', await ownLock(tmp), '--results', results, '--progress', 'silent', '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later']);
     expect(r.code).toBe(1);
     const [run] = await readdir(results);
     expect(r.stderr).toContain('the results are saved; push them later with:');
     expect(r.stderr).toContain(`gmembench push ${join(results, run)} --influx http://127.0.0.1:9 --db later`);
+    expect(r.stderr).toContain('(add the user name and password to the --influx URL: it had them, they are not printed)');
     expect(r.stderr).not.toContain('s3cret');
     expect(summaryToPoints(await readSummary(join(results, run))).length).toBeGreaterThan(0);
   });
+});
+
+describe.skipIf(!hasInfluxd)('line protocol and the push report, against a real influxd', () => {
+  let influxd: Influxd;
+  let tmp: string;
+  const SERIES = [
+    { path: 'shmem', op: 'alloc', p50: () => 800 },
+    { path: 'gmem', op: 'alloc', p50: () => 900 },
+    { path: 'shmem', op: 'punch', granule: 2 << 20, p50: () => 5000 },
+  ];
+  /** a run on disk: fixture rows, with `edit` applied */
+  const stored = async (name: string, edit: (s: RunSummary) => RunSummary = (s) => s, start?: number): Promise<string> => {
+    const dir = join(tmp, name);
+    await writeSummary(dir, edit({ ...fixtureSummary(0, SERIES, { start }), runId: name }));
+    return dir;
+  };
+  const query = async <T>(db: string, q: string): Promise<T[]> => (await influxd.client(db).query<T>(q)) as unknown as T[];
+  beforeAll(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'gmembench-lp-'));
+    influxd = await startInfluxd();
+  });
+  afterAll(async () => {
+    await influxd?.stop();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('names with spaces, commas, equals signs, quotes and backslashes round-trip exactly, tags and fields', async () => {
+    const suite = `my suite, "v=2" a\\b 'q' \\,x= y\\\\z`;
+    const platform = `tdx =1,"x"\\y`;
+    const runId = `run "quoted" \\ back\\slash, a=b`;
+    const dir = await stored('names', (s) => ({
+      ...s, runId, suite: { ...s.suite, name: suite },
+      hosts: s.hosts.map((h) => ({ ...h, labels: { platform } })),
+    }));
+    const report = await pushRun(dir, { url: influxd.url, db: 'names' });
+    expect(report).toMatchObject({ runId, points: SERIES.length, written: SERIES.length });
+    const rows = await query<{ suite: string; platform: string; run_id: string; op: string }>('names', `SELECT * FROM "${MEASUREMENT}"`);
+    expect(rows).toHaveLength(SERIES.length);
+    for (const r of rows) expect({ suite: r.suite, platform: r.platform, run_id: r.run_id }).toEqual({ suite, platform, run_id: runId });
+    expect((await query<{ name: string }>('names', 'SHOW MEASUREMENTS')).map((m) => m.name)).toEqual([MEASUREMENT]);
+    // and regress can select by it
+    const bySuite = await query('names', `SELECT "p50" FROM "${MEASUREMENT}" WHERE "suite" = ${influxqlString(suite)}`);
+    expect(bySuite).toHaveLength(SERIES.length);
+  });
+
+  it('a run with a name line protocol cannot hold (a newline) is not written at all, and the report says so', async () => {
+    const bad = await stored('newline', (s) => ({ ...s, suite: { ...s.suite, name: 'smoke\nevil,host=x p50=1 1' } }));
+    const good = await stored('good', (s) => s, Date.parse('2026-02-01T00:00:00Z'));
+    const reports = await pushRuns([bad, good], { url: influxd.url, db: 'ctl' });
+    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([['newline', SERIES.length, 0], ['good', SERIES.length, SERIES.length]]);
+    expect(reports[0].error).toMatch(/failed \(0\/3 points written\): tag suite "smoke\\nevil,host=x p50=1 1" contains a control character \(U\+000A\)/);
+    expect(reports[1].error).toBeUndefined();
+    expect(formatPushReport(reports[0])).toMatch(/^NOT PUSHED newline: /);
+    expect(formatPushReport(reports[1])).toBe('pushed good: 3 points');
+    // no stray measurement, no point of the bad run
+    expect((await query<{ name: string }>('ctl', 'SHOW MEASUREMENTS')).map((m) => m.name)).toEqual([MEASUREMENT]);
+    expect(await count(influxd, 'ctl')).toBe(SERIES.length);
+  });
+
+  it('a request InfluxDB refuses in part: each run of it is reported for exactly what was written', async () => {
+    // run "old" lands in a shard where p50 already is a string: InfluxDB drops its points and keeps the other run's
+    const old = Date.parse('2001-01-01T00:00:00Z');
+    await influxd.client().createDatabase('conflict');
+    await influxd.client('conflict').writePoints([{ measurement: MEASUREMENT, tags: { host: 'other' }, fields: { p50: 'text' }, timestamp: new Date(old + 3_600_000) }]);
+    const [a, b] = [await stored('fresh'), await stored('old', (s) => s, old)];
+    const reports = await pushRuns([a, b], { url: influxd.url, db: 'conflict' }); // one batch holds both
+    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([['fresh', SERIES.length, SERIES.length], ['old', SERIES.length, 0]]);
+    expect(reports[0].error).toBeUndefined();
+    expect(reports[1].error).toMatch(/failed \(0\/3 points written\): .*field type conflict/);
+    const runIds = await query<{ run_id: string }>('conflict', `SELECT "run_id", "p50" FROM "${MEASUREMENT}" WHERE "host" != 'other'`);
+    expect(runIds.map((r) => r.run_id)).toEqual(['fresh', 'fresh', 'fresh']);
+  });
+
+  it('without credentials no Authorization header is sent (not the client\'s root:root); with them, exactly those', async () => {
+    const seen: (string | undefined)[] = [];
+    // a real HTTP server in front of the real influxd, recording each request's Authorization header
+    const proxy = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const r = await fetch(`${influxd.url}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const port = (proxy.address() as { port: number }).port;
+      const dir = await stored('auth');
+      const plain = await cli(['push', dir, '--influx', `http://127.0.0.1:${port}`, '--db', 'auth']);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(seen.length).toBeGreaterThanOrEqual(2); // the database check and the write
+      expect(seen).toEqual(seen.map(() => undefined));
+      seen.length = 0;
+      const withUser = await pushRun(dir, { url: `http://admin:s%3Acret@127.0.0.1:${port}`, db: 'auth' });
+      expect(withUser.written).toBe(SERIES.length);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(seen)).toEqual(new Set([`Basic ${Buffer.from('admin:s:cret').toString('base64')}`]));
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it('a failed push prints the command to push later, and says to add the credentials the URL had', async () => {
+    const dir = await stored('later');
+    const withCreds = await cli(['push', dir, '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later', '--retries', '0']);
+    expect(withCreds.code).toBe(1);
+    expect(withCreds.stderr).toContain(`gmembench push ${dir} --influx http://127.0.0.1:9 --db later\n  (add the user name and password to the --influx URL: it had them, they are not printed)`);
+    expect(withCreds.stderr + withCreds.stdout).not.toContain('s3cret');
+    const without = await cli(['push', dir, '--influx', 'http://127.0.0.1:9', '--retries', '0']);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toContain(`gmembench push ${dir} --influx http://127.0.0.1:9`);
+    expect(without.stderr).not.toContain('add the user name');
+  }, 60_000);
 });

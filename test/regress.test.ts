@@ -72,8 +72,8 @@ describe('regress over a results folder', () => {
     expect(r.stdout).toContain('no regressions');
     expect(r.stdout).toContain('punch'); // the 20% improvement still shows
     const bad = await cli(['regress', '--history', hist, '--min-segment', '1']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--min-segment: must be an integer >= 2');
+    expect(bad.code).toBe(2); // a bad option value is a usage error, refused before the history is read
+    expect(bad.stderr).toContain("option '--min-segment <n>' argument '1' is invalid. expected a whole number >= 2");
     const missing = await cli(['regress', '--history', join(tmp, 'nope')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`history ${join(tmp, 'nope')}: not a folder of runs`);

@@ -14,7 +14,8 @@ import { registerCompare } from './commands/compare.js';
 import { registerReport } from './commands/report.js';
 import { registerSystem } from './commands/system.js';
 import { ConfigError } from '../config/load.js';
-import { EXIT } from './exit.js';
+import { BISECT_EXIT, EXIT } from './exit.js';
+import { UsageError } from './options.js';
 
 export function buildProgram(): Command {
   const program = new Command('gmembench')
@@ -43,11 +44,21 @@ export async function main(argv: string[]): Promise<number> {
     process.once('exit', () => process.stderr.write(`gmembench-maxrss-kib ${process.resourceUsage().maxRSS}\n`));
   }
   const program = buildProgram();
+  // the command being run, for "gmembench <command>: <usage error>"
+  let command = '';
+  program.hook('preAction', (_program, action) => {
+    for (let c: Command | null = action; c && c !== program; c = c.parent) command = command ? `${c.name()} ${command}` : c.name();
+  });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // the one usage error path: commander's (a bad option value, a missing option) and the actions' own
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : err.exitCode === BISECT_EXIT.abort ? BISECT_EXIT.abort : EXIT.usage;
+    if (err instanceof UsageError) {
+      process.stderr.write(`gmembench${command ? ` ${command}` : ''}: ${err.message}\n`);
+      return command === 'bisect-check' ? BISECT_EXIT.abort : EXIT.usage;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`gmembench: invalid configuration:\n${err.message}\n`);
       return EXIT.usage;

@@ -15,6 +15,7 @@ import { postGrafanaAnnotations } from '../notify/grafana-annotations.js';
 import { postRegressWebhook } from '../notify/webhook.js';
 import { addToRegressState, readRegressState } from '../results/regress-state.js';
 import { EXIT } from './exit.js';
+import { fraction, integer, listOf, nonNegative, percentage, pValue, UsageError } from './options.js';
 
 export interface RegressActionOptions {
   history: string;
@@ -39,25 +40,19 @@ export function parseFraction(v: string): number {
   return n;
 }
 
-function parseMetrics(v: string): Metric[] {
-  const ms = v.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const m of ms) if (!(METRICS as readonly string[]).includes(m)) throw new Error(`--metrics: unknown metric "${m}" (p50, p99)`);
-  return ms as Metric[];
-}
-
 /** The detection and output flags regress and nightly share. */
 export function addRegressOptions(cmd: Command): Command {
   const d = DEFAULT_CHANGEPOINT_OPTIONS;
   return cmd
     .option('--db <name>', 'InfluxDB database', DEFAULT_DB)
-    .option('--max-pvalue <p>', 'a change point needs a Student t p-value below this', Number, d.maxPValue)
-    .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', parseFraction, d.minMagnitude)
-    .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', (v) => parseInt(v, 10), d.minSegment)
+    .option('--max-pvalue <p>', 'a change point needs a Student t p-value below this', pValue, d.maxPValue)
+    .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', percentage, d.minMagnitude)
+    .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', integer(2), d.minSegment)
     .addOption(new Option('--test <kind>', 'rank: t test on ranks (robust); student: on values, as Otava').choices(['rank', 'student']).default(d.test))
-    .option('--metrics <list>', 'metrics to analyse', parseMetrics, [...METRICS] as Metric[])
-    .option('--noise-factor <k>', "a change must be k times the series' between-run noise", Number, DEFAULT_REGRESS_OPTIONS.noiseFactor)
-    .option('--fdr <q>', "Benjamini-Hochberg false-discovery rate over all of a host's series", Number, DEFAULT_REGRESS_OPTIONS.fdr)
-    .option('--common-mode <x>', "share of a host's series moving at one run reported as one host-wide shift", parseFraction, DEFAULT_REGRESS_OPTIONS.commonMode)
+    .option('--metrics <list>', 'metrics to analyse', listOf(METRICS), [...METRICS] as Metric[])
+    .option('--noise-factor <k>', "a change must be k times the series' between-run noise", nonNegative, DEFAULT_REGRESS_OPTIONS.noiseFactor)
+    .option('--fdr <q>', "Benjamini-Hochberg false-discovery rate over all of a host's series", fraction(), DEFAULT_REGRESS_OPTIONS.fdr)
+    .option('--common-mode <x>', "share of a host's series moving at one run reported as one host-wide shift", fraction(), DEFAULT_REGRESS_OPTIONS.commonMode)
     .addOption(new Option('--format <fmt>', 'what to print').choices(Object.keys(REGRESS_FORMATS)).default('text'))
     .option('--json-file <file>', 'also write the JSON report here')
     .option('--junit-file <file>', 'also write JUnit XML here (a failing case per new regression)')
@@ -78,13 +73,13 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     fdr: (o.fdr as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.fdr,
     commonMode: (o.commonMode as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.commonMode,
   };
-  if (!(detect.noiseFactor >= 0)) throw new Error(`--noise-factor: must be >= 0, got ${o.noiseFactor}`);
-  if (!(detect.fdr > 0 && detect.fdr <= 1)) throw new Error(`--fdr: must be in (0, 1], got ${o.fdr}`);
-  if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new Error(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
-  if (!(Number.isInteger(detect.minSegment) && detect.minSegment >= 2)) throw new Error(`--min-segment: must be an integer >= 2, got ${o.minSegment}`);
-  if (o.annotateInflux && !extra.influx) throw new Error('--annotate-influx needs --influx URL');
+  if (!(detect.noiseFactor >= 0)) throw new UsageError(`--noise-factor: must be >= 0, got ${o.noiseFactor}`);
+  if (!(detect.fdr > 0 && detect.fdr <= 1)) throw new UsageError(`--fdr: must be in (0, 1], got ${o.fdr}`);
+  if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new UsageError(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
+  if (!(Number.isInteger(detect.minSegment) && detect.minSegment >= 2)) throw new UsageError(`--min-segment: must be an integer >= 2, got ${o.minSegment}`);
+  if (o.annotateInflux && !extra.influx) throw new UsageError('--annotate-influx needs --influx URL');
   const grafanaToken = (o.grafanaToken as string | undefined) ?? process.env.GRAFANA_TOKEN;
-  if (o.grafanaUrl && !grafanaToken) throw new Error('--grafana-url needs --grafana-token or $GRAFANA_TOKEN');
+  if (o.grafanaUrl && !grafanaToken) throw new UsageError('--grafana-url needs --grafana-token or $GRAFANA_TOKEN');
   return {
     ...extra,
     db: o.db as string,

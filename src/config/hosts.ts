@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { loadYaml } from './load.js';
+import { labelsSchema } from './names.js';
 
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
 
@@ -21,7 +22,7 @@ const seconds = (def: number) => z.number().positive().max(86_400).default(def);
 const hostSettings = {
   name: z.string().min(1).regex(NAME_RE, 'letters, digits, ".", "_" and "-" only'),
   /** free-form labels: platform (tdx, snp, ...), lab, rack ...; platform becomes a time-series tag */
-  labels: z.record(z.string(), z.string()).default({}),
+  labels: labelsSchema.default({}),
   /** override the suite's memory guard for this host */
   maxMemShare: z.number().gt(0).max(0.95).optional(),
   /** huge pages to reserve (root) before the run and give back after; 0 leaves the host as it is */
@@ -83,12 +84,20 @@ export interface JumpAddress {
   port: number;
 }
 
+const JUMP_RE = /^([^@\s]+)@(\[[^\]]+\]|[^:\s]+)(?::(\d+))?$/;
+
 export function parseJumpAddress(s: string): JumpAddress | null {
-  const m = /^([^@\s]+)@(\[[^\]]+\]|[^:\s]+)(?::(\d{1,5}))?$/.exec(s);
+  const m = JUMP_RE.exec(s);
   if (!m) return null;
   const port = m[3] ? Number(m[3]) : 22;
   if (port < 1 || port > 65535) return null;
   return { user: m[1], address: m[2].replace(/^\[|\]$/g, ''), port };
+}
+
+/** user@host:port with a port out of range: the port, else null */
+function badJumpPort(s: string): string | null {
+  const m = JUMP_RE.exec(s);
+  return m?.[3] && !(Number(m[3]) >= 1 && Number(m[3]) <= 65535) ? m[3] : null;
 }
 
 export const inventorySchema = z
@@ -106,7 +115,10 @@ export const inventorySchema = z
       if (h.transport !== 'ssh' || !h.jump) return;
       const target = byName.get(h.jump);
       if (!target) {
-        if (!parseJumpAddress(h.jump)) {
+        const port = badJumpPort(h.jump);
+        if (port) {
+          ctx.addIssue({ code: 'custom', path: ['hosts', i, 'jump'], message: `port ${port} of "${h.jump}" is out of range (1-65535)` });
+        } else if (!parseJumpAddress(h.jump)) {
           ctx.addIssue({
             code: 'custom', path: ['hosts', i, 'jump'],
             message: `no host named "${h.jump}" in this inventory (write user@host[:port] for a jump host outside it)`,

@@ -3,7 +3,7 @@
  * column, and the field (suites, host inventories and any later config share this).
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isNode, visit, type Document } from 'yaml';
 import type { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -42,7 +42,15 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
       }),
     );
   }
-  const result = schema.safeParse(doc.toJS());
+  let data: unknown;
+  try {
+    // an alias bomb (aliases of aliases, "billion laughs") would expand to gigabytes: yaml stops it
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const { line, col } = firstAlias(doc, lineCounter);
+    throw new ConfigError(file, [{ line, col, field: '', message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} nodes from aliases): ${(err as Error).message}` }]);
+  }
+  const result = schema.safeParse(data);
   if (result.success) return result.data;
   throw new ConfigError(
     file,
@@ -54,6 +62,20 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
       return { line, col, field: formatPath(path), message: issue.message };
     }),
   );
+}
+
+/** yaml's default: generous for hand-written anchors, far below what an alias bomb needs */
+export const MAX_ALIAS_COUNT = 100;
+
+function firstAlias(doc: Document, lc: LineCounter): { line: number; col: number } {
+  let at = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      at = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return lc.linePos(at);
 }
 
 /** The position of the deepest node of `path` that exists (a missing key points at its parent). */

@@ -5,11 +5,17 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { loadYaml } from './load.js';
-import { parseSize } from '../util/units.js';
+import { formatSize, parseSize } from '../util/units.js';
 import { WORKLOAD_NAMES, WORKLOADS } from '../workloads/index.js';
+import { DEFAULTS } from '../benchmark/jobs.js';
+import { ConfigError } from './load.js';
+import { nameProblem, nameSchema } from './names.js';
 
 export const PATHS = ['shmem', 'gmem', 'hugetlb', 'secretmem'] as const;
 export type PathName = (typeof PATHS)[number];
+
+/** the smallest page of any host: granules and regions are multiples of it (the host's own page size is checked before it measures: benchmark/precheck.ts) */
+export const MIN_PAGE_SIZE = 4096;
 
 
 const size = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
@@ -38,7 +44,7 @@ const settings = {
 
 export const workloadSchema = z
   .object({
-    name: z.string().min(1).optional(),
+    name: nameSchema.optional(),
     paths: oneOrMany(z.enum(PATHS)),
     ops: oneOrMany(z.enum(WORKLOAD_NAMES)),
     granules: oneOrMany(size),
@@ -46,36 +52,72 @@ export const workloadSchema = z
   })
   .strict();
 
-export const suiteSchema = z
+const suiteBase = z
   .object({
-    name: z.string().min(1).optional(),
+    name: nameSchema.optional(),
     description: z.string().optional(),
     /** refuse a job whose footprint is above this share of the host's MemAvailable */
     maxMemShare: z.number().gt(0).max(0.95).optional(),
     defaults: z.object(settings).strict().optional(),
     workloads: z.array(workloadSchema).min(1),
   })
-  .strict()
-  .superRefine((suite, ctx) => {
-    // each op checks its own params (defaults merged in), so a typo fails before anything runs
-    suite.workloads.forEach((w, i) => {
-      const params = { ...(suite.defaults?.params ?? {}), ...(w.params ?? {}) };
-      for (const op of w.ops) {
-        const schema = WORKLOADS[op]?.params;
-        if (!schema) continue;
-        const r = schema.safeParse(params);
-        if (r.success) continue;
-        for (const issue of r.error.issues) {
-          const inWorkload = w.params !== undefined && issue.path[0] !== undefined && String(issue.path[0]) in w.params;
-          ctx.addIssue({
-            code: 'custom',
-            path: inWorkload ? ['workloads', i, 'params', ...issue.path] : ['defaults', 'params', ...issue.path],
-            message: `${op}: ${issue.message}`,
-          });
-        }
+  .strict();
+
+export const suiteSchema = suiteBase.superRefine((suite, ctx) => {
+  // each op checks its own params (defaults merged in), so a typo fails before anything runs
+  suite.workloads.forEach((w, i) => {
+    const params = { ...(suite.defaults?.params ?? {}), ...(w.params ?? {}) };
+    for (const op of w.ops) {
+      const schema = WORKLOADS[op]?.params;
+      if (!schema) continue;
+      const r = schema.safeParse(params);
+      if (r.success) continue;
+      for (const issue of r.error.issues) {
+        const inWorkload = w.params !== undefined && issue.path[0] !== undefined && String(issue.path[0]) in w.params;
+        ctx.addIssue({
+          code: 'custom',
+          path: inWorkload ? ['workloads', i, 'params', ...issue.path] : ['defaults', 'params', ...issue.path],
+          message: `${op}: ${issue.message}`,
+        });
+      }
+    }
+  });
+  checkGeometry(suite, ctx);
+});
+
+type Issue = { path: (string | number)[]; message: string };
+
+/**
+ * Granules and regions, as far as they are known without a host: page multiples, and a region that
+ * holds threads x granule (a region is never enlarged to fit). "threads: all" is checked per host.
+ */
+function checkGeometry(suite: z.output<typeof suiteBase>, ctx: z.RefinementCtx): void {
+  const issue = (i: Issue) => ctx.addIssue({ code: 'custom', ...i });
+  const d = suite.defaults ?? {};
+  suite.workloads.forEach((w, i) => {
+    const region = w.region ?? d.region ?? DEFAULTS.region;
+    const regionPath = w.region !== undefined ? ['workloads', i, 'region'] : d.region !== undefined ? ['defaults', 'region'] : ['workloads', i];
+    if (region % MIN_PAGE_SIZE) {
+      issue({ path: regionPath, message: `region ${region} bytes is not a multiple of the page size (${MIN_PAGE_SIZE} bytes)` });
+      return;
+    }
+    const threadList = w.threads ?? d.threads ?? DEFAULTS.threads;
+    const threadsPath = (k: number) => (w.threads !== undefined ? ['workloads', i, 'threads', k] : ['defaults', 'threads', k]);
+    w.granules.forEach((g, j) => {
+      const at = ['workloads', i, 'granules', j];
+      if (g % MIN_PAGE_SIZE) {
+        issue({ path: at, message: `granule ${g} bytes is not a multiple of the page size (${MIN_PAGE_SIZE} bytes)` });
+      } else if (g > region) {
+        issue({ path: at, message: `granule ${formatSize(g)} is larger than the region ${formatSize(region)} (a region is never enlarged: raise region or use a smaller granule)` });
+      } else {
+        threadList.forEach((t, k) => {
+          if (t === 'all' || g * t <= region) return;
+          issue({ path: threadsPath(k), message: `${t} threads x granule ${formatSize(g)} do not fit in the region ${formatSize(region)} (each thread needs a granule of its own; the region is never enlarged)` });
+        });
       }
     });
   });
+}
 
 export type SuiteFile = z.output<typeof suiteSchema>;
 export type Workload = z.output<typeof workloadSchema>;
@@ -87,5 +129,10 @@ export interface Suite extends SuiteFile {
 
 export async function loadSuite(file: string): Promise<Suite> {
   const data = await loadYaml(file, suiteSchema);
-  return { ...data, name: data.name ?? basename(file).replace(/\.ya?ml$/, ''), file };
+  const name = data.name ?? basename(file).replace(/\.ya?ml$/, '');
+  const problem = data.name === undefined ? nameProblem(name) : null;
+  if (problem) {
+    throw new ConfigError(file, [{ line: 1, col: 1, field: 'name', message: `no name: given, and the file's name ${JSON.stringify(name)} ${problem}: give the suite a name:` }]);
+  }
+  return { ...data, name, file };
 }

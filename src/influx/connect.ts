@@ -38,8 +38,10 @@ export function connectInflux(target: InfluxTarget, opts: { timeoutMs?: number; 
     host: u.hostname,
     port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 8086,
     protocol: u.protocol === 'https:' ? 'https' : 'http',
-    username: decodeURIComponent(u.username) || undefined,
-    password: decodeURIComponent(u.password) || undefined,
+    // credentials only when the URL has them: left undefined, the client fills in root:root and
+    // sends it with every request; null is what it leaves alone (and then sends no Authorization)
+    username: u.username ? decodeURIComponent(u.username) : (null as unknown as undefined),
+    password: u.username ? decodeURIComponent(u.password) : (null as unknown as undefined),
     database: target.db,
     options: { timeout: opts.timeoutMs ?? 10_000 } as never,
     pool: { requestTimeout: opts.timeoutMs ?? 10_000, ...(opts.maxRetries !== undefined && { maxRetries: opts.maxRetries }) },

@@ -15,14 +15,14 @@ import type { Change } from '../analysis/regress.js';
 import type { HistoryRow, HistoryRun } from '../analysis/series.js';
 import { sortRuns } from '../analysis/series.js';
 import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
-import { MEASUREMENT } from './schema.js';
+import { influxqlString, MEASUREMENT } from './schema.js';
 
 export const ANNOTATION_MEASUREMENT = 'gmembench_annotations';
 
 const SERIES_TAGS = ['host', 'path', 'op', 'granule', 'threads'] as const;
 
 export function historyQuery(opts: { suite?: string } = {}): string {
-  const where = opts.suite !== undefined ? ` WHERE "suite" = ${escape.stringLit(opts.suite)}` : '';
+  const where = opts.suite !== undefined ? ` WHERE "suite" = ${influxqlString(opts.suite)}` : '';
   return `SELECT "p50", "p99", "run_id", "kernel", "suite" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
 }
 

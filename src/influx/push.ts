@@ -7,10 +7,13 @@
  * the same points with the same values: a retried or repeated push never duplicates anything.
  * Nothing here touches the run directory: whatever fails, the results stay on disk for a later push.
  */
-import { escape, type InfluxDB, type IPoint } from 'influx';
+import { escape, Raw, type InfluxDB, type IPoint } from 'influx';
+import pLimit from 'p-limit';
+import pRetry from 'p-retry';
 import { readSummary } from '../results/store.js';
-import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
-import { summaryToPoints, type Point } from './schema.js';
+import { shellQuote } from '../util/shell.js';
+import { connectInflux, DEFAULT_DB, redactUrl, type InfluxTarget } from './connect.js';
+import { escapeStringField, escapeTag, summaryToPoints, type Point } from './schema.js';
 
 /** the retention policy created with a new database: benchmark history is small and kept forever */
 export const RETENTION_POLICY = 'gmembench';
@@ -80,12 +83,10 @@ export class PushError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * Hand-written retry loop: the influx client's own pool retries only while it still has a host it
- * believes is up (with one host: never), and then refuses every request until its backoff timer
- * ends. A fresh client per attempt, after our own exponential delay, is simpler to reason about.
+ * Retries with p-retry, not the influx client's pool: the pool retries only while it still has a
+ * host it believes is up (with one host: never), and then refuses every request until its backoff
+ * timer ends. A fresh client per attempt, after an exponential delay, is simpler to reason about.
  */
 class Writer {
   private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load'>> & Pick<PushOptions, 'onRetry'>;
@@ -102,19 +103,24 @@ class Writer {
   }
 
   /** `runs`: the run ids the request is for (for onRetry) */
-  async withRetries<T>(runs: string, what: string, fn: (c: InfluxDB) => Promise<T>): Promise<T> {
-    let delay = this.o.initialDelayMs;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn(this.client);
-      } catch (err) {
-        if (attempt >= this.o.retries || !retryable(err)) throw err;
-        this.o.onRetry?.({ runs, what, attempt: attempt + 1, delayMs: delay, error: (err as Error).message });
-        await sleep(delay);
-        delay = Math.min(delay * 2, this.o.maxDelayMs);
-        this.client = this.connect();
-      }
-    }
+  withRetries<T>(runs: string, what: string, fn: (c: InfluxDB) => Promise<T>): Promise<T> {
+    const { retries, initialDelayMs, maxDelayMs } = this.o;
+    return pRetry(
+      (attempt) => {
+        if (attempt > 1) this.client = this.connect();
+        return fn(this.client);
+      },
+      {
+        retries, minTimeout: initialDelayMs, maxTimeout: maxDelayMs, factor: 2, randomize: false,
+        // called only when a retry is left: the one place that knows a retry will be sent
+        shouldRetry: ({ error, retriesConsumed }) => {
+          if (!retryable(error)) return false;
+          const delayMs = Math.min(initialDelayMs * 2 ** retriesConsumed, maxDelayMs); // p-retry's own delay
+          this.o.onRetry?.({ runs, what, attempt: retriesConsumed + 1, delayMs, error: error.message });
+          return true;
+        },
+      },
+    );
   }
 
   /** Create the database (with RETENTION_POLICY as its default) when it is missing; once per push. */
@@ -155,23 +161,58 @@ export function retryable(err: unknown): boolean {
   return typeof status === 'number' ? status >= 500 : true;
 }
 
+/**
+ * A value already escaped by schema.ts, which the influx client writes as it is: its own escaping
+ * leaves backslashes alone (a tag ending in one swallows the separator after it), rewrites "\'"
+ * in every string and lets a newline through, which starts a new line of line protocol. Tags and
+ * string fields are escaped by schema.ts (escapeTag, escapeStringField) and handed over as Raw:
+ * the client returns a Raw tag's value unescaped, and writes a field that is not a string with
+ * String(), so toString gives the escaped, quoted text.
+ */
+class Escaped extends Raw {
+  override toString(): string {
+    return this.getValue();
+  }
+}
+
+/** A point as the influx client writes it; throws LineProtocolError when a tag or field cannot be written. */
 export function toIPoint(p: Point): IPoint {
-  return { measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() };
+  const tags: Record<string, Escaped> = {};
+  for (const [k, v] of Object.entries(p.tags)) tags[k] = new Escaped(escapeTag(v, `tag ${k}`));
+  const fields: Record<string, number | Escaped> = {};
+  for (const [k, v] of Object.entries(p.fields)) fields[k] = typeof v === 'string' ? new Escaped(escapeStringField(v, `field ${k}`)) : v;
+  // IPoint types tag values as strings; the client checks for Raw at run time (see Escaped)
+  return { measurement: p.measurement, tags: tags as unknown as Record<string, string>, fields, timestamp: p.timestampNs.toString() };
 }
 
 export interface LoadedRun {
   runId: string | null;
   points: IPoint[];
+  /** points the run has that were not turned into IPoints (see error) */
+  refused?: number;
   error?: Error;
 }
 
 export async function loadRun(runDir: string): Promise<LoadedRun> {
+  let summary;
   try {
-    const summary = await readSummary(runDir);
-    return { runId: summary.runId, points: summaryToPoints(summary).map(toIPoint) };
+    summary = await readSummary(runDir);
   } catch (err) {
     return { runId: null, points: [], error: err as Error };
   }
+  const points = summaryToPoints(summary);
+  try {
+    return { runId: summary.runId, points: points.map(toIPoint) };
+  } catch (err) {
+    // a run is written whole or not at all: never a part of its rows, nor a mangled tag
+    return { runId: summary.runId, points: [], refused: points.length, error: err as Error };
+  }
+}
+
+/** "partial write: ... dropped=N": InfluxDB kept the other points of the request. */
+function droppedPoints(err: unknown): number | null {
+  const m = /\bdropped=(\d+)/.exec((err as Error)?.message ?? '');
+  return m ? Number(m[1]) : null;
 }
 
 /** A run's share of a batch: how many of the batch's points are its own. */
@@ -205,7 +246,8 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
   };
   let callbackError: unknown = null;
 
-  const send = async (points: IPoint[], shares: Share[]): Promise<void> => {
+  /** Write one request; false (and the runs' causes set) when it failed. */
+  const attempt = async (points: IPoint[], shares: Share[]): Promise<boolean> => {
     const runs = shares.map((x) => x.report.runId).join(', ');
     try {
       if (down) throw new Error(`not attempted, InfluxDB was unreachable: ${down.message}`);
@@ -218,9 +260,29 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
       }
       for (const x of shares) x.report.written += x.count;
       written += points.length;
+      return true;
     } catch (err) {
-      for (const x of shares) fail(x.report, err as Error);
-      return;
+      // one run's share, refused in part ("partial write ... dropped=N"): InfluxDB kept the rest
+      const dropped = shares.length === 1 ? droppedPoints(err) : null;
+      if (dropped !== null && dropped < shares[0].count) {
+        shares[0].report.written += shares[0].count - dropped;
+        written += shares[0].count - dropped;
+      }
+      if (shares.length === 1 || down) for (const x of shares) fail(x.report, err as Error);
+      return false;
+    }
+  };
+
+  const send = async (points: IPoint[], shares: Share[]): Promise<void> => {
+    if (!(await attempt(points, shares)) && shares.length > 1 && !down) {
+      // InfluxDB refused a request holding several runs, and may have kept part of it: each run's
+      // points are sent again on their own (the same points: nothing is duplicated), so each report
+      // says what became of that run alone, never another run's failure
+      let at = 0;
+      for (const x of shares) {
+        await attempt(points.slice(at, at + x.count), [x]);
+        at += x.count;
+      }
     }
     try {
       await opts.onBatch?.({ written, batch: ++batches });
@@ -230,16 +292,17 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
   };
 
   const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_PUSH_OPTIONS.concurrency);
-  const inflight = new Set<Promise<void>>();
+  const limit = pLimit(concurrency);
+  /** every batch's send, in order (send() never rejects) */
+  const sent: Promise<void>[] = [];
   let points: IPoint[] = [];
   let shares: Share[] = [];
   const dispatch = async () => {
-    while (inflight.size >= concurrency) await Promise.race(inflight); // send() never rejects
-    const [p, s] = [points, shares];
+    // memory: wait for a free slot before filling another batch, so at most concurrency + 1 batches exist
+    if (sent.length >= concurrency) await sent[sent.length - concurrency];
+    sent.push(limit(send, points, shares));
     points = [];
     shares = [];
-    const pr: Promise<void> = send(p, s).finally(() => inflight.delete(pr));
-    inflight.add(pr);
   };
 
   const load = opts.load ?? loadRun;
@@ -247,7 +310,7 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
   for (let i = 0; i < runDirs.length; i++) {
     const run = await next!;
     next = i + 1 < runDirs.length ? load(runDirs[i + 1]) : null;
-    const report: PushReport = { runDir: runDirs[i], runId: run.runId, points: run.points.length, written: 0 };
+    const report: PushReport = { runDir: runDirs[i], runId: run.runId, points: run.points.length + (run.refused ?? 0), written: 0 };
     reports.push(report);
     if (run.error) {
       fail(report, run.error);
@@ -262,7 +325,7 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
     }
   }
   if (points.length > 0) await dispatch();
-  await Promise.all(inflight);
+  await Promise.all(sent);
   if (callbackError) throw callbackError;
   for (const [r, err] of causes) {
     const what = r.runId === null ? 'summary.json not read' : `${r.written}/${r.points} points written`;
@@ -283,4 +346,20 @@ export function formatPushReport(r: PushReport): string {
   const name = r.runId ?? r.runDir;
   if (r.error) return `NOT PUSHED ${name}: ${r.error}`;
   return `pushed ${name}: ${r.written} points`;
+}
+
+/**
+ * How to push runs later, for a failed push: the command line, with the URL's credentials left out
+ * (never printed) and a line saying to add them back when the URL had any.
+ */
+export function pushLaterCommand(runDirs: string[], target: InfluxTarget): string {
+  const argv = ['gmembench', 'push', ...runDirs, '--influx', redactUrl(target.url), ...(target.db !== DEFAULT_DB ? ['--db', target.db] : [])];
+  let credentials = false;
+  try {
+    const u = new URL(target.url);
+    credentials = u.username !== '' || u.password !== '';
+  } catch {
+    /* not a URL: nothing to add */
+  }
+  return `${shellQuote(argv)}${credentials ? '\n  (add the user name and password to the --influx URL: it had them, they are not printed)' : ''}`;
 }

@@ -51,6 +51,54 @@ export function rowToPoint(summary: RunSummary, row: ResultRow): Point | null {
   };
 }
 
+/**
+ * Line protocol, exactly as InfluxDB 1.x reads it (models/points.go, checked against influxd in
+ * test/push.test.ts): in a tag value a space, comma or "=" is escaped by the backslash before it and
+ * every other backslash is literal; so a value ending in a backslash (it would escape the separator
+ * after it), a control character (a newline ends the line) and an empty value cannot be written.
+ * The suite's names and labels are refused at load for the same reasons (config/names.ts); a point
+ * that still has one is not written, never mangled.
+ */
+export function tagValueProblem(v: string): string | null {
+  if (v.length === 0) return 'is empty';
+  const c = CONTROL_CHAR.exec(v);
+  if (c) return `contains a control character (U+${c[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  if (v.endsWith('\\')) return 'ends with a backslash (InfluxDB line protocol cannot store that)';
+  return null;
+}
+
+/** C0 and C1 control characters and DEL */
+export const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
+
+export class LineProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LineProtocolError';
+  }
+}
+
+/** A tag key or value as line protocol writes it (throws LineProtocolError when it cannot be). */
+export function escapeTag(v: string, what = 'tag'): string {
+  const problem = tagValueProblem(v);
+  if (problem) throw new LineProtocolError(`${what} ${JSON.stringify(v)} ${problem}`);
+  return v.replace(/[ ,=]/g, '\\$&');
+}
+
+/** A string field value, quoted: backslashes and double quotes escaped (control characters refused). */
+export function escapeStringField(v: string, what = 'field'): string {
+  const c = CONTROL_CHAR.exec(v);
+  if (c) throw new LineProtocolError(`${what} ${JSON.stringify(v)} contains a control character`);
+  return `"${v.replace(/[\\"]/g, '\\$&')}"`;
+}
+
+/**
+ * An InfluxQL string literal: backslashes and single quotes escaped (the influx package's
+ * escape.stringLit leaves backslashes alone, so a suite named a\b is a query syntax error).
+ */
+export function influxqlString(v: string): string {
+  return `'${v.replace(/[\\']/g, '\\$&')}'`;
+}
+
 export function summaryToPoints(summary: RunSummary): Point[] {
   return summary.results.map((r) => rowToPoint(summary, r)).filter((p): p is Point => p !== null);
 }

@@ -9,7 +9,9 @@ export const SCHEMA_VERSION = 1;
 export type RowStatus = 'ok' | 'unsupported' | 'failed';
 export type HostStatus = 'ok' | 'failed';
 /** Why a host failed: set only when status is 'failed'. */
-export type HostSubStatus = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'lost' | 'probe-error' | 'locked' | 'interrupted';
+export type HostSubStatus = 'unreachable' | 'auth' | 'hostkey' | 'timeout' | 'lost' | 'probe-error' | 'locked' | 'interrupted'
+  /** the suite asks what the host cannot give (its page size, its memory): nothing was measured */
+  | 'unsuitable';
 
 /** Statistics of one timed repetition (one pass over the region), kept for significance tests. */
 export interface RepStat {

@@ -19,6 +19,7 @@ const HOST_SUB_STATUS: Record<HostSubStatus, true> = {
   'probe-error': true,
   locked: true,
   interrupted: true,
+  unsuitable: true,
 };
 const names = <T extends string>(r: Record<T, true>) => Object.keys(r) as [T, ...T[]];
 

@@ -5,7 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { bisectVerdict, repetitionValues, type BisectResult } from '../../analysis/bisect.js';
 import { METRICS, type Metric } from '../../analysis/series.js';
 import { parseSeriesKey, restrictSuite, type SeriesSelector } from '../../benchmark/select.js';
@@ -17,8 +17,8 @@ import { listRuns, readSummary, SUMMARY_FILE } from '../../results/store.js';
 import { formatNs } from '../../util/units.js';
 import { median } from '../../analysis/stats/describe.js';
 import { detectChangePoints } from '../../analysis/changepoint/edivisive.js';
-import { parseFraction } from '../regress-action.js';
 import { BISECT_EXIT } from '../exit.js';
+import { oneOf, percentage, pValue } from '../options.js';
 
 /** The baseline's values, and the per-run medians when it is several runs (to see whether it spans a change). */
 async function baselineValues(path: string, sel: SeriesSelector, metric: Metric): Promise<{ values: number[]; runMedians: number[] }> {
@@ -47,6 +47,10 @@ function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): number[]
 export function registerBisectCheck(program: Command): void {
   program
     .command('bisect-check')
+    // git bisect run reads 2 as "bad": a bad option value must abort the bisection instead
+    .exitOverride((err) => {
+      throw err.exitCode === 0 ? err : new CommanderError(BISECT_EXIT.abort, err.code, err.message);
+    })
     .description('for git bisect run: measure one series and compare it with a baseline (0 good, 1 bad, 125 skip, 128 abort)')
     .option('--series <key>', 'host/path/op/granule/threads, e.g. local/shmem/alloc/4K/1')
     .option('--baseline <dir>', 'a run directory, or a results folder (every run in it)')
@@ -54,9 +58,9 @@ export function registerBisectCheck(program: Command): void {
     .option('--hosts <file>', 'host inventory (default: this machine)')
     .option('--fresh <dir>', 'compare this run instead of measuring')
     .option('--results <dir>', 'where the fresh run is written', 'results')
-    .option('--metric <m>', 'p50 or p99', 'p50')
-    .option('--threshold <x>', 'bad from this slow-down of the median (0.05 or 5%)', '5%')
-    .option('--max-pvalue <p>', 'and a Student t p-value below this', String(0.01))
+    .option('--metric <m>', 'p50 or p99', oneOf(METRICS), 'p50')
+    .option('--threshold <x>', 'bad from this slow-down of the median (0.05 or 5%)', percentage, 0.05)
+    .option('--max-pvalue <p>', 'and a Student t p-value below this', pValue, 0.01)
     .action(async (o) => {
       const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
       let sel: SeriesSelector, metric: Metric, threshold: number, maxPValue: number, baseline: { values: number[]; runMedians: number[] };
@@ -64,11 +68,9 @@ export function registerBisectCheck(program: Command): void {
         if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
         if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
         sel = parseSeriesKey(o.series);
-        if (!(METRICS as readonly string[]).includes(o.metric)) throw new Error(`--metric: "${o.metric}" is not p50 or p99`);
         metric = o.metric as Metric;
-        threshold = parseFraction(o.threshold);
-        maxPValue = Number(o.maxPvalue);
-        if (!(maxPValue > 0 && maxPValue <= 1)) throw new Error(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
+        threshold = o.threshold as number;
+        maxPValue = o.maxPvalue as number;
         baseline = await baselineValues(o.baseline, sel, metric);
       } catch (err) {
         say(`abort: ${(err as Error).message}`);

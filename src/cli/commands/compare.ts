@@ -8,6 +8,7 @@ import { compareFormat } from '../../export/compare-format.js';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { parseFraction } from '../regress-action.js';
 import { EXIT } from '../exit.js';
+import { percentage, pValue } from '../options.js';
 
 class UsageError extends Error {}
 
@@ -33,8 +34,8 @@ export function registerCompare(program: Command): void {
     .option('--paths <a,b>', 'compare two backing paths of one run instead, baseline first (e.g. shmem,gmem)')
     .option('--format <f>', 'text (80 columns, for e-mail), markdown, json or csv', 'text')
     .option('--p99', 'compare p99 as well as p50')
-    .option('--noise <cv>', 'a side is noisy above this coefficient of variation (0.05 or 5%)', '5%')
-    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', '0.05')
+    .option('--noise <cv>', 'a side is noisy above this coefficient of variation (0.05 or 5%)', percentage, 0.05)
+    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', pValue, 0.05)
     .option('--plot <file>', 'also draw the charts: FILE.svg or FILE.png')
     .action(async (runs: string[], o) => {
       try {

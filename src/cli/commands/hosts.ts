@@ -4,15 +4,16 @@ import { loadInventory, LOCAL_INVENTORY } from '../../config/hosts.js';
 import { fingerprintHosts } from '../../benchmark/inspect.js';
 import { formatHostsTable } from '../../output/hosts-table.js';
 import { EXIT } from '../exit.js';
+import { oneOf, positiveInteger, PROGRESS_MODES } from '../options.js';
 
 export function registerHosts(program: Command): void {
   program
     .command('hosts')
     .description("reach every host of an inventory and print what it can measure (kernel, KVM, VM types, guest_memfd flags, NUMA, hugetlb, secretmem)")
     .argument('[inventory]', 'host inventory (hosts/*.yaml); default: this machine')
-    .option('--concurrency <n>', 'hosts reached at once', (v) => parseInt(v, 10), 8)
+    .option('--concurrency <n>', 'hosts reached at once', positiveInteger, 8)
     .option('--accept-new-host-keys', 'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused')
-    .option('--progress <mode>', 'auto | tty | plain | silent', 'auto')
+    .option('--progress <mode>', 'auto | tty | plain | silent', oneOf(PROGRESS_MODES), 'auto')
     .option('--json', 'print the host entries (with full fingerprints) as JSON')
     .action(async (file: string | undefined, o) => {
       const inventory = file ? await loadInventory(file) : LOCAL_INVENTORY;

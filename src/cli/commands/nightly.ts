@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { addRegressOptions, regressActionOptions } from '../regress-action.js';
 import { runNightly } from '../nightly-action.js';
+import { seconds } from '../options.js';
 
 export function registerNightly(program: Command): void {
   const cmd = program
@@ -14,7 +15,7 @@ export function registerNightly(program: Command): void {
     .option('--log <file>', 'log file (default: <results>/nightly.log)')
     .option('--lock <file>', 'lock file (default: <results>/.nightly.lock)')
     .option('--state <file>', 'reported changes (default: <results>/.regress-state.json)')
-    .option('--job-timeout <s>', 'kill a probe job after this many seconds', (v) => parseInt(v, 10), 1800);
+    .option('--job-timeout <s>', 'kill a probe job after this many seconds', seconds, 1800);
   addRegressOptions(cmd).action(async (o) => {
     const regress = regressActionOptions(o, { history: o.results, influx: o.influx });
     const ac = new AbortController();

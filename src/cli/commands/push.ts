@@ -1,15 +1,19 @@
 /** gmembench push <run-dir|results-dir>... --influx URL [--db NAME]: write stored runs to InfluxDB */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInfluxUrl, DEFAULT_DB, redactUrl } from '../../influx/connect.js';
-import { DEFAULT_PUSH_OPTIONS, formatPushReport, formatRetry, pushRuns } from '../../influx/push.js';
+import { DEFAULT_PUSH_OPTIONS, formatPushReport, formatRetry, pushLaterCommand, pushRuns } from '../../influx/push.js';
 import { listRuns, SUMMARY_FILE } from '../../results/store.js';
 import { EXIT } from '../exit.js';
+import { count, seconds, UsageError } from '../options.js';
 
-/** A run directory as given, or every run under a results folder. */
+/** A run directory as given, or every run under a results folder; a path that does not exist is a usage error. */
 async function expand(dirs: string[]): Promise<string[]> {
   const out: string[] = [];
+  const missing: string[] = [];
+  for (const d of dirs) if (!(await stat(d).then(() => true, () => false))) missing.push(d);
+  if (missing.length > 0) throw new UsageError(`no such run directory or results folder: ${missing.join(', ')} (nothing was pushed)`);
   for (const d of dirs) {
     const isRun = await stat(join(d, SUMMARY_FILE)).then((s) => s.isFile(), () => false);
     const runs = isRun ? [] : await listRuns(d);
@@ -18,31 +22,17 @@ async function expand(dirs: string[]): Promise<string[]> {
   return out;
 }
 
-function count(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number >= 0');
-  return n;
-}
-
 /**
- * Check --influx before anything runs: false (message printed, exit code 2 set) when it is not an
- * http(s) URL. Not a commander argParser: commander would echo the value, credentials included.
+ * Check --influx before anything runs; throws a UsageError (exit 2) when it is not an http(s) URL.
+ * Not a commander argParser: commander would echo the value, credentials included.
  */
-export function influxUrlOk(url: string, command: string): boolean {
+export function influxUrlOk(url: string): true {
   try {
     checkInfluxUrl(url);
     return true;
   } catch (err) {
-    process.stderr.write(`gmembench ${command}: --influx: ${(err as Error).message}\n`);
-    process.exitCode = EXIT.usage;
-    return false;
+    throw new UsageError(`--influx: ${(err as Error).message}`);
   }
-}
-
-function seconds(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected seconds > 0');
-  return n;
 }
 
 export function registerPush(program: Command): void {
@@ -55,7 +45,7 @@ export function registerPush(program: Command): void {
     .option('--retries <n>', 'retries of a failed request, with exponential backoff', count, DEFAULT_PUSH_OPTIONS.retries)
     .option('--timeout <s>', 'seconds per request', seconds, DEFAULT_PUSH_OPTIONS.timeoutMs / 1000)
     .action(async (dirs: string[], o) => {
-      if (!influxUrlOk(o.influx, 'push')) return;
+      influxUrlOk(o.influx);
       const target = { url: o.influx as string, db: o.db as string };
       const reports = await pushRuns(await expand(dirs), target, {
         retries: o.retries, timeoutMs: o.timeout * 1000,
@@ -66,7 +56,7 @@ export function registerPush(program: Command): void {
       const points = reports.reduce((a, r) => a + r.written, 0);
       process.stdout.write(`${reports.length - failed.length}/${reports.length} run(s) pushed, ${points} points to ${redactUrl(target.url)} db ${target.db}\n`);
       if (failed.length > 0) {
-        process.stderr.write(`not pushed (still on disk; push them again later): ${failed.map((r) => r.runDir).join(' ')}\n`);
+        process.stderr.write(`not pushed (still on disk; push them again later): ${failed.map((r) => r.runDir).join(' ')}\n  ${pushLaterCommand(failed.map((r) => r.runDir), target)}\n`);
         process.exitCode = EXIT.error;
       }
     });

@@ -3,8 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { EXIT } from '../exit.js';
-
-class UsageError extends Error {}
+import { pair, UsageError } from '../options.js';
 
 export function registerReport(program: Command): void {
   program
@@ -12,12 +11,11 @@ export function registerReport(program: Command): void {
     .description('write one self-contained HTML page (no network when viewed): host fingerprints, tables, charts')
     .argument('<runs...>', 'run directories or summary.json files; later runs are compared with the first')
     .option('--html <file>', 'the page to write')
-    .option('--paths <a,b>', 'compare these two paths within each run', 'shmem,gmem')
+    .option('--paths <a,b>', 'compare these two paths within each run', pair, ['shmem', 'gmem'] as [string, string])
     .action(async (args: string[], o) => {
       try {
         if (!o.html) throw new UsageError('--html <file> is required');
-        const paths = String(o.paths).split(',').map((s) => s.trim()).filter(Boolean);
-        if (paths.length !== 2) throw new UsageError(`--paths: give two paths, baseline first (e.g. shmem,gmem), not "${o.paths}"`);
+        const paths = o.paths as [string, string];
         const runs = [];
         for (const a of args) runs.push(await loadRun(a));
         const { renderReport } = await import('../../report/html.js'); // loads vega: only when asked

@@ -67,7 +67,8 @@ export function tagValueProblem(v: string): string | null {
   return null;
 }
 
-/** C0 and C1 control characters and DEL */
+/** C0 and C1 control characters and DEL (matching them is the point) */
+// eslint-disable-next-line no-control-regex
 export const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
 
 export class LineProtocolError extends Error {

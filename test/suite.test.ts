@@ -248,14 +248,14 @@ describe('what depends on the host is refused before it measures anything', () =
       { paths: ['gmem'], ops: ['fault'], granules: [2 << 20], region: 8 << 20, threads: ['all'] },
     ]);
     expect(precheckProblems(s, fp())).toEqual([]);
-    expect(precheckProblems(s, fp({ pageSize: 65536 }))).toEqual(['shmem alloc 4K t1: granule 4K is not a multiple of the host\'s page size 64K']);
-    expect(precheckProblems(s, fp({ cores: 8 }))).toEqual(['gmem fault 2M t8: 8 threads x granule 2M do not fit in the region 8M (the region is never enlarged)']);
+    expect(precheckProblems(s, fp({ pageSize: 65536 }))).toEqual(['shmem alloc 4K x1: granule 4K is not a multiple of the host\'s page size 64K']);
+    expect(precheckProblems(s, fp({ cores: 8 }))).toEqual(['gmem fault 2M x8: 8 threads x granule 2M do not fit in the region 8M (the region is never enlarged)']);
     const big = suite([{ paths: ['shmem', 'gmem'], ops: ['alloc'], granules: [4096], region: 2 ** 40 }]);
     expect(precheckProblems(big, fp())).toEqual([
-      "shmem alloc 4K t1: region 1T is larger than the host's memory (8.0 GiB)",
-      "gmem alloc 4K t1: region 1T is larger than the host's memory (8.0 GiB)",
+      "shmem alloc 4K x1: region 1T is larger than the host's memory (8.0 GiB)",
+      "gmem alloc 4K x1: region 1T is larger than the host's memory (8.0 GiB)",
     ]);
-    expect(() => precheckHost('lab-1', big, fp())).toThrow(/^lab-1 cannot run 2 job\(s\) of suite t, nothing was measured: shmem alloc 4K t1: region 1T/);
+    expect(() => precheckHost('lab-1', big, fp())).toThrow(/^lab-1 cannot run 2 job\(s\) of suite t, nothing was measured: shmem alloc 4K x1: region 1T/);
   });
 
   it('a run whose every row of a host failed is a failed host', () => {
@@ -291,6 +291,6 @@ describe('what depends on the host is refused before it measures anything', () =
     expect(r.code, r.stderr).toBe(3);
     expect(r.summary.results).toEqual([]);
     expect(r.summary.hosts[0]).toMatchObject({ name: 'local', status: 'failed', subStatus: 'unsuitable' });
-    expect(r.summary.hosts[0].error).toContain("local cannot run 1 job(s) of suite big, nothing was measured: shmem alloc 4K t1: region 1T is larger than the host's memory");
+    expect(r.summary.hosts[0].error).toContain("local cannot run 1 job(s) of suite big, nothing was measured: shmem alloc 4K x1: region 1T is larger than the host's memory");
   }, 120_000);
 });

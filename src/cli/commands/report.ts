@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { EXIT } from '../exit.js';
+import { unfinishedNote } from '../../results/unfinished.js';
 
 class UsageError extends Error {}
 
@@ -20,6 +21,7 @@ export function registerReport(program: Command): void {
         if (paths.length !== 2) throw new UsageError(`--paths: give two paths, baseline first (e.g. shmem,gmem), not "${o.paths}"`);
         const runs = [];
         for (const a of args) runs.push(await loadRun(a));
+        for (const note of runs.map(unfinishedNote)) if (note) process.stderr.write(`gmembench report: note: ${note}\n`);
         const { renderReport } = await import('../../report/html.js'); // loads vega: only when asked
         const { html, charts } = await renderReport(runs, { paths: [paths[0], paths[1]] });
         await writeFile(o.html, html);

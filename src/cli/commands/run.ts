@@ -73,7 +73,7 @@ export function registerRun(program: Command): void {
           if (!(err instanceof RunWriteError)) throw err;
           // what was measured is printed all the same: the disk may hold less of it
           if (err.summary.results.length > 0) process.stdout.write(`\n${formatRunTable(err.summary, { width: outputWidth(), wide: !!o.wide })}\n`);
-          process.stderr.write(`gmembench run: ${err.message}\n`);
+          process.stderr.write(`gmembench run: ${err.message}${err.rowsOnDisk < err.summary.results.length ? ' (they are in the table above)' : ''}\n`);
           process.exitCode = EXIT.error;
           return;
         }

@@ -150,6 +150,27 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     await rm(join(dir, 'k9-lock'), { recursive: true, force: true });
   });
 
+  it('a command that handles no signal (fingerprint, hosts) still takes its local children with it on Ctrl-C', async () => {
+    const script = join(dir, 'no-handler.mts');
+    const mark = `gmembench-nohandler-${process.pid}`;
+    await writeFile(script, `
+import { LocalTransport } from ${JSON.stringify(join(ROOT, 'src/transport/local.ts'))};
+void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
+`);
+    const run = runInPty(['node', '--import', 'tsx', script], { cwd: ROOT });
+    started.push(run);
+    // the shell (its command line carries the mark) and its sleep
+    const children = async () => {
+      const sh = descendants(await run.pid()).filter((p) => cmdline(p).includes(mark));
+      return [...sh, ...sh.flatMap((p) => descendants(p))].map((p) => [p, cmdline(p)] as const);
+    };
+    await waitUntil('the shell and its sleep run', async () => (await children()).length >= 2);
+    const before = await children();
+    run.ctrlC();
+    expect(await run.exit()).toBe(130);
+    expect(before.filter(([p, c]) => cmdline(p) === c)).toEqual([]);
+  });
+
   describe.skipIf(sshWhy !== null)('over SSH (real sshd on loopback)', () => {
     let lab: SshLab;
     const remoteProbes = async (i: number) =>
@@ -227,7 +248,7 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     });
 
     it('an SSH command cancelled while it still prints leaves no timer behind: the process ends by itself', async () => {
-      const script = join(dir, 'cancel-chatty.ts');
+      const script = join(dir, 'cancel-chatty.mts');
       const host = { ...sshHost(1), idleTimeout: 600 };
       await writeFile(script, `
 import { SshTransport } from ${JSON.stringify(join(ROOT, 'src/transport/ssh/index.ts'))};
@@ -240,7 +261,6 @@ const r = t.exec(['sh', '-c', 'while :; do echo gmembench-chatty-${process.pid};
 console.log(await r.then(() => 'resolved', (e) => 'rejected: ' + e.message));
 await t.close();
 `);
-      await writeFile(join(dir, 'package.json'), '{"type": "module"}');
       const began = Date.now();
       const r = await execa('node', ['--import', 'tsx', script], { cwd: ROOT, reject: false, timeout: 100_000 });
       expect(r.timedOut, 'the process was still alive 100 s later').toBe(false);

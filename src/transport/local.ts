@@ -5,17 +5,19 @@
  * the controller's terminal reaches the controller only, which then stops the run in order; and a
  * kill (cancel, time limit, the controller exiting) takes the whole group: a probe's helper
  * processes as well as the probe. execa kills the direct child only and skips its exit clean-up
- * for detached children, so the group kill and the exit hook are written here.
+ * for detached children, so the group kill is written here, and signal-exit (what execa uses) runs
+ * it when the controller exits, also on a signal no one handles.
  */
 import { copyFile, chmod, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
+import { onExit } from 'signal-exit';
 import { HostFailure } from '../benchmark/failure.js';
 import { lineSplitter, type ExecOptions, type ExecResult, type Transport } from './transport.js';
 
 /** process groups started here and not yet seen to end: killed when the controller exits */
 const liveGroups = new Set<number>();
-let exitHook = false;
+let offExit: (() => void) | undefined;
 
 function killGroup(pgid: number): void {
   try {
@@ -27,11 +29,16 @@ function killGroup(pgid: number): void {
 
 function watchGroup(pgid: number): void {
   liveGroups.add(pgid);
-  if (exitHook) return;
-  exitHook = true;
-  process.once('exit', () => {
+  offExit ??= onExit(() => {
     for (const g of liveGroups) killGroup(g);
   });
+}
+
+function unwatchGroup(pgid: number): void {
+  liveGroups.delete(pgid);
+  if (liveGroups.size > 0) return;
+  offExit?.();
+  offExit = undefined;
 }
 
 export class LocalTransport implements Transport {
@@ -73,7 +80,7 @@ export class LocalTransport implements Transport {
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
-      if (pgid !== undefined) liveGroups.delete(pgid);
+      if (pgid !== undefined) unwatchGroup(pgid);
     }
     // a leader killed by a signal cannot have stopped its helpers: any left go with it (a group id
     // is not given to a new process while a member of the group lives)

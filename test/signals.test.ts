@@ -18,6 +18,8 @@ import { ptyMissing, runInPty, type PtyRun } from './helpers/pty.js';
 import { buildProbe, type ProbeBinary } from '../src/probe/build.js';
 import { readSummary } from '../src/results/store.js';
 import type { RunSummary } from '../src/results/schema.js';
+import { signalNumber } from '../src/transport/ssh/exec.js';
+import { signalExitCode } from '../src/cli/interrupt.js';
 
 const why = ptyMissing ?? (hasCc ? null : 'no C compiler (cc) to build the probe');
 if (why) skipReason('signal tests', why);
@@ -45,6 +47,15 @@ function cmdline(pid: number): string {
     return '';
   }
 }
+
+describe('signal numbers', () => {
+  it('an ssh exit-signal name maps to its number through os.constants.signals', () => {
+    expect([signalNumber('TERM'), signalNumber('KILL'), signalNumber('INT'), signalNumber('USR1')]).toEqual([15, 9, 2, 10]);
+    expect(signalNumber('NOSUCH')).toBe(0);
+    expect(signalNumber(null)).toBe(0);
+    expect([signalExitCode('SIGINT'), signalExitCode('SIGTERM'), signalExitCode('SIGHUP')]).toEqual([130, 143, 129]);
+  });
+});
 
 describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () => {
   let dir: string;
@@ -110,6 +121,8 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     expect(alive(probes)).toEqual([]);
     const out = run.output();
     expect(out).toContain('SIGINT: stopping');
+    // --progress plain: every line names its host
+    expect(out).toContain('› loc: taking the host lock');
     // the table of what was measured, and the host's line
     expect(out).toMatch(/alloc\s+4K\s+1\s/);
     expect(out).toContain('host loc: failed (interrupted): interrupted (SIGINT): stopped after 1 of 2 jobs, 1 not run');
@@ -213,6 +226,10 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
       expect(s.finishedAt).not.toBeNull();
       expect(s.hosts.map((h) => [h.name, h.subStatus, h.jobsNotRun]).sort()).toEqual([['h1', 'interrupted', 1], ['mix', 'interrupted', 1]]);
       expect(existsSync(join(dir, 'mix-lock'))).toBe(false);
+      // two hosts' plain progress lines interleave: each names its host
+      expect(run.output()).toContain('› mix: [1/2] shmem alloc 4K t1');
+      expect(run.output()).toContain('› h1: [1/2] shmem alloc 4K t1');
+      expect(run.output()).not.toMatch(/› \[\d+\/\d+\]/);
       expect(existsSync(join(lab.hosts[1].dir, 'lock'))).toBe(false);
     });
 

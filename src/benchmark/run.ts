@@ -62,7 +62,7 @@ export class RunWriteError extends Error {
     const rows = summary.results.length;
     const kept = !wroteAny
       ? 'nothing was measured or written'
-      : `${rowsOnDisk} of the ${rows} row(s) measured are safely on disk in ${join(runDir, SUMMARY_FILE)} (its last complete write)${rowsOnDisk < rows ? `; ${rows - rowsOnDisk} are not` : ''}`;
+      : `${rowsOnDisk} of the ${rows} row(s) measured are safely on disk in ${join(runDir, SUMMARY_FILE)} (its last complete write)${rowsOnDisk < rows ? `, ${rows - rowsOnDisk} not` : ''}`;
     super(`${writeError.message}; the run stopped: ${kept}`);
     this.name = 'RunWriteError';
   }

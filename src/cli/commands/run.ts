@@ -70,6 +70,12 @@ export function registerRun(program: Command): void {
             processes: o.processes, pin: o.pin, settle: !!o.settle,
           });
         } catch (err) {
+          if (!(err instanceof RunWriteError) && interrupt.exitCode !== undefined) {
+            // stopped before any host was measured (the probe's build, say)
+            process.stderr.write(`gmembench run: ${interrupt.received}: stopped before measuring: ${(err as Error).message}\n`);
+            process.exitCode = interrupt.exitCode;
+            return;
+          }
           if (!(err instanceof RunWriteError)) throw err;
           // what was measured is printed all the same: the disk may hold less of it
           if (err.summary.results.length > 0) process.stdout.write(`\n${formatRunTable(err.summary, { width: outputWidth(), wide: !!o.wide })}\n`);

@@ -148,6 +148,23 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     expect(existsSync(join(dir, 'loc-lock'))).toBe(false);
   });
 
+  it('the terminal closing (SIGHUP) stops the run in order too: probe killed, summary finished, lock released', async () => {
+    const run = start(await inventory([localHost('hup')]), 'local-hup');
+    await measuring(run, 'local-hup', 'hup');
+    await waitUntil('the endless probe runs', async () => (await localProbes(run)).length > 0);
+    const probes = await localProbes(run);
+    const controller = await run.pid();
+    run.proc.kill('SIGKILL'); // the terminal's master side goes away: the kernel hangs the session up
+    // (an ended process has no command line, whether reaped yet or not)
+    await waitUntil('the controller ends', () => cmdline(controller) === '');
+    expect(alive(probes)).toEqual([]);
+    const s = (await summaryOf('local-hup'))!;
+    expect(s.finishedAt).not.toBeNull();
+    expect(s.hosts[0]).toMatchObject({ subStatus: 'interrupted', jobsNotRun: 1 });
+    expect(s.hosts[0].error).toContain('interrupted (SIGHUP)');
+    expect(existsSync(join(dir, 'hup-lock'))).toBe(false);
+  });
+
   it('a controller killed outright (kill -9) leaves a summary whose host says interrupted, with the jobs not run', async () => {
     const run = start(await inventory([localHost('k9')]), 'local-kill9');
     await measuring(run, 'local-kill9', 'k9');

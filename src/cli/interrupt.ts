@@ -41,6 +41,11 @@ export function onInterrupt(command: string, write: (text: string) => void = say
       process.exit(signalExitCode(sig));
     }
     received = sig;
+    if (sig === 'SIGHUP') {
+      // the terminal is gone: writes to it fail from now on, which must not stop the clean-up
+      process.stdout.on('error', () => undefined);
+      process.stderr.on('error', () => undefined);
+    }
     write(`\ngmembench ${command}: ${sig}: stopping: killing the probes, releasing the host locks, writing the summary (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again exits at once)\n`);
     ac.abort(new Error(`interrupted (${sig})`));
   };

@@ -79,6 +79,8 @@ export function runInPty(argv: string[], opts: { cwd?: string; env?: Record<stri
     const n = Number(m[1]);
     return n < 0 ? 128 - n : n;
   })();
+  // a driver killed on purpose (the terminal closed) reports nothing: only a caller who asks fails
+  exit.catch(() => undefined);
   return {
     output: () => out,
     pid: () => pid,

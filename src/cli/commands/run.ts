@@ -50,14 +50,14 @@ export function registerRun(program: Command): void {
     .option('--settle', 'drop caches and compact memory before every probe process (root only; warns and goes on otherwise)')
     .action(async (suiteFile: string, o) => {
       if (o.influx !== undefined && !influxUrlOk(o.influx, 'run')) return;
-      const loaded = await loadSuite(suiteFile);
-      const suite = o.only !== undefined ? filterSuite(loaded, parseOnly(o.only)) : loaded;
-      const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
       if (o.force && !o.breakLock) {
         process.stderr.write('gmembench run: --force goes with --break-lock\n');
         process.exitCode = EXIT.usage;
         return;
       }
+      const loaded = await loadSuite(suiteFile);
+      const suite = o.only !== undefined ? filterSuite(loaded, parseOnly(o.only)) : loaded;
+      const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
       const interrupt = onInterrupt('run');
       try {
         let outcome;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { cli } from './helpers/cli.js';
 import { hasCc, isRoot, skipReason } from './helpers/host.js';
-import { readSummary } from '../src/results/store.js';
+import { makeDir, readSummary, ResultsWriteError, writeFileAtomic } from '../src/results/store.js';
 
 const why = !isRoot ? 'not root: cannot mount a tmpfs' : hasCc ? null : 'no C compiler (cc) to build the probe';
 if (why) skipReason('full-disk and read-only results tests', why);
@@ -21,6 +21,25 @@ defaults: {warmup: 0, repetitions: 2}
 workloads:
   - {paths: [shmem], ops: [alloc, fault], granules: [4K, 8K, 16K, 32K, 64K, 128K, 256K], region: 1M}
 `;
+
+describe('result writes name the file and the error', () => {
+  it('a failed atomic write names its file and errno and leaves no temp file; a directory under a file names the file', async () => {
+    const d = await mkdtemp(join(tmpdir(), 'gmembench-write-'));
+    try {
+      // the target is a directory: the temp file is written, the rename fails
+      await mkdir(join(d, 'summary.json'));
+      const err = await writeFileAtomic(join(d, 'summary.json'), '{}').then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(ResultsWriteError);
+      expect((err as Error).message).toBe(`cannot write ${join(d, 'summary.json')}: illegal operation on a directory (EISDIR)`);
+      expect((await readdir(d)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      await writeFile(join(d, 'plain'), 'x');
+      const nd = await makeDir(join(d, 'plain', 'run', 'raw')).then(() => null, (e: unknown) => e);
+      expect((nd as Error).message).toBe(`cannot create the directory ${join(d, 'plain', 'run')}: not a directory (ENOTDIR)`);
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+});
 
 describe.skipIf(why !== null)('results on a full or read-only file system', () => {
   let dir: string;

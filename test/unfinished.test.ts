@@ -84,6 +84,10 @@ workloads:
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('gmembench report: note: run stopped is incomplete: loc interrupted, 1 of 3 jobs not run');
     expect(r.stderr).toContain('gmembench report: note: run old is incomplete: finishedAt is null: the results of loc may be incomplete');
+    // and the page itself, under each run's heading
+    const html = await readFile(join(dir, 'r.html'), 'utf8');
+    expect(html).toContain('<strong>run stopped is incomplete: loc interrupted, 1 of 3 jobs not run</strong>');
+    expect(html).toContain('<strong>run old is incomplete: finishedAt is null');
   });
 
   it('compare says so, for two runs and for the paths of one', async () => {

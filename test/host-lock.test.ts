@@ -19,8 +19,15 @@ describe('host lock (local transport)', () => {
     expect(err).toBeInstanceOf(HostFailure);
     expect(err).toMatchObject({ host: 'here', subStatus: 'locked' });
     expect((err as Error).message).toContain(`@${hostname()} pid ${process.pid}, run run-a`);
+    // run-a's controller (this process) is alive: breakLock alone refuses, naming it; with force,
     // broken by run-b: run-a's release must not remove run-b's lock
-    const b = await acquireHostLock(t, path, { runId: 'run-b', breakLock: true });
+    const live = await acquireHostLock(t, path, { runId: 'run-b', breakLock: true }).then(() => null, (e: unknown) => e);
+    expect(live).toMatchObject({ host: 'here', subStatus: 'locked' });
+    expect((live as Error).message).toContain(`@${hostname()} pid ${process.pid}, run run-a`);
+    expect((live as Error).message).toContain(`pid ${process.pid} is alive on ${hostname()}`);
+    expect((live as Error).message).toContain('--force');
+    const b = await acquireHostLock(t, path, { runId: 'run-b', breakLock: true, force: true });
+    expect(b.broke).toMatchObject({ owner: { runId: 'run-a' }, holder: 'alive' });
     expect(b.tookOver).toMatchObject({ runId: 'run-a' });
     await a.release();
     expect(existsSync(path)).toBe(true);

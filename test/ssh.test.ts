@@ -276,14 +276,14 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     expect(existsSync(join(lab.hosts[0].dir, 'lock'))).toBe(false);
   });
 
-  it('Ctrl-C on the CLI kills the remote probe, frees the lock and finishes the summary (exit 3)', async () => {
+  it('Ctrl-C on the CLI kills the remote probe, frees the lock and finishes the summary (exit 130)', async () => {
     const invFile = await file('ctrlc.yaml', JSON.stringify({ hosts: [JSON.parse(lab.inventoryYaml()).hosts[0]] }));
     const child = execa('node', ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'run', endless.file, '--hosts', invFile,
       '--results', results(), '--run-id', 'ctrl-c', '--progress', 'plain'], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
     await waitUntil('the probe runs on h0', async () => (await remoteProbes(0)).length > 0);
     child.kill('SIGINT');
     const r = await child;
-    expect(r.exitCode, String(r.stderr)).toBe(3);
+    expect(r.exitCode, String(r.stderr)).toBe(130);
     expect(await remoteProbes(0)).toEqual([]);
     expect(existsSync(join(lab.hosts[0].dir, 'lock'))).toBe(false);
     const s = await readSummary(join(results(), 'ctrl-c'));

@@ -2,8 +2,10 @@
  * The per-host lock that keeps two controllers from measuring the same host at once. It lives on
  * the host and is taken through the transport (local or SSH alike): an atomic `mkdir <lockPath>`,
  * then <lockPath>/owner.json naming the holder. A second controller gets a `locked` failure naming
- * who holds it. A lock is stale (taken over) when its controller is this machine and its pid is
- * gone, when it is older than maxAgeMs, or with --break-lock.
+ * who holds it. A lock is stale (taken over) when its controller's pid is gone (checked on the
+ * host when the controller ran there, else on this machine when it ran here), or when it is older
+ * than maxAgeMs. --break-lock takes a lock that is not stale too, but not one whose controller is
+ * seen alive: that also needs `force`.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
@@ -25,13 +27,20 @@ export interface HostLock {
   owner: HostLockOwner;
   /** the stale lock this one replaced, if any */
   tookOver?: HostLockOwner | null;
+  /** a lock that was not stale, broken by breakLock: its holder, and whether its controller lives */
+  broke?: { owner: HostLockOwner | null; holder: Liveness };
   release(): Promise<void>;
 }
 
+/** whether a lock holder's controller process still runs: unknown when no machine at hand can tell */
+export type Liveness = 'alive' | 'gone' | 'unknown';
+
 export interface HostLockOptions {
   runId: string;
-  /** take the lock whoever holds it */
+  /** take the lock whoever holds it, unless its controller is seen alive (then `force` is needed too) */
   breakLock?: boolean;
+  /** with breakLock: break a lock even when its controller is alive */
+  force?: boolean;
   /** a lock older than this is stale even if its controller may be alive (default 24 h) */
   maxAgeMs?: number;
 }
@@ -81,12 +90,13 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
   const token = `"token":"${randomBytes(8).toString('hex')}"`;
   const ownerJson = `${JSON.stringify(owner).slice(0, -1)},${token}}\n`;
   let tookOver: HostLockOwner | null | undefined;
+  let broke: HostLock['broke'];
   for (let attempt = 0; attempt < 3; attempt++) {
     const r = await t.exec(['sh', '-c', TAKE, 'sh', path], { stdin: ownerJson });
     const [status, ageLine, ...rest] = r.stdout.split('\n');
     if (r.exitCode === 0 && status === 'ACQUIRED') {
       return {
-        path, owner, ...(tookOver !== undefined && { tookOver }),
+        path, owner, ...(tookOver !== undefined && { tookOver }), ...(broke && { broke }),
         release: async () => {
           // only what this controller created: its own owner file, then the directory if now empty
           await t.exec(['sh', '-c', 'grep -qF "$2" "$1/owner.json" 2>/dev/null && rm -f "$1/owner.json" && rmdir "$1" 2>/dev/null; true', 'sh', path, token]);
@@ -98,18 +108,27 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
     }
     const holder = parseOwner(rest.join('\n'));
     const age = Number(ageLine) * 1000 || 0;
+    const live = holder ? await liveness(t, holder) : 'unknown';
     const stale =
-      opts.breakLock ||
       age > (opts.maxAgeMs ?? 24 * 3_600_000) ||
       // no owner file yet: being written right now, or its writer died; a minute settles which
       (!holder && age > 60_000) ||
-      (holder !== null && holder.controller === hostname() && !pidAlive(holder.pid));
-    if (!stale) {
+      live === 'gone';
+    if (!stale && !opts.breakLock) {
       throw new HostFailure(
         t.host, 'locked',
-        `locked by ${describeOwner(holder)} (${path} on the host); wait for it, or use --break-lock if that run is gone`,
+        live === 'alive'
+          ? `locked by ${describeOwner(holder)} (${path} on the host), a run still going (pid ${holder!.pid} is alive on ${holder!.controller}); wait for it`
+          : `locked by ${describeOwner(holder)} (${path} on the host); wait for it, or use --break-lock if that run is gone`,
       );
     }
+    if (!stale && live === 'alive' && !opts.force) {
+      throw new HostFailure(
+        t.host, 'locked',
+        `locked by ${describeOwner(holder)} (${path} on the host), and that controller is still running (pid ${holder!.pid} is alive on ${holder!.controller}): --break-lock does not break a live run's lock; add --force to break it anyway (both runs would then measure this host at once)`,
+      );
+    }
+    if (!stale) broke = { owner: holder, holder: live };
     tookOver = holder;
     // a stale lock is removed only if it is recognisably one: a directory holding nothing but a
     // gmembench owner file (or nothing at all). Never rm -rf: lockPath may name /tmp or /var/lock.
@@ -122,6 +141,26 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
     }
   }
   throw new HostFailure(t.host, 'locked', `could not take the host lock ${path} (another controller keeps taking it)`);
+}
+
+/**
+ * Is the holder's controller process alive? Asked of the host when the controller ran there (its
+ * hostname is the owner's `controller`), else of this machine when it ran here; otherwise unknown.
+ */
+async function liveness(t: Transport, holder: HostLockOwner): Promise<Liveness> {
+  if (!Number.isInteger(holder.pid) || holder.pid <= 0) return 'unknown';
+  const r = await t.exec(['sh', '-c', 'hostname; if [ -d "/proc/$1" ]; then echo alive; else echo gone; fi', 'sh', String(holder.pid)]).catch(() => null);
+  const [name, state] = r?.exitCode === 0 ? r.stdout.split('\n') : [];
+  if (name === holder.controller && (state === 'alive' || state === 'gone')) return state;
+  if (holder.controller === hostname()) return pidAlive(holder.pid) ? 'alive' : 'gone';
+  return 'unknown';
+}
+
+/** What a broken lock means for this run's figures, for the host's warnings. */
+export function brokeWarning(host: string, b: NonNullable<HostLock['broke']>): string {
+  const whose = describeOwner(b.owner);
+  const state = b.holder === 'alive' ? 'its controller is still running' : b.holder === 'gone' ? 'its controller is gone' : 'whether its controller still runs cannot be checked from here';
+  return `${host}: --break-lock broke the lock of ${whose}; ${state}: if that run goes on, both measure this host at once`;
 }
 
 function parseOwner(text: string): HostLockOwner | null {

@@ -37,16 +37,36 @@ export interface RunHostContext {
   cpus?: string;
   /** settle memory (drop caches, compact) before every probe process; root only */
   settle?: boolean;
+  /** lines for the host's systemWarnings (a broken lock: another run may measure beside this one) */
+  warnings?: string[];
 }
 
 export function jobLabel(j: Pick<ProbeJob, 'path' | 'op' | 'granule' | 'threads'>): string {
   return seriesLabel(j);
 }
 
+/** Why a run was stopped, from its AbortSignal's reason: "interrupted (SIGINT)", a write failure ... */
+export function stopReason(signal: AbortSignal | undefined): string {
+  const r: unknown = signal?.reason;
+  if (r instanceof Error && r.name !== 'AbortError') return r.message;
+  if (typeof r === 'string' && r.length > 0) return r;
+  return 'cancelled';
+}
+
+/** What a host's entry says while its jobs run: if the controller dies now, this is what stays on disk. */
+function markUnfinished(entry: HostEntry, total: number, written: number): void {
+  Object.assign(entry, {
+    status: 'failed', subStatus: 'interrupted', jobsTotal: total, jobsNotRun: total - written,
+    error: `did not finish: ${total - written} of ${total} jobs not run (the controller stopped before this host finished)`,
+  } satisfies Partial<HostEntry>);
+}
+
 export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
   const { host, transport } = ctx;
   const entry: HostEntry = { name: host.name, status: 'ok', labels: host.labels ?? {}, fingerprint: null };
   let hugePages: Reservation | null = null;
+  let total: number | undefined;
+  const progress = { written: 0 };
   try {
     if (host.hugetlbPages) {
       ctx.onProgress?.(`reserving ${host.hugetlbPages} hugetlb pages`, 0, 0);
@@ -62,29 +82,44 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     entry.fingerprint = await client.fingerprint(ctx.signal);
     precheckHost(host.name, ctx.suite, entry.fingerprint);
     const findings = checkSystem(entry.fingerprint);
-    if (noisy(findings)) entry.systemWarnings = formatFindings(host.name, findings.filter((f) => f.level === 'warn'));
-    await ctx.writer.setHost(entry);
+    const warnings = [...(ctx.warnings ?? []), ...(noisy(findings) ? formatFindings(host.name, findings.filter((f) => f.level === 'warn')) : [])];
+    if (warnings.length > 0) entry.systemWarnings = warnings;
     const jobs = expandJobs(ctx.suite, entry.fingerprint, {
       raw: ctx.raw,
       maxMemShare: ctx.maxMemShare ?? host.maxMemShare,
     });
+    total = jobs.length;
+    markUnfinished(entry, total, 0);
+    await ctx.writer.setHost(entry);
     const settled = ctx.settle ? await checkSettle(transport) : null;
     if (settled && !settled.ok) {
       entry.systemWarnings = [...(entry.systemWarnings ?? []), settled.reason];
       ctx.onProgress?.(settled.reason, 0, 0);
       await ctx.writer.setHost(entry);
     }
-    await measureJobs(ctx, client, jobs, settled?.ok === true);
+    await measureJobs(ctx, client, jobs, settled?.ok === true, entry, progress);
+    entry.status = 'ok';
+    delete entry.subStatus;
+    delete entry.error;
+    delete entry.jobsTotal;
+    delete entry.jobsNotRun;
     ctx.onProgress?.('done', 1, 1);
   } catch (err) {
-    const failure = classify(host.name, err);
+    const stopped = ctx.signal?.aborted === true;
+    const failure = stopped ? null : classify(host.name, err);
     entry.status = 'failed';
-    entry.subStatus = failure.subStatus;
-    entry.error = failure.message;
+    entry.subStatus = failure?.subStatus ?? 'interrupted';
+    const jobs = total !== undefined ? `stopped after ${progress.written} of ${total} jobs, ${total - progress.written} not run` : 'stopped before its jobs began';
+    entry.error = failure ? (total !== undefined && failure.subStatus !== 'interrupted' ? failure.message : `${failure.message}: ${jobs}`) : `${stopReason(ctx.signal)}: ${jobs}`;
+    if (total !== undefined) {
+      entry.jobsTotal = total;
+      entry.jobsNotRun = total - progress.written;
+    }
   } finally {
     await hugePages?.restore().catch(() => undefined);
   }
-  await ctx.writer.setHost(entry);
+  // a failed write is the writer's to report (runSuite does): the entry is returned all the same
+  await ctx.writer.setHost(entry).catch(() => undefined);
   return entry;
 }
 
@@ -111,7 +146,9 @@ export function repetitionsOf(repetitions: number, procs: number, p: number): nu
  * one process, one set of pages and one moment of the machine. A job whose process is not ok is not
  * run again. Rows are written in job order as they complete: histograms merged over the processes.
  */
-async function measureJobs(ctx: RunHostContext, client: ProbeClient, jobs: ProbeJob[], settleFirst: boolean): Promise<void> {
+async function measureJobs(
+  ctx: RunHostContext, client: ProbeClient, jobs: ProbeJob[], settleFirst: boolean, entry: HostEntry, progress: { written: number },
+): Promise<void> {
   const k = Math.max(1, ctx.processes ?? 1);
   const states: JobState[] = jobs.map((job) => ({
     job, builder: new RowBuilder(ctx.host.name, job), raw: [], results: [], done: false, procs: Math.min(k, job.repetitions),
@@ -149,6 +186,9 @@ async function measureJobs(ctx: RunHostContext, client: ProbeClient, jobs: Probe
       }
       // summary.json keeps the suite's order: a row waits for the rows before it
       for (; written < states.length && states[written].row; written++) {
+        // the host entry written with the row counts it among the jobs done
+        markUnfinished(entry, states.length, written + 1);
+        progress.written = written + 1;
         await ctx.writer.addRow(states[written].row!);
         ctx.onRow?.(states[written].row!);
       }

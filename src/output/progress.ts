@@ -24,7 +24,8 @@ export async function runWithProgress<T>(tasks: HostTask<T>[], opts: { concurren
       title: t.title,
       task: async (_ctx: unknown, task: { output: string; title: string }) => {
         results[i] = await t.run((message) => {
-          task.output = message;
+          // a plain log interleaves the hosts' lines: each names its host
+          task.output = renderer === 'simple' ? `${t.title}: ${message}` : message;
         });
         const { ok, line } = t.describe(results[i]);
         task.title = `${t.title}: ${line}`;

@@ -11,6 +11,7 @@ import type { VlSpec } from '../plot/theme.js';
 import type { RunSummary } from '../results/schema.js';
 import { HARNESS_VERSION } from '../util/paths.js';
 import { comparisonTable, esc, fingerprintTable, resultsTable } from './tables.js';
+import { unfinishedNote } from '../results/unfinished.js';
 
 export interface ReportOptions {
   /** the two paths to compare within each run, when both are present (default shmem, gmem) */
@@ -88,6 +89,8 @@ export async function renderReport(runs: RunSummary[], opts: ReportOptions = {})
       `<p class="meta">suite ${esc(run.suite?.name)} (${esc(run.suite?.file)}); started ${esc(run.startedAt)}, finished ${esc(run.finishedAt ?? 'not finished')}; ` +
         `harness ${esc(run.harness?.version)}, probe ${esc(run.harness?.probeSha256?.slice(0, 12))}, node ${esc(run.harness?.node)}</p>`,
     );
+    const unfinished = unfinishedNote(run);
+    if (unfinished) page.add(`<p class="meta"><strong>${esc(unfinished)}</strong></p>`);
     page.add('<h3>Hosts</h3>');
     page.add(fingerprintTable(run.hosts));
     page.add('<h3>Results</h3>');

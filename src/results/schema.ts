@@ -68,6 +68,14 @@ export interface HostEntry {
   fingerprint: Fingerprint | null;
   /** what looked noisy on the host when the run started (src/system/check.ts), one line each */
   systemWarnings?: string[];
+  /**
+   * jobs (rows) of the suite on this host, and how many of them did not run: set on a host that did
+   * not finish (subStatus 'interrupted', or a failure mid-run). While the host measures, its entry
+   * on disk already says 'interrupted' with the jobs still to run, so a controller killed outright
+   * (kill -9) leaves a summary that says so. Absent in older summaries (see results/unfinished.ts).
+   */
+  jobsTotal?: number;
+  jobsNotRun?: number;
 }
 
 export interface RunSummary {

@@ -1,7 +1,7 @@
 /** results/<runId>/summary.json: create run directories, write atomically, read back. */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { mkdir, readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { SCHEMA_VERSION, type RunSummary } from './schema.js';
 import { MIGRATIONS, runSummary } from './summary-schema.js';
 import { issueText } from '../util/zod-issue.js';
@@ -15,16 +15,70 @@ export function newRunId(suiteName: string, now = new Date()): string {
   return `${stamp}-${safe}-${randomBytes(2).toString('hex')}`;
 }
 
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
+/** A result file that could not be written: which file, what was being done, the errno's words. */
+export class ResultsWriteError extends Error {
+  constructor(readonly file: string, readonly action: string, readonly code: string | undefined, cause: unknown) {
+    super(`cannot ${action} ${file}: ${errnoText(cause)}`);
+    this.name = 'ResultsWriteError';
+  }
 }
 
-export async function writeSummary(runDir: string, summary: RunSummary): Promise<string> {
-  await mkdir(runDir, { recursive: true });
+/** "ENOSPC: no space left on device, write" -> "no space left on device (ENOSPC)" */
+function errnoText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const m = /^[A-Z0-9]+: (.*?)(?:, \w+(?: '.*')?)?$/.exec(e?.message ?? '');
+  return e?.code && m ? `${m[1]} (${e.code})` : String(e?.message ?? err);
+}
+
+/**
+ * mkdir -p that names the real cause: Node's recursive mkdir reports ENOENT when a parent cannot
+ * be created (a read-only file system, EROFS), so on failure the missing parts are made one by one.
+ */
+export async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+    return;
+  } catch {
+    const missing: string[] = [];
+    let d = resolve(dir);
+    while (!(await stat(d).then(() => true, () => false)) && dirname(d) !== d) {
+      missing.unshift(d);
+      d = dirname(d);
+    }
+    for (const m of missing) {
+      try {
+        await mkdir(m);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ResultsWriteError(m, 'create the directory', (err as NodeJS.ErrnoException).code, err);
+      }
+    }
+  }
+}
+
+/**
+ * Write through a temporary file in the same directory, then rename it into place: a reader sees
+ * the old file or the new one, never half of one. A failed write removes its temporary file.
+ */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw new ResultsWriteError(file, 'write', (err as NodeJS.ErrnoException).code, err);
+  }
+}
+
+export function summaryText(summary: RunSummary): string {
+  return `${JSON.stringify(summary, null, 2)}\n`;
+}
+
+/** Write summary.json (the text may be made beforehand: a snapshot of the summary at that moment). */
+export async function writeSummary(runDir: string, summary: RunSummary, text = summaryText(summary)): Promise<string> {
+  await makeDir(runDir);
   const file = join(runDir, SUMMARY_FILE);
-  await writeFileAtomic(file, `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFileAtomic(file, text);
   return file;
 }
 

@@ -1,16 +1,30 @@
 /**
  * Keeps a run's summary.json current while the run goes on: every finished row and host is written
- * at once (atomically, one write at a time), so an interrupted run keeps what it measured.
+ * at once (atomically, one write at a time), so an interrupted run keeps what it measured. A write
+ * that fails (a full disk, a read-only folder) is kept as `failure`, with how many rows the last
+ * complete summary.json holds, and `onFailure` is told once so the run can stop measuring.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostEntry, ResultRow, RunSummary } from './schema.js';
-import { writeSummary } from './store.js';
+import { makeDir, ResultsWriteError, SUMMARY_FILE, summaryText, writeSummary } from './store.js';
 
 export class RunWriter {
   private chain: Promise<unknown> = Promise.resolve();
+  /** rows in the last summary.json written completely: what is safely on disk */
+  rowsOnDisk = 0;
+  /** writes done so far */
+  writes = 0;
+  /** the first write that failed */
+  failure?: ResultsWriteError;
+  /** called once, on the first failed write */
+  onFailure?: (err: ResultsWriteError) => void;
 
   constructor(readonly runDir: string, readonly summary: RunSummary) {}
+
+  get summaryFile(): string {
+    return join(this.runDir, SUMMARY_FILE);
+  }
 
   addRow(row: ResultRow): Promise<void> {
     this.summary.results.push(row);
@@ -26,8 +40,15 @@ export class RunWriter {
 
   async writeRaw(name: string, samples: number[][]): Promise<string> {
     const rel = join('raw', `${name}.json`);
-    await mkdir(join(this.runDir, 'raw'), { recursive: true });
-    await writeFile(join(this.runDir, rel), JSON.stringify({ unit: 'ns', repetitions: samples }));
+    const file = join(this.runDir, rel);
+    try {
+      await makeDir(join(this.runDir, 'raw'));
+      await writeFile(file, JSON.stringify({ unit: 'ns', repetitions: samples }));
+    } catch (err) {
+      // a half-written raw file is this writer's own: it goes
+      if (!(err instanceof ResultsWriteError)) await unlink(file).catch(() => undefined);
+      throw this.failed(err instanceof ResultsWriteError ? err : new ResultsWriteError(file, 'write', (err as NodeJS.ErrnoException).code, err));
+    }
     return rel;
   }
 
@@ -36,10 +57,28 @@ export class RunWriter {
     return this.flush();
   }
 
-  /** Serialise writes; each writes the whole summary as it is now. */
+  /** Serialise writes; each writes the whole summary as it is when its turn comes. */
   flush(): Promise<void> {
-    const next = this.chain.then(() => writeSummary(this.runDir, this.summary));
+    const next = this.chain.then(async () => {
+      const rows = this.summary.results.length;
+      const text = summaryText(this.summary);
+      try {
+        await writeSummary(this.runDir, this.summary, text);
+      } catch (err) {
+        throw this.failed(err instanceof ResultsWriteError ? err : new ResultsWriteError(this.summaryFile, 'write', (err as NodeJS.ErrnoException).code, err));
+      }
+      this.rowsOnDisk = rows;
+      this.writes++;
+    });
     this.chain = next.catch(() => undefined);
-    return next.then(() => undefined);
+    return next;
+  }
+
+  private failed(err: ResultsWriteError): ResultsWriteError {
+    if (!this.failure) {
+      this.failure = err;
+      this.onFailure?.(err);
+    }
+    return err;
   }
 }

@@ -9,6 +9,15 @@ import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { parseFraction } from '../regress-action.js';
 import { EXIT } from '../exit.js';
 import { percentage, pValue } from '../options.js';
+import { unfinishedNote } from '../../results/unfinished.js';
+import type { RunSummary } from '../../results/schema.js';
+
+/** a run that did not finish is compared for what it measured, and said to be incomplete */
+function noted(run: RunSummary): RunSummary {
+  const note = unfinishedNote(run);
+  if (note) process.stderr.write(`gmembench compare: note: ${note}\n`);
+  return run;
+}
 
 class UsageError extends Error {}
 
@@ -49,10 +58,10 @@ export function registerCompare(program: Command): void {
         if (o.paths) {
           const [a, b] = parsePaths(o.paths);
           if (runs.length !== 1) throw new UsageError(`--paths compares two paths of ONE run; got ${runs.length} runs`);
-          pairing = pairPaths(await loadRun(runs[0]), a, b);
+          pairing = pairPaths(noted(await loadRun(runs[0])), a, b);
         } else {
           if (runs.length !== 2) throw new UsageError(`give a baseline and a candidate run (got ${runs.length}); or one run with --paths A,B`);
-          pairing = pairRuns(await loadRun(runs[0]), await loadRun(runs[1]));
+          pairing = pairRuns(noted(await loadRun(runs[0])), noted(await loadRun(runs[1])));
         }
         const comparison = judge(pairing, { metrics, noise, alpha });
         process.stdout.write(format.render(comparison));

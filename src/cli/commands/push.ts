@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkInfluxUrl, DEFAULT_DB, redactUrl } from '../../influx/connect.js';
 import { DEFAULT_PUSH_OPTIONS, formatPushReport, formatRetry, pushLaterCommand, pushRuns } from '../../influx/push.js';
-import { listRuns, SUMMARY_FILE } from '../../results/store.js';
+import { listRuns, readSummary, SUMMARY_FILE } from '../../results/store.js';
+import { unfinishedNote } from '../../results/unfinished.js';
 import { EXIT } from '../exit.js';
 import { count, seconds, UsageError } from '../options.js';
 
@@ -52,6 +53,11 @@ export function registerPush(program: Command): void {
         onRetry: (r) => process.stderr.write(`gmembench push: ${formatRetry(r, { runs: true })}\n`),
       });
       for (const r of reports) (r.error ? process.stderr : process.stdout).write(`${formatPushReport(r)}\n`);
+      // a run that did not finish: its points are what it measured
+      for (const r of reports) {
+        const note = unfinishedNote((await readSummary(r.runDir).catch(() => null)) ?? { runId: '', hosts: [], finishedAt: '' });
+        if (note) process.stderr.write(`gmembench push: note: ${note}\n`);
+      }
       const failed = reports.filter((r) => r.error);
       const points = reports.reduce((a, r) => a + r.written, 0);
       process.stdout.write(`${reports.length - failed.length}/${reports.length} run(s) pushed, ${points} points to ${redactUrl(target.url)} db ${target.db}\n`);

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { EXIT } from '../exit.js';
 import { pair, UsageError } from '../options.js';
+import { unfinishedNote } from '../../results/unfinished.js';
 
 export function registerReport(program: Command): void {
   program
@@ -18,6 +19,7 @@ export function registerReport(program: Command): void {
         const paths = o.paths as [string, string];
         const runs = [];
         for (const a of args) runs.push(await loadRun(a));
+        for (const note of runs.map(unfinishedNote)) if (note) process.stderr.write(`gmembench report: note: ${note}\n`);
         const { renderReport } = await import('../../report/html.js'); // loads vega: only when asked
         const { html, charts } = await renderReport(runs, { paths: [paths[0], paths[1]] });
         await writeFile(o.html, html);

@@ -9,6 +9,7 @@
  * a kill is a second exec of `kill -TERM -- -<pgid>` (then -KILL), which takes every process of it.
  */
 import { createReadStream } from 'node:fs';
+import { constants } from 'node:os';
 import type { ClientChannel } from 'ssh2';
 import { HostFailure } from '../../benchmark/failure.js';
 import { lineSplitter, type ExecOptions, type ExecResult } from '../transport.js';
@@ -87,7 +88,9 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
     const onDown = (f: HostFailure) => fail(new HostFailure(host, 'lost', `lost while ${what} was running: ${f.message}`), false);
     let offDown = () => undefined as void;
     const armIdle = () => {
-      if (limits.idleTimeoutMs <= 0) return;
+      // output that arrives after the command settled (the rest of a killed probe's lines) must
+      // not start a new timer: it would keep the controller alive until idleTimeout
+      if (settled || limits.idleTimeoutMs <= 0) return;
       clearTimeout(idle);
       idle = setTimeout(
         () => fail(new HostFailure(host, 'timeout', `${what} printed nothing for ${limits.idleTimeoutMs / 1000} s (idleTimeout); killed`), true),
@@ -158,7 +161,7 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
         settled = true;
         cleanup();
         resolve({
-          exitCode: exitCode ?? 128 + (SIGNALS[exitSignal ?? ''] ?? 0),
+          exitCode: exitCode ?? 128 + signalNumber(exitSignal),
           stdout,
           stderr: stderr + stderrHead,
         });
@@ -169,7 +172,10 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
   });
 }
 
-const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ABRT: 6, KILL: 9, SEGV: 11, PIPE: 13, ALRM: 14, TERM: 15, BUS: 7 };
+/** "TERM" (ssh names signals without SIG) -> 15; 0 for a name this platform does not know */
+export function signalNumber(name: string | null): number {
+  return (constants.signals as Record<string, number | undefined>)[`SIG${name ?? ''}`] ?? 0;
+}
 
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;

@@ -244,8 +244,8 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
       expect(s.hosts.map((h) => [h.name, h.subStatus, h.jobsNotRun]).sort()).toEqual([['h1', 'interrupted', 1], ['mix', 'interrupted', 1]]);
       expect(existsSync(join(dir, 'mix-lock'))).toBe(false);
       // two hosts' plain progress lines interleave: each names its host
-      expect(run.output()).toContain('› mix: [1/2] shmem alloc 4K t1');
-      expect(run.output()).toContain('› h1: [1/2] shmem alloc 4K t1');
+      expect(run.output()).toContain('› mix: [1/2] shmem alloc 4K x1');
+      expect(run.output()).toContain('› h1: [1/2] shmem alloc 4K x1');
       expect(run.output()).not.toMatch(/› \[\d+\/\d+\]/);
       expect(existsSync(join(lab.hosts[1].dir, 'lock'))).toBe(false);
     });

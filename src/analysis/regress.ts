@@ -8,11 +8,14 @@
  *   its runs from their segment's median); a change must be at least `noiseFactor` times it (and
  *   at least minMagnitude);
  * - budget: Benjamini-Hochberg over every series of a host at false-discovery rate `fdr`;
- * - persistence: the new level holds for at least minSegment runs;
+ * - persistence: the new level holds for `persistence` runs: the segment after the change point has
+ *   at least that many runs, and each of its first `persistence` runs is on the new side of the old
+ *   level (a run back at or beyond the old median breaks it), so a spike or a change that reverted
+ *   is never told;
  * - common mode: when at least `commonMode` of a host's series (and 3 or more) change at the same
  *   run, one host-wide shift is reported with what changed in the fingerprint, not N changes.
  */
-import { detectChangePoints, type ChangePointOptions, DEFAULT_CHANGEPOINT_OPTIONS } from './changepoint/edivisive.js';
+import { detectChangePoints, type ChangePoint, type ChangePointOptions, DEFAULT_CHANGEPOINT_OPTIONS } from './changepoint/edivisive.js';
 import { extractSeries, sortRuns, type HistoryRun, type HostState, type Metric, METRICS, type Series, type SeriesId } from './series.js';
 import { median } from './stats/describe.js';
 
@@ -24,9 +27,11 @@ export interface RegressOptions extends ChangePointOptions {
   fdr: number;
   /** share of a host's series that moving at one run makes a host-wide shift */
   commonMode: number;
+  /** runs the new level must hold (from the change point on) before the change is told */
+  persistence: number;
 }
 
-export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25 };
+export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25, persistence: 3 };
 
 /** Many series of one host moving at the same run: reported once. */
 export interface HostShift {
@@ -122,12 +127,33 @@ function fingerprintDiff(a: HostState | undefined, b: HostState | undefined): st
   return diff.length ? diff.join('; ') : 'nothing';
 }
 
-export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number }): Change[] {
+/**
+ * The change holds for `n` runs: the segment after it has at least n runs, each of the first n is
+ * on the new side of the old median, and the median of those n runs is further from the old median
+ * than the median of any n consecutive runs of the segment before ever strayed (the history's own
+ * excursions of that length, which include the noise that lasts a few runs).
+ */
+export function holds(values: number[], cp: ChangePoint, n: number, lo = 0): boolean {
+  if (n <= 0) return true;
+  if (cp.runsAfter < n || cp.index + n > values.length) return false;
+  for (let i = cp.index; i < cp.index + n; i++) {
+    if (cp.change > 0 ? values[i] <= cp.before : values[i] >= cp.before) return false;
+  }
+  const moved = Math.abs(median(values, cp.index, cp.index + n) / cp.before - 1);
+  const start = Math.max(lo, cp.index - cp.runsBefore);
+  for (let i = start; i + n <= cp.index; i++) {
+    if (Math.abs(median(values, i, i + n) / cp.before - 1) >= moved) return false;
+  }
+  return true;
+}
+
+export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number; persistence?: number }): Change[] {
   const values = s.points.map((p) => p.value);
   const cps = detectChangePoints(values, opts);
   const noise = seriesNoise(values, cps.map((c) => c.index));
   const floor = (opts.noiseFactor ?? 0) * noise;
-  return cps.filter((cp) => Math.abs(cp.change) >= floor).map((cp) => {
+  const persistence = opts.persistence ?? 0;
+  return cps.filter((cp) => Math.abs(cp.change) >= floor && holds(values, cp, persistence)).map((cp) => {
     const first = s.points[cp.index];
     const last = s.points[cp.index - 1];
     return {
@@ -145,7 +171,15 @@ export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFacto
 export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, meta: { source?: string; skipped?: string[] } = {}): RegressReport {
   const o = { ...DEFAULT_REGRESS_OPTIONS, ...opts };
   const series = extractSeries(runs, o.metrics);
-  let changes = series.flatMap((s) => seriesChanges(s, o));
+  return judge(runs, series, series.flatMap((s) => seriesChanges(s, o)), o, meta);
+}
+
+/**
+ * The suite-wide decision over every series' candidate changes (seriesChanges): the budget, then
+ * the host-wide shifts. Apart from regress() so the quality benchmark can swap one series' candidates.
+ */
+export function judge(runs: HistoryRun[], series: Series[], candidates: Change[], o: RegressOptions, meta: { source?: string; skipped?: string[] } = {}): RegressReport {
+  let changes = candidates;
   // the budget: Benjamini-Hochberg over all series (with metric) of each host
   const hosts = [...new Set(series.map((s) => s.host))];
   const kept = new Set<Change>();
@@ -181,7 +215,7 @@ export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, 
   }
   changes = changes.filter((c) => !inShift.has(c));
   const ordered = sorted.map((r) => r.runId);
-  const needed = 2 * o.minSegment;
+  const needed = o.minSegment + Math.max(o.minSegment, o.persistence);
   return {
     generatedAt: new Date().toISOString(),
     source: meta.source ?? '',

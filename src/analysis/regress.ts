@@ -45,6 +45,8 @@ export interface HostShift {
   medianChangePct: number;
   /** what changed in the host's fingerprint between the two runs ("nothing" when none) */
   fingerprint: string;
+  /** the series (with metric) that moved, and by how much */
+  members?: { series: string; metric: Metric; changePct: number }[];
 }
 
 export type ChangeKind = 'regression' | 'improvement';
@@ -210,6 +212,7 @@ export function judge(runs: HistoryRun[], series: Series[], candidates: Change[]
         host: h, firstRunId: c.firstRunId, lastGoodRunId: c.lastGoodRunId, series: group.length,
         slower: group.filter((d) => d.changePct > 0).length, medianChangePct: median(group.map((d) => d.changePct)),
         fingerprint: fingerprintDiff(last?.hosts?.[h], first?.hosts?.[h]),
+        members: group.map((d) => ({ series: d.series, metric: d.metric, changePct: d.changePct })),
       });
     }
   }
@@ -230,6 +233,37 @@ export function judge(runs: HistoryRun[], series: Series[], candidates: Change[]
     ...(runs.length < needed && { tooFew: { runs: runs.length, needed } }),
     skipped: meta.skipped ?? [],
   };
+}
+
+/** Where a series (with metric) stands after the history: its latest change decides. */
+export interface SeriesState {
+  series: string;
+  host: string;
+  metric: Metric;
+  /** the latest change is a regression (slower), alone or in a host-wide shift */
+  regressed: boolean;
+  /** direction of the latest change; none when the series never changed */
+  direction: 'slower' | 'faster' | 'none';
+  latest?: { firstRunId: string; lastGoodRunId: string; changePct: number; hostWide: boolean; change?: Change };
+}
+
+/**
+ * Every series' state: regressed while its latest change (its own, or its part of a host-wide
+ * shift) is a regression. The one definition behind the JUnit cases and the InfluxDB verdicts the
+ * Grafana alert rules read.
+ */
+export function seriesStates(r: RegressReport, runOrder: string[]): SeriesState[] {
+  const pos = new Map(runOrder.map((id, i) => [id, i]));
+  const at = (id: string) => pos.get(id) ?? -1;
+  return r.series.map(({ key, metric }) => {
+    const own = [...r.regressions, ...r.improvements].filter((c) => c.series === key && c.metric === metric)
+      .map((c) => ({ firstRunId: c.firstRunId, lastGoodRunId: c.lastGoodRunId, changePct: c.changePct, hostWide: false, change: c }));
+    const shifted = (r.shifts ?? []).flatMap((sh) => (sh.members ?? []).filter((m) => m.series === key && m.metric === metric)
+      .map((m) => ({ firstRunId: sh.firstRunId, lastGoodRunId: sh.lastGoodRunId, changePct: m.changePct, hostWide: true })));
+    const latest = [...own, ...shifted].sort((a, b) => at(a.firstRunId) - at(b.firstRunId)).pop();
+    const direction = !latest ? 'none' : latest.changePct > 0 ? 'slower' : 'faster';
+    return { series: key, host: key.split('/')[0], metric, regressed: direction === 'slower', direction, ...(latest && { latest }) };
+  });
 }
 
 /** What a state file remembers of a reported change. */

@@ -10,6 +10,7 @@ import { DEFAULT_CHANGEPOINT_OPTIONS } from '../analysis/changepoint/edivisive.j
 import { loadHistoryDir, METRICS, type HistoryRun, type Metric } from '../analysis/series.js';
 import { regressFormat, REGRESS_FORMATS } from '../export/regress-format.js';
 import { readInfluxHistory, writeInfluxAnnotations } from '../influx/history.js';
+import { writeChangePoints } from '../influx/changes.js';
 import { DEFAULT_DB, redactUrl } from '../influx/connect.js';
 import { postGrafanaAnnotations } from '../output/grafana-annotations.js';
 import { postRegressWebhook } from '../output/webhook.js';
@@ -53,7 +54,8 @@ export function addRegressOptions(cmd: Command): Command {
     .option('--max-pvalue <p>', 'a change point needs a Student t p-value below this', Number, d.maxPValue)
     .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', parseFraction, d.minMagnitude)
     .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', (v) => parseInt(v, 10), d.minSegment)
-    .addOption(new Option('--test <kind>', 'rank: t test on ranks (robust); student: on values, as Otava').choices(['rank', 'student']).default(d.test))
+    .option('--persistence <n>', 'runs the new level must hold, beyond the history\'s own n-run excursions (0: off)', (v) => parseInt(v, 10), DEFAULT_REGRESS_OPTIONS.persistence)
+    .addOption(new Option('--test <kind>', 'rank: t test on ranks; robust: on winsorized values; student: on values, as Otava').choices(['rank', 'robust', 'student']).default(DEFAULT_REGRESS_OPTIONS.test))
     .option('--metrics <list>', 'metrics to analyse', parseMetrics, [...METRICS] as Metric[])
     .option('--noise-factor <k>', "a change must be k times the series' between-run noise", Number, DEFAULT_REGRESS_OPTIONS.noiseFactor)
     .option('--fdr <q>', "Benjamini-Hochberg false-discovery rate over all of a host's series", Number, DEFAULT_REGRESS_OPTIONS.fdr)
@@ -77,7 +79,9 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     noiseFactor: (o.noiseFactor as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.noiseFactor,
     fdr: (o.fdr as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.fdr,
     commonMode: (o.commonMode as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.commonMode,
+    persistence: (o.persistence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistence,
   };
+  if (!(Number.isInteger(detect.persistence) && detect.persistence >= 0)) throw new Error(`--persistence: must be an integer >= 0, got ${o.persistence}`);
   if (!(detect.noiseFactor >= 0)) throw new Error(`--noise-factor: must be >= 0, got ${o.noiseFactor}`);
   if (!(detect.fdr > 0 && detect.fdr <= 1)) throw new Error(`--fdr: must be in (0, 1], got ${o.fdr}`);
   if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new Error(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
@@ -134,6 +138,7 @@ export async function executeRegress(o: RegressActionOptions, print: (s: string)
       deliveryErrors.push((err as Error).message);
     }
   };
+  if (o.influx) await deliver(() => writeChangePoints({ url: o.influx!, db: o.db }, report, runs, o.suite));
   if (o.webhook) await deliver(() => postRegressWebhook(o.webhook!, report));
   if (o.annotateInflux && o.influx) await deliver(() => writeInfluxAnnotations({ url: o.influx!, db: o.db }, fresh));
   if (o.grafanaUrl) await deliver(() => postGrafanaAnnotations({ url: o.grafanaUrl!, token: o.grafanaToken! }, fresh));

@@ -37,6 +37,7 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_
 export interface HostShift {
   host: string;
   firstRunId: string;
+  firstStartedAt: string;
   lastGoodRunId: string;
   /** series (with metric) that moved, and how many of them went slower */
   series: number;
@@ -209,7 +210,7 @@ export function judge(runs: HistoryRun[], series: Series[], candidates: Change[]
       const first = sorted[at];
       const last = sorted[at - 1];
       shifts.push({
-        host: h, firstRunId: c.firstRunId, lastGoodRunId: c.lastGoodRunId, series: group.length,
+        host: h, firstRunId: c.firstRunId, firstStartedAt: c.firstStartedAt, lastGoodRunId: c.lastGoodRunId, series: group.length,
         slower: group.filter((d) => d.changePct > 0).length, medianChangePct: median(group.map((d) => d.changePct)),
         fingerprint: fingerprintDiff(last?.hosts?.[h], first?.hosts?.[h]),
         members: group.map((d) => ({ series: d.series, metric: d.metric, changePct: d.changePct })),
@@ -244,7 +245,7 @@ export interface SeriesState {
   regressed: boolean;
   /** direction of the latest change; none when the series never changed */
   direction: 'slower' | 'faster' | 'none';
-  latest?: { firstRunId: string; lastGoodRunId: string; changePct: number; hostWide: boolean; change?: Change };
+  latest?: { firstRunId: string; at: number; lastGoodRunId: string; changePct: number; hostWide: boolean; change?: Change };
 }
 
 /**
@@ -252,15 +253,13 @@ export interface SeriesState {
  * shift) is a regression. The one definition behind the JUnit cases and the InfluxDB verdicts the
  * Grafana alert rules read.
  */
-export function seriesStates(r: RegressReport, runOrder: string[]): SeriesState[] {
-  const pos = new Map(runOrder.map((id, i) => [id, i]));
-  const at = (id: string) => pos.get(id) ?? -1;
+export function seriesStates(r: RegressReport): SeriesState[] {
   return r.series.map(({ key, metric }) => {
     const own = [...r.regressions, ...r.improvements].filter((c) => c.series === key && c.metric === metric)
-      .map((c) => ({ firstRunId: c.firstRunId, lastGoodRunId: c.lastGoodRunId, changePct: c.changePct, hostWide: false, change: c }));
+      .map((c) => ({ firstRunId: c.firstRunId, at: Date.parse(c.firstStartedAt), lastGoodRunId: c.lastGoodRunId, changePct: c.changePct, hostWide: false, change: c }));
     const shifted = (r.shifts ?? []).flatMap((sh) => (sh.members ?? []).filter((m) => m.series === key && m.metric === metric)
-      .map((m) => ({ firstRunId: sh.firstRunId, lastGoodRunId: sh.lastGoodRunId, changePct: m.changePct, hostWide: true })));
-    const latest = [...own, ...shifted].sort((a, b) => at(a.firstRunId) - at(b.firstRunId)).pop();
+      .map((m) => ({ firstRunId: sh.firstRunId, at: Date.parse(sh.firstStartedAt), lastGoodRunId: sh.lastGoodRunId, changePct: m.changePct, hostWide: true })));
+    const latest = [...own, ...shifted].sort((a, b) => a.at - b.at).pop();
     const direction = !latest ? 'none' : latest.changePct > 0 ? 'slower' : 'faster';
     return { series: key, host: key.split('/')[0], metric, regressed: direction === 'slower', direction, ...(latest && { latest }) };
   });

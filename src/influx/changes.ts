@@ -33,8 +33,7 @@ export function historySuite(runs: HistoryRun[]): string {
 export function changePoints(report: RegressReport, runs: HistoryRun[], suite = historySuite(runs)): IPoint[] {
   const newest = runs[runs.length - 1];
   if (!newest) return [];
-  const order = runs.map((r) => r.runId);
-  return seriesStates(report, order).map((st) => {
+  return seriesStates(report).map((st) => {
     const [host, path, op, granule, threads] = st.series.split('/');
     const l = st.latest;
     return {

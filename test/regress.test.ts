@@ -41,10 +41,10 @@ describe('regress over a results folder', () => {
     const r = await cli(['regress', '--history', hist]);
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).toMatch(/REGRESSIONS: \d+ \(\d+ new\)/);
-    expect(r.stdout).toMatch(/local shmem alloc 4K x1\s+p50\s+80\dns\s+8[78]\dns\s+\+10\.\d%/);
+    expect(r.stdout).toMatch(/host local:\nseries .*\n-.*\nshmem alloc 4K x1\s+p50\s+80\dns\s+8[78]\dns\s+\+10\.\d%/);
     expect(r.stdout).toContain('2026-01-21T02-00-00Z-nightly-0020'); // run index 20 started on Jan 21
     expect(r.stdout).toContain('6.18.0 -> 6.19.0-rc1');
-    expect(r.stdout).toMatch(/improvements: \d+\n[\s\S]*local shmem punch 2M x1\s+p50\s+50\.\dus\s+40\.\dus\s+-20\.\d%/);
+    expect(r.stdout).toMatch(/improvements: \d+\n[\s\S]*\nshmem punch 2M x1\s+p50\s+50\.\dus\s+40\.\dus\s+-20\.\d%/);
     expect(r.stdout).not.toMatch(/fault/);
 
     const j = await cli(['regress', '--history', hist, '--format', 'json']);

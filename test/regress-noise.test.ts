@@ -105,8 +105,8 @@ describe('regress against between-run noise', () => {
     expect(xml).toContain('(host-wide shift)');
     const points = changePoints(r, runs);
     expect(points).toHaveLength(8);
-    expect(points.every((p) => p.fields.regressed === 1 && p.fields.host_wide === true && p.tags.suite === 'nightly')).toBe(true);
-    expect(points.map((p) => p.tags.size).sort()).toEqual(['2M', '2M', '2M', '2M', '4K', '4K', '4K', '4K']);
+    expect(points.every((p) => p.fields?.regressed === 1 && p.fields?.host_wide === true && p.tags?.suite === 'nightly')).toBe(true);
+    expect(points.map((p) => p.tags?.size).sort()).toEqual(['2M', '2M', '2M', '2M', '4K', '4K', '4K', '4K']);
   });
 
   it('the text report fits 100 columns, every column named', () => {

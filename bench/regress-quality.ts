@@ -16,7 +16,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_REGRESS_OPTIONS, judge, markKnown, seriesChanges, toKnown, type Change, type KnownChange, type RegressOptions } from '../src/analysis/regress.js';
+import { DEFAULT_REGRESS_OPTIONS, judge, seriesNoise, markKnown, seriesChanges, toKnown, type Change, type KnownChange, type RegressOptions } from '../src/analysis/regress.js';
 import { extractSeries, loadHistoryDir, type HistoryRun, type Series } from '../src/analysis/series.js';
 import { median } from '../src/analysis/stats/describe.js';
 import { formatColumns } from '../src/output/columns.js';
@@ -35,7 +35,7 @@ function nightlyAlarms(runs: HistoryRun[], o: RegressOptions) {
   let known: KnownChange[] = [];
   const shifts: { host: string; at: number }[] = [];
   const told: { kind: string; what: string; atRun: number }[] = [];
-  const first = o.minSegment + Math.max(o.minSegment, o.persistence);
+  const first = Math.max(o.minSegment, o.baselineRuns) + Math.max(o.minSegment, o.persistence);
   const order = runs.map((r) => r.runId);
   for (let t = first; t <= runs.length; t++) {
     const hist = runs.slice(0, t);
@@ -114,7 +114,7 @@ interface Figures {
   onsets: number[];
 }
 
-function evaluate(runs: HistoryRun[], o: RegressOptions, opts: { power: boolean }): Figures {
+export function evaluate(runs: HistoryRun[], o: RegressOptions, opts: { power: boolean }): Figures {
   const a = nightlyAlarms(runs, o);
   const quiet = new Quiet(runs, o);
   const onsets = Array.from({ length: Math.max(0, runs.length - WITHIN - ONSET_MIN + 1) }, (_, i) => ONSET_MIN + i);
@@ -122,7 +122,7 @@ function evaluate(runs: HistoryRun[], o: RegressOptions, opts: { power: boolean 
   const caughtShare = (key: string, step: number) => onsets.filter((k) => delay(runs, quiet, key, k, step, o) !== null).length / onsets.length;
   for (const s of extractSeries(runs, ['p50'])) {
     const values = s.points.map((p) => p.value);
-    const e = { cv: cv(values), robust: 1.4826 * median(values.map((v) => Math.abs(v / median(values) - 1))), caught: new Map<number, number>(), minStep: null as number | null };
+    const e = { cv: cv(values), robust: seriesNoise(values, []), caught: new Map<number, number>(), minStep: null as number | null };
     perSeries.set(s.key, e);
     for (const step of STEPS) e.caught.set(step, caughtShare(s.key, step));
     if (!opts.power) continue;
@@ -137,7 +137,7 @@ function evaluate(runs: HistoryRun[], o: RegressOptions, opts: { power: boolean 
 }
 
 /** the share of +5% steps caught within WITHIN runs over the series with CV <= 1.5% */
-function quietShare(f: Figures): { n: number; share: number } {
+export function quietShare(f: Figures): { n: number; share: number } {
   const q = [...f.perSeries.values()].filter((e) => e.cv <= 0.015);
   return { n: q.length, share: q.length ? q.reduce((n, e) => n + e.caught.get(0.05)!, 0) / q.length : NaN };
 }
@@ -191,9 +191,11 @@ export async function run(): Promise<void> {
 
   // other settings, for the trade-off between false alarms and power
   const others: [string, Partial<RegressOptions>][] = [
-    ['--test robust (winsorized t)', { test: 'robust' }],
-    ['--test robust --fdr 0.001', { test: 'robust', fdr: 0.001 }],
-    ['--test robust --metrics p50', { test: 'robust', metrics: ['p50'] }],
+    ['--metrics p50', { metrics: ['p50'] }],
+    ['--noise-factor 2', { noiseFactor: 2 }],
+    ['--baseline-runs 3', { baselineRuns: 3 }],
+    ['--persistence 0', { persistence: 0 }],
+    ['--test rank', { test: 'rank' }],
     ['--test student (Otava)', { test: 'student' }],
   ];
   const trows: string[][] = [];

@@ -151,6 +151,6 @@ describe('regress with too few runs', () => {
     await writeHistory(d, 4, noisy(0.02, (i) => (i >= 2 ? 2 : 1)));
     const r = await cli(['regress', '--history', d]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('too few runs for a verdict: 4 of the 6 needed');
+    expect(r.stdout).toContain('too few runs for a verdict: 4 of the 11 needed');
   });
 });

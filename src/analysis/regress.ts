@@ -4,9 +4,11 @@
  * A state file of changes already reported lets a nightly tell each regression once.
  *
  * Judged against run-to-run noise, with a suite-wide budget:
- * - noise: each series' between-run spread (robust CV: 1.4826 x the median absolute deviation of
- *   its runs from their segment's median); a change must be at least `noiseFactor` times it (and
- *   at least minMagnitude);
+ * - noise: each series' between-run spread (seriesSpread: the standard deviation of its runs
+ *   relative to their segment's median, tails included: the robust MAD of seriesNoise ignores the
+ *   few-run episodes of a shared machine, and a floor on it let those through, as
+ *   bench/regress-quality.ts measured); a change must be at least `noiseFactor` times it (and at
+ *   least minMagnitude), with at least `baselineRuns` runs of the old level before it;
  * - budget: Benjamini-Hochberg over every series of a host at false-discovery rate `fdr`;
  * - persistence: the new level holds for `persistence` runs: the segment after the change point has
  *   at least that many runs, and each of its first `persistence` runs is on the new side of the old
@@ -29,9 +31,11 @@ export interface RegressOptions extends ChangePointOptions {
   commonMode: number;
   /** runs the new level must hold (from the change point on) before the change is told */
   persistence: number;
+  /** runs of the old level a change needs before it: fewer tell nothing of the series' noise */
+  baselineRuns: number;
 }
 
-export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25, persistence: 3 };
+export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, test: 'robust', metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25, persistence: 3, baselineRuns: 8 };
 
 /** Many series of one host moving at the same run: reported once. */
 export interface HostShift {
@@ -109,6 +113,18 @@ export function seriesNoise(values: number[], cps: number[]): number {
   return dev.length ? 1.4826 * median(dev) : 0;
 }
 
+/** Between-run CV of a series (fraction): the standard deviation of the runs relative to their segment's median, tails included. */
+export function seriesSpread(values: number[], cps: number[]): number {
+  const bounds = [0, ...cps, values.length];
+  let ss = 0;
+  let n = 0;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const m = median(values, bounds[k], bounds[k + 1]);
+    for (let i = bounds[k]; i < bounds[k + 1]; i++, n++) ss += (values[i] / m - 1) ** 2;
+  }
+  return n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
+}
+
 /** Benjamini-Hochberg: which of these p-values (m tests in all) are discoveries at rate q. */
 export function benjaminiHochberg(ps: number[], m: number, q: number): boolean[] {
   const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
@@ -133,30 +149,43 @@ function fingerprintDiff(a: HostState | undefined, b: HostState | undefined): st
 /**
  * The change holds for `n` runs: the segment after it has at least n runs, each of the first n is
  * on the new side of the old median, and the median of those n runs is further from the old median
- * than the median of any n consecutive runs of the segment before ever strayed (the history's own
- * excursions of that length, which include the noise that lasts a few runs).
+ * than the median of any other n consecutive runs of the series ever strayed from its own segment's
+ * median (the history's own excursions of that length: the noise that lasts a few runs).
+ * `bounds`: the series' change points (indices), `cp` among them.
  */
-export function holds(values: number[], cp: ChangePoint, n: number, lo = 0): boolean {
+export function holds(values: number[], cp: ChangePoint, n: number, bounds: number[] = [cp.index]): boolean {
   if (n <= 0) return true;
   if (cp.runsAfter < n || cp.index + n > values.length) return false;
   for (let i = cp.index; i < cp.index + n; i++) {
     if (cp.change > 0 ? values[i] <= cp.before : values[i] >= cp.before) return false;
   }
   const moved = Math.abs(median(values, cp.index, cp.index + n) / cp.before - 1);
-  const start = Math.max(lo, cp.index - cp.runsBefore);
-  for (let i = start; i + n <= cp.index; i++) {
-    if (Math.abs(median(values, i, i + n) / cp.before - 1) >= moved) return false;
-  }
-  return true;
+  return moved > excursion(values, n, bounds, [cp.index, cp.index + n]);
 }
 
-export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number; persistence?: number }): Change[] {
+/** The largest |median of n consecutive runs / their segment's median - 1|, leaving out windows touching [skip). */
+export function excursion(values: number[], n: number, bounds: number[], skip: [number, number] = [0, 0]): number {
+  const edges = [0, ...bounds, values.length];
+  let worst = 0;
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const [lo, hi] = [edges[k], edges[k + 1]];
+    const m = median(values, lo, hi);
+    for (let i = lo; i + n <= hi; i++) {
+      if (i < skip[1] && i + n > skip[0]) continue;
+      worst = Math.max(worst, Math.abs(median(values, i, i + n) / m - 1));
+    }
+  }
+  return worst;
+}
+
+export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number; persistence?: number; baselineRuns?: number }): Change[] {
   const values = s.points.map((p) => p.value);
   const cps = detectChangePoints(values, opts);
-  const noise = seriesNoise(values, cps.map((c) => c.index));
+  const noise = seriesSpread(values, cps.map((c) => c.index));
   const floor = (opts.noiseFactor ?? 0) * noise;
   const persistence = opts.persistence ?? 0;
-  return cps.filter((cp) => Math.abs(cp.change) >= floor && holds(values, cp, persistence)).map((cp) => {
+  const baseline = opts.baselineRuns ?? 0;
+  return cps.filter((cp) => cp.runsBefore >= baseline && Math.abs(cp.change) >= floor && holds(values, cp, persistence, cps.map((c) => c.index))).map((cp) => {
     const first = s.points[cp.index];
     const last = s.points[cp.index - 1];
     return {
@@ -219,7 +248,7 @@ export function judge(runs: HistoryRun[], series: Series[], candidates: Change[]
   }
   changes = changes.filter((c) => !inShift.has(c));
   const ordered = sorted.map((r) => r.runId);
-  const needed = o.minSegment + Math.max(o.minSegment, o.persistence);
+  const needed = Math.max(o.minSegment, o.baselineRuns) + Math.max(o.minSegment, o.persistence);
   return {
     generatedAt: new Date().toISOString(),
     source: meta.source ?? '',

@@ -55,7 +55,8 @@ export function addRegressOptions(cmd: Command): Command {
     .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', parseFraction, d.minMagnitude)
     .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', (v) => parseInt(v, 10), d.minSegment)
     .option('--persistence <n>', 'runs the new level must hold, beyond the history\'s own n-run excursions (0: off)', (v) => parseInt(v, 10), DEFAULT_REGRESS_OPTIONS.persistence)
-    .addOption(new Option('--test <kind>', 'rank: t test on ranks; robust: on winsorized values; student: on values, as Otava').choices(['rank', 'robust', 'student']).default(DEFAULT_REGRESS_OPTIONS.test))
+    .option('--baseline-runs <n>', 'runs of the old level a change needs before it', (v) => parseInt(v, 10), DEFAULT_REGRESS_OPTIONS.baselineRuns)
+    .addOption(new Option('--test <kind>', 'robust: t test on winsorized values; rank: on ranks; student: on values, as Otava').choices(['rank', 'robust', 'student']).default(DEFAULT_REGRESS_OPTIONS.test))
     .option('--metrics <list>', 'metrics to analyse', parseMetrics, [...METRICS] as Metric[])
     .option('--noise-factor <k>', "a change must be k times the series' between-run noise", Number, DEFAULT_REGRESS_OPTIONS.noiseFactor)
     .option('--fdr <q>', "Benjamini-Hochberg false-discovery rate over all of a host's series", Number, DEFAULT_REGRESS_OPTIONS.fdr)
@@ -80,7 +81,9 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     fdr: (o.fdr as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.fdr,
     commonMode: (o.commonMode as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.commonMode,
     persistence: (o.persistence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistence,
+    baselineRuns: (o.baselineRuns as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.baselineRuns,
   };
+  if (!(Number.isInteger(detect.baselineRuns) && detect.baselineRuns >= 0)) throw new Error(`--baseline-runs: must be an integer >= 0, got ${o.baselineRuns}`);
   if (!(Number.isInteger(detect.persistence) && detect.persistence >= 0)) throw new Error(`--persistence: must be an integer >= 0, got ${o.persistence}`);
   if (!(detect.noiseFactor >= 0)) throw new Error(`--noise-factor: must be >= 0, got ${o.noiseFactor}`);
   if (!(detect.fdr > 0 && detect.fdr <= 1)) throw new Error(`--fdr: must be in (0, 1], got ${o.fdr}`);

@@ -71,12 +71,12 @@ export function renderRegressText(r: RegressReport): string {
   const out = [
     ...para(`regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`),
     ...para(`method: E-divisive means + ${TEST_NAMES[o.test] ?? o.test}, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs, ` +
-      `the new level holds for ${o.persistence ?? 0} runs (persistence)`),
-    ...para(`budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: robust CV between runs)`),
+      `>= ${o.baselineRuns ?? 0} runs before a change, the new level holds for ${o.persistence ?? 0} runs (persistence)`),
+    ...para(`budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: CV between runs)`),
     SIGN_LEGEND,
     '',
   ];
-  if (r.tooFew) out.push(...para(`too few runs for a verdict: ${r.tooFew.runs} of the ${r.tooFew.needed} needed (segments >= ${o.minSegment} runs before a change, ${Math.max(o.minSegment, o.persistence ?? 0)} after it)`), '');
+  if (r.tooFew) out.push(...para(`too few runs for a verdict: ${r.tooFew.runs} of the ${r.tooFew.needed} needed (${Math.max(o.minSegment, o.baselineRuns ?? 0)} runs before a change, ${Math.max(o.minSegment, o.persistence ?? 0)} after it)`), '');
   for (const sh of r.shifts ?? []) {
     out.push(
       ...para(`HOST-WIDE SHIFT on ${sh.host} at run ${sh.firstRunId}: ${sh.series} series moved (${sh.slower} slower), median ${formatChange(sh.medianChangePct)}`),

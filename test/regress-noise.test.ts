@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { regress, benjaminiHochberg, seriesNoise, seriesStates } from '../src/analysis/regress.js';
 import { renderRegressJunit } from '../src/export/regress-junit.js';
+import { detectChangePoints, winsorized } from '../src/analysis/changepoint/edivisive.js';
 import { changePoints } from '../src/influx/changes.js';
 import { historyRunFromSummary } from '../src/analysis/series.js';
 import { renderRegressText } from '../src/export/regress-text.js';
@@ -129,6 +130,14 @@ describe('regress against between-run noise', () => {
     expect(text).toContain(SIGN_LEGEND);
   });
 
+  it('the winsorized t test: one slow run neither makes nor hides a change', () => {
+    const flat = [100, 101, 99, 100, 102, 98, 100, 101, 99, 100, 300, 100, 99, 101];
+    expect(winsorized(flat, 0, 7, flat.length)[10]).toBeLessThan(110);
+    expect(detectChangePoints(flat, { test: 'robust' })).toEqual([]);
+    const step = [100, 101, 99, 100, 102, 98, 100, 101, 99, 100, 110, 111, 300, 109, 110, 111];
+    expect(detectChangePoints(step, { test: 'robust' }).map((c) => c.index)).toEqual([10]);
+  });
+
   it('Benjamini-Hochberg and the robust noise', () => {
     expect(benjaminiHochberg([0.001, 0.02, 0.04, 0.5], 4, 0.05)).toEqual([true, true, false, false]);
     expect(benjaminiHochberg([0.03], 100, 0.05)).toEqual([false]);
@@ -144,6 +153,17 @@ describe('regress with too few runs', () => {
   });
   afterAll(async () => {
     await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('names a bad --persistence or --baseline-runs', async () => {
+    const d = join(tmp, 'few2');
+    await writeHistory(d, 2, noisy(0.02));
+    const p = await cli(['regress', '--history', d, '--persistence', '-1']);
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain('--persistence: must be an integer >= 0, got -1');
+    const b = await cli(['regress', '--history', d, '--baseline-runs', 'x']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain('--baseline-runs: must be an integer >= 0');
   });
 
   it('says how many runs it needs and exits 0', async () => {

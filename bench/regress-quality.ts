@@ -195,6 +195,7 @@ export async function run(): Promise<void> {
     ['--noise-factor 2', { noiseFactor: 2 }],
     ['--baseline-runs 3', { baselineRuns: 3 }],
     ['--persistence 0', { persistence: 0 }],
+    ['--persistence 4', { persistence: 4 }],
     ['--test rank', { test: 'rank' }],
     ['--test student (Otava)', { test: 'student' }],
   ];

@@ -12,8 +12,8 @@
  * - budget: Benjamini-Hochberg over every series of a host at false-discovery rate `fdr`;
  * - persistence: the new level holds for `persistence` runs: the segment after the change point has
  *   at least that many runs, and each of its first `persistence` runs is on the new side of the old
- *   level (a run back at or beyond the old median breaks it), so a spike or a change that reverted
- *   is never told;
+ *   level (a run back at or beyond the old median breaks it), and their median moved further than
+ *   any other `persistence` consecutive runs of the series ever strayed from their own level;
  * - common mode: when at least `commonMode` of a host's series (and 3 or more) change at the same
  *   run, one host-wide shift is reported with what changed in the fingerprint, not N changes.
  */

@@ -8,6 +8,21 @@ import { fixtureSummary } from './helpers/regress-fixtures.js';
 import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
 import { summaryToPoints } from '../src/influx/schema.js';
 import { readInfluxHistory } from '../src/influx/history.js';
+import { alertProvisioning } from '../src/dashboards/alerts.js';
+
+interface AlertRule { uid: string; condition: string; noDataState: string; data: { refId: string; relativeTimeRange: { from: number; to: number }; model: { query?: string; type?: string; expression?: string; conditions?: { evaluator: { type: string; params: number[] } }[] } }[] }
+interface InfluxSeries { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }
+
+async function influxql(url: string, db: string, query: string): Promise<InfluxSeries[]> {
+  const res = await fetch(`${url}/query?${new URLSearchParams({ db, q: query })}`);
+  const body = (await res.json()) as { results: { series?: InfluxSeries[]; error?: string }[] };
+  if (body.results[0].error) throw new Error(`${body.results[0].error}: ${query}`);
+  return body.results[0].series ?? [];
+}
+
+function rules(): AlertRule[] {
+  return (alertProvisioning() as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
+}
 
 if (!hasInfluxd) console.warn('SKIP regress --influx: influxd is not installed (scripts/setup-test-deps.sh installs it)');
 
@@ -62,6 +77,52 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
     expect(ann[0].kind).toBe('regression');
     expect(ann[0].tags).toBe('gmembench,regression,local,alloc,p50');
     expect(ann[0].text).toMatch(/^local\/shmem\/alloc\/4096\/1 p50 \+(9|10)\.\d% from run 2026-01-19T02-00-00Z-nightly-0018/);
+  });
+
+  it('writes its verdicts to gmembench_changes, and the alert rule fires on exactly the regressed series', async () => {
+    const args = ['regress', '--influx', influxd.url, '--db', 'gm', '--suite', 'nightly', '--metrics', 'p50', '--format', 'json'];
+    const r = await cli(args);
+    expect(r.code, r.stderr).toBe(4);
+    const influx = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influxd.url).port), database: 'gm' });
+    type Row = { time: Date; host: string; op: string; size: string; suite: string; metric: string; regressed: number; direction: string; change_pct: number; first_run: string; last_good_run: string; as_of_run: string };
+    const points = await influx.query<Row>('SELECT * FROM gmembench_changes');
+    expect(points).toHaveLength(3); // one per series and metric, at the newest run
+    for (const p of points) {
+      expect(p.time.toISOString()).toBe('2026-01-24T02:00:00.000Z');
+      expect(p).toMatchObject({ suite: 'nightly', metric: 'p50', size: '4K', as_of_run: '2026-01-24T02-00-00Z-nightly-0023' });
+    }
+    const alloc = points.find((p) => p.host === 'local' && p.op === 'alloc')!;
+    expect(alloc).toMatchObject({ regressed: 1, direction: 'slower', first_run: '2026-01-19T02-00-00Z-nightly-0018', last_good_run: '2026-01-18T02-00-00Z-nightly-0017' });
+    expect(alloc.change_pct).toBeGreaterThan(9); // + = slower
+    expect(alloc.change_pct).toBeLessThan(11);
+    expect(points.filter((p) => p !== alloc).map((p) => [p.regressed, p.direction])).toEqual([[0, 'none'], [0, 'none']]);
+    // judging the same history again writes the same points, not more
+    expect((await cli(args)).code).toBe(4);
+    expect(await influx.query('SELECT * FROM gmembench_changes')).toHaveLength(3);
+
+    // the p50 rule's queries, with Grafana's $timeFilter (wide: the fixture runs are dated January)
+    const rule = rules().find((x) => x.uid === 'gmembench-p50-regression')!;
+    const query = (refId: string) => rule.data.find((d) => d.refId === refId)!.model.query!.replace('$timeFilter', 'time > now() - 3650d');
+    const a = await influxql(influxd.url, 'gm', query('A'));
+    expect(a).toHaveLength(3);
+    // the condition: threshold(reduce(A, last)) > 0 per series
+    const threshold = rule.data.find((d) => d.refId === rule.condition)!.model;
+    expect(threshold).toMatchObject({ type: 'threshold', expression: 'C', conditions: [{ evaluator: { type: 'gt', params: [0] } }] });
+    const firing = a.filter((s) => Number(s.values[s.values.length - 1][1]) > 0).map((s) => s.tags);
+    expect(firing).toEqual([{ suite: 'nightly', host: 'local', path: 'shmem', op: 'alloc', size: '4K', threads: '1' }]);
+    const b = await influxql(influxd.url, 'gm', query('B'));
+    expect(Number(b.find((s) => s.tags!.op === 'alloc' && s.tags!.host === 'local')!.values[0][1])).toBeCloseTo(alloc.change_pct, 6);
+  });
+
+  it('the silence rule: its 36 h window holds no point of these January runs (NoData, which it alerts on)', async () => {
+    const rule = rules().find((x) => x.uid === 'gmembench-nightly-silent')!;
+    expect(rule.noDataState).toBe('Alerting');
+    const a = rule.data.find((d) => d.refId === 'A')!;
+    expect(a.relativeTimeRange.from).toBe(36 * 3600);
+    const q = (filter: string) => influxql(influxd.url, 'gm', a.model.query!.replace('$timeFilter', filter));
+    expect(await q(`time > now() - ${a.relativeTimeRange.from}s`)).toEqual([]);
+    const wide = await q('time > now() - 3650d');
+    expect(Number(wide[0].values[0][1])).toBe(24 * 3 + 1);
   });
 
   it('names the server when it cannot be reached', async () => {

@@ -3,12 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { regress, benjaminiHochberg, seriesNoise } from '../src/analysis/regress.js';
+import { regress, benjaminiHochberg, seriesNoise, seriesStates } from '../src/analysis/regress.js';
+import { renderRegressJunit } from '../src/export/regress-junit.js';
+import { detectChangePoints, winsorized } from '../src/analysis/changepoint/edivisive.js';
+import { changePoints } from '../src/influx/changes.js';
 import { historyRunFromSummary } from '../src/analysis/series.js';
 import { renderRegressText } from '../src/export/regress-text.js';
 import { fixtureSummary, writeHistory, type FixtureSeries } from './helpers/regress-fixtures.js';
 import { gaussian, rng } from './helpers/synthetic.js';
 import { cli } from './helpers/cli.js';
+import { SIGN_LEGEND } from '../src/analysis/change.js';
 
 /** 8 series with `cv` between-run noise (seeded per run and series); `shape` scales run i of series k */
 function noisy(cv: number, shape: (i: number, k: number) => number = () => 1): FixtureSeries[] {
@@ -65,6 +69,75 @@ describe('regress against between-run noise', () => {
     expect(text).toContain('+ = slower');
   });
 
+  it('persistence: a +20% step from run 18 is told once it held 3 runs, at run 18; not after 2; --persistence 5 waits for 5', () => {
+    const step = noisy(0.02, (i, k) => (k === 5 && i >= 18 ? 1.2 : 1));
+    // the winsorized t test: the default rank t cannot reach the budget with 3 runs after a change
+    const found = (n: number, persistence?: number, test: 'robust' | 'rank' = 'robust') =>
+      regress(history(n, step), { metrics: ['p50'], test, ...(persistence !== undefined && { persistence }) }).regressions.map((c) => `${c.series} ${c.firstRunId.slice(-4)} ${c.runsAfter}`);
+    expect(found(20)).toEqual([]); // runs 18, 19: not yet
+    expect(found(21)).toEqual(['local/shmem/fault/2097152/1 0018 3']);
+    expect(found(21, 5)).toEqual([]);
+    expect(found(22, 5)).toEqual([]);
+    expect(found(23, 5)).toEqual(['local/shmem/fault/2097152/1 0018 5']);
+    // a run back at the old level inside the first 3 breaks it: the step is not told yet
+    const broken = noisy(0.02, (i, k) => (k === 5 && i >= 18 && i !== 19 ? 1.2 : 1));
+    expect(regress(history(21, broken), { metrics: ['p50'], test: 'robust' }).regressions).toEqual([]);
+    // the rank t finds it at the same run, later
+    expect(found(21, undefined, 'rank')).toEqual([]);
+    expect(found(30, undefined, 'rank')).toEqual(['local/shmem/fault/2097152/1 0018 12']);
+  });
+
+  it('a step no larger than the history\'s own 3-run excursions is not told', () => {
+    // series 3 had a 3-run excursion of +12% at runs 8-10, then a +10% step from run 24
+    const r = regress(history(27, noisy(0.01, (i, k) => (k === 3 && ((i >= 8 && i <= 10) ? 1.12 : i >= 24 ? 1.1 : 1) || 1))), { metrics: ['p50'], persistence: 3 });
+    expect(r.regressions.filter((c) => c.firstRunId.endsWith('0024'))).toEqual([]);
+  });
+
+  it('a host-wide shift: its series are regressed in JUnit and in the InfluxDB verdicts', () => {
+    const runs = history(30, noisy(0.01, (i) => (i >= 15 ? 1.15 : 1)), (i) => (i < 15 ? '6.18.0' : '6.19.0'));
+    const r = regress(runs, { metrics: ['p50'] });
+    expect(r.shifts).toHaveLength(1);
+    const states = seriesStates(r);
+    expect(states).toHaveLength(8);
+    expect(states.every((s) => s.regressed && s.direction === 'slower' && s.latest?.hostWide)).toBe(true);
+    const xml = renderRegressJunit(r);
+    expect(xml).toContain('tests="8" failures="8"');
+    expect(xml).toContain('name="shmem alloc 2M x1 p50"><failure type="regression" message="local shmem alloc 2M x1 p50 slower by +');
+    expect(xml).toContain('(host-wide shift)');
+    const points = changePoints(r, runs);
+    expect(points).toHaveLength(8);
+    expect(points.every((p) => p.fields?.regressed === 1 && p.fields?.host_wide === true && p.tags?.suite === 'nightly')).toBe(true);
+    expect(points.map((p) => p.tags?.size).sort()).toEqual(['2M', '2M', '2M', '2M', '4K', '4K', '4K', '4K']);
+  });
+
+  it('the text report fits 100 columns, every column named', () => {
+    const long = (i: number, k: number) => (k === 1 && i >= 20 ? 1.25 : k === 6 && i >= 12 ? 0.7 : 1);
+    const series = noisy(0.01, long).map((s) => ({ ...s, host: 'tdx-sapphire-rapids-07', op: s.op === 'fault' ? 'guest-refault' : s.op }));
+    const runs = Array.from({ length: 30 }, (_, i) => historyRunFromSummary(fixtureSummary(i, series, { kernel: (j) => (j < 20 ? '6.18.0-gmem-v12-rc3' : '6.19.0-rc1-gmem-v13+') })));
+    const r = regress(runs, { metrics: ['p50'] }, { source: '/srv/benchmarks/gmembench/results/nightly-tdx-sapphire-rapids (suite nightly)', skipped: ['/srv/benchmarks/gmembench/results/nightly-tdx-sapphire-rapids/2026-01-05T02-00-00Z-nightly-0004/summary.json: not a readable run summary (truncated)'] });
+    expect(r.regressions.length).toBeGreaterThan(0);
+    expect(r.improvements.length).toBeGreaterThan(0);
+    const text = renderRegressText({ ...r, regressions: r.regressions.map((c, i) => ({ ...c, known: i % 2 === 1 })) });
+    const wide = text.split('\n').filter((l) => l.length > 100);
+    expect(wide, text).toEqual([]);
+    const headers = text.split('\n').filter((l) => l.startsWith('series '));
+    expect(headers).toHaveLength(2);
+    for (const h of headers) expect(h.split(/\s{2,}/)).toEqual(['series', 'metric', 'before', 'after', 'change', 'noise', 'p', 'from run', 'state']);
+    expect(text).toContain('6.18.0-gmem-v12-rc3 -> 6.19.0-rc1-gmem-v13+');
+    expect(text).toMatch(/\[1\] \S+-nightly-0012\n {4}last good \S+-nightly-0011/);
+    expect(text).toContain('host tdx-sapphire-rapids-07:');
+    expect(text).toMatch(/\nshmem guest-refault 4K x1\s+p50\s+\S+\s+\S+\s+\+2\d\.\d%\s+\S+%\s+\S+\s+\[2\]\s+NEW/);
+    expect(text).toContain(SIGN_LEGEND);
+  });
+
+  it('the winsorized t test: one slow run neither makes nor hides a change', () => {
+    const flat = [100, 101, 99, 100, 102, 98, 100, 101, 99, 100, 300, 100, 99, 101];
+    expect(winsorized(flat, 0, 7, flat.length)[10]).toBeLessThan(110);
+    expect(detectChangePoints(flat, { test: 'robust' })).toEqual([]);
+    const step = [100, 101, 99, 100, 102, 98, 100, 101, 99, 100, 110, 111, 300, 109, 110, 111];
+    expect(detectChangePoints(step, { test: 'robust' }).map((c) => c.index)).toEqual([10]);
+  });
+
   it('Benjamini-Hochberg and the robust noise', () => {
     expect(benjaminiHochberg([0.001, 0.02, 0.04, 0.5], 4, 0.05)).toEqual([true, true, false, false]);
     expect(benjaminiHochberg([0.03], 100, 0.05)).toEqual([false]);
@@ -82,11 +155,22 @@ describe('regress with too few runs', () => {
     await rm(tmp, { recursive: true, force: true });
   });
 
+  it('names a bad --persistence or --baseline-runs', async () => {
+    const d = join(tmp, 'few2');
+    await writeHistory(d, 2, noisy(0.02));
+    const p = await cli(['regress', '--history', d, '--persistence', '-1']);
+    expect(p.code).toBe(1);
+    expect(p.stderr).toContain('--persistence: must be an integer >= 0, got -1');
+    const b = await cli(['regress', '--history', d, '--baseline-runs', 'x']);
+    expect(b.code).toBe(1);
+    expect(b.stderr).toContain('--baseline-runs: must be an integer >= 0');
+  });
+
   it('says how many runs it needs and exits 0', async () => {
     const d = join(tmp, 'few');
     await writeHistory(d, 4, noisy(0.02, (i) => (i >= 2 ? 2 : 1)));
     const r = await cli(['regress', '--history', d]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('too few runs for a verdict: 4 of the 6 needed');
+    expect(r.stdout).toContain('too few runs for a verdict: 4 of the 11 needed');
   });
 });

@@ -41,10 +41,10 @@ describe('regress over a results folder', () => {
     const r = await cli(['regress', '--history', hist]);
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).toMatch(/REGRESSIONS: \d+ \(\d+ new\)/);
-    expect(r.stdout).toMatch(/local shmem alloc 4K x1\s+p50\s+80\dns\s+8[78]\dns\s+\+10\.\d%/);
+    expect(r.stdout).toMatch(/host local:\nseries .*\n-.*\nshmem alloc 4K x1\s+p50\s+80\dns\s+8[78]\dns\s+\+10\.\d%/);
     expect(r.stdout).toContain('2026-01-21T02-00-00Z-nightly-0020'); // run index 20 started on Jan 21
     expect(r.stdout).toContain('6.18.0 -> 6.19.0-rc1');
-    expect(r.stdout).toMatch(/improvements: \d+\n[\s\S]*local shmem punch 2M x1\s+p50\s+50\.\dus\s+40\.\dus\s+-20\.\d%/);
+    expect(r.stdout).toMatch(/improvements: \d+\n[\s\S]*\nshmem punch 2M x1\s+p50\s+50\.\dus\s+40\.\dus\s+-20\.\d%/);
     expect(r.stdout).not.toMatch(/fault/);
 
     const j = await cli(['regress', '--history', hist, '--format', 'json']);
@@ -79,17 +79,32 @@ describe('regress over a results folder', () => {
     expect(missing.stderr).toContain(`history ${join(tmp, 'nope')}: not a folder of runs`);
   });
 
-  it('writes JUnit XML with one failing case per regression, and JSON to a file', async () => {
+  it('writes JUnit XML: one stable case per series and metric (4K/2M), failing while it is regressed, known or new; JSON to a file', async () => {
     const junit = join(tmp, 'regress.xml');
     const json = join(tmp, 'regress.json');
-    const r = await cli(['regress', '--history', hist, '--junit-file', junit, '--json-file', json, '--metrics', 'p50']);
+    const state = join(tmp, 'junit-state.json');
+    const r = await cli(['regress', '--history', hist, '--junit-file', junit, '--json-file', json, '--metrics', 'p50', '--state', state]);
     expect(r.code).toBe(4);
     const xml = await readFile(junit, 'utf8');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="gmembench regress" tests="5" failures="1" errors="0">/);
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="gmembench regress" tests="4" failures="1" errors="0">/);
     expect(xml.match(/<failure /g)).toHaveLength(1);
-    expect(xml).toContain('name="local/shmem/alloc/4096/1 p50 regression at 2026-01-21T02-00-00Z-nightly-0020"><failure type="regression" message="local shmem alloc 4K x1 p50 slower by +10.');
-    expect(xml).toContain('<system-out>improvement: p50 50.');
+    const names = [...xml.matchAll(/<testcase classname="gmembench\.regress\.local" name="([^"]+)"/g)].map((m) => m[1]);
+    expect(names).toEqual(['shmem alloc 4K x1 p50', 'shmem fault 2M x1 p50', 'shmem fault 4K x1 p50', 'shmem punch 2M x1 p50']);
+    expect(xml).toContain('name="shmem alloc 4K x1 p50"><failure type="regression" message="local shmem alloc 4K x1 p50 slower by +10.');
+    expect(xml).toMatch(/name="shmem punch 2M x1 p50"><system-out>improvement: p50 50\.\d+us -&gt; 40\.\d+us \(-20\.\d%/);
     expect(JSON.parse(await readFile(json, 'utf8')).regressions).toHaveLength(1);
+    // the next call knows the regression (exit 0), but the series is still regressed: its case still fails
+    const again = await cli(['regress', '--history', hist, '--junit-file', junit, '--metrics', 'p50', '--state', state]);
+    expect(again.code, again.stdout).toBe(0);
+    const xml2 = await readFile(junit, 'utf8');
+    expect(xml2).toContain('name="shmem alloc 4K x1 p50"><failure type="regression" message="local shmem alloc 4K x1 p50 slower by +10.');
+    expect(xml2).toContain('(known)');
+    // a flat history: the same case names, all passing
+    const flatXml = join(tmp, 'flat.xml');
+    await cli(['regress', '--history', flat, '--junit-file', flatXml, '--metrics', 'p50']);
+    const x3 = await readFile(flatXml, 'utf8');
+    expect(x3).toContain('failures="0"');
+    expect(x3).toContain('<testcase classname="gmembench.regress.local" name="shmem fault 4K x1 p50"></testcase>');
   });
 
   it('with --state each regression fails once: the next call knows it', async () => {
@@ -175,6 +190,6 @@ describe('regress over a results folder', () => {
       generatedAt: 'now', source: 's', options: {} as never, runs: 0, firstRunId: null, lastRunId: null,
       series: [{ key: 'a<b>&"/shmem/alloc/4096/1', metric: 'p50', points: 3 }], regressions: [], improvements: [], skipped: [],
     });
-    expect(xml).toContain('name="a&lt;b&gt;&amp;&quot;/shmem/alloc/4096/1 p50"');
+    expect(xml).toContain('<testcase classname="gmembench.regress.a&lt;b&gt;&amp;&quot;" name="shmem alloc 4K x1 p50">');
   });
 });

@@ -4,15 +4,20 @@
  * A state file of changes already reported lets a nightly tell each regression once.
  *
  * Judged against run-to-run noise, with a suite-wide budget:
- * - noise: each series' between-run spread (robust CV: 1.4826 x the median absolute deviation of
- *   its runs from their segment's median); a change must be at least `noiseFactor` times it (and
- *   at least minMagnitude);
+ * - noise: each series' between-run spread (seriesSpread: the standard deviation of its runs
+ *   relative to their segment's median, tails included: the robust MAD of seriesNoise ignores the
+ *   few-run episodes of a shared machine, and a floor on it let those through, as
+ *   bench/regress-quality.ts measured); a change must be at least `noiseFactor` times it (and at
+ *   least minMagnitude), with at least `baselineRuns` runs of the old level before it;
  * - budget: Benjamini-Hochberg over every series of a host at false-discovery rate `fdr`;
- * - persistence: the new level holds for at least minSegment runs;
+ * - persistence: the new level holds for `persistence` runs: the segment after the change point has
+ *   at least that many runs, and each of its first `persistence` runs is on the new side of the old
+ *   level (a run back at or beyond the old median breaks it), and their median moved further than
+ *   any other `persistence` consecutive runs of the series ever strayed from their own level;
  * - common mode: when at least `commonMode` of a host's series (and 3 or more) change at the same
  *   run, one host-wide shift is reported with what changed in the fingerprint, not N changes.
  */
-import { detectChangePoints, type ChangePointOptions, DEFAULT_CHANGEPOINT_OPTIONS } from './changepoint/edivisive.js';
+import { detectChangePoints, type ChangePoint, type ChangePointOptions, DEFAULT_CHANGEPOINT_OPTIONS } from './changepoint/edivisive.js';
 import { extractSeries, sortRuns, type HistoryRun, type HostState, type Metric, METRICS, type Series, type SeriesId } from './series.js';
 import { median } from './stats/describe.js';
 
@@ -24,14 +29,19 @@ export interface RegressOptions extends ChangePointOptions {
   fdr: number;
   /** share of a host's series that moving at one run makes a host-wide shift */
   commonMode: number;
+  /** runs the new level must hold (from the change point on) before the change is told */
+  persistence: number;
+  /** runs of the old level a change needs before it: fewer tell nothing of the series' noise */
+  baselineRuns: number;
 }
 
-export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25 };
+export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, test: 'robust', metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25, persistence: 3, baselineRuns: 8 };
 
 /** Many series of one host moving at the same run: reported once. */
 export interface HostShift {
   host: string;
   firstRunId: string;
+  firstStartedAt: string;
   lastGoodRunId: string;
   /** series (with metric) that moved, and how many of them went slower */
   series: number;
@@ -40,6 +50,8 @@ export interface HostShift {
   medianChangePct: number;
   /** what changed in the host's fingerprint between the two runs ("nothing" when none) */
   fingerprint: string;
+  /** the series (with metric) that moved, and by how much */
+  members?: { series: string; metric: Metric; changePct: number }[];
 }
 
 export type ChangeKind = 'regression' | 'improvement';
@@ -101,6 +113,18 @@ export function seriesNoise(values: number[], cps: number[]): number {
   return dev.length ? 1.4826 * median(dev) : 0;
 }
 
+/** Between-run CV of a series (fraction): the standard deviation of the runs relative to their segment's median, tails included. */
+export function seriesSpread(values: number[], cps: number[]): number {
+  const bounds = [0, ...cps, values.length];
+  let ss = 0;
+  let n = 0;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const m = median(values, bounds[k], bounds[k + 1]);
+    for (let i = bounds[k]; i < bounds[k + 1]; i++, n++) ss += (values[i] / m - 1) ** 2;
+  }
+  return n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
+}
+
 /** Benjamini-Hochberg: which of these p-values (m tests in all) are discoveries at rate q. */
 export function benjaminiHochberg(ps: number[], m: number, q: number): boolean[] {
   const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
@@ -122,12 +146,46 @@ function fingerprintDiff(a: HostState | undefined, b: HostState | undefined): st
   return diff.length ? diff.join('; ') : 'nothing';
 }
 
-export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number }): Change[] {
+/**
+ * The change holds for `n` runs: the segment after it has at least n runs, each of the first n is
+ * on the new side of the old median, and the median of those n runs is further from the old median
+ * than the median of any other n consecutive runs of the series ever strayed from its own segment's
+ * median (the history's own excursions of that length: the noise that lasts a few runs).
+ * `bounds`: the series' change points (indices), `cp` among them.
+ */
+export function holds(values: number[], cp: ChangePoint, n: number, bounds: number[] = [cp.index]): boolean {
+  if (n <= 0) return true;
+  if (cp.runsAfter < n || cp.index + n > values.length) return false;
+  for (let i = cp.index; i < cp.index + n; i++) {
+    if (cp.change > 0 ? values[i] <= cp.before : values[i] >= cp.before) return false;
+  }
+  const moved = Math.abs(median(values, cp.index, cp.index + n) / cp.before - 1);
+  return moved > excursion(values, n, bounds, [cp.index, cp.index + n]);
+}
+
+/** The largest |median of n consecutive runs / their segment's median - 1|, leaving out windows touching [skip). */
+export function excursion(values: number[], n: number, bounds: number[], skip: [number, number] = [0, 0]): number {
+  const edges = [0, ...bounds, values.length];
+  let worst = 0;
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const [lo, hi] = [edges[k], edges[k + 1]];
+    const m = median(values, lo, hi);
+    for (let i = lo; i + n <= hi; i++) {
+      if (i < skip[1] && i + n > skip[0]) continue;
+      worst = Math.max(worst, Math.abs(median(values, i, i + n) / m - 1));
+    }
+  }
+  return worst;
+}
+
+export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number; persistence?: number; baselineRuns?: number }): Change[] {
   const values = s.points.map((p) => p.value);
   const cps = detectChangePoints(values, opts);
-  const noise = seriesNoise(values, cps.map((c) => c.index));
+  const noise = seriesSpread(values, cps.map((c) => c.index));
   const floor = (opts.noiseFactor ?? 0) * noise;
-  return cps.filter((cp) => Math.abs(cp.change) >= floor).map((cp) => {
+  const persistence = opts.persistence ?? 0;
+  const baseline = opts.baselineRuns ?? 0;
+  return cps.filter((cp) => cp.runsBefore >= baseline && Math.abs(cp.change) >= floor && holds(values, cp, persistence, cps.map((c) => c.index))).map((cp) => {
     const first = s.points[cp.index];
     const last = s.points[cp.index - 1];
     return {
@@ -145,7 +203,15 @@ export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFacto
 export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, meta: { source?: string; skipped?: string[] } = {}): RegressReport {
   const o = { ...DEFAULT_REGRESS_OPTIONS, ...opts };
   const series = extractSeries(runs, o.metrics);
-  let changes = series.flatMap((s) => seriesChanges(s, o));
+  return judge(runs, series, series.flatMap((s) => seriesChanges(s, o)), o, meta);
+}
+
+/**
+ * The suite-wide decision over every series' candidate changes (seriesChanges): the budget, then
+ * the host-wide shifts. Apart from regress() so the quality benchmark can swap one series' candidates.
+ */
+export function judge(runs: HistoryRun[], series: Series[], candidates: Change[], o: RegressOptions, meta: { source?: string; skipped?: string[] } = {}): RegressReport {
+  let changes = candidates;
   // the budget: Benjamini-Hochberg over all series (with metric) of each host
   const hosts = [...new Set(series.map((s) => s.host))];
   const kept = new Set<Change>();
@@ -176,15 +242,16 @@ export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, 
       const first = sorted[at];
       const last = sorted[at - 1];
       shifts.push({
-        host: h, firstRunId: c.firstRunId, lastGoodRunId: c.lastGoodRunId, series: group.length,
+        host: h, firstRunId: c.firstRunId, firstStartedAt: c.firstStartedAt, lastGoodRunId: c.lastGoodRunId, series: group.length,
         slower: group.filter((d) => d.changePct > 0).length, medianChangePct: median(group.map((d) => d.changePct)),
         fingerprint: fingerprintDiff(last?.hosts?.[h], first?.hosts?.[h]),
+        members: group.map((d) => ({ series: d.series, metric: d.metric, changePct: d.changePct })),
       });
     }
   }
   changes = changes.filter((c) => !inShift.has(c));
   const ordered = sorted.map((r) => r.runId);
-  const needed = 2 * o.minSegment;
+  const needed = Math.max(o.minSegment, o.baselineRuns) + Math.max(o.minSegment, o.persistence);
   return {
     generatedAt: new Date().toISOString(),
     source: meta.source ?? '',
@@ -199,6 +266,35 @@ export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, 
     ...(runs.length < needed && { tooFew: { runs: runs.length, needed } }),
     skipped: meta.skipped ?? [],
   };
+}
+
+/** Where a series (with metric) stands after the history: its latest change decides. */
+export interface SeriesState {
+  series: string;
+  host: string;
+  metric: Metric;
+  /** the latest change is a regression (slower), alone or in a host-wide shift */
+  regressed: boolean;
+  /** direction of the latest change; none when the series never changed */
+  direction: 'slower' | 'faster' | 'none';
+  latest?: { firstRunId: string; at: number; lastGoodRunId: string; changePct: number; hostWide: boolean; change?: Change };
+}
+
+/**
+ * Every series' state: regressed while its latest change (its own, or its part of a host-wide
+ * shift) is a regression. The one definition behind the JUnit cases and the InfluxDB verdicts the
+ * Grafana alert rules read.
+ */
+export function seriesStates(r: RegressReport): SeriesState[] {
+  return r.series.map(({ key, metric }) => {
+    const own = [...r.regressions, ...r.improvements].filter((c) => c.series === key && c.metric === metric)
+      .map((c) => ({ firstRunId: c.firstRunId, at: Date.parse(c.firstStartedAt), lastGoodRunId: c.lastGoodRunId, changePct: c.changePct, hostWide: false, change: c }));
+    const shifted = (r.shifts ?? []).flatMap((sh) => (sh.members ?? []).filter((m) => m.series === key && m.metric === metric)
+      .map((m) => ({ firstRunId: sh.firstRunId, at: Date.parse(sh.firstStartedAt), lastGoodRunId: sh.lastGoodRunId, changePct: m.changePct, hostWide: true })));
+    const latest = [...own, ...shifted].sort((a, b) => a.at - b.at).pop();
+    const direction = !latest ? 'none' : latest.changePct > 0 ? 'slower' : 'faster';
+    return { series: key, host: key.split('/')[0], metric, regressed: direction === 'slower', direction, ...(latest && { latest }) };
+  });
 }
 
 /** What a state file remembers of a reported change. */

@@ -10,6 +10,7 @@ import { DEFAULT_CHANGEPOINT_OPTIONS } from '../analysis/changepoint/edivisive.j
 import { loadHistoryDir, METRICS, type HistoryRun, type Metric } from '../analysis/series.js';
 import { regressFormat, REGRESS_FORMATS } from '../export/regress-format.js';
 import { readInfluxHistory, writeInfluxAnnotations } from '../influx/history.js';
+import { writeChangePoints } from '../influx/changes.js';
 import { DEFAULT_DB, redactUrl } from '../influx/connect.js';
 import { postGrafanaAnnotations } from '../notify/grafana-annotations.js';
 import { postRegressWebhook } from '../notify/webhook.js';
@@ -48,7 +49,9 @@ export function addRegressOptions(cmd: Command): Command {
     .option('--max-pvalue <p>', 'a change point needs a Student t p-value below this', pValue, d.maxPValue)
     .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', percentage, d.minMagnitude)
     .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', integer(2), d.minSegment)
-    .addOption(new Option('--test <kind>', 'rank: t test on ranks (robust); student: on values, as Otava').choices(['rank', 'student']).default(d.test))
+    .option('--persistence <n>', 'runs the new level must hold, beyond the history\'s own n-run excursions (0: off)', integer(0), DEFAULT_REGRESS_OPTIONS.persistence)
+    .option('--baseline-runs <n>', 'runs of the old level a change needs before it', integer(0), DEFAULT_REGRESS_OPTIONS.baselineRuns)
+    .addOption(new Option('--test <kind>', 'robust: t test on winsorized values; rank: on ranks; student: on values, as Otava').choices(['rank', 'robust', 'student']).default(DEFAULT_REGRESS_OPTIONS.test))
     .option('--metrics <list>', 'metrics to analyse', listOf(METRICS), [...METRICS] as Metric[])
     .option('--noise-factor <k>', "a change must be k times the series' between-run noise", nonNegative, DEFAULT_REGRESS_OPTIONS.noiseFactor)
     .option('--fdr <q>', "Benjamini-Hochberg false-discovery rate over all of a host's series", fraction(), DEFAULT_REGRESS_OPTIONS.fdr)
@@ -72,7 +75,11 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     noiseFactor: (o.noiseFactor as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.noiseFactor,
     fdr: (o.fdr as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.fdr,
     commonMode: (o.commonMode as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.commonMode,
+    persistence: (o.persistence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistence,
+    baselineRuns: (o.baselineRuns as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.baselineRuns,
   };
+  if (!(Number.isInteger(detect.baselineRuns) && detect.baselineRuns >= 0)) throw new UsageError(`--baseline-runs: must be an integer >= 0, got ${o.baselineRuns}`);
+  if (!(Number.isInteger(detect.persistence) && detect.persistence >= 0)) throw new UsageError(`--persistence: must be an integer >= 0, got ${o.persistence}`);
   if (!(detect.noiseFactor >= 0)) throw new UsageError(`--noise-factor: must be >= 0, got ${o.noiseFactor}`);
   if (!(detect.fdr > 0 && detect.fdr <= 1)) throw new UsageError(`--fdr: must be in (0, 1], got ${o.fdr}`);
   if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new UsageError(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
@@ -129,6 +136,7 @@ export async function executeRegress(o: RegressActionOptions, print: (s: string)
       deliveryErrors.push((err as Error).message);
     }
   };
+  if (o.influx) await deliver(() => writeChangePoints({ url: o.influx!, db: o.db }, report, runs, o.suite));
   if (o.webhook) await deliver(() => postRegressWebhook(o.webhook!, report));
   if (o.annotateInflux && o.influx) await deliver(() => writeInfluxAnnotations({ url: o.influx!, db: o.db }, fresh));
   if (o.grafanaUrl) await deliver(() => postGrafanaAnnotations({ url: o.grafanaUrl!, token: o.grafanaToken! }, fresh));

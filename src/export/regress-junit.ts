@@ -1,14 +1,16 @@
 /**
- * regress as JUnit XML, so CI lists one failing test case per new regression: a suite per host,
- * a case per series and metric (passing when it has no new regression), and one failing case per
- * new regression. Known regressions and improvements are in the cases' system-out.
+ * regress as JUnit XML, so CI shows each series as one test case that keeps its name from run to
+ * run: a suite per host, a case per series and metric, named with the granule as 4K/2M
+ * ("shmem alloc 4K x1 p50"), failing while the series is regressed (its latest change point, its
+ * own or its part of a host-wide shift, made it slower; known or new alike) and passing otherwise.
+ * Earlier changes, improvements and host-wide shifts are in the case's system-out.
  * XML written by hand: five escapes are all it takes, no library needed.
  */
-import type { Change, RegressReport } from '../analysis/regress.js';
-import { formatNs } from '../util/units.js';
+import { seriesStates, type Change, type RegressReport } from '../analysis/regress.js';
+import { formatNs, formatSize } from '../util/units.js';
 import type { RegressFormat } from './regress-format.js';
 import { seriesLabel } from './regress-text.js';
-import { formatChange } from '../analysis/change.js';
+import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
 
 export function xmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -18,26 +20,37 @@ function describe(c: Change): string {
   return `${c.metric} ${formatNs(c.before)} -> ${formatNs(c.after)} (${formatChange(c.changePct)}, p=${c.pValue.toExponential(1)}) from run ${c.firstRunId} (last good ${c.lastGoodRunId})`;
 }
 
+/** "shmem alloc 4K x1 p50" from "host/shmem/alloc/4096/1": the case's stable name */
+export function caseName(key: string, metric: string): string {
+  const [, path, op, granule, threads] = key.split('/');
+  return `${path} ${op} ${formatSize(Number(granule))} x${threads} ${metric}`;
+}
+
 export function renderRegressJunit(r: RegressReport): string {
   const hosts = [...new Set(r.series.map((s) => s.key.split('/')[0]))].sort();
   const changes = [...r.regressions, ...r.improvements];
+  const states = seriesStates(r);
   const suites = hosts.map((host) => {
     const cases: string[] = [];
     let failures = 0;
-    for (const s of r.series.filter((x) => x.key.split('/')[0] === host)) {
-      const mine = changes.filter((c) => c.series === s.key && c.metric === s.metric);
-      const failing = mine.filter((c) => c.kind === 'regression' && !c.known);
-      const name = xmlEscape(`${s.key} ${s.metric}`);
-      const other = mine.filter((c) => !failing.includes(c)).map((c) => `${c.known ? 'known ' : ''}${c.kind}: ${describe(c)}`);
-      const out = other.length ? `<system-out>${xmlEscape(other.join('\n'))}</system-out>` : '';
-      cases.push(`    <testcase classname="gmembench.regress.${xmlEscape(host)}" name="${name}">${out}</testcase>`);
-      for (const c of failing) {
+    for (const st of states.filter((x) => x.host === host)) {
+      const mine = changes.filter((c) => c.series === st.series && c.metric === st.metric);
+      const shifts = (r.shifts ?? []).filter((sh) => sh.members?.some((m) => m.series === st.series && m.metric === st.metric));
+      const history = [
+        ...mine.map((c) => `${c.known ? 'known ' : ''}${c.kind}: ${describe(c)}`),
+        ...shifts.map((sh) => `host-wide shift from run ${sh.firstRunId} (${sh.series} series, median ${formatChange(sh.medianChangePct)}; fingerprint: ${sh.fingerprint})`),
+      ];
+      const out = history.length ? `<system-out>${xmlEscape([...history, SIGN_LEGEND].join('\n'))}</system-out>` : '';
+      const attrs = `classname="gmembench.regress.${xmlEscape(host)}" name="${xmlEscape(caseName(st.series, st.metric))}"`;
+      if (st.regressed && st.latest) {
         failures++;
-        const msg = xmlEscape(`${seriesLabel(c)} ${c.metric} slower by ${formatChange(c.changePct)} from run ${c.firstRunId}`);
-        cases.push(
-          `    <testcase classname="gmembench.regress.${xmlEscape(host)}" name="${name} regression at ${xmlEscape(c.firstRunId)}">` +
-            `<failure type="regression" message="${msg}">${xmlEscape(describe(c))}</failure></testcase>`,
-        );
+        const l = st.latest;
+        const label = `${seriesLabel({ host, path: st.series.split('/')[1], op: st.series.split('/')[2], granule: Number(st.series.split('/')[3]), threads: Number(st.series.split('/')[4]) })} ${st.metric}`;
+        const msg = `${label} slower by ${formatChange(l.changePct)} from run ${l.firstRunId}${l.hostWide ? ' (host-wide shift)' : ''}${l.change?.known ? ' (known)' : ''}`;
+        const body = l.change ? describe(l.change) : `host-wide shift from run ${l.firstRunId} (last good ${l.lastGoodRunId})`;
+        cases.push(`    <testcase ${attrs}><failure type="regression" message="${xmlEscape(msg)}">${xmlEscape(body)}</failure>${out}</testcase>`);
+      } else {
+        cases.push(`    <testcase ${attrs}>${out}</testcase>`);
       }
     }
     return {

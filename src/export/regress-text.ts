@@ -1,53 +1,100 @@
-/** regress as plain text: regressions first, then improvements, in columns (mail- and log-safe). */
+/**
+ * regress as plain text: host-wide shifts, regressions, then improvements, in columns that fit
+ * 100 characters (mail- and log-safe), every column named, one table per host. The run where a change appeared is a
+ * number in the table ([1], [2]...) and spelled out below it, with the last good run and the kernels.
+ */
 import type { Change, RegressReport } from '../analysis/regress.js';
-import { formatColumns } from '../output/columns.js';
+import { fitColumns, wrapText } from '../output/columns.js';
 import { formatNs } from '../util/units.js';
 import { seriesLabel as labelOf } from '../results/series-label.js';
 import type { RegressFormat } from './regress-format.js';
 import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
 
+/** the width every line of the text report fits */
+export const REGRESS_TEXT_WIDTH = 100;
+
 export function seriesLabel(c: Pick<Change, 'host' | 'path' | 'op' | 'granule' | 'threads'>): string {
   return labelOf(c);
 }
 
-function table(changes: Change[]): string {
-  return formatColumns(
+const TEST_NAMES = { rank: 'Student t on ranks', robust: 'Student t on winsorized values', student: 'Student t on values' } as const;
+
+/** a paragraph wrapped to the width, continuation lines indented */
+function para(text: string, indent = '  '): string[] {
+  const [first, ...rest] = wrapText(text, REGRESS_TEXT_WIDTH);
+  return [first, ...rest.flatMap((l) => wrapText(l, REGRESS_TEXT_WIDTH - indent.length)).map((l) => indent + l)];
+}
+
+/** the runs' footnotes: [n] -> run id, last good run, kernels; numbered oldest first */
+class RunNotes {
+  private readonly notes = new Map<string, { n: number; text: string }>();
+  constructor(changes: Change[]) {
+    for (const c of [...changes].sort((a, b) => Date.parse(a.firstStartedAt) - Date.parse(b.firstStartedAt) || a.firstRunId.localeCompare(b.firstRunId))) this.ref(c);
+  }
+  ref(c: Change): string {
+    let e = this.notes.get(c.firstRunId);
+    if (!e) {
+      const kernel = c.kernelBefore && c.kernelAfter && c.kernelBefore !== c.kernelAfter ? `, kernel ${c.kernelBefore} -> ${c.kernelAfter}` : c.kernelAfter ? `, kernel ${c.kernelAfter}` : '';
+      e = { n: this.notes.size + 1, text: `${c.firstRunId}\n    last good ${c.lastGoodRunId}${kernel}` };
+      this.notes.set(c.firstRunId, e);
+    }
+    return `[${e.n}]`;
+  }
+  lines(): string[] {
+    return [...this.notes.values()].flatMap((e) => `[${e.n}] ${e.text}`.split('\n').flatMap((l) => para(l, '      ')));
+  }
+}
+
+/** one table per host (the host is its heading, so the series column stays short) */
+function tables(changes: Change[], notes: RunNotes): string[] {
+  const hosts = [...new Set(changes.map((c) => c.host))];
+  return hosts.flatMap((host) => [...para(`host ${host}:`), ...table(changes.filter((c) => c.host === host), notes)]);
+}
+
+function table(changes: Change[], notes: RunNotes): string[] {
+  const { text, hidden } = fitColumns(
     [
       { header: 'series' }, { header: 'metric' }, { header: 'before', align: 'right' }, { header: 'after', align: 'right' },
-      { header: 'change', align: 'right' }, { header: 'noise', align: 'right' }, { header: 'p', align: 'right' }, { header: 'first run' }, { header: 'kernel' }, { header: 'state' },
+      { header: 'change', align: 'right' }, { header: 'noise', align: 'right', priority: 2 }, { header: 'p', align: 'right', priority: 1 },
+      { header: 'from run', align: 'right' }, { header: 'state' },
     ],
     changes.map((c) => [
-      seriesLabel(c), c.metric, formatNs(c.before), formatNs(c.after), formatChange(c.changePct), c.noisePct === undefined ? '-' : `${c.noisePct.toFixed(1)}%`, c.pValue.toExponential(1),
-      c.firstRunId, c.kernelBefore && c.kernelAfter && c.kernelBefore !== c.kernelAfter ? `${c.kernelBefore} -> ${c.kernelAfter}` : (c.kernelAfter ?? ''),
-      c.known ? '(known)' : 'NEW',
+      `${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`, c.metric, formatNs(c.before), formatNs(c.after), formatChange(c.changePct),
+      c.noisePct === undefined ? '-' : `${c.noisePct.toFixed(1)}%`, c.pValue.toExponential(1), notes.ref(c), c.known ? '(known)' : 'NEW',
     ]),
+    { width: REGRESS_TEXT_WIDTH },
   );
+  return [text, ...(hidden.length ? [`(left out to fit ${REGRESS_TEXT_WIDTH} columns: ${hidden.join(', ')}; --format json has them)`] : [])];
 }
 
 export function renderRegressText(r: RegressReport): string {
   const o = r.options;
   const out = [
-    `regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`,
-    `method: E-divisive means + Student t (${o.test === 'rank' ? 'on ranks' : 'on values'}), p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs`,
-    `budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise column)`,
+    ...para(`regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`),
+    ...para(`method: E-divisive means + ${TEST_NAMES[o.test] ?? o.test}, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs, ` +
+      `>= ${o.baselineRuns ?? 0} runs before a change, the new level holds for ${o.persistence ?? 0} runs (persistence)`),
+    ...para(`budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: CV between runs)`),
     SIGN_LEGEND,
     '',
   ];
-  if (r.tooFew) out.push(`too few runs for a verdict: ${r.tooFew.runs} of the ${r.tooFew.needed} needed (segments >= ${o.minSegment} runs each side)`, '');
+  if (r.tooFew) out.push(...para(`too few runs for a verdict: ${r.tooFew.runs} of the ${r.tooFew.needed} needed (${Math.max(o.minSegment, o.baselineRuns ?? 0)} runs before a change, ${Math.max(o.minSegment, o.persistence ?? 0)} after it)`), '');
   for (const sh of r.shifts ?? []) {
     out.push(
-      `HOST-WIDE SHIFT on ${sh.host} at run ${sh.firstRunId}: ${sh.series} series moved (${sh.slower} slower), median ${formatChange(sh.medianChangePct)}`,
-      `  fingerprint changed: ${sh.fingerprint} (last run before: ${sh.lastGoodRunId})`,
+      ...para(`HOST-WIDE SHIFT on ${sh.host} at run ${sh.firstRunId}: ${sh.series} series moved (${sh.slower} slower), median ${formatChange(sh.medianChangePct)}`),
+      ...para(`  fingerprint changed: ${sh.fingerprint} (last run before: ${sh.lastGoodRunId})`, '    '),
     );
   }
   if (r.shifts?.length) out.push('');
+  const notes = new RunNotes([...r.regressions, ...r.improvements]);
   const fresh = r.regressions.filter((c) => !c.known).length;
   if (r.regressions.length === 0) out.push('no regressions');
-  else out.push(`REGRESSIONS: ${r.regressions.length} (${fresh} new)`, table(r.regressions));
+  else out.push(`REGRESSIONS: ${r.regressions.length} (${fresh} new)`, ...tables(r.regressions, notes));
   out.push('');
   if (r.improvements.length === 0) out.push('no improvements');
-  else out.push(`improvements: ${r.improvements.length}`, table(r.improvements));
-  for (const s of r.skipped) out.push(`skipped: ${s}`);
+  else out.push(`improvements: ${r.improvements.length}`, ...tables(r.improvements, notes));
+  const runs = notes.lines();
+  if (runs.length) out.push('', 'from run:', ...runs);
+  for (const s of r.skipped) out.push(...para(`skipped: ${s}`));
   return `${out.join('\n')}\n`;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Change, RegressReport } from '../analysis/regress.js';
 import { fitColumns, wrapText } from '../output/columns.js';
-import { formatNs } from '../util/units.js';
+import { formatNs, formatSize } from '../util/units.js';
 import { seriesLabel as labelOf } from '../results/series-label.js';
 import type { RegressFormat } from './regress-format.js';
 import { formatChange, SIGN_LEGEND } from '../analysis/change.js';

@@ -159,11 +159,12 @@ describe('regress with too few runs', () => {
     const d = join(tmp, 'few2');
     await writeHistory(d, 2, noisy(0.02));
     const p = await cli(['regress', '--history', d, '--persistence', '-1']);
-    expect(p.code).toBe(1);
-    expect(p.stderr).toContain('--persistence: must be an integer >= 0, got -1');
+    // a usage error: exit 2 naming the option (one parser per kind of value)
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain("option '--persistence <n>' argument '-1' is invalid. expected a whole number >= 0");
     const b = await cli(['regress', '--history', d, '--baseline-runs', 'x']);
-    expect(b.code).toBe(1);
-    expect(b.stderr).toContain('--baseline-runs: must be an integer >= 0');
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain("option '--baseline-runs <n>' argument 'x' is invalid. expected a whole number >= 0");
   });
 
   it('says how many runs it needs and exits 0', async () => {

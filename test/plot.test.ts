@@ -166,6 +166,12 @@ describe('compare --plot figures', () => {
       for (const ch of titled) expect(String(ch.title), f.name).toMatch(/\((ns, µs, ms|%)\)$/);
       // and the ticks carry them
       expect(f.svg, f.name).toMatch(/>\d+(\.\d+)? (ns|µs|ms)</);
+      if (f.kind === 'bars') {
+        // every bar is a bar, not a hairline (xOffset bands inside a fixed-width panel)
+        const widths = [...f.svg.matchAll(/<g class="mark-rect role-mark[^>]*>(.*?)<\/g>/g)].flatMap((g) => [...g[1].matchAll(/d="M[-\d.]+,[-\d.]+h([-\d.]+)/g)].map((m) => Number(m[1])));
+        expect(widths.length, f.name).toBeGreaterThan(10);
+        expect(Math.min(...widths), f.name).toBeGreaterThanOrEqual(10);
+      }
     }
   });
 

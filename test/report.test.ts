@@ -217,6 +217,7 @@ describe.skipIf(!hasChromium)('the report of two real smoke runs in headless Chr
         better: colour('ul.legend .better'),
         content: body.width - pad,
         charts: [...document.querySelectorAll('figure.chart svg')].map((s) => s.getBoundingClientRect().width),
+        table: first.getBoundingClientRect().width,
       };
     });
     expect(r.comparisonFirst).toBe(true);
@@ -224,6 +225,8 @@ describe.skipIf(!hasChromium)('the report of two real smoke runs in headless Chr
     expect(r.worse).toBe('rgb(179, 38, 30)');
     expect(r.better).toBe('rgb(17, 119, 45)');
     expect(r.charts.length).toBe(2);
+    // the comparison fits the page: no sideways scrolling to read p99
+    expect(r.table).toBeLessThanOrEqual(r.content);
     for (const w of r.charts) expect(w).toBeGreaterThan(0.98 * r.content);
     await page.close();
   });

@@ -43,7 +43,7 @@ export function barsSpec(data: BarDatum[], o: BarsOptions): VlSpec {
     data: { values: shown },
     columns: Math.min(o.columns, panels.length || 1),
     facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelOrient: 'top', labelPadding: 4 } },
-    resolve: { scale: { y: 'independent', x: 'independent' } },
+    resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
     spacing: { row: 12, column: 14 },
     spec: {
       width: most * (bySide ? 40 : 26) + 10,

@@ -24,7 +24,7 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.3em; margin-top
 table { border-collapse: collapse; margin: 0.5em 0 0.8em; font-size: 0.85em; }
 th, td { border: 1px solid #ddd; padding: 0.15em 0.45em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.comparison td, table.comparison th, table.results td, table.results th, .key { white-space: nowrap; }
+table.comparison td, table.results td, .key { white-space: nowrap; } table.comparison th { font-size: 0.9em; }
 .better { color: #11772d; font-weight: bold; } .worse { color: #b3261e; font-weight: bold; } .noisy { color: #8a6d00; }
 td:has(> .worse) { background: #fde8e6; } td:has(> .better) { background: #e5f4e9; }
 .scroll { overflow-x: auto; }

@@ -83,36 +83,38 @@ export function comparisonTable(c: Comparison): string {
   const metrics = [...new Set(c.rows.flatMap((r) => r.metrics.map((m) => m.metric)))];
   const b = runs ? 'baseline' : c.baseline.label;
   const a = runs ? 'candidate' : c.candidate.label;
-  const head = ['host', ...(runs ? ['path'] : []), 'op', 'granule', 'threads'];
-  for (const m of metrics) head.push(`${m} ${b}`, `${m} ${a}`, `${m} change`, `${m} 95% interval`, `${m} p`);
-  head.push('cv b', 'cv c');
+  // the host column only when there are several hosts: the table must fit the page
+  const hosts = new Set(c.rows.map((r) => r.host)).size > 1;
+  const head = [...(hosts ? ['host'] : []), ...(runs ? ['path'] : []), 'op', 'granule', 'thr'];
+  const keys = head.length;
+  for (const m of metrics) head.push(`${m} ${b} → ${a}`, `${m} change`, `${m} 95% interval`, ...(m === 'p50' ? ['p'] : []));
+  head.push('cv b / c');
   const rows: string[][] = [];
   for (const r of c.rows) {
-    const cells = [esc(r.host), ...(runs ? [esc(r.path)] : []), esc(r.op), esc(formatSize(r.granule)), esc(r.threads)];
+    const cells = [...(hosts ? [esc(r.host)] : []), ...(runs ? [esc(r.path)] : []), esc(r.op), esc(formatSize(r.granule)), esc(r.threads)];
     for (const name of metrics) {
       const m = r.metrics.find((x) => x.metric === name);
       const dir = direction(m);
       cells.push(
-        esc(formatNs(m?.baseline)), esc(formatNs(m?.candidate)),
+        m ? esc(`${formatNs(m.baseline)} → ${formatNs(m.candidate)}`) : '-',
         m ? `<span class="${dir}">${esc(formatChange(m.changePct))}${esc(markOf(m))}</span>` : '-',
         m?.ci ? esc(`${formatChange(m.ci.lo)} .. ${formatChange(m.ci.hi)}`) : '-',
-        m ? esc(m.pValue.toPrecision(2)) : '-',
+        ...(name === 'p50' ? [m ? esc(m.pValue.toPrecision(2)) : '-'] : []),
       );
     }
     const p50 = r.metrics[0];
-    cells.push(esc(cvText(p50?.cvBaseline ?? null)), esc(cvText(p50?.cvCandidate ?? null)));
+    cells.push(esc(`${cvText(p50?.cvBaseline ?? null)} / ${cvText(p50?.cvCandidate ?? null)}`));
     rows.push(cells);
   }
-  const key = 3 + (runs ? 1 : 0);
-  const numeric = new Set(head.map((_, i) => i).filter((i) => i >= key - 1));
-  const parts = [table(head, rows, numeric, 'comparison', new Set(runs ? [1, 2] : [1]))];
+  const numeric = new Set(head.map((_, i) => i).filter((i) => i >= keys - 2));
+  const parts = [table(head, rows, numeric, 'comparison', new Set(head.map((_, i) => i).filter((i) => i < keys)))];
   for (const s of c.summary) {
     if (s.count > 0) {
       const dir = s.changePct > 0 ? 'worse' : 'better';
       parts.push(`<p class="summary">geomean ${esc(s.metric)}: candidate/baseline <b>${s.geomeanRatio.toFixed(3)}</b> (<span class="${dir}">${esc(formatChange(s.changePct))}</span>) over ${s.count} rows: <span class="better">${s.better} faster *</span>, <span class="worse">${s.worse} slower *</span>, <span class="noisy">${s.noisy} noisy ~</span></p>`);
     }
   }
-  parts.push(`<ul class="legend"><li><span class="worse">red: slower</span>, <span class="better">green: faster</span> (significant changes only)</li>${legend(c).map((l) => `<li>${esc(l)}</li>`).join('')}${c.notes.map((n) => `<li>note: ${esc(n)}</li>`).join('')}</ul>`);
+  parts.push(`<ul class="legend"><li><span class="worse">red: slower</span>, <span class="better">green: faster</span> (significant changes only); p: of the p50 change</li>${legend(c).map((l) => `<li>${esc(l)}</li>`).join('')}${c.notes.map((n) => `<li>note: ${esc(n)}</li>`).join('')}</ul>`);
   if (c.notCompared.length > 0) {
     parts.push(`<details><summary>not compared (${c.notCompared.length})</summary><ul>${c.notCompared.map((n) => `<li>${esc(notComparedLabel(n, true))}: ${esc(n.reason)}</li>`).join('')}</ul></details>`);
   }

@@ -108,7 +108,6 @@ export async function layoutSource(src: FigureSource, layout: Layout): Promise<R
   let pages = Math.min(n, Math.max(1, Math.ceil(n / layout.panelsPerPage)));
   for (;;) {
     const parts = chunks(src.panels, pages);
-    if (process.env.GMEMBENCH_PLOT_DEBUG) process.stderr.write(`layout ${src.name}: ${n} panels, ${columns} columns, ${parts.length} pages\n`);
     const out: RenderedFigure[] = [];
     for (const [i, panels] of parts.entries()) {
       const spec = src.build(panels, columns, parts.length > 1 ? `${i + 1}/${parts.length}` : undefined);

@@ -109,15 +109,18 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     const pngFile = join(tmp, 'cmp.png');
     const a = await cli(['compare', run, slow, '--plot', svgFile]);
     expect(a.code, a.stderr).toBe(0);
-    const svg = await readFile(svgFile, 'utf8');
-    expect(svg).toMatch(/^<svg /);
-    expect(svg).toContain('class="mark-rect role-mark');
-    expect(svg).toContain('class="mark-line role-mark');
-    expect(svg).toMatch(/[\d.]+ (µs|ns)</);
-    expect(svg).toContain('percentile');
+    // one file per figure: FILE-p50.svg (bars), FILE-percentiles.svg (curves), -1, -2 ... when split
+    const svgOf = (name: string) => readFile(svgFile.replace(/\.svg$/, `-${name}.svg`), 'utf8').catch(() => readFile(svgFile.replace(/\.svg$/, `-${name}-1.svg`), 'utf8'));
+    const bars = await svgOf('p50');
+    const curves = await svgOf('percentiles');
+    expect(bars).toMatch(/^<svg /);
+    expect(bars).toContain('class="mark-rect role-mark');
+    expect(curves).toContain('class="mark-line role-mark');
+    expect(bars).toMatch(/[\d.]+ (µs|ns)</);
+    expect(curves).toContain('percentile');
     const b = await cli(['compare', '--paths', 'shmem,gmem', run, '--plot', pngFile]);
     expect(b.code, b.stderr).toBe(0);
-    const png = await readFile(pngFile);
+    const png = await readFile(pngFile.replace(/\.png$/, '-p50.png')).catch(() => readFile(pngFile.replace(/\.png$/, '-p50-1.png')));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.readUInt32BE(16)).toBeGreaterThan(800); // IHDR width
   });

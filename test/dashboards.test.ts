@@ -52,8 +52,12 @@ describe('generated dashboards are up to date', () => {
 });
 
 interface Target { refId?: string; query?: string; expression?: string; type?: string; hide?: boolean; datasource?: { type?: string; uid?: string } }
-interface Panel { title: string; type: string; targets?: Target[]; panels?: Panel[] }
-interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: { name: string; type: string; query?: string | object }[] }; annotations: { list: { name: string; target?: Target }[] } }
+interface Panel {
+  id?: number; title: string; type: string; targets?: (Target & { alias?: string; resultFormat?: string })[]; panels?: Panel[];
+  options?: { legend?: { showLegend?: boolean; displayMode?: string; calcs?: string[] } };
+  transformations?: { id: string; options: { regex: string; renamePattern: string } }[];
+}
+interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: { name: string; type: string; query?: string | object; current?: { value?: unknown } }[] }; annotations: { list: { name: string; target?: Target }[] } }
 interface AlertQuery { refId: string; datasourceUid: string; model: Target & { conditions?: unknown } }
 interface AlertFile { apiVersion: number; groups: { name: string; folder: string; rules: { uid: string; title: string; condition: string; data: AlertQuery[] }[] }[] }
 
@@ -111,6 +115,99 @@ async function influxql(url: string, query: string): Promise<InfluxResult> {
 function hasData(r: InfluxResult): boolean {
   return (r.series ?? []).some((s) => s.values.some((row) => row.slice(1).some((v) => v !== null)));
 }
+
+/** Grafana's renameByRegex: stringToJsRegex (no slashes: anchored to the whole name), then String.replace */
+function grafanaRename(name: string, transformations: Panel['transformations'] = []): string {
+  for (const t of transformations.filter((x) => x.id === 'renameByRegex')) {
+    const m = /^\/(.*?)\/(g?i?m?y?s?)$/.exec(t.options.regex);
+    const re = m ? new RegExp(m[1], m[2]) : new RegExp(`^${t.options.regex}$`);
+    if (re.test(name)) name = name.replace(re, t.options.renamePattern);
+  }
+  return name;
+}
+
+/** $tag_x in an alias, as Grafana's InfluxDB datasource fills it */
+const aliasName = (alias: string, tags: Record<string, string>, field = '') => alias.replace(/\$tag_(\w+)/g, (_, k: string) => tags[k] ?? '').replace(/\$col/g, field);
+
+describe('dashboards a reader can use', () => {
+  it('every time series shows its legend as a table with the last value and the mean', async () => {
+    let n = 0;
+    for (const d of await dashboards()) {
+      for (const p of panelsOf(d).filter((x) => x.type === 'timeseries')) {
+        n++;
+        expect(p.options?.legend, `${d.uid} "${p.title}"`).toMatchObject({ showLegend: true, displayMode: 'table' });
+        expect(p.options!.legend!.calcs).toEqual(expect.arrayContaining(['lastNotNull', 'mean']));
+      }
+    }
+    expect(n).toBeGreaterThan(5);
+  });
+
+  it('every panel and row has an id of its own', async () => {
+    for (const d of await dashboards()) {
+      const ids = panelsOf(d).map((p) => p.id);
+      expect(ids.every((i) => typeof i === 'number' && i > 0), `${d.uid}: ${ids}`).toBe(true);
+      expect(new Set(ids).size, `${d.uid}: ${ids}`).toBe(ids.length);
+    }
+  });
+
+  it('legend names read 4K and 2M, not 4096 B and 2097152 B', async () => {
+    for (const d of await dashboards()) {
+      for (const p of panelsOf(d).filter((x) => x.type === 'timeseries')) {
+        for (const t of (p.targets ?? []).filter((x) => x.alias)) {
+          for (const [bytes, size] of [[4096, '4K'], [2 << 20, '2M'], [1 << 30, '1G']] as const) {
+            const name = grafanaRename(aliasName(t.alias!, { path: 'gmem', granule: String(bytes), threads: '1', host: 'local', op: 'alloc' }), p.transformations);
+            expect(name, `${d.uid} "${p.title}" ${t.refId}`).toContain(` ${size}`);
+            expect(name).not.toMatch(/\d{4,}|\d B\b/);
+          }
+        }
+      }
+    }
+    // an expression's series are named by their labels: granule=2097152 -> granule=2M
+    const cmp = (await dashboards()).find((x) => x.uid === 'gmembench-shmem-vs-gmem')!;
+    const ratio = panelsOf(cmp).find((p) => p.title.startsWith('guest_memfd / shmem'))!;
+    expect(grafanaRename('C {granule="2097152", host="local", op="alloc", threads="1"}', ratio.transformations)).toBe('C {granule="2M", host="local", op="alloc", threads="1"}');
+    // a granule that is not a power of two stays as it is
+    expect(grafanaRename('gmem 12288 B x1', ratio.transformations)).toBe('gmem 12288 B x1');
+  });
+
+  it('datasource and dashboard provisioning files beside the dashboards; the datasource is the provisioned one', async () => {
+    const ds = parse(await readFile(join(DASHBOARDS, 'provisioning/datasources/gmembench.yaml'), 'utf8'));
+    expect(ds).toMatchObject({ apiVersion: 1, datasources: [{ uid: 'gmembench-influxdb', type: 'influxdb', access: 'proxy', jsonData: { dbName: DEFAULT_DB } }] });
+    const prov = parse(await readFile(join(DASHBOARDS, 'provisioning/dashboards/gmembench.yaml'), 'utf8'));
+    expect(prov).toMatchObject({ apiVersion: 1, providers: [{ type: 'file', folder: 'gmembench', options: { path: expect.stringMatching(/^\//) } }] });
+    for (const d of await dashboards()) {
+      const v = d.templating.list.find((x) => x.type === 'datasource')!;
+      expect(v.current?.value, d.uid).toBe('gmembench-influxdb');
+    }
+    const uids = new Set((await alertFile()).groups.flatMap((g) => g.rules.flatMap((r) => r.data.map((q) => q.datasourceUid))));
+    expect([...uids].sort()).toEqual(['__expr__', 'gmembench-influxdb']);
+  });
+
+  it('--datasource-uid, --influx, --db and --dashboards-path go into every file that names them; a bad uid is refused', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'gmembench-dash-uid-'));
+    try {
+      const r = await cli(['dashboards', '--out', tmp, '--datasource-uid', 'lab-influx_2', '--influx', 'http://127.0.0.1:18086', '--db', 'nightly', '--dashboards-path', '/srv/grafana/gmembench']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`wrote ${join(tmp, 'provisioning/datasources/gmembench.yaml')}`);
+      const ds = parse(await readFile(join(tmp, 'provisioning/datasources/gmembench.yaml'), 'utf8'));
+      expect(ds.datasources[0]).toMatchObject({ uid: 'lab-influx_2', url: 'http://127.0.0.1:18086', jsonData: { dbName: 'nightly' } });
+      const prov = parse(await readFile(join(tmp, 'provisioning/dashboards/gmembench.yaml'), 'utf8'));
+      expect(prov.providers[0].options.path).toBe('/srv/grafana/gmembench');
+      for (const f of ['overview.json', 'shmem-vs-gmem.json', 'host.json']) {
+        const d = JSON.parse(await readFile(join(tmp, f), 'utf8')) as Dashboard;
+        expect(d.templating.list.find((x) => x.type === 'datasource')!.current?.value, f).toBe('lab-influx_2');
+      }
+      const alerts = await readFile(join(tmp, 'alerts/gmembench-regressions.yaml'), 'utf8');
+      expect(alerts).not.toContain('gmembench-influxdb');
+      expect(alerts).toContain('datasourceUid: lab-influx_2');
+      const bad = await cli(['dashboards', '--out', tmp, '--datasource-uid', 'no spaces/here']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--datasource-uid: "no spaces/here" is not a Grafana uid');
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
 
 if (!hasInfluxd) skipReason('dashboard queries', 'influxd is not installed (Debian package influxdb)');
 if (!hasCc) skipReason('dashboard queries', 'no C compiler (cc) to build the probe for a real run');
@@ -223,6 +320,37 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
         expect(Number(sa.values[0][1]) / Number(sb!.values[0][1])).toBeCloseTo(find('gmem')[metric]! / find('shmem')[metric]!, 9);
       }
     }
+  });
+
+  it('the latest-value table shows each series with its own run\'s time, not the start of the range', async () => {
+    const d = (await dashboards()).find((x) => x.uid === 'gmembench-overview')!;
+    const table = panelsOf(d).find((p) => p.type === 'table')!;
+    const r = await influxql(influxd.url, substitute(table.targets![0].query!, all));
+    expect(r.error).toBeUndefined();
+    const series = r.series ?? [];
+    expect(series.length).toBe(summary.results.filter((x) => x.status === 'ok' && x.p50 !== null).length);
+    const want = new Date(summary.startedAt).toISOString();
+    for (const s of series) {
+      expect(s.values).toHaveLength(1);
+      expect(new Date(String(s.values[0][0])).toISOString(), JSON.stringify(s.tags)).toBe(want);
+      expect(s.values[0][s.columns.indexOf('run_id')]).toBe(summary.runId);
+    }
+  });
+
+  it('legend names of the pushed series read as sizes', async () => {
+    const names: string[] = [];
+    for (const d of await dashboards()) {
+      for (const p of panelsOf(d).filter((x) => x.type === 'timeseries')) {
+        for (const t of (p.targets ?? []).filter((x) => x.alias && x.query)) {
+          const r = await influxql(influxd.url, substitute(t.query!, all));
+          for (const s of r.series ?? []) names.push(grafanaRename(aliasName(t.alias!, s.tags ?? {}), p.transformations));
+        }
+      }
+    }
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.some((n) => / 2M /.test(n))).toBe(true);
+    expect(names.some((n) => / 4K /.test(n))).toBe(true);
+    for (const n of names) expect(n).not.toMatch(/\d B\b|\d{4,}/);
   });
 
   it('alert rules: provisioning shape, expressions read existing queries, InfluxQL queries return data', async () => {

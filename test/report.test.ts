@@ -14,6 +14,7 @@ import { writeSummary } from '../src/results/store.js';
 import { scopeSvgIds } from '../src/report/html.js';
 import { cli, ROOT } from './helpers/cli.js';
 import { runOf } from './helpers/compare-fixtures.js';
+import { realSmokeRun } from './helpers/real-run.js';
 import { skipReason } from './helpers/host.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -47,20 +48,30 @@ afterAll(async () => {
 describe('report --html', () => {
   it('writes one self-contained page: fingerprints, tables, inline SVG charts, no scripts, no remote references', async () => {
     const html = await readFile(page1, 'utf8');
-    // two runs: a comparison (bars + curves), per run its bars + curves and the shmem/gmem comparison (bars + curves)
-    expect(charts).toBe(2 + 2 * (2 + 2));
+    // two runs: the comparison's bars and curves hold every run's figures; no chart draws them twice
+    expect(charts).toBe(2);
     expect(html.match(/<figure class="chart"/g)).toHaveLength(charts);
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
     expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/i);
     expect(html).toContain('2026-01-02T02-00-00Z-nightly-0001 -&gt; 2026-01-03T02-00-00Z-nightly-0002');
     expect(html).toContain('<td>6.19.0-rc1</td>');
-    expect(html).toMatch(/<span class="better">-(19|20)\.\d%<\/span>/);
-    expect(html).toMatch(/<span class="worse">\+(29|30)\.\d%<\/span>/);
+    expect(html).toMatch(/<span class="better">-(19|20)\.\d%\*<\/span>/);
+    expect(html).toMatch(/<span class="worse">\+(29|30)\.\d%\*<\/span>/);
     expect(html).toContain('gmem relative to shmem');
     // every chart's ids are its own
     const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('a single run: its own charts, its section open', async () => {
+    const one = join(tmp, 'one.html');
+    const r = await cli(['report', base, '--html', one]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('(1 run(s), 2 charts)');
+    const html = await readFile(one, 'utf8');
+    expect(html).toContain('<details class="run" id="run1" open>');
+    expect(html.match(/<figure class="chart"/g)).toHaveLength(2);
   });
 
   it('scopes SVG ids so that charts do not share clip paths', () => {
@@ -128,11 +139,117 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     }
     const tables = await page.locator('table.comparison').count();
     expect(tables).toBe(3);
+    // the fixture's +30% row is red on red, its -20% row green on green (+ = slower)
+    const cells = await page.evaluate(() =>
+      ['worse', 'better'].map((k) => {
+        const span = document.querySelector(`table.comparison td > .${k}`)!;
+        return { text: span.textContent, colour: getComputedStyle(span).color, background: getComputedStyle(span.parentElement!).backgroundColor };
+      }),
+    );
+    expect(cells[0]).toMatchObject({ colour: 'rgb(179, 38, 30)', background: 'rgb(253, 232, 230)' });
+    expect(cells[0].text).toMatch(/^\+/);
+    expect(cells[1]).toMatchObject({ colour: 'rgb(17, 119, 45)', background: 'rgb(229, 244, 233)' });
+    expect(cells[1].text).toMatch(/^-/);
     const dir = resolve(ROOT, 'test-artifacts');
     await mkdir(dir, { recursive: true });
     const shot = join(dir, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect((await readFile(shot)).subarray(1, 4).toString()).toBe('PNG');
+    await page.close();
+  });
+});
+
+/** Two runs of suites/smoke.yaml on this machine, as a user would report them. */
+describe.skipIf(!hasChromium)('the report of two real smoke runs in headless Chromium', () => {
+  let browser: Browser;
+  let page2: string;
+  let size = 0;
+  beforeAll(async () => {
+    const results = join(tmp, 'smoke');
+    const a = await realSmokeRun(join(results, 'a'));
+    const b = await realSmokeRun(join(results, 'b'));
+    page2 = join(tmp, 'smoke.html');
+    const r = await cli(['report', a, b, '--html', page2]);
+    expect(r.code, r.stderr).toBe(0);
+    size = (await readFile(page2)).length;
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('is under 600 KB, under 6000 px tall at 1280 px, with no console error', async () => {
+    expect(size).toBeLessThan(600 * 1024);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(page2).href, { waitUntil: 'load' });
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    expect(errors).toEqual([]);
+    expect(height).toBeLessThan(6000);
+    const dir = resolve(ROOT, 'test-artifacts');
+    await mkdir(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, 'report-smoke.png'), fullPage: true });
+    process.stderr.write(`report of two smoke runs: ${Math.round(size / 1024)} KB, ${height} px tall at 1280 px\n`);
+    await page.close();
+  });
+
+  it('the comparison on top, slower red and faster green, each run folded, charts at full width', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(page2).href, { waitUntil: 'load' });
+    const r = await page.evaluate(() => {
+      const first = document.querySelector('table.comparison')!;
+      const run = document.querySelector('details.run')!;
+      const body = document.body.getBoundingClientRect();
+      const pad = parseFloat(getComputedStyle(document.body).paddingLeft) + parseFloat(getComputedStyle(document.body).paddingRight);
+      const colour = (sel: string) => {
+        const e = document.querySelector(sel);
+        return e ? getComputedStyle(e).color : null;
+      };
+      return {
+        comparisonFirst: !!(first.compareDocumentPosition(run) & Node.DOCUMENT_POSITION_FOLLOWING) && !run.contains(first),
+        runs: [...document.querySelectorAll('details.run')].map((d) => (d as HTMLDetailsElement).open),
+        // three repetitions a side cannot reach p < 0.05: the smoke comparison marks nothing, its legend shows the colours
+        worse: colour('ul.legend .worse'),
+        better: colour('ul.legend .better'),
+        content: body.width - pad,
+        charts: [...document.querySelectorAll('figure.chart svg')].map((s) => s.getBoundingClientRect().width),
+        table: first.getBoundingClientRect().width,
+      };
+    });
+    expect(r.comparisonFirst).toBe(true);
+    expect(r.runs).toEqual([false, false]);
+    expect(r.worse).toBe('rgb(179, 38, 30)');
+    expect(r.better).toBe('rgb(17, 119, 45)');
+    expect(r.charts.length).toBe(2);
+    // the comparison fits the page: no sideways scrolling to read p99
+    expect(r.table).toBeLessThanOrEqual(r.content);
+    for (const w of r.charts) expect(w).toBeGreaterThan(0.98 * r.content);
+    await page.close();
+  });
+
+  it('no table cell breaks an op name (or any key) across lines, the folded sections opened too', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(page2).href, { waitUntil: 'load' });
+    const wrapped = await page.evaluate(() => {
+      for (const d of document.querySelectorAll('details')) (d as HTMLDetailsElement).open = true;
+      const out: string[] = [];
+      let cells = 0;
+      for (const td of document.querySelectorAll('table.comparison td, table.results td')) {
+        if (!td.textContent) continue;
+        cells++;
+        const range = document.createRange();
+        range.selectNodeContents(td);
+        const lines = new Set([...range.getClientRects()].map((b) => Math.round(b.top)));
+        if (lines.size > 1) out.push(td.textContent);
+      }
+      return { out, cells };
+    });
+    expect(wrapped.cells).toBeGreaterThan(100);
+    expect(wrapped.out).toEqual([]);
     await page.close();
   });
 });

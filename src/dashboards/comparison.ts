@@ -9,7 +9,7 @@ import { RowBuilder, ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/gr
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 import { TypeMathBuilder } from '@grafana/grafana-foundation-sdk/expr';
 import { GraphThresholdsStyleConfigBuilder, GraphThresholdsStyleMode, VisibilityMode } from '@grafana/grafana-foundation-sdk/common';
-import { baseDashboard, latencyPanel } from './common.js';
+import { baseDashboard, granuleRenames, latencyPanel, tableLegend } from './common.js';
 import { datasourceVariable, suiteVariable, EXPR_DATASOURCE, fieldOverTime, InfluxQLBuilder, tagVariable, type FilterTag } from './queries.js';
 import type { FieldKey } from '../influx/schema.js';
 
@@ -23,6 +23,8 @@ function ratioPanel(metric: FieldKey): TimeseriesPanel {
   return new TimeseriesPanel()
     .title(`guest_memfd / shmem ${metric}`)
     .description(`${metric} of gmem divided by ${metric} of shmem for the same op, granule, threads and host in the same run. 1 = equal, below 1 = guest_memfd faster.`)
+    .legend(tableLegend())
+    .transformations(granuleRenames())
     .unit('none')
     .decimals(2)
     .showPoints(VisibilityMode.Always)

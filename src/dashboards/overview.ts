@@ -32,14 +32,16 @@ export function overviewDashboard(): Dashboard {
     .withPanel(
       new TablePanel()
         .title('latest value per series')
-        .description('The last run in the time range: percentiles in ns and the run id to find results/<run>/summary.json.')
+        .description('The last run of each series in the time range, with that run\'s own time: percentiles in ns and the run id to find results/<run>/summary.json.')
         .unit('ns')
         .overrideByName('samples', [{ id: 'unit', value: 'short' }])
         .overrideByName('run_id', [{ id: 'unit', value: 'string' }])
         .span(24)
         .height(10)
         .withTarget(
-          new InfluxQLBuilder(`SELECT last("p50") AS "p50", last("p99") AS "p99", last("p999") AS "p999", last("max") AS "max", last("samples") AS "samples", last("run_id") AS "run_id" FROM ${FROM} WHERE ${where(VARS)} ${groupBy(series)}`)
+          // the newest point of each series as it is, not last() of each field: several selectors in
+          // one query return the start of the range as the time instead of the run's
+          new InfluxQLBuilder(`SELECT "p50", "p99", "p999", "max", "samples", "run_id" FROM ${FROM} WHERE ${where(VARS)} ${groupBy(series)} ORDER BY time DESC LIMIT 1`)
             .table()
             .refId('A'),
         ),

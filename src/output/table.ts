@@ -83,11 +83,8 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     const t = fitColumns(cols, rows, { width });
     out.push(t.text);
     if (t.hidden.length > 0) hiddenNote.push(`${t.hidden.length} column(s) left out to fit ${width} columns (${t.hidden.join(', ')}); --wide shows every column`);
-    const legend = [
-      ...(withRatio ? ['gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)'] : []),
-      ...(opts.wide ? ['sd: standard deviation of the calls'] : []),
-    ];
-    if (legend.length > 0) out.push(legend.join('; '));
+    if (withRatio) out.push(...wrapText('gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)', width));
+    if (opts.wide) out.push('sd: standard deviation of the calls');
   }
   // rows that share a note (e.g. every conversion row of a host) are listed once
   const groups = new Map<string, ResultRow[]>();
@@ -117,7 +114,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     }
   }
   const failedHosts = summary.hosts.filter((h) => h.status !== 'ok');
-  for (const h of failedHosts) out.push(`\nhost ${h.name}: ${hostFailureText(h)}`);
-  if (hiddenNote.length) out.push('', ...hiddenNote);
+  for (const h of failedHosts) out.push('', ...wrapText(`host ${h.name}: ${hostFailureText(h)}`, width));
+  if (hiddenNote.length) out.push('', ...hiddenNote.flatMap((n) => wrapText(n, width)));
   return out.join('\n');
 }

@@ -4,15 +4,15 @@
  * the latency on a log scale.
  */
 import { decode } from '../analysis/histogram.js';
-import { CONFIG, NS_LABEL, SCHEMA, type VlSpec } from './theme.js';
+import { CONFIG, LATENCY_UNITS, NS_LABEL, SCHEMA, pathColorScale, type VlSpec } from './theme.js';
 
 /** log axes get a tick at every 1..9 x 10^k: label only 1, 2 and 5 x 10^k */
 const LOG_NS_LABEL = `indexof([1, 2, 5], round(datum.value / pow(10, floor(log(datum.value) / LN10 + 1e-9)))) >= 0 ? (${NS_LABEL}) : ''`;
 
 export interface CurvePoint {
   panel: string;
-  /** the line's colour, e.g. the path */
-  series: string;
+  /** the path: the line's colour */
+  path: string;
   /** the line's dash, e.g. baseline or candidate ('' for none) */
   side: string;
   /** -log10(1 - p/100) */
@@ -48,14 +48,19 @@ export function curvePoints(histogram: string, base: Omit<CurvePoint, 'nines' | 
 export interface PercentilesOptions {
   title: string;
   subtitle?: string[];
-  seriesTitle: string;
   sideTitle?: string;
-  columns?: number;
+  columns: number;
 }
+
+/** A curve needs at least this many calls (one nine: the 90th percentile) to be drawn. */
+export const MIN_CURVE_SAMPLES = 10;
+
+/** px per nine on the x axis: "99.999%" at 11 px is about 50 px wide, its neighbours never touch it */
+const PX_PER_NINE = 58;
 
 export function percentilesSpec(points: CurvePoint[], o: PercentilesOptions): VlSpec {
   const panels = [...new Set(points.map((d) => d.panel))];
-  const series = [...new Set(points.map((d) => d.series))];
+  const paths = [...new Set(points.map((d) => d.path))];
   const sides = [...new Set(points.map((d) => d.side))].filter(Boolean);
   const maxNines = Math.max(1, Math.ceil(Math.max(0, ...points.map((p) => p.nines))));
   return {
@@ -63,23 +68,24 @@ export function percentilesSpec(points: CurvePoint[], o: PercentilesOptions): Vl
     title: { text: o.title, subtitle: o.subtitle ?? [] },
     config: CONFIG,
     data: { values: points },
-    columns: Math.min(o.columns ?? 3, panels.length || 1),
-    facet: { field: 'panel', type: 'nominal', title: null, sort: panels },
+    columns: Math.min(o.columns, panels.length || 1),
+    facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelPadding: 4 } },
     resolve: { scale: { y: 'independent' } },
+    spacing: { row: 12, column: 14 },
     spec: {
-      width: 250,
-      height: 170,
+      width: Math.max(180, PX_PER_NINE * maxNines),
+      height: 110,
       mark: { type: 'line', strokeWidth: 1.8, interpolate: 'step-after' },
       encoding: {
         x: {
-          field: 'nines', type: 'quantitative', title: 'percentile',
+          field: 'nines', type: 'quantitative', title: 'percentile (%)',
           scale: { domain: [0, maxNines], nice: false },
-          axis: { values: Array.from({ length: maxNines + 1 }, (_, i) => i), labelOverlap: false, labelFontSize: 11, labelExpr: `${JSON.stringify(NINES_LABELS)}[datum.value]` },
+          axis: { values: Array.from({ length: maxNines + 1 }, (_, i) => i), labelOverlap: false, labelFlush: false, labelFontSize: 11, labelExpr: `${JSON.stringify(NINES_LABELS)}[datum.value]` },
         },
-        y: { field: 'value', type: 'quantitative', title: 'latency', scale: { type: 'log' }, axis: { labelExpr: LOG_NS_LABEL } },
-        color: { field: 'series', type: 'nominal', title: o.seriesTitle, sort: series, legend: { orient: 'bottom', direction: 'vertical' } },
-        ...(sides.length > 1 ? { strokeDash: { field: 'side', type: 'nominal', title: o.sideTitle ?? 'side', sort: sides, legend: { orient: 'bottom', direction: 'vertical' } } } : {}),
-        tooltip: [{ field: 'series' }, { field: 'percentile' }, { field: 'value', title: 'ns' }],
+        y: { field: 'value', type: 'quantitative', title: `latency ${LATENCY_UNITS}`, scale: { type: 'log' }, axis: { labelExpr: LOG_NS_LABEL, titleFontSize: 12, tickCount: 3 } },
+        color: { field: 'path', type: 'nominal', title: 'path', sort: paths, scale: pathColorScale(paths), legend: { orient: 'bottom', direction: 'horizontal' } },
+        ...(sides.length > 1 ? { strokeDash: { field: 'side', type: 'nominal', title: o.sideTitle ?? 'side', sort: sides, scale: { domain: sides, range: sides.map((s) => (s === 'baseline' ? [5, 3] : [1, 0])) }, legend: { orient: 'bottom', direction: 'horizontal' } } } : {}),
+        tooltip: [{ field: 'path' }, { field: 'percentile' }, { field: 'value', title: 'ns' }],
       },
     },
   };

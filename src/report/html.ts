@@ -2,12 +2,12 @@
  * `gmembench report --html`: one self-contained page. The charts are rendered here (vega -> SVG)
  * and inlined, so the page has no script and fetches nothing when it is opened.
  */
-import type { Comparison, Pairing } from '../analysis/compare.js';
+import type { Comparison } from '../analysis/compare.js';
 import { judge, pairPaths, pairRuns } from '../analysis/compare.js';
 import { renderCompareText } from '../export/compare-text.js';
-import { comparisonBars, comparisonPercentiles, runBars, runPercentiles } from '../plot/figures.js';
-import { renderSvg } from '../plot/render.js';
-import type { VlSpec } from '../plot/theme.js';
+import { comparisonSources, runSources, type FigureSource } from '../plot/figures.js';
+import { layoutFigures } from '../plot/render.js';
+import { REPORT_LAYOUT } from '../plot/theme.js';
 import type { RunSummary } from '../results/schema.js';
 import { HARNESS_VERSION } from '../util/paths.js';
 import { comparisonTable, esc, fingerprintTable, resultsTable } from './tables.js';
@@ -20,16 +20,22 @@ export interface ReportOptions {
 }
 
 const CSS = `
-body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2em auto; max-width: 1200px; padding: 0 1em; color: #222; }
-h1 { font-size: 1.6em; } h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.1em; }
-table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.9em; }
-th, td { border: 1px solid #ddd; padding: 0.2em 0.5em; text-align: left; vertical-align: top; }
+body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 1.5em auto; max-width: 1240px; padding: 0 1em; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.3em; margin-top: 1.5em; border-bottom: 1px solid #ccc; } h3 { font-size: 1.1em; } h4 { font-size: 1em; margin: 0.8em 0 0.3em; }
+table { border-collapse: collapse; margin: 0.5em 0 0.8em; font-size: 0.85em; }
+th, td { border: 1px solid #ddd; padding: 0.15em 0.45em; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.comparison td, table.results td, .key { white-space: nowrap; } table.comparison th { font-size: 0.9em; }
 .better { color: #11772d; font-weight: bold; } .worse { color: #b3261e; font-weight: bold; } .noisy { color: #8a6d00; }
-figure.chart { margin: 1em 0; overflow-x: auto; } figure.chart svg { max-width: none; display: block; }
+td:has(> .worse) { background: #fde8e6; } td:has(> .better) { background: #e5f4e9; }
+.scroll { overflow-x: auto; }
+figure.chart { margin: 1em 0; } figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart svg text { font-family: "DejaVu Sans", sans-serif; }
 figcaption { font-size: 0.85em; color: #555; }
+details.run { border: 1px solid #ddd; border-radius: 4px; padding: 0.3em 0.8em; margin: 0.6em 0; }
+details.run > summary { cursor: pointer; font-weight: bold; font-size: 1.1em; }
 pre { background: #f8f8f8; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-.meta { color: #555; font-size: 0.9em; }
+.meta { color: #555; font-size: 0.9em; } ul.reasons, ul.legend { font-size: 0.85em; color: #444; }
 `;
 
 /** Give every id in an inlined SVG a prefix, so that several charts on one page do not share clip paths. */
@@ -40,16 +46,36 @@ export function scopeSvgIds(svg: string, prefix: string): string {
     .replace(/href="#([^"]+)"/g, (_, id) => `href="#${prefix}-${id}"`);
 }
 
+/**
+ * vega's SVG without what the page does not need: the font on every text (the page's CSS gives
+ * it), default opacities, empty backgrounds, pointer-events, and coordinates to 0.1 px. The
+ * width and height go: the chart scales to the page's width from its viewBox.
+ */
+export function simplifySvg(svg: string): string {
+  return svg
+    .replace(/^<svg ([^>]*?)\swidth="[\d.]+" height="[\d.]+"/, '<svg $1')
+    .replace(/ font-family="[^"]*"/g, '')
+    .replace(/ opacity="1"/g, '')
+    .replace(/ pointer-events="none"/g, '')
+    .replace(/ aria-hidden="true"/g, '')
+    .replace(/ role="[^"]*"| aria-roledescription="[^"]*"| aria-label="[^"]*"/g, '')
+    .replace(/<path class="(background|foreground)"[^>]*\/>/g, '')
+    .replace(/ (d|transform|x|y|x1|x2|y1|y2|width|height)="([^"]*)"/g, (_, k, v: string) => ` ${k}="${v.replace(/(\d+\.\d)\d+/g, '$1')}"`);
+}
+
 class Page {
   private parts: string[] = [];
   private charts = 0;
   add(html: string): void {
     this.parts.push(html);
   }
-  async chart(kind: 'bars' | 'percentiles', spec: VlSpec, caption: string): Promise<void> {
-    const id = `chart${++this.charts}`;
-    const svg = scopeSvgIds(await renderSvg(spec), id);
-    this.parts.push(`<figure class="chart" id="${id}" data-kind="${kind}">\n${svg}\n<figcaption>${esc(caption)}</figcaption></figure>`);
+  async charts_(sources: FigureSource[], caption: (s: FigureSource) => string): Promise<void> {
+    for (const f of await layoutFigures(sources, REPORT_LAYOUT)) {
+      const id = `chart${++this.charts}`;
+      const svg = scopeSvgIds(simplifySvg(f.svg), id);
+      const src = sources.find((s) => f.name.startsWith(s.name))!;
+      this.parts.push(`<figure class="chart" id="${id}" data-kind="${f.kind}">\n${svg}\n<figcaption>${esc(caption(src))}</figcaption></figure>`);
+    }
   }
   get chartCount(): number {
     return this.charts;
@@ -59,32 +85,41 @@ class Page {
   }
 }
 
-async function comparisonSection(page: Page, title: string, p: Pairing, c: Comparison): Promise<void> {
-  page.add(`<h3>${esc(title)}</h3>`);
-  page.add(comparisonTable(c));
+const CAPTION: Record<FigureSource['kind'], string> = {
+  bars: 'p50 per call, whiskers the 95% bootstrap interval of the median',
+  percentiles: 'latency percentiles from the merged HdrHistograms',
+};
+
+function comparisonTables(page: Page, c: Comparison): void {
+  page.add(`<div class="scroll">${comparisonTable(c)}</div>`);
   page.add(`<details><summary>as plain text (80 columns, for e-mail)</summary><pre>${esc(renderCompareText(c))}</pre></details>`);
-  if (p.pairs.length > 0) {
-    await page.chart('bars', comparisonBars(p), `${title}: p50 per call, whiskers the 95% bootstrap interval of the median`);
-    await page.chart('percentiles', comparisonPercentiles(p), `${title}: latency percentiles`);
-  }
 }
 
+/**
+ * The page: the comparisons with the first run on top (tables, then charts), each run below in a
+ * folded section (hosts, rows, its paths compared). A run's own charts are drawn only when no
+ * comparison of runs shows the same figures already.
+ */
 export async function renderReport(runs: RunSummary[], opts: ReportOptions = {}): Promise<{ html: string; charts: number }> {
   const [pa, pb] = opts.paths ?? ['shmem', 'gmem'];
   const page = new Page();
   const now = opts.now ?? new Date();
   page.add(`<h1>gmembench report</h1>`);
   page.add(`<p class="meta">${runs.length} run(s); generated ${esc(now.toISOString())} by gmembench ${esc(HARNESS_VERSION)}.</p>`);
-  page.add(`<ul>${runs.map((r, i) => `<li><a href="#run${i + 1}">${esc(r.runId)}</a> (suite ${esc(r.suite?.name)})</li>`).join('')}</ul>`);
+  page.add(`<ul>${runs.map((r, i) => `<li><a href="#run${i + 1}">${esc(r.runId)}</a> (suite ${esc(r.suite?.name)}, started ${esc(r.startedAt)})</li>`).join('')}</ul>`);
   if (runs.length >= 2) {
     page.add(`<h2 id="comparisons">Comparisons with the first run</h2>`);
     for (const cand of runs.slice(1)) {
       const p = pairRuns(runs[0], cand);
-      await comparisonSection(page, `${runs[0].runId} -> ${cand.runId}`, p, judge(p, { metrics: ['p50', 'p99'] }));
+      const c = judge(p, { metrics: ['p50', 'p99'] });
+      const title = `${runs[0].runId} -> ${cand.runId}`;
+      page.add(`<h3>${esc(title)}</h3>`);
+      comparisonTables(page, c);
+      await page.charts_(comparisonSources(p, c), (s) => `${title}: ${CAPTION[s.kind]}`);
     }
   }
   for (const [i, run] of runs.entries()) {
-    page.add(`<h2 id="run${i + 1}">Run ${esc(run.runId)}</h2>`);
+    page.add(`<details class="run" id="run${i + 1}"${runs.length === 1 ? ' open' : ''}><summary>Run ${esc(run.runId)}</summary>`);
     page.add(
       `<p class="meta">suite ${esc(run.suite?.name)} (${esc(run.suite?.file)}); started ${esc(run.startedAt)}, finished ${esc(run.finishedAt ?? 'not finished')}; ` +
         `harness ${esc(run.harness?.version)}, probe ${esc(run.harness?.probeSha256?.slice(0, 12))}, node ${esc(run.harness?.node)}</p>`,
@@ -92,18 +127,18 @@ export async function renderReport(runs: RunSummary[], opts: ReportOptions = {})
     const unfinished = unfinishedNote(run);
     if (unfinished) page.add(`<p class="meta"><strong>${esc(unfinished)}</strong></p>`);
     page.add('<h3>Hosts</h3>');
-    page.add(fingerprintTable(run.hosts));
+    page.add(`<div class="scroll">${fingerprintTable(run.hosts)}</div>`);
     page.add('<h3>Results</h3>');
-    page.add(resultsTable(run));
-    if (run.results.some((r) => r.status === 'ok' && r.p50)) {
-      await page.chart('bars', runBars(run), `${run.runId}: p50 per call by op and path`);
-      await page.chart('percentiles', runPercentiles(run), `${run.runId}: latency percentiles by op and path`);
-    }
+    page.add(`<div class="scroll">${resultsTable(run)}</div>`);
     const paths = new Set(run.results.map((r) => r.path));
     if (paths.has(pa) && paths.has(pb)) {
       const p = pairPaths(run, pa, pb);
-      await comparisonSection(page, `${pb} relative to ${pa}`, p, judge(p, { metrics: ['p50', 'p99'] }));
+      page.add(`<h3>${esc(`${pb} relative to ${pa}`)}</h3>`);
+      comparisonTables(page, judge(p, { metrics: ['p50', 'p99'] }));
     }
+    // with two runs or more the comparison's charts above hold every figure of every run
+    if (runs.length === 1) await page.charts_(runSources(run), (s) => `${run.runId}: ${CAPTION[s.kind]}`);
+    page.add('</details>');
   }
   const title = runs.length === 1 ? `gmembench ${runs[0].runId}` : `gmembench: ${runs.length} runs`;
   const html = `<!doctype html>

@@ -1,5 +1,5 @@
 /** HTML tables for the report page: host fingerprints, a run's rows, a comparison. */
-import type { Comparison } from '../analysis/compare.js';
+import type { Comparison, MetricComparison } from '../analysis/compare.js';
 import { cvText, legend, markOf, notComparedLabel } from '../export/compare-cells.js';
 import { formatChange } from '../analysis/change.js';
 import type { HostEntry, RunSummary } from '../results/schema.js';
@@ -9,9 +9,14 @@ export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-function table(head: string[], rows: string[][], numeric: Set<number> = new Set(), cls = ''): string {
-  const th = head.map((h, i) => `<th${numeric.has(i) ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${numeric.has(i) ? ' class="num"' : ''}>${c}</td>`).join('')}</tr>`).join('\n');
+/** `nowrap`: columns never broken across lines (op names: to-private, guest-refault) */
+function table(head: string[], rows: string[][], numeric: Set<number> = new Set(), cls = '', nowrap: Set<number> = new Set()): string {
+  const klass = (i: number) => {
+    const k = [numeric.has(i) ? 'num' : '', nowrap.has(i) ? 'key' : ''].filter(Boolean).join(' ');
+    return k ? ` class="${k}"` : '';
+  };
+  const th = head.map((h, i) => `<th${klass(i)}>${esc(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c, i) => `<td${klass(i)}>${c}</td>`).join('')}</tr>`).join('\n');
   return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -46,43 +51,70 @@ export function fingerprintTable(hosts: HostEntry[]): string {
   return table(['', ...hosts.map((h) => h.name)], fields.map(([name, get]) => [`<b>${esc(name)}</b>`, ...hosts.map((h) => esc(get(h)))]), new Set(), 'fingerprint');
 }
 
-/** Every row of a run, measured or not. */
+/** A run's measured rows, then one line per reason for what was not measured (the text in full, once). */
 export function resultsTable(run: RunSummary): string {
-  const head = ['host', 'path', 'op', 'granule', 'threads', 'status', 'calls', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean', 'reason'];
-  const rows = run.results.map((r) => [
-    r.host, r.path, r.op, formatSize(r.granule), String(r.threads), r.status, String(r.samples ?? 0),
-    formatNs(r.p50), formatNs(r.p90), formatNs(r.p99), formatNs(r.p999), formatNs(r.max), formatNs(r.mean), r.reason ?? '',
+  const head = ['host', 'path', 'op', 'granule', 'threads', 'calls', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
+  const ok = run.results.filter((r) => r.status === 'ok');
+  const rows = ok.map((r) => [
+    r.host, r.path, r.op, formatSize(r.granule), String(r.threads), String(r.samples ?? 0),
+    formatNs(r.p50), formatNs(r.p90), formatNs(r.p99), formatNs(r.p999), formatNs(r.max), formatNs(r.mean),
   ].map(esc));
-  return table(head, rows, new Set([3, 4, 6, 7, 8, 9, 10, 11, 12]), 'results');
+  const parts = [table(head, rows, new Set([3, 4, 5, 6, 7, 8, 9, 10, 11]), 'results', new Set([1, 2]))];
+  const byReason = new Map<string, string[]>();
+  for (const r of run.results.filter((x) => x.status !== 'ok')) {
+    const k = `${r.host}: ${r.status}: ${r.reason ?? ''}`;
+    byReason.set(k, [...(byReason.get(k) ?? []), `${r.path} ${r.op} ${formatSize(r.granule)}`]);
+  }
+  if (byReason.size > 0) {
+    parts.push(`<h4>Not measured</h4><ul class="reasons">${[...byReason].map(([k, what]) => `<li>${esc(what.join(', '))} (${esc(k)})</li>`).join('')}</ul>`);
+  }
+  return parts.join('\n');
 }
 
-/** A comparison as an HTML table, marks coloured, then what could not be compared. */
+/** slower / faster / noisy / nothing clear: the class of a change cell (+ = slower: src/analysis/change.ts) */
+function direction(m: MetricComparison | undefined): string {
+  if (!m) return '';
+  return m.mark === 'significant' ? (m.changePct > 0 ? 'worse' : 'better') : m.mark === 'noisy' ? 'noisy' : '';
+}
+
+/** A comparison as an HTML table, one row per series (p50 and p99 side by side), slower red and faster green. */
 export function comparisonTable(c: Comparison): string {
   const runs = c.mode === 'runs';
-  const head = ['host', ...(runs ? ['path'] : []), 'op', 'granule', 'threads', 'metric',
-    runs ? 'baseline' : c.baseline.label, runs ? 'candidate' : c.candidate.label, 'change', '', '95% interval', 'p', 'cv b', 'cv c'];
+  const metrics = [...new Set(c.rows.flatMap((r) => r.metrics.map((m) => m.metric)))];
+  const b = runs ? 'baseline' : c.baseline.label;
+  const a = runs ? 'candidate' : c.candidate.label;
+  // the host column only when there are several hosts: the table must fit the page
+  const hosts = new Set(c.rows.map((r) => r.host)).size > 1;
+  const head = [...(hosts ? ['host'] : []), ...(runs ? ['path'] : []), 'op', 'granule', 'thr'];
+  const keys = head.length;
+  for (const m of metrics) head.push(`${m} ${b} → ${a}`, `${m} change`, `${m} 95% interval`, ...(m === 'p50' ? ['p'] : []));
+  head.push('cv b / c');
   const rows: string[][] = [];
   for (const r of c.rows) {
-    for (const m of r.metrics) {
-      const dir = m.mark === 'significant' ? (m.changePct < 0 ? 'better' : 'worse') : m.mark === 'noisy' ? 'noisy' : '';
-      rows.push([
-        esc(r.host), ...(runs ? [esc(r.path)] : []), esc(r.op), esc(formatSize(r.granule)), esc(r.threads), esc(m.metric),
-        esc(formatNs(m.baseline)), esc(formatNs(m.candidate)),
-        `<span class="${dir}">${esc(formatChange(m.changePct))}</span>`, `<span class="${dir}">${esc(markOf(m))}</span>`,
-        m.ci ? esc(`${formatChange(m.ci.lo)} .. ${formatChange(m.ci.hi)}`) : '-', esc(m.pValue.toPrecision(2)),
-        esc(cvText(m.cvBaseline)), esc(cvText(m.cvCandidate)),
-      ]);
+    const cells = [...(hosts ? [esc(r.host)] : []), ...(runs ? [esc(r.path)] : []), esc(r.op), esc(formatSize(r.granule)), esc(r.threads)];
+    for (const name of metrics) {
+      const m = r.metrics.find((x) => x.metric === name);
+      const dir = direction(m);
+      cells.push(
+        m ? esc(`${formatNs(m.baseline)} → ${formatNs(m.candidate)}`) : '-',
+        m ? `<span class="${dir}">${esc(formatChange(m.changePct))}${esc(markOf(m))}</span>` : '-',
+        m?.ci ? esc(`${formatChange(m.ci.lo)} .. ${formatChange(m.ci.hi)}`) : '-',
+        ...(name === 'p50' ? [m ? esc(m.pValue.toPrecision(2)) : '-'] : []),
+      );
     }
+    const p50 = r.metrics[0];
+    cells.push(esc(`${cvText(p50?.cvBaseline ?? null)} / ${cvText(p50?.cvCandidate ?? null)}`));
+    rows.push(cells);
   }
-  const off = runs ? 1 : 0;
-  const numeric = new Set([3 + off, 4 + off, 6 + off, 7 + off, 8 + off, 10 + off, 11 + off, 12 + off, 13 + off]);
-  const parts = [table(head, rows, numeric, 'comparison')];
+  const numeric = new Set(head.map((_, i) => i).filter((i) => i >= keys - 2));
+  const parts = [table(head, rows, numeric, 'comparison', new Set(head.map((_, i) => i).filter((i) => i < keys)))];
   for (const s of c.summary) {
     if (s.count > 0) {
-      parts.push(`<p class="summary">geomean ${esc(s.metric)}: candidate/baseline <b>${s.geomeanRatio.toFixed(3)}</b> (${esc(formatChange(s.changePct))}) over ${s.count} rows: ${s.better} faster *, ${s.worse} slower *, ${s.noisy} noisy ~</p>`);
+      const dir = s.changePct > 0 ? 'worse' : 'better';
+      parts.push(`<p class="summary">geomean ${esc(s.metric)}: candidate/baseline <b>${s.geomeanRatio.toFixed(3)}</b> (<span class="${dir}">${esc(formatChange(s.changePct))}</span>) over ${s.count} rows: <span class="better">${s.better} faster *</span>, <span class="worse">${s.worse} slower *</span>, <span class="noisy">${s.noisy} noisy ~</span></p>`);
     }
   }
-  parts.push(`<ul class="legend">${legend(c).map((l) => `<li>${esc(l)}</li>`).join('')}${c.notes.map((n) => `<li>note: ${esc(n)}</li>`).join('')}</ul>`);
+  parts.push(`<ul class="legend"><li><span class="worse">red: slower</span>, <span class="better">green: faster</span> (significant changes only); p: of the p50 change</li>${legend(c).map((l) => `<li>${esc(l)}</li>`).join('')}${c.notes.map((n) => `<li>note: ${esc(n)}</li>`).join('')}</ul>`);
   if (c.notCompared.length > 0) {
     parts.push(`<details><summary>not compared (${c.notCompared.length})</summary><ul>${c.notCompared.map((n) => `<li>${esc(notComparedLabel(n, true))}: ${esc(n.reason)}</li>`).join('')}</ul></details>`);
   }

@@ -67,10 +67,9 @@ export function registerCompare(program: Command): void {
         process.stdout.write(format.render(comparison));
         if (o.plot) {
           // vega loads only when a chart is wanted: the other commands start faster without it
-          const { comparisonFigure } = await import('../../plot/figures.js');
-          const { writePlot } = await import('../../plot/render.js');
-          await writePlot(o.plot, comparisonFigure(pairing, comparison));
-          process.stderr.write(`gmembench compare: chart written to ${o.plot}\n`);
+          const { plotComparison } = await import('../../plot/index.js');
+          const files = await plotComparison(o.plot, pairing, comparison);
+          process.stderr.write(`gmembench compare: ${files.length} chart(s) written: ${files.join(', ')}\n`);
         }
         process.exitCode = EXIT.ok;
       } catch (err) {

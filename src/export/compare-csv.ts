@@ -30,4 +30,4 @@ export function renderCompareCsv(c: Comparison): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export const compareCsv: CompareFormat = { name: 'csv', extension: 'csv', render: renderCompareCsv };
+export const compareCsv: CompareFormat = { name: 'csv', render: renderCompareCsv };

@@ -4,6 +4,5 @@ import type { CompareFormat } from './compare-format.js';
 
 export const compareJson: CompareFormat = {
   name: 'json',
-  extension: 'json',
   render: (c: Comparison) => `${JSON.stringify(c, null, 2)}\n`,
 };

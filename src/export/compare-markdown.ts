@@ -51,4 +51,4 @@ export function renderCompareMarkdown(c: Comparison): string {
   return `${out.join('\n')}\n`;
 }
 
-export const compareMarkdown: CompareFormat = { name: 'markdown', extension: 'md', render: renderCompareMarkdown };
+export const compareMarkdown: CompareFormat = { name: 'markdown', render: renderCompareMarkdown };

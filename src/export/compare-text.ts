@@ -108,4 +108,4 @@ export function renderCompareText(c: Comparison): string {
   return `${out.map((l) => fit(l)).join('\n')}\n`;
 }
 
-export const compareText: CompareFormat = { name: 'text', extension: 'txt', render: renderCompareText };
+export const compareText: CompareFormat = { name: 'text', render: renderCompareText };

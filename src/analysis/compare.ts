@@ -20,6 +20,8 @@ import { mannWhitney, minimumP } from './stats/mannwhitney.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, geomean } from './stats/describe.js';
 import { percentChange } from './change.js';
+import type { NoiseSource } from './run-noise.js';
+import { sideDetail, type SideDetail } from './side-detail.js';
 
 export const COMPARE_METRICS = ['p50', 'p99'] as const;
 export type CompareMetric = (typeof COMPARE_METRICS)[number];
@@ -31,6 +33,10 @@ export interface CompareOptions {
   noise: number;
   /** significance level (default 0.05) */
   alpha: number;
+  /** across runs: the smallest change that can be marked (fraction; the noise floor) */
+  minChange?: number;
+  /** across runs: a marked change must exceed this many times the series' run-to-run noise */
+  noiseFactor?: number;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { metrics: ['p50'], noise: 0.05, alpha: 0.05 };
@@ -43,6 +49,21 @@ export interface SideInfo {
   startedAt: string;
   /** host -> kernel release (null when the fingerprint is missing) */
   kernels: { host: string; release: string | null }[];
+  /** the runs of the side, oldest first (one for a single run) */
+  runIds: string[];
+  /** what a cover letter needs of the side: kernels, cmdlines, CPUs, dates, suites, repetitions, probe */
+  detail: SideDetail;
+}
+
+/** The run-to-run noise a verdict used (fractions). */
+export interface NoiseInfo {
+  /** the series' between-run noise (robust CV), null when unknown */
+  between: number | null;
+  source: NoiseSource;
+  /** median within-run cv of the rows' repetitions: a lower bound, null without repetitions */
+  withinRun: number | null;
+  /** what the verdict used: the larger of the two (null when the between-run noise is unknown) */
+  used: number | null;
 }
 
 export interface MetricComparison {
@@ -56,13 +77,23 @@ export interface MetricComparison {
   /** (1 - alpha) bootstrap interval of changePct (from repetition medians); null without repetitions */
   ci: { lo: number; hi: number } | null;
   pValue: number;
-  test: 'exact' | 'normal';
+  /** exact/normal: Mann-Whitney (over repetitions, or over runs across runs); history: t test against the history's noise */
+  test: 'exact' | 'normal' | 'history';
   /** coefficient of variation of the repetition figures (fraction; null with fewer than 2) */
   cvBaseline: number | null;
   cvCandidate: number | null;
   repsBaseline: number;
   repsCandidate: number;
   mark: Mark;
+  /** across runs: runs per side that measured the row */
+  runsBaseline?: number;
+  runsCandidate?: number;
+  /** across runs: the noise the verdict used */
+  noise?: NoiseInfo;
+  /** across runs: |change| must exceed this (fraction) to be marked */
+  threshold?: number;
+  /** measured once per run on a side (1 repetition): out of the geomean unless several runs a side */
+  measuredOnce?: boolean;
 }
 
 export interface ComparedRow {
@@ -94,10 +125,18 @@ export interface MetricSummary {
   better: number;
   worse: number;
   noisy: number;
+  /** rows left out of the geomean: measured once (1 repetition) with one run on a side */
+  measuredOnce: number;
 }
 
 export interface Comparison {
   mode: 'runs' | 'paths';
+  /** within-run: repetitions only (compareRuns, judge); across-runs: run-level figures (compare-runs.ts) */
+  model: 'within-run' | 'across-runs';
+  /** the spread the table shows: the repetitions' cv, or the series' run-to-run noise */
+  spread: 'within-run' | 'between-runs';
+  /** lines printed above the table (e.g. why nothing can be marked) */
+  banner: string[];
   baseline: SideInfo;
   candidate: SideInfo;
   options: CompareOptions;
@@ -126,26 +165,36 @@ export function rowLabel(r: Pick<ResultRow, 'path' | 'op' | 'granule' | 'threads
   return `${withPath ? `${r.path} ` : ''}${r.op} ${formatSize(r.granule)} x${r.threads}`;
 }
 
-function sideInfo(run: RunSummary, label: string): SideInfo {
+export function sideInfo(runs: RunSummary[], label: string): SideInfo {
+  const run = runs[0];
+  const kernels: SideInfo['kernels'] = [];
+  for (const r of runs) {
+    for (const h of r.hosts) {
+      const release = h.fingerprint?.kernel?.release ?? null;
+      if (!kernels.some((k) => k.host === h.name && k.release === release)) kernels.push({ host: h.name, release });
+    }
+  }
   return {
     runId: run.runId,
     label,
     suite: run.suite?.name ?? '',
     startedAt: run.startedAt,
-    kernels: run.hosts.map((h) => ({ host: h.name, release: h.fingerprint?.kernel?.release ?? null })),
+    kernels: runs.length === 1 ? run.hosts.map((h) => ({ host: h.name, release: h.fingerprint?.kernel?.release ?? null })) : kernels,
+    runIds: runs.map((r) => r.runId),
+    detail: sideDetail(runs),
   };
 }
 
-function comparable(r: ResultRow): boolean {
+export function comparable(r: ResultRow): boolean {
   return r.status === 'ok' && typeof r.p50 === 'number' && r.p50 > 0;
 }
 
-function whyNot(r: ResultRow, side: string): string {
+export function whyNot(r: ResultRow, side: string): string {
   if (r.status !== 'ok') return `${side} ${r.status}${r.reason ? `: ${r.reason}` : ''}`;
   return `${side} has no samples`;
 }
 
-interface SideWords {
+export interface SideWords {
   /** what each side is called in reasons: "baseline"/"candidate", or the two paths */
   base: string;
   cand: string;
@@ -181,7 +230,7 @@ function pairUp(base: ResultRow[], cand: ResultRow[], key: (r: ResultRow) => str
   return { pairs, notCompared };
 }
 
-function failedHosts(run: RunSummary, side: string): NotCompared[] {
+export function failedHosts(run: RunSummary, side: string): NotCompared[] {
   return run.hosts
     .filter((h) => h.status !== 'ok')
     .map((h) => ({ host: h.name, what: 'host', reason: `failed in the ${side}${h.subStatus ? ` (${h.subStatus})` : ''}${h.error ? `: ${h.error}` : ''}` }));
@@ -194,8 +243,8 @@ export function pairRuns(baseline: RunSummary, candidate: RunSummary): Pairing {
   });
   return {
     mode: 'runs',
-    baseline: sideInfo(baseline, baseline.runId),
-    candidate: sideInfo(candidate, candidate.runId),
+    baseline: sideInfo([baseline], baseline.runId),
+    candidate: sideInfo([candidate], candidate.runId),
     pairs,
     notCompared: [...notCompared, ...failedHosts(baseline, 'baseline'), ...failedHosts(candidate, 'candidate')],
   };
@@ -217,8 +266,8 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
   );
   return {
     mode: 'paths',
-    baseline: sideInfo(run, baselinePath),
-    candidate: sideInfo(run, candidatePath),
+    baseline: sideInfo([run], baselinePath),
+    candidate: sideInfo([run], candidatePath),
     pairs,
     notCompared: [...notCompared, ...failedHosts(run, 'run')],
   };
@@ -269,22 +318,10 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
       notCompared.push({ host: b.host, what: rowLabel(b, p.mode === 'runs'), reason: `no ${o.metrics.join('/')} figure on one side` });
       continue;
     }
-    rows.push({ host: b.host, path: b.path, candidatePath: c.path, op: b.op, granule: b.granule, threads: b.threads, metrics });
+    const once = (b.repetitions?.length ?? 0) <= 1 || (c.repetitions?.length ?? 0) <= 1;
+    rows.push({ host: b.host, path: b.path, candidatePath: c.path, op: b.op, granule: b.granule, threads: b.threads, metrics: metrics.map((m) => ({ ...m, measuredOnce: once })) });
   }
-  const summary = o.metrics.map((metric): MetricSummary => {
-    const ms = rows.flatMap((r) => r.metrics.filter((m) => m.metric === metric));
-    const positive = ms.filter((m) => m.ratio > 0);
-    const g = geomean(positive.map((m) => m.ratio));
-    return {
-      metric,
-      geomeanRatio: g,
-      changePct: percentChange(1, g),
-      count: positive.length,
-      better: ms.filter((m) => m.mark === 'significant' && m.changePct < 0).length,
-      worse: ms.filter((m) => m.mark === 'significant' && m.changePct > 0).length,
-      noisy: ms.filter((m) => m.mark === 'noisy').length,
-    };
-  });
+  const summary = summarize(rows, o.metrics);
   const notes: string[] = [];
   const all = rows.flatMap((r) => r.metrics);
   if (all.length > 0) {
@@ -297,7 +334,31 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
       );
     }
   }
-  return { mode: p.mode, baseline: p.baseline, candidate: p.candidate, options: o, rows, notCompared, summary, notes };
+  return { mode: p.mode, model: 'within-run', spread: 'within-run', banner: [], baseline: p.baseline, candidate: p.candidate, options: o, rows, notCompared, summary, notes };
+}
+
+/**
+ * The geometric mean of candidate / baseline per metric, and the marks. Rows measured once
+ * (1 repetition, e.g. compact and stress) are left out unless several runs on each side measured
+ * them: one sample is no figure to average.
+ */
+export function summarize(rows: ComparedRow[], metrics: readonly CompareMetric[]): MetricSummary[] {
+  return metrics.map((metric): MetricSummary => {
+    const ms = rows.flatMap((r) => r.metrics.filter((m) => m.metric === metric));
+    const once = (m: MetricComparison) => m.measuredOnce === true && !((m.runsBaseline ?? 1) >= 2 && (m.runsCandidate ?? 1) >= 2);
+    const positive = ms.filter((m) => m.ratio > 0 && !once(m));
+    const g = geomean(positive.map((m) => m.ratio));
+    return {
+      metric,
+      geomeanRatio: g,
+      changePct: percentChange(1, g),
+      count: positive.length,
+      better: ms.filter((m) => m.mark === 'significant' && m.changePct < 0).length,
+      worse: ms.filter((m) => m.mark === 'significant' && m.changePct > 0).length,
+      noisy: ms.filter((m) => m.mark === 'noisy').length,
+      measuredOnce: ms.filter(once).length,
+    };
+  });
 }
 
 export function compareRuns(baseline: RunSummary, candidate: RunSummary, opts: Partial<CompareOptions> = {}): Comparison {

@@ -9,11 +9,15 @@
  * noise    = the series' between-run robust CV, from the compared runs (3 or more a side) and/or the
  *            history; never below the within-run cv of the repetitions (a lower bound);
  * p        = two-sided Mann-Whitney U over the runs' figures when the run counts can reach alpha
- *            (5 vs 5 for 0.01), else a t test of the mean log change against the history's noise;
+ *            (5 vs 5 for 0.01), else a permutation test of the mean log change against groups
+ *            of as many runs drawn from the history's deviations (run-noise.ts; no normal
+ *            assumption: the tails of this machine's runs are the history's own);
  * interval = (1 - alpha) bootstrap interval of the ratio of the sides' medians over the runs (2 or
- *            more a side), else from the t test;
+ *            more a side), else from the permutation test's distribution;
  * mark     = 'significant' (slower or faster, by the sign) when p < alpha AND |change| exceeds
- *            max(minChange, noiseFactor x noise); 'noisy' when p < alpha but within that. With one
+ *            max(minChange, noiseFactor x noise) (noiseFactor 3 as regress's: five runs a side
+ *            see no drift between the groups, measured in bench/compare-quality.ts); 'noisy' when
+ *            p < alpha but within that. With one
  *            run per side and no history the noise is unknown: nothing is 'significant'; a row the
  *            repetitions alone call significant is 'noisy' (a lower bound, no verdict).
  */
@@ -25,19 +29,18 @@ import {
   type NotCompared, type Pair, type Pairing, type SideWords,
 } from './compare.js';
 import { percentChange } from './change.js';
-import { groupNoise, historyNoise, noiseKey, type HistoryNoise, type NoiseSource } from './run-noise.js';
+import { groupNoise, historyNoise, historyPermutationTest, noiseKey, type HistoryNoise, type NoiseSource } from './run-noise.js';
 import type { HistoryRun } from './series.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, mean, median } from './stats/describe.js';
 import { mannWhitney, minimumP } from './stats/mannwhitney.js';
-import { studentTCdf, twoSidedP } from './changepoint/ttest.js';
 
 export interface AcrossOptions extends CompareOptions {
   minChange: number;
   noiseFactor: number;
 }
 
-export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = { metrics: ['p50'], noise: 0.05, alpha: 0.01, minChange: 0.03, noiseFactor: 1 };
+export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = { metrics: ['p50'], noise: 0.05, alpha: 0.01, minChange: 0.03, noiseFactor: 3 };
 
 /** A history of runs to take the series' noise from, and where it came from (for the header). */
 export interface History {
@@ -164,18 +167,6 @@ export function pairPathGroups(runs: RunSummary[], baselinePath: string, candida
   };
 }
 
-/** The t quantile for a two-sided (1 - alpha) interval, by bisection on the CDF. */
-function tQuantile(alpha: number, df: number): number {
-  let lo = 0;
-  let hi = 1000;
-  for (let i = 0; i < 100; i++) {
-    const mid = (lo + hi) / 2;
-    if (studentTCdf(mid, df) < 1 - alpha / 2) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
-}
-
 function figure(r: ResultRow, m: CompareMetric): number | null {
   const v = r[m];
   return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
@@ -226,23 +217,24 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
   const d = mean(c.map(Math.log)) - mean(b.map(Math.log));
   let pValue: number;
   let test: MetricComparison['test'];
-  let t: { se: number; df: number } | null = null;
-  if (minimumP(nB, nC) < o.alpha || !noiseOf.history || used === null) {
+  let perm: { halfWidth: number } | null = null;
+  const h = noiseOf.history;
+  const hp = minimumP(nB, nC) < o.alpha || !h ? null : historyPermutationTest(h.deviations, b, c, o.alpha);
+  if (hp) {
+    pValue = hp.p;
+    test = 'history';
+    perm = hp;
+  } else {
     const mw = mannWhitney(b, c);
     pValue = mw.p;
     test = mw.method;
-  } else {
-    t = { se: used * Math.sqrt(1 / nB + 1 / nC), df: noiseOf.history.runs - 1 };
-    pValue = t.se > 0 ? twoSidedP(d / t.se, t.df) : 1;
-    test = 'history';
   }
   let ci: MetricComparison['ci'] = null;
   if (nB >= 2 && nC >= 2) {
     const iv = bootstrapRatioOfMedians(b, c, { level: 1 - o.alpha });
     if (iv) ci = { lo: percentChange(1, iv.lo), hi: percentChange(1, iv.hi) };
-  } else if (t) {
-    const q = tQuantile(o.alpha, t.df);
-    ci = { lo: (Math.exp(d - q * t.se) - 1) * 100, hi: (Math.exp(d + q * t.se) - 1) * 100 };
+  } else if (perm) {
+    ci = { lo: (Math.exp(d - perm.halfWidth) - 1) * 100, hi: (Math.exp(d + perm.halfWidth) - 1) * 100 };
   }
   const significant = pValue < o.alpha;
   const beyond = threshold !== null && Math.abs(changePct) > threshold * 100;
@@ -267,8 +259,6 @@ function historyNoiseOf(g: PairGroup, m: CompareMetric, hist: Map<string, Histor
   if (found.length < keys.length) return null;
   return found.reduce((a, x) => (x.noise > a.noise ? x : a));
 }
-
-const pctText = (x: number) => `${(x * 100).toFixed(0)}%`;
 
 export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
   const o: AcrossOptions = { ...DEFAULT_ACROSS_OPTIONS, ...opts };
@@ -327,10 +317,7 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     rows,
     notCompared,
     summary: summarize(rows, o.metrics),
-    notes: [
-      ...notes,
-      ...(known.length > 0 ? [`marked rows need p < ${o.alpha} and |change| > max(${pctText(o.minChange)}, ${o.noiseFactor} x noise)`] : []),
-    ],
+    notes,
   };
 }
 

@@ -77,7 +77,7 @@ export interface MetricComparison {
   /** (1 - alpha) bootstrap interval of changePct (from repetition medians); null without repetitions */
   ci: { lo: number; hi: number } | null;
   pValue: number;
-  /** exact/normal: Mann-Whitney (over repetitions, or over runs across runs); history: t test against the history's noise */
+  /** exact/normal: Mann-Whitney (over repetitions, or over runs across runs); history: permutation test against the history's run deviations (run-noise.ts) */
   test: 'exact' | 'normal' | 'history';
   /** coefficient of variation of the repetition figures (fraction; null with fewer than 2) */
   cvBaseline: number | null;

@@ -12,6 +12,7 @@ import { detectChangePoints } from './changepoint/edivisive.js';
 import { seriesNoise } from './regress.js';
 import { extractSeries, type HistoryRun, type Metric } from './series.js';
 import { median } from './stats/describe.js';
+import { Xorshift32 } from './stats/bootstrap.js';
 
 /** Where a verdict's run-to-run noise came from. */
 export type NoiseSource = 'runs' | 'history' | 'runs+history' | 'none';
@@ -52,8 +53,94 @@ export function groupNoise(groups: readonly (readonly number[])[]): number | nul
 export interface HistoryNoise {
   /** robust between-run CV (fraction) */
   noise: number;
+  /**
+   * root mean square of the runs' log deviation from their segment's median: the spread with its
+   * tails (one slow run in twenty counts here, not in the robust CV). What a test of one run
+   * against the history must use, or every such run would be a false alarm.
+   */
+  rms: number;
   /** runs of the series it was computed over */
   runs: number;
+  /** each run's ln(value / its segment's median): the history's run-to-run deviations, steps removed */
+  deviations: number[];
+}
+
+/** ln(x / segment median) of every run, segments [0, cps..., n). */
+export function segmentDeviations(values: number[], cps: number[]): number[] {
+  const bounds = [0, ...cps, values.length];
+  const out: number[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const m = median(values, bounds[k], bounds[k + 1]);
+    for (let i = bounds[k]; i < bounds[k + 1]; i++) out.push(Math.log(values[i] / m));
+  }
+  return out;
+}
+
+export interface HistoryTest {
+  /** two-sided p: share of history splits whose |mean log difference| is at least the observed one */
+  p: number;
+  /** the (1 - alpha) quantile of that |difference|: the half-width of the interval, in log */
+  halfWidth: number;
+}
+
+/**
+ * A permutation test of a change, with the history: under no change the compared runs are
+ * exchangeable with the history's runs (each as its deviation from its level: the history's from
+ * its segment medians, the compared runs' from their pooled median). The pool of all of them is
+ * drawn without replacement into groups of nB and nC, `resamples` times (fixed seed), and the
+ * observed |mean log change| is ranked among the groups' differences. No normal assumption: the
+ * tails of this machine's runs (a slow run in twenty) are the pool's own. The compared runs are in
+ * the pool, so one odd run cannot look like a change: with one run a side p < 0.01 needs a pool
+ * of about 200 runs, with 2 or 3 a side a history of about 20 serves.
+ */
+export function historyPermutationTest(deviations: readonly number[], b: readonly number[], c: readonly number[], alpha: number, resamples = 2000, seed = 0x5eed): HistoryTest | null {
+  const nB = b.length;
+  const nC = c.length;
+  const lb = b.map(Math.log);
+  const lc = c.map(Math.log);
+  const mid = median([...lb, ...lc]);
+  const pool = Float64Array.from([...deviations, ...lb.map((x) => x - mid), ...lc.map((x) => x - mid)]);
+  const n = pool.length;
+  if (n < nB + nC + MIN_HISTORY_RUNS) return null;
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const observed = Math.abs(mean(lc) - mean(lb));
+  const rand = new Xorshift32(seed);
+  const stats = new Float64Array(resamples);
+  let extreme = 0;
+  for (let k = 0; k < resamples; k++) {
+    // partial Fisher-Yates: the first nB + nC places are a random draw without replacement
+    for (let i = 0; i < nB + nC; i++) {
+      const j = i + rand.index(n - i);
+      const t = pool[i];
+      pool[i] = pool[j];
+      pool[j] = t;
+    }
+    let sb = 0;
+    let sc = 0;
+    for (let i = 0; i < nB; i++) sb += pool[i];
+    for (let i = nB; i < nB + nC; i++) sc += pool[i];
+    const d = Math.abs(sc / nC - sb / nB);
+    stats[k] = d;
+    if (d >= observed - 1e-12) extreme++;
+  }
+  stats.sort();
+  const q = stats[Math.min(resamples - 1, Math.ceil((1 - alpha) * resamples) - 1)];
+  return { p: (1 + extreme) / (1 + resamples), halfWidth: q };
+}
+
+/** RMS of ln(x / segment median) over the segments [0, cps..., n). */
+export function segmentRms(values: number[], cps: number[]): number {
+  const bounds = [0, ...cps, values.length];
+  let sum = 0;
+  let n = 0;
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const m = median(values, bounds[k], bounds[k + 1]);
+    for (let i = bounds[k]; i < bounds[k + 1]; i++) {
+      sum += Math.log(values[i] / m) ** 2;
+      n++;
+    }
+  }
+  return n > 1 ? Math.sqrt(sum / (n - 1)) : 0;
 }
 
 /** seriesKey#metric, the index of a history's noise */
@@ -72,7 +159,9 @@ export function historyNoise(runs: HistoryRun[], metrics: readonly Metric[], exc
     const values = s.points.map((p) => p.value);
     if (values.length < MIN_HISTORY_RUNS) continue;
     const cps = detectChangePoints(values).map((c) => c.index);
-    out.set(noiseKey(s.key, s.metric), { noise: seriesNoise(values, cps), runs: values.length });
+    out.set(noiseKey(s.key, s.metric), {
+      noise: seriesNoise(values, cps), rms: segmentRms(values, cps), runs: values.length, deviations: segmentDeviations(values, cps),
+    });
   }
   return out;
 }

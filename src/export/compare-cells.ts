@@ -38,10 +38,10 @@ export function legend(c: Comparison): string[] {
   const floor = `${((o.minChange ?? 0) * 100).toFixed(0)}%`;
   return [
     SIGN_LEGEND,
-    `* = slower (+) or faster (-): p < ${o.alpha} (two-sided Mann-Whitney U over the runs' figures, or with one run a side a t test against the history's noise) and |change| > max(${floor}, ${o.noiseFactor ?? 1} x noise)`,
+    `* = slower (+) or faster (-): p < ${o.alpha} (two-sided Mann-Whitney U over the runs' figures, or with fewer runs a permutation test against the history's run deviations) and |change| > max(${floor}, ${o.noiseFactor ?? 1} x noise)`,
     `~ = p < ${o.alpha} but the change is within the series' run-to-run noise: no verdict`,
     `baseline, candidate = the median over each side's runs of the run's figure`,
-    `interval = ${level} interval of the change (bootstrap over the runs; with one run a side, from the history's noise)`,
+    `interval = ${level} interval of the change (bootstrap over the runs; with fewer runs, from the history's permutation test)`,
     `noise = the series' run-to-run spread (robust CV of the runs, at least the within-run cv)`,
   ];
 }
@@ -74,7 +74,7 @@ export function noiseText(m: MetricComparison): string {
 export function sideTitle(c: Comparison, side: 'baseline' | 'candidate'): string {
   const s = c[side];
   const ids = s.runIds ?? [s.runId];
-  const runs = ids.length === 1 ? `run ${ids[0]}` : `${ids.length} runs ${ids[0]} .. ${ids.at(-1)}`;
+  const runs = ids.length === 1 ? `run ${ids[0]}` : `${ids.length} runs (${ids[0]} .. ${ids.at(-1)})`;
   return c.mode === 'paths' ? `path ${s.label} (${runs})` : runs;
 }
 
@@ -97,8 +97,9 @@ export function sideLines(c: Comparison, side: 'baseline' | 'candidate'): string
   if (!d) return [];
   if (side === 'candidate' && c.mode === 'paths') return ['the same runs'];
   const base = c.baseline.detail;
-  const reps = d.repetitions.length ? d.repetitions.join('/') : '?';
-  const once = d.once.length && !d.repetitions.every((r) => r === 1) ? ` (1 for ${d.once.join(', ')})` : '';
+  const many = d.repetitions.filter((r) => r !== 1);
+  const reps = many.length ? many.join('/') : d.repetitions.length ? '1' : '?';
+  const once = d.once.length && many.length ? ` (1 for ${d.once.join(', ')})` : '';
   const out = [
     `${dates(d.first, d.last)}, suite ${d.suites.join(', ') || '?'}, ${d.runs} run${d.runs === 1 ? '' : 's'} x ${reps} repetitions${once}, probe ${d.probes.join(', ') || '?'}`,
   ];

@@ -122,13 +122,21 @@ function indented(text: string): string[] {
   return wrap(text, '  ', TEXT_WIDTH - pad.length).map((l) => pad + l);
 }
 
+/** "baseline   run X", wrapped under the title when long (several runs) */
+function titled(name: string, title: string): string[] {
+  const first = `${name.padEnd(11)}${title}`;
+  if (first.length <= TEXT_WIDTH) return [first];
+  const [head, ...rest] = wrap(title, '', TEXT_WIDTH - 11);
+  return [`${name.padEnd(11)}${head}`, ...rest.map((l) => ' '.repeat(11) + l)];
+}
+
 export function renderCompareText(c: Comparison): string {
   const metrics = c.options.metrics.join(' and ');
   const out: string[] = [
     `gmembench compare: ${metrics} latency per call, lower is better`,
-    `baseline   ${sideTitle(c, 'baseline')}`,
+    ...titled('baseline', sideTitle(c, 'baseline')),
     ...sideLines(c, 'baseline').flatMap(indented),
-    `candidate  ${sideTitle(c, 'candidate')}`,
+    ...titled('candidate', sideTitle(c, 'candidate')),
     ...sideLines(c, 'candidate').flatMap(indented),
   ];
   if (c.mode === 'runs' && c.baseline.suite !== c.candidate.suite) out.push(`suites     ${c.baseline.suite} -> ${c.candidate.suite}`);

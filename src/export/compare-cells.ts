@@ -127,14 +127,14 @@ export function kernelLines(c: Comparison): string[] {
 }
 
 /** The geometric-mean summary of one metric: [the mean, the marks]. */
-export function summaryLine(c: Comparison, metric: string): [string, string] | null {
+export function summaryLine(c: Comparison, metric: string): string[] | null {
   const s = c.summary.find((x) => x.metric === metric);
   if (!s || s.count === 0) return null;
   const once = s.measuredOnce ?? 0;
   return [
-    `geomean ${s.metric}: candidate/baseline ${s.geomeanRatio.toFixed(3)} (${formatChange(s.changePct)}) over ${s.count} rows` +
-      (once ? ` (${once} measured once left out)` : ''),
+    `geomean ${s.metric}: candidate/baseline ${s.geomeanRatio.toFixed(3)} (${formatChange(s.changePct)}) over ${s.count} rows`,
     `  ${s.better} faster *, ${s.worse} slower *, ${s.noisy} noisy ~, ${s.count + once - s.better - s.worse - s.noisy} no clear change`,
+    ...(once ? [`  ${once} row(s) measured once (1 repetition, one run a side): not in the geomean`] : []),
   ];
 }
 

@@ -48,7 +48,7 @@ export function renderCompareMarkdown(c: Comparison): string {
   out.push('');
   for (const m of c.options.metrics) {
     const s = summaryLine(c, m);
-    if (s) out.push(`**${esc(s[0])}**, ${esc(s[1]).replace(/\*/g, '\\*')}`, '');
+    if (s) out.push(`**${esc(s[0])}**, ${s.slice(1).map((x) => esc(x.trim()).replace(/\*/g, '\\*')).join('; ')}`, '');
   }
   for (const l of legend(c)) out.push(`- ${esc(l).replace(/^\* /, '\\* ')}`);
   for (const n of c.notes) out.push(`- note: ${esc(n)}`);

@@ -19,7 +19,7 @@
  *            see no drift between the groups, measured in bench/compare-quality.ts); 'noisy' when
  *            p < alpha but within that. With one
  *            run per side and no history the noise is unknown: nothing is 'significant'; a row the
- *            repetitions alone call significant is 'noisy' (a lower bound, no verdict).
+ *            repetitions call significant (or too noisy to tell) is 'noisy' (a lower bound, no verdict).
  */
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
@@ -205,7 +205,8 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
     if (!w) return null;
     return {
       ...w, ...common, cvBaseline: w.cvBaseline, cvCandidate: w.cvCandidate,
-      mark: w.mark === 'significant' ? 'noisy' : 'none',
+      // significant or noisy over the repetitions: either way no verdict without the run-to-run noise
+      mark: w.mark === 'none' ? 'none' : 'noisy',
       noise: { between: null, source, withinRun: within, used: null },
     };
   }

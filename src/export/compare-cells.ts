@@ -31,7 +31,7 @@ export function legend(c: Comparison): string[] {
   if (c.spread === 'within-run') {
     return [
       SIGN_LEGEND,
-      `~ = beyond the within-run spread only (p < ${o.alpha}, Mann-Whitney U over the repetitions): the run-to-run noise is unknown, so this is no verdict`,
+      `~ = beyond the within-run spread only (p < ${o.alpha}, Mann-Whitney U over the repetitions), or a side's cv above ${(o.noise * 100).toFixed(0)}%: the run-to-run noise is unknown, so this is no verdict`,
       `cv = stddev / mean of the repetition figures (b = baseline, c = candidate): within one run, a lower bound of the run-to-run noise`,
     ];
   }
@@ -74,8 +74,9 @@ export function noiseText(m: MetricComparison): string {
 export function sideTitle(c: Comparison, side: 'baseline' | 'candidate'): string {
   const s = c[side];
   const ids = s.runIds ?? [s.runId];
-  const runs = ids.length === 1 ? `run ${ids[0]}` : `${ids.length} runs (${ids[0]} .. ${ids.at(-1)})`;
-  return c.mode === 'paths' ? `path ${s.label} (${runs})` : runs;
+  if (ids.length === 1) return c.mode === 'paths' ? `path ${s.label} (run ${ids[0]})` : `run ${ids[0]}`;
+  const runs = `${ids.length} runs ${ids[0]} .. ${ids.at(-1)}`;
+  return c.mode === 'paths' ? `path ${s.label}, ${runs}` : runs;
 }
 
 /** "2026-12-02 09:44:19 UTC", or a range "2026-12-02 09:44:19 .. 09:45:15 UTC" */

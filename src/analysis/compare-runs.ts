@@ -24,9 +24,9 @@
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
 import {
-  comparable, compareMetric, failedHosts, repValues, rowLabel, sideInfo, summarize, whyNot,
+  compareMetric, failedHosts, groupUp, repValues, rowLabel, sideInfo, summarize,
   type CompareMetric, type CompareOptions, type ComparedRow, type Comparison, type MetricComparison,
-  type NotCompared, type Pair, type Pairing, type SideWords,
+  type NotCompared, type Pair, type PairGroup, type Pairing,
 } from './compare.js';
 import { percentChange } from './change.js';
 import { groupNoise, historyNoise, historyPermutationTest, noiseKey, type HistoryNoise, type NoiseSource } from './run-noise.js';
@@ -48,12 +48,7 @@ export interface History {
   source: string;
 }
 
-/** One series of the comparison: its ok rows on each side, one per run. */
-export interface PairGroup {
-  key: string;
-  baseline: ResultRow[];
-  candidate: ResultRow[];
-}
+export type { PairGroup };
 
 export interface RunsPairing extends Pairing {
   groups: PairGroup[];
@@ -66,40 +61,6 @@ export interface RunsPairing extends Pairing {
 function medianRow(rows: ResultRow[]): ResultRow {
   const sorted = [...rows].sort((a, b) => (a.p50 ?? 0) - (b.p50 ?? 0));
   return sorted[(sorted.length - 1) >> 1];
-}
-
-function groupUp(base: ResultRow[][], cand: ResultRow[][], key: (r: ResultRow) => string, withPath: boolean, w: SideWords): { groups: PairGroup[]; notCompared: NotCompared[] } {
-  const collect = (runs: ResultRow[][]) => {
-    const m = new Map<string, ResultRow[]>();
-    for (const rows of runs) {
-      const seen = new Set<string>();
-      for (const r of rows) {
-        const k = key(r);
-        if (seen.has(k)) continue;
-        seen.add(k);
-        m.set(k, [...(m.get(k) ?? []), r]);
-      }
-    }
-    return m;
-  };
-  const bm = collect(base);
-  const cm = collect(cand);
-  const groups: PairGroup[] = [];
-  const notCompared: NotCompared[] = [];
-  for (const [k, bs] of bm) {
-    const cs = cm.get(k);
-    const b = bs[0];
-    const what = rowLabel(b, withPath);
-    const bOk = bs.filter(comparable);
-    const cOk = (cs ?? []).filter(comparable);
-    if (!cs) notCompared.push({ host: b.host, what, reason: w.onlyBase });
-    else if (bOk.length === 0 && cOk.length === 0 && b.status === cs[0].status && b.reason === cs[0].reason) notCompared.push({ host: b.host, what, reason: whyNot(b, 'both') });
-    else if (bOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(b, w.base) + (cOk.length ? '' : `; ${whyNot(cs[0], w.cand)}`) });
-    else if (cOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(cs[0], w.cand) });
-    else groups.push({ key: k, baseline: bOk, candidate: cOk });
-  }
-  for (const [k, cs] of cm) if (!bm.has(k)) notCompared.push({ host: cs[0].host, what: rowLabel(cs[0], withPath), reason: w.onlyCand });
-  return { groups, notCompared };
 }
 
 function failedHostsOf(runs: RunSummary[], side: string): NotCompared[] {

@@ -202,32 +202,50 @@ export interface SideWords {
   onlyCand: string;
 }
 
-function pairUp(base: ResultRow[], cand: ResultRow[], key: (r: ResultRow) => string, withPath: boolean, w: SideWords): { pairs: Pair[]; notCompared: NotCompared[] } {
-  const candByKey = new Map<string, ResultRow>();
-  for (const r of cand) if (!candByKey.has(key(r))) candByKey.set(key(r), r);
-  const seen = new Set<string>();
-  const pairs: Pair[] = [];
+/** One series of a comparison: its ok rows on each side, one per run. */
+export interface PairGroup {
+  key: string;
+  baseline: ResultRow[];
+  candidate: ResultRow[];
+}
+
+/**
+ * Pair the rows of two sides, each side a list of runs' rows: one group per key with the side's
+ * ok rows (one per run); a key ok on neither side, or present on one only, is not compared, with
+ * the reason.
+ */
+export function groupUp(base: ResultRow[][], cand: ResultRow[][], key: (r: ResultRow) => string, withPath: boolean, w: SideWords): { groups: PairGroup[]; notCompared: NotCompared[] } {
+  const collect = (runs: ResultRow[][]) => {
+    const m = new Map<string, ResultRow[]>();
+    for (const rows of runs) {
+      const seen = new Set<string>();
+      for (const r of rows) {
+        const k = key(r);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        m.set(k, [...(m.get(k) ?? []), r]);
+      }
+    }
+    return m;
+  };
+  const bm = collect(base);
+  const cm = collect(cand);
+  const groups: PairGroup[] = [];
   const notCompared: NotCompared[] = [];
-  for (const b of base) {
-    const k = key(b);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const c = candByKey.get(k);
+  for (const [k, bs] of bm) {
+    const cs = cm.get(k);
+    const b = bs[0];
     const what = rowLabel(b, withPath);
-    const host = b.host;
-    if (!c) notCompared.push({ host, what, reason: w.onlyBase });
-    else if (!comparable(b) && !comparable(c) && b.status === c.status && b.reason === c.reason) notCompared.push({ host, what, reason: whyNot(b, 'both') });
-    else if (!comparable(b)) notCompared.push({ host, what, reason: whyNot(b, w.base) + (comparable(c) ? '' : `; ${whyNot(c, w.cand)}`) });
-    else if (!comparable(c)) notCompared.push({ host, what, reason: whyNot(c, w.cand) });
-    else pairs.push({ baseline: b, candidate: c });
+    const bOk = bs.filter(comparable);
+    const cOk = (cs ?? []).filter(comparable);
+    if (!cs) notCompared.push({ host: b.host, what, reason: w.onlyBase });
+    else if (bOk.length === 0 && cOk.length === 0 && b.status === cs[0].status && b.reason === cs[0].reason) notCompared.push({ host: b.host, what, reason: whyNot(b, 'both') });
+    else if (bOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(b, w.base) + (cOk.length ? '' : `; ${whyNot(cs[0], w.cand)}`) });
+    else if (cOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(cs[0], w.cand) });
+    else groups.push({ key: k, baseline: bOk, candidate: cOk });
   }
-  for (const c of cand) {
-    const k = key(c);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    notCompared.push({ host: c.host, what: rowLabel(c, withPath), reason: w.onlyCand });
-  }
-  return { pairs, notCompared };
+  for (const [k, cs] of cm) if (!bm.has(k)) notCompared.push({ host: cs[0].host, what: rowLabel(cs[0], withPath), reason: w.onlyCand });
+  return { groups, notCompared };
 }
 
 export function failedHosts(run: RunSummary, side: string): NotCompared[] {
@@ -238,14 +256,14 @@ export function failedHosts(run: RunSummary, side: string): NotCompared[] {
 
 /** Rows present in both runs, keyed by (host, path, op, granule, threads). */
 export function pairRuns(baseline: RunSummary, candidate: RunSummary): Pairing {
-  const { pairs, notCompared } = pairUp(baseline.results, candidate.results, seriesKey, true, {
+  const { groups, notCompared } = groupUp([baseline.results], [candidate.results], seriesKey, true, {
     base: 'baseline', cand: 'candidate', onlyBase: 'only in the baseline run', onlyCand: 'only in the candidate run',
   });
   return {
     mode: 'runs',
     baseline: sideInfo([baseline], baseline.runId),
     candidate: sideInfo([candidate], candidate.runId),
-    pairs,
+    pairs: groups.map((g) => ({ baseline: g.baseline[0], candidate: g.candidate[0] })),
     notCompared: [...notCompared, ...failedHosts(baseline, 'baseline'), ...failedHosts(candidate, 'candidate')],
   };
 }
@@ -257,9 +275,9 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
     if (!known.has(p)) throw new Error(`--paths: run ${run.runId} has no rows for path "${p}" (it has ${[...known].join(', ') || 'no rows'})`);
   }
   const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
-  const { pairs, notCompared } = pairUp(
-    run.results.filter((r) => r.path === baselinePath),
-    run.results.filter((r) => r.path === candidatePath),
+  const { groups, notCompared } = groupUp(
+    [run.results.filter((r) => r.path === baselinePath)],
+    [run.results.filter((r) => r.path === candidatePath)],
     key,
     false,
     { base: baselinePath, cand: candidatePath, onlyBase: `no ${candidatePath} row`, onlyCand: `no ${baselinePath} row` },
@@ -268,7 +286,7 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
     mode: 'paths',
     baseline: sideInfo([run], baselinePath),
     candidate: sideInfo([run], candidatePath),
-    pairs,
+    pairs: groups.map((g) => ({ baseline: g.baseline[0], candidate: g.candidate[0] })),
     notCompared: [...notCompared, ...failedHosts(run, 'run')],
   };
 }

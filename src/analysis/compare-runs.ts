@@ -262,6 +262,9 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     if (sources.has('runs') || sources.has('runs+history')) from.push(`the ${runsText}`);
     if (history && (sources.has('history') || sources.has('runs+history'))) from.push(`a history of ${history.runs.length} runs (${history.source})`);
     banner.push(`spread: the noise column is each series' run-to-run noise (robust CV of the runs) from ${from.join(' and ')}; never below the within-run cv.`);
+    if (Math.min(nB, nC) === 1 && history) {
+      banner.push('one run on a side: a single odd run (a slow run in twenty, a host-wide shift) can still be marked; give 3 or more runs a side for a verdict that holds up.');
+    }
     if (known.length < all.length) notes.push(`${all.length - known.length} row(s) without a run-to-run noise estimate (noise -): not marked`);
     const reachable = minimumP(nB, nC) < o.alpha;
     if (!reachable && !history) {

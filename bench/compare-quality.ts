@@ -2,7 +2,8 @@
  * How often `compare` marks a row between quiet runs, on REAL separate runs recorded on this
  * machine (COMPARE_RUNS, default ~/.cache/gmembench/regress-quality/smoke: smoke-suite run
  * directories, one `gmembench run` each; bench/record-history.sh records them):
- * 1. consecutive blocks of 5 runs, every pair of disjoint blocks compared (5 vs 5);
+ * 1. consecutive blocks of 5 runs, every pair of disjoint blocks compared (5 vs 5), without and
+ *    with the other blocks as history;
  * 2. random disjoint 5 vs 5 splits (fixed seed);
  * 3. one run a side, the other runs as --history (random pairs);
  * 4. power: the candidate group of each random split made 5%, 10%, 15% slower on every row.
@@ -87,6 +88,14 @@ export async function run(): Promise<void> {
   for (let i = 0; i < blocks.length; i++) for (let j = i + 1; j < blocks.length; j++) blockCs.push(compareSides(blocks[i], blocks[j]));
   const tb = tally(blockCs);
   process.stdout.write(line(`5 vs 5, consecutive blocks (${blocks.length} blocks, every pair)`, tb));
+  const withHistory: Comparison[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    for (let j = i + 1; j < blocks.length; j++) {
+      const others = blocks.flatMap((b, k) => (k === i || k === j ? [] : b)).map(historyRunFromSummary);
+      withHistory.push(compareSides(blocks[i], blocks[j], {}, { runs: others, source: 'the other blocks' }));
+    }
+  }
+  process.stdout.write(line('5 vs 5, the same blocks with the other blocks as --history', tally(withHistory)));
 
   // 2. random disjoint splits
   const r = rng(11);
@@ -109,16 +118,20 @@ export async function run(): Promise<void> {
   const none = tally(Array.from({ length: 10 }, (_, s) => compareSides([runs[s]], [runs[s + 1]])));
   process.stdout.write(line('1 vs 1 without history (10 neighbouring pairs; never marked by design)', none));
 
-  // 4. power on the random splits
+  // 4. power on the random splits, without and with the runs outside the split as history
+  const rest = (b: RunSummary[], c: RunSummary[]) => ({ runs: runs.filter((x) => !b.includes(x) && !c.includes(x)).map(historyRunFromSummary), source: 'the other runs' });
   for (const step of [1.05, 1.1, 1.15]) {
     const t = tally(splits.map(([b, c]) => compareSides(b, c.map((x) => slower(x, step)))));
-    process.stdout.write(
-      `5 vs 5 with every candidate row +${Math.round((step - 1) * 100)}%: ${t.slower} of ${t.rows} rows marked slower ` +
-        `(${((100 * t.slower) / Math.max(1, t.rows)).toFixed(1)}%)\n`,
-    );
+    const h = tally(splits.map(([b, c]) => compareSides(b, c.map((x) => slower(x, step)), {}, rest(b, c))));
+    const share = (x: Tally) => `${x.slower} of ${x.rows} rows marked slower (${((100 * x.slower) / Math.max(1, x.rows)).toFixed(1)}%)`;
+    process.stdout.write(`5 vs 5 with every candidate row +${Math.round((step - 1) * 100)}%: ${share(t)}; with the other ${runs.length - 10} runs as history ${share(h)}\n`);
   }
   const quiet = tb.marked + tr.marked;
-  process.stdout.write(`target: two groups of 5 quiet runs mark no row: ${quiet === 0 ? 'met' : `not met (${quiet} rows marked)`}\n`);
+  const th = tally(withHistory).marked;
+  process.stdout.write(
+    `target: two groups of 5 quiet runs mark no row: without history ${quiet === 0 ? 'met' : `not met (${quiet} rows marked)`}; ` +
+      `with a history ${th === 0 ? 'met' : `not met (${th} rows marked)`}\n`,
+  );
 }
 
 if (import.meta.url === `file://${resolve(process.argv[1] ?? '')}`) await run();

@@ -224,7 +224,8 @@ function historyNoiseOf(g: PairGroup, m: CompareMetric, hist: Map<string, Histor
 
 export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
   const o: AcrossOptions = { ...DEFAULT_ACROSS_OPTIONS, ...opts };
-  const exclude = new Set(p.mode === 'runs' ? p.candidateRuns.map((r) => r.runId) : []);
+  // the compared runs join the permutation pool themselves: out of the history, not counted twice
+  const exclude = new Set([...p.baselineRuns, ...p.candidateRuns].map((r) => r.runId));
   const hist = history ? historyNoise(history.runs, o.metrics, exclude) : null;
   const rows: ComparedRow[] = [];
   const notCompared = [...p.notCompared];

@@ -159,7 +159,7 @@ export function noiseKey(key: string, metric: Metric): string {
 /**
  * The between-run noise of every series of a history with at least MIN_HISTORY_RUNS runs, around
  * the medians of its segments (change points found as regress finds them, so a past step does
- * not count as noise). Runs in `exclude` (the candidate being judged) are left out.
+ * not count as noise). Runs in `exclude` (the runs being compared) are left out.
  */
 export function historyNoise(runs: HistoryRun[], metrics: readonly Metric[], exclude: ReadonlySet<string> = new Set()): Map<string, HistoryNoise> {
   const out = new Map<string, HistoryNoise>();

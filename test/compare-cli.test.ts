@@ -88,6 +88,19 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     expect(t.stdout).toMatch(/^\s+p99\s+\S+\s+\S+\s+\+(29\.9|30\.0|30\.1)% [*~]/m);
   });
 
+  it('one run a side, no history: the line above the table says why nothing is marked slower or faster', async () => {
+    const r = await cli(['compare', '--baseline', run, '--candidate', slow]);
+    expect(r.code, r.stderr).toBe(0);
+    expectWidth(r.stdout);
+    const banner = r.stdout.indexOf('one run per side and no history');
+    expect(banner).toBeGreaterThan(0);
+    expect(banner).toBeLessThan(r.stdout.indexOf('host local'));
+    expect(r.stdout).not.toMatch(/%\s+\*/);
+    expect(r.stdout).toContain('0 faster *, 0 slower *');
+    expect(r.stdout).toMatch(/^shmem\s+alloc\s+4K\s+1\s+\S+\s+\S+\s+\+(29\.9|30\.0|30\.1)% ~/m);
+    expect(r.stdout).toContain('change = (candidate - baseline) / baseline of the latency: + = slower');
+  });
+
   it('--paths shmem,gmem compares two paths of one run', async () => {
     const r = await cli(['compare', '--paths', 'shmem,gmem', run]);
     expect(r.code, r.stderr).toBe(0);

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareMetric, comparePaths, compareRuns, DEFAULT_COMPARE_OPTIONS, type Comparison } from '../src/analysis/compare.js';
 import { COMPARE_FORMATS, compareFormat } from '../src/export/compare-format.js';
+import { REGRESS_FORMATS, regressFormat } from '../src/export/regress-format.js';
+import { formatRegistry } from '../src/export/format.js';
 import { renderCompareText, TEXT_WIDTH } from '../src/export/compare-text.js';
 import { renderCompareCsv } from '../src/export/compare-csv.js';
 import { renderCompareMarkdown } from '../src/export/compare-markdown.js';
@@ -240,5 +242,17 @@ describe('80 columns whatever the input', () => {
       expect(text).toContain('host sev-snp-lab-node-002.perf.example.internal');
       expect(text).toMatch(/\+3\d{3}% \*/);
     }
+  });
+});
+
+describe('one Format<T> registry for compare and regress', () => {
+  it('finds formats by name, names the choices on a miss, refuses a name twice; no extension field', () => {
+    expect(Object.keys(COMPARE_FORMATS)).toEqual(['text', 'markdown', 'json', 'csv']);
+    expect(Object.keys(REGRESS_FORMATS)).toEqual(['text', 'json', 'junit']);
+    for (const f of [...Object.values(COMPARE_FORMATS), ...Object.values(REGRESS_FORMATS)]) expect(Object.keys(f).sort()).toEqual(['name', 'render']);
+    expect(regressFormat('junit').name).toBe('junit');
+    expect(() => regressFormat('csv')).toThrow(/--format: unknown format "csv" \(one of text, json, junit\)/);
+    expect(() => compareFormat('toString')).toThrow(/unknown format "toString"/);
+    expect(() => formatRegistry([{ name: 'a', render: () => '' }, { name: 'a', render: () => '' }])).toThrow(/"a" registered twice/);
   });
 });

@@ -20,6 +20,8 @@ import { mannWhitney, minimumP } from './stats/mannwhitney.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, geomean } from './stats/describe.js';
 import { percentChange } from './change.js';
+import type { NoiseSource } from './run-noise.js';
+import { sideDetail, type SideDetail } from './side-detail.js';
 
 export const COMPARE_METRICS = ['p50', 'p99'] as const;
 export type CompareMetric = (typeof COMPARE_METRICS)[number];
@@ -31,6 +33,10 @@ export interface CompareOptions {
   noise: number;
   /** significance level (default 0.05) */
   alpha: number;
+  /** across runs: the smallest change that can be marked (fraction; the noise floor) */
+  minChange?: number;
+  /** across runs: a marked change must exceed this many times the series' run-to-run noise */
+  noiseFactor?: number;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { metrics: ['p50'], noise: 0.05, alpha: 0.05 };
@@ -43,6 +49,21 @@ export interface SideInfo {
   startedAt: string;
   /** host -> kernel release (null when the fingerprint is missing) */
   kernels: { host: string; release: string | null }[];
+  /** the runs of the side, oldest first (one for a single run) */
+  runIds: string[];
+  /** what a cover letter needs of the side: kernels, cmdlines, CPUs, dates, suites, repetitions, probe */
+  detail: SideDetail;
+}
+
+/** The run-to-run noise a verdict used (fractions). */
+export interface NoiseInfo {
+  /** the series' between-run noise (robust CV), null when unknown */
+  between: number | null;
+  source: NoiseSource;
+  /** median within-run cv of the rows' repetitions: a lower bound, null without repetitions */
+  withinRun: number | null;
+  /** what the verdict used: the larger of the two (null when the between-run noise is unknown) */
+  used: number | null;
 }
 
 export interface MetricComparison {
@@ -56,13 +77,23 @@ export interface MetricComparison {
   /** (1 - alpha) bootstrap interval of changePct (from repetition medians); null without repetitions */
   ci: { lo: number; hi: number } | null;
   pValue: number;
-  test: 'exact' | 'normal';
+  /** exact/normal: Mann-Whitney (over repetitions, or over runs across runs); history: permutation test against the history's run deviations (run-noise.ts) */
+  test: 'exact' | 'normal' | 'history';
   /** coefficient of variation of the repetition figures (fraction; null with fewer than 2) */
   cvBaseline: number | null;
   cvCandidate: number | null;
   repsBaseline: number;
   repsCandidate: number;
   mark: Mark;
+  /** across runs: runs per side that measured the row */
+  runsBaseline?: number;
+  runsCandidate?: number;
+  /** across runs: the noise the verdict used */
+  noise?: NoiseInfo;
+  /** across runs: |change| must exceed this (fraction) to be marked */
+  threshold?: number;
+  /** measured once per run on a side (1 repetition): out of the geomean unless several runs a side */
+  measuredOnce?: boolean;
 }
 
 export interface ComparedRow {
@@ -94,10 +125,18 @@ export interface MetricSummary {
   better: number;
   worse: number;
   noisy: number;
+  /** rows left out of the geomean: measured once (1 repetition) with one run on a side */
+  measuredOnce: number;
 }
 
 export interface Comparison {
   mode: 'runs' | 'paths';
+  /** within-run: repetitions only (compareRuns, judge); across-runs: run-level figures (compare-runs.ts) */
+  model: 'within-run' | 'across-runs';
+  /** the spread the table shows: the repetitions' cv, or the series' run-to-run noise */
+  spread: 'within-run' | 'between-runs';
+  /** lines printed above the table (e.g. why nothing can be marked) */
+  banner: string[];
   baseline: SideInfo;
   candidate: SideInfo;
   options: CompareOptions;
@@ -126,26 +165,36 @@ export function rowLabel(r: Pick<ResultRow, 'path' | 'op' | 'granule' | 'threads
   return seriesLabel({ op: r.op, granule: r.granule, threads: r.threads, path: withPath ? r.path : undefined });
 }
 
-function sideInfo(run: RunSummary, label: string): SideInfo {
+export function sideInfo(runs: RunSummary[], label: string): SideInfo {
+  const run = runs[0];
+  const kernels: SideInfo['kernels'] = [];
+  for (const r of runs) {
+    for (const h of r.hosts) {
+      const release = h.fingerprint?.kernel?.release ?? null;
+      if (!kernels.some((k) => k.host === h.name && k.release === release)) kernels.push({ host: h.name, release });
+    }
+  }
   return {
     runId: run.runId,
     label,
     suite: run.suite?.name ?? '',
     startedAt: run.startedAt,
-    kernels: run.hosts.map((h) => ({ host: h.name, release: h.fingerprint?.kernel?.release ?? null })),
+    kernels: runs.length === 1 ? run.hosts.map((h) => ({ host: h.name, release: h.fingerprint?.kernel?.release ?? null })) : kernels,
+    runIds: runs.map((r) => r.runId),
+    detail: sideDetail(runs),
   };
 }
 
-function comparable(r: ResultRow): boolean {
+export function comparable(r: ResultRow): boolean {
   return r.status === 'ok' && typeof r.p50 === 'number' && r.p50 > 0;
 }
 
-function whyNot(r: ResultRow, side: string): string {
+export function whyNot(r: ResultRow, side: string): string {
   if (r.status !== 'ok') return `${side} ${r.status}${r.reason ? `: ${r.reason}` : ''}`;
   return `${side} has no samples`;
 }
 
-interface SideWords {
+export interface SideWords {
   /** what each side is called in reasons: "baseline"/"candidate", or the two paths */
   base: string;
   cand: string;
@@ -153,35 +202,53 @@ interface SideWords {
   onlyCand: string;
 }
 
-function pairUp(base: ResultRow[], cand: ResultRow[], key: (r: ResultRow) => string, withPath: boolean, w: SideWords): { pairs: Pair[]; notCompared: NotCompared[] } {
-  const candByKey = new Map<string, ResultRow>();
-  for (const r of cand) if (!candByKey.has(key(r))) candByKey.set(key(r), r);
-  const seen = new Set<string>();
-  const pairs: Pair[] = [];
-  const notCompared: NotCompared[] = [];
-  for (const b of base) {
-    const k = key(b);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const c = candByKey.get(k);
-    const what = rowLabel(b, withPath);
-    const host = b.host;
-    if (!c) notCompared.push({ host, what, reason: w.onlyBase });
-    else if (!comparable(b) && !comparable(c) && b.status === c.status && b.reason === c.reason) notCompared.push({ host, what, reason: whyNot(b, 'both') });
-    else if (!comparable(b)) notCompared.push({ host, what, reason: whyNot(b, w.base) + (comparable(c) ? '' : `; ${whyNot(c, w.cand)}`) });
-    else if (!comparable(c)) notCompared.push({ host, what, reason: whyNot(c, w.cand) });
-    else pairs.push({ baseline: b, candidate: c });
-  }
-  for (const c of cand) {
-    const k = key(c);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    notCompared.push({ host: c.host, what: rowLabel(c, withPath), reason: w.onlyCand });
-  }
-  return { pairs, notCompared };
+/** One series of a comparison: its ok rows on each side, one per run. */
+export interface PairGroup {
+  key: string;
+  baseline: ResultRow[];
+  candidate: ResultRow[];
 }
 
-function failedHosts(run: RunSummary, side: string): NotCompared[] {
+/**
+ * Pair the rows of two sides, each side a list of runs' rows: one group per key with the side's
+ * ok rows (one per run); a key ok on neither side, or present on one only, is not compared, with
+ * the reason.
+ */
+export function groupUp(base: ResultRow[][], cand: ResultRow[][], key: (r: ResultRow) => string, withPath: boolean, w: SideWords): { groups: PairGroup[]; notCompared: NotCompared[] } {
+  const collect = (runs: ResultRow[][]) => {
+    const m = new Map<string, ResultRow[]>();
+    for (const rows of runs) {
+      const seen = new Set<string>();
+      for (const r of rows) {
+        const k = key(r);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        m.set(k, [...(m.get(k) ?? []), r]);
+      }
+    }
+    return m;
+  };
+  const bm = collect(base);
+  const cm = collect(cand);
+  const groups: PairGroup[] = [];
+  const notCompared: NotCompared[] = [];
+  for (const [k, bs] of bm) {
+    const cs = cm.get(k);
+    const b = bs[0];
+    const what = rowLabel(b, withPath);
+    const bOk = bs.filter(comparable);
+    const cOk = (cs ?? []).filter(comparable);
+    if (!cs) notCompared.push({ host: b.host, what, reason: w.onlyBase });
+    else if (bOk.length === 0 && cOk.length === 0 && b.status === cs[0].status && b.reason === cs[0].reason) notCompared.push({ host: b.host, what, reason: whyNot(b, 'both') });
+    else if (bOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(b, w.base) + (cOk.length ? '' : `; ${whyNot(cs[0], w.cand)}`) });
+    else if (cOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(cs[0], w.cand) });
+    else groups.push({ key: k, baseline: bOk, candidate: cOk });
+  }
+  for (const [k, cs] of cm) if (!bm.has(k)) notCompared.push({ host: cs[0].host, what: rowLabel(cs[0], withPath), reason: w.onlyCand });
+  return { groups, notCompared };
+}
+
+export function failedHosts(run: RunSummary, side: string): NotCompared[] {
   return run.hosts
     .filter((h) => h.status !== 'ok')
     .map((h) => ({ host: h.name, what: 'host', reason: `failed in the ${side}${h.subStatus ? ` (${h.subStatus})` : ''}${h.error ? `: ${h.error}` : ''}` }));
@@ -189,14 +256,14 @@ function failedHosts(run: RunSummary, side: string): NotCompared[] {
 
 /** Rows present in both runs, keyed by (host, path, op, granule, threads). */
 export function pairRuns(baseline: RunSummary, candidate: RunSummary): Pairing {
-  const { pairs, notCompared } = pairUp(baseline.results, candidate.results, seriesKey, true, {
+  const { groups, notCompared } = groupUp([baseline.results], [candidate.results], seriesKey, true, {
     base: 'baseline', cand: 'candidate', onlyBase: 'only in the baseline run', onlyCand: 'only in the candidate run',
   });
   return {
     mode: 'runs',
-    baseline: sideInfo(baseline, baseline.runId),
-    candidate: sideInfo(candidate, candidate.runId),
-    pairs,
+    baseline: sideInfo([baseline], baseline.runId),
+    candidate: sideInfo([candidate], candidate.runId),
+    pairs: groups.map((g) => ({ baseline: g.baseline[0], candidate: g.candidate[0] })),
     notCompared: [...notCompared, ...failedHosts(baseline, 'baseline'), ...failedHosts(candidate, 'candidate')],
   };
 }
@@ -208,18 +275,18 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
     if (!known.has(p)) throw new Error(`--paths: run ${run.runId} has no rows for path "${p}" (it has ${[...known].join(', ') || 'no rows'})`);
   }
   const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
-  const { pairs, notCompared } = pairUp(
-    run.results.filter((r) => r.path === baselinePath),
-    run.results.filter((r) => r.path === candidatePath),
+  const { groups, notCompared } = groupUp(
+    [run.results.filter((r) => r.path === baselinePath)],
+    [run.results.filter((r) => r.path === candidatePath)],
     key,
     false,
     { base: baselinePath, cand: candidatePath, onlyBase: `no ${candidatePath} row`, onlyCand: `no ${baselinePath} row` },
   );
   return {
     mode: 'paths',
-    baseline: sideInfo(run, baselinePath),
-    candidate: sideInfo(run, candidatePath),
-    pairs,
+    baseline: sideInfo([run], baselinePath),
+    candidate: sideInfo([run], candidatePath),
+    pairs: groups.map((g) => ({ baseline: g.baseline[0], candidate: g.candidate[0] })),
     notCompared: [...notCompared, ...failedHosts(run, 'run')],
   };
 }
@@ -269,22 +336,10 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
       notCompared.push({ host: b.host, what: rowLabel(b, p.mode === 'runs'), reason: `no ${o.metrics.join('/')} figure on one side` });
       continue;
     }
-    rows.push({ host: b.host, path: b.path, candidatePath: c.path, op: b.op, granule: b.granule, threads: b.threads, metrics });
+    const once = (b.repetitions?.length ?? 0) <= 1 || (c.repetitions?.length ?? 0) <= 1;
+    rows.push({ host: b.host, path: b.path, candidatePath: c.path, op: b.op, granule: b.granule, threads: b.threads, metrics: metrics.map((m) => ({ ...m, measuredOnce: once })) });
   }
-  const summary = o.metrics.map((metric): MetricSummary => {
-    const ms = rows.flatMap((r) => r.metrics.filter((m) => m.metric === metric));
-    const positive = ms.filter((m) => m.ratio > 0);
-    const g = geomean(positive.map((m) => m.ratio));
-    return {
-      metric,
-      geomeanRatio: g,
-      changePct: percentChange(1, g),
-      count: positive.length,
-      better: ms.filter((m) => m.mark === 'significant' && m.changePct < 0).length,
-      worse: ms.filter((m) => m.mark === 'significant' && m.changePct > 0).length,
-      noisy: ms.filter((m) => m.mark === 'noisy').length,
-    };
-  });
+  const summary = summarize(rows, o.metrics);
   const notes: string[] = [];
   const all = rows.flatMap((r) => r.metrics);
   if (all.length > 0) {
@@ -297,7 +352,31 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
       );
     }
   }
-  return { mode: p.mode, baseline: p.baseline, candidate: p.candidate, options: o, rows, notCompared, summary, notes };
+  return { mode: p.mode, model: 'within-run', spread: 'within-run', banner: [], baseline: p.baseline, candidate: p.candidate, options: o, rows, notCompared, summary, notes };
+}
+
+/**
+ * The geometric mean of candidate / baseline per metric, and the marks. Rows measured once
+ * (1 repetition, e.g. compact and stress) are left out unless several runs on each side measured
+ * them: one sample is no figure to average.
+ */
+export function summarize(rows: ComparedRow[], metrics: readonly CompareMetric[]): MetricSummary[] {
+  return metrics.map((metric): MetricSummary => {
+    const ms = rows.flatMap((r) => r.metrics.filter((m) => m.metric === metric));
+    const once = (m: MetricComparison) => m.measuredOnce === true && !((m.runsBaseline ?? 1) >= 2 && (m.runsCandidate ?? 1) >= 2);
+    const positive = ms.filter((m) => m.ratio > 0 && !once(m));
+    const g = geomean(positive.map((m) => m.ratio));
+    return {
+      metric,
+      geomeanRatio: g,
+      changePct: percentChange(1, g),
+      count: positive.length,
+      better: ms.filter((m) => m.mark === 'significant' && m.changePct < 0).length,
+      worse: ms.filter((m) => m.mark === 'significant' && m.changePct > 0).length,
+      noisy: ms.filter((m) => m.mark === 'noisy').length,
+      measuredOnce: ms.filter(once).length,
+    };
+  });
 }
 
 export function compareRuns(baseline: RunSummary, candidate: RunSummary, opts: Partial<CompareOptions> = {}): Comparison {

@@ -2,7 +2,7 @@
 import type { Comparison } from '../analysis/compare.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+import { cvText, intervalText, kernelLines, legend, markOf, noiseText, notComparedLabel, sideLines, sideTitle, summaryLine, verdictOf } from './compare-cells.js';
 import { formatChange } from '../analysis/change.js';
 
 function esc(s: string): string {
@@ -16,22 +16,30 @@ export function renderCompareMarkdown(c: Comparison): string {
     `**gmembench compare** (${c.options.metrics.join(', ')} latency per call, lower is better)`,
     '',
     `- baseline: ${esc(sideTitle(c, 'baseline'))}`,
+    ...sideLines(c, 'baseline').map((l) => `  - ${esc(l)}`),
     `- candidate: ${esc(sideTitle(c, 'candidate'))}`,
+    ...sideLines(c, 'candidate').map((l) => `  - ${esc(l)}`),
     ...kernelLines(c).map((k) => `- kernel: ${esc(k)}`),
     '',
+    ...c.banner.flatMap((b) => [`> ${esc(b)}`, '']),
   ];
+  const across = c.spread === 'between-runs';
+  const level = `${Math.round((1 - c.options.alpha) * 100)}% interval`;
   const head = [
     ...(multiHost ? ['host'] : []), ...(runs ? ['path'] : []), 'op', 'granule', 'threads', 'metric',
-    runs ? 'baseline' : esc(c.baseline.label), runs ? 'candidate' : esc(c.candidate.label), 'change', '', 'cv b', 'cv c',
+    runs ? 'baseline' : esc(c.baseline.label), runs ? 'candidate' : esc(c.candidate.label), 'change', '',
+    ...(across ? ['verdict', level, 'noise', 'runs b', 'runs c'] : ['cv b', 'cv c']),
   ];
-  const right = new Set(['granule', 'threads', 'change', 'cv b', 'cv c', head[head.indexOf('metric') + 1], head[head.indexOf('metric') + 2]]);
+  const right = new Set(['granule', 'threads', 'change', 'cv b', 'cv c', level, 'noise', 'runs b', 'runs c', head[head.indexOf('metric') + 1], head[head.indexOf('metric') + 2]]);
   out.push(`| ${head.join(' | ')} |`, `|${head.map((h) => (right.has(h) ? ' ---: ' : ' --- ')).join('|')}|`);
   for (const r of c.rows) {
     for (const m of r.metrics) {
       const cells = [
         ...(multiHost ? [r.host] : []), ...(runs ? [r.path] : []), r.op, formatSize(r.granule), String(r.threads), m.metric,
         formatNs(m.baseline), formatNs(m.candidate), formatChange(m.changePct), markOf(m) === '*' ? '\\*' : markOf(m),
-        cvText(m.cvBaseline), cvText(m.cvCandidate),
+        ...(across
+          ? [verdictOf(m), intervalText(m.ci), noiseText(m), String(m.runsBaseline ?? 1), String(m.runsCandidate ?? 1)]
+          : [cvText(m.cvBaseline), cvText(m.cvCandidate)]),
       ];
       out.push(`| ${cells.map(esc).join(' | ')} |`);
     }
@@ -40,7 +48,7 @@ export function renderCompareMarkdown(c: Comparison): string {
   out.push('');
   for (const m of c.options.metrics) {
     const s = summaryLine(c, m);
-    if (s) out.push(`**${esc(s[0])}**, ${esc(s[1]).replace(/\*/g, '\\*')}`, '');
+    if (s) out.push(`**${esc(s[0])}**, ${s.slice(1).map((x) => esc(x.trim()).replace(/\*/g, '\\*')).join('; ')}`, '');
   }
   for (const l of legend(c)) out.push(`- ${esc(l).replace(/^\* /, '\\* ')}`);
   for (const n of c.notes) out.push(`- note: ${esc(n)}`);
@@ -51,4 +59,4 @@ export function renderCompareMarkdown(c: Comparison): string {
   return `${out.join('\n')}\n`;
 }
 
-export const compareMarkdown: CompareFormat = { name: 'markdown', extension: 'md', render: renderCompareMarkdown };
+export const compareMarkdown: CompareFormat = { name: 'markdown', render: renderCompareMarkdown };

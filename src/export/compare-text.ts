@@ -6,7 +6,7 @@ import type { ComparedRow, Comparison } from '../analysis/compare.js';
 import { formatColumns, type Column } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+import { cvText, intervalText, kernelLines, legend, markOf, noiseText, notComparedLabel, sideLines, sideTitle, summaryLine } from './compare-cells.js';
 import { formatChange } from '../analysis/change.js';
 
 export const TEXT_WIDTH = 80;
@@ -34,7 +34,52 @@ function cut(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, n);
 }
 
+/** The table across runs: the run-to-run noise and the interval in place of the cvs (granule x threads in one column). */
+function acrossTable(c: Comparison, rows: ComparedRow[]): string {
+  const multi = c.options.metrics.length > 1;
+  const paths = c.mode === 'runs';
+  const cols: Column[] = [
+    ...(paths ? [{ header: 'path' }] : []),
+    { header: 'op' },
+    { header: 'granule', align: 'right' as const },
+    ...(multi ? [{ header: 'pct' }] : []),
+    { header: paths ? 'baseline' : cut(c.baseline.label, 9), align: 'right' as const },
+    { header: paths ? 'candidate' : cut(c.candidate.label, 9), align: 'right' as const },
+    { header: 'change', align: 'right' as const },
+    { header: `${Math.round((1 - c.options.alpha) * 100)}% interval`, align: 'right' as const },
+    { header: 'noise', align: 'right' as const },
+  ];
+  const cells: string[][] = [];
+  for (const r of rows) {
+    r.metrics.forEach((m, i) => {
+      const first = i === 0;
+      cells.push([
+        ...(paths ? [first ? cut(r.path, 10) : ''] : []),
+        first ? cut(r.op, 14) : '',
+        first ? `${formatSize(r.granule)} x${r.threads}` : '',
+        ...(multi ? [m.metric] : []),
+        formatNs(m.baseline),
+        formatNs(m.candidate),
+        `${formatChange(m.changePct)} ${markOf(m) || ' '}`,
+        intervalText(m.ci),
+        noiseText(m),
+      ]);
+    });
+  }
+  return fitTable(cols, cells);
+}
+
+function fitTable(cols: Column[], cells: string[][]): string {
+  let out = formatColumns(cols, cells);
+  if (out.split('\n').some((l) => l.length > TEXT_WIDTH)) out = formatColumns(cols, cells, { gap: 1 });
+  return out
+    .split('\n')
+    .map((l) => fit(l))
+    .join('\n');
+}
+
 function table(c: Comparison, rows: ComparedRow[]): string {
+  if (c.spread === 'between-runs') return acrossTable(c, rows);
   const multi = c.options.metrics.length > 1;
   const paths = c.mode === 'runs';
   const cols: Column[] = [
@@ -68,24 +113,36 @@ function table(c: Comparison, rows: ComparedRow[]): string {
       ]);
     });
   }
-  let out = formatColumns(cols, cells);
-  if (out.split('\n').some((l) => l.length > TEXT_WIDTH)) out = formatColumns(cols, cells, { gap: 1 });
-  return out
-    .split('\n')
-    .map((l) => fit(l))
-    .join('\n');
+  return fitTable(cols, cells);
+}
+
+/** A header item indented under its side's title, wrapped to the width. */
+function indented(text: string): string[] {
+  const pad = ' '.repeat(11);
+  return wrap(text, '  ', TEXT_WIDTH - pad.length).map((l) => pad + l);
+}
+
+/** "baseline   run X", wrapped under the title when long (several runs) */
+function titled(name: string, title: string): string[] {
+  const first = `${name.padEnd(11)}${title}`;
+  if (first.length <= TEXT_WIDTH) return [first];
+  const [head, ...rest] = wrap(title, '', TEXT_WIDTH - 11);
+  return [`${name.padEnd(11)}${head}`, ...rest.map((l) => ' '.repeat(11) + l)];
 }
 
 export function renderCompareText(c: Comparison): string {
   const metrics = c.options.metrics.join(' and ');
   const out: string[] = [
     `gmembench compare: ${metrics} latency per call, lower is better`,
-    `baseline   ${sideTitle(c, 'baseline')}`,
-    `candidate  ${sideTitle(c, 'candidate')}`,
+    ...titled('baseline', sideTitle(c, 'baseline')),
+    ...sideLines(c, 'baseline').flatMap(indented),
+    ...titled('candidate', sideTitle(c, 'candidate')),
+    ...sideLines(c, 'candidate').flatMap(indented),
   ];
   if (c.mode === 'runs' && c.baseline.suite !== c.candidate.suite) out.push(`suites     ${c.baseline.suite} -> ${c.candidate.suite}`);
   kernelLines(c).forEach((k, i) => out.push(`${i === 0 ? 'kernel     ' : '           '}${k}`));
   out.push('');
+  for (const b of c.banner) out.push(...wrap(b), '');
   const hosts = [...new Set(c.rows.map((r) => r.host))];
   if (c.rows.length === 0) out.push('no rows to compare');
   for (const h of hosts) {
@@ -108,4 +165,4 @@ export function renderCompareText(c: Comparison): string {
   return `${out.map((l) => fit(l)).join('\n')}\n`;
 }
 
-export const compareText: CompareFormat = { name: 'text', extension: 'txt', render: renderCompareText };
+export const compareText: CompareFormat = { name: 'text', render: renderCompareText };

@@ -1,23 +1,16 @@
-/** The output formats of `gmembench regress`, one file each behind this interface. */
+/** The output formats of `gmembench regress`, one file each, in the Format<T> registry (format.ts). */
 import type { RegressReport } from '../analysis/regress.js';
+import { formatRegistry, type Format } from './format.js';
 import { regressText } from './regress-text.js';
 import { regressJson } from './regress-json.js';
 import { regressJunit } from './regress-junit.js';
 
-export interface RegressFormat {
-  name: string;
-  extension: string;
-  render(report: RegressReport): string;
-}
+export type RegressFormat = Format<RegressReport>;
 
-export const REGRESS_FORMATS: Record<string, RegressFormat> = {
-  text: regressText,
-  json: regressJson,
-  junit: regressJunit,
-};
+export const REGRESS_REGISTRY = formatRegistry<RegressReport>([regressText, regressJson, regressJunit]);
+
+export const REGRESS_FORMATS = REGRESS_REGISTRY.byName;
 
 export function regressFormat(name: string): RegressFormat {
-  const f = REGRESS_FORMATS[name];
-  if (!f) throw new Error(`--format: unknown format "${name}" (one of ${Object.keys(REGRESS_FORMATS).join(', ')})`);
-  return f;
+  return REGRESS_REGISTRY.get(name);
 }

@@ -4,6 +4,5 @@ import type { RegressFormat } from './regress-format.js';
 
 export const regressJson: RegressFormat = {
   name: 'json',
-  extension: 'json',
   render: (r: RegressReport) => `${JSON.stringify(r, null, 2)}\n`,
 };

@@ -64,4 +64,4 @@ export function renderRegressJunit(r: RegressReport): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="gmembench regress" tests="${tests}" failures="${failures}" errors="0">\n${suites.map((s) => s.xml).join('\n')}\n</testsuites>\n`;
 }
 
-export const regressJunit: RegressFormat = { name: 'junit', extension: 'xml', render: renderRegressJunit };
+export const regressJunit: RegressFormat = { name: 'junit', render: renderRegressJunit };

@@ -98,4 +98,4 @@ export function renderRegressText(r: RegressReport): string {
   return `${out.join('\n')}\n`;
 }
 
-export const regressText: RegressFormat = { name: 'text', extension: 'txt', render: renderRegressText };
+export const regressText: RegressFormat = { name: 'text', render: renderRegressText };

@@ -1,14 +1,18 @@
 /**
- * gmembench compare <baseline-run> <candidate-run> | --paths A,B <run>: a table for a patch cover
- * letter (text, markdown, json or csv on stdout) and, with --plot, the charts as SVG or PNG.
+ * gmembench compare BASELINE CANDIDATE | --baseline RUN... --candidate RUN... | --paths A,B RUN:
+ * a table for a patch cover letter (text, markdown, json or csv on stdout) judged against each
+ * series' run-to-run noise (from the runs compared or --history) and, with --plot, the charts.
+ * RUN is a run directory, its summary.json, or a results folder holding several runs.
  */
 import type { Command } from 'commander';
-import { judge, pairPaths, pairRuns, type CompareMetric } from '../../analysis/compare.js';
+import { type CompareMetric } from '../../analysis/compare.js';
+import { DEFAULT_ACROSS_OPTIONS, judgeAcross, pairPathGroups, pairRunGroups, type History, type RunsPairing } from '../../analysis/compare-runs.js';
+import { loadHistoryDir } from '../../analysis/series.js';
 import { compareFormat } from '../../export/compare-format.js';
-import { loadRun, RunNotFoundError } from '../../results/resolve.js';
-import { parseFraction } from '../regress-action.js';
+import { RunNotFoundError } from '../../results/resolve.js';
+import { loadRunsArg, loadRunsArgs } from '../../results/runs-arg.js';
 import { EXIT } from '../exit.js';
-import { percentage, pValue } from '../options.js';
+import { nonNegative, percentage, pValue } from '../options.js';
 import { unfinishedNote } from '../../results/unfinished.js';
 import type { RunSummary } from '../../results/schema.js';
 
@@ -27,48 +31,84 @@ function parsePaths(v: string): [string, string] {
   return [ps[0], ps[1]];
 }
 
-function option<T>(name: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError(`${name}: ${(err as Error).message}`);
+interface CompareCliOptions {
+  baseline?: string[];
+  candidate?: string[];
+  runs?: string[];
+  history?: string;
+  paths?: string;
+  format: string;
+  p99?: boolean;
+  noise: number;
+  alpha: number;
+  minChange: number;
+  noiseFactor: number;
+  plot?: string;
+}
+
+async function pairing(args: string[], o: CompareCliOptions): Promise<RunsPairing> {
+  if (o.paths) {
+    const [a, b] = parsePaths(o.paths);
+    if (o.baseline || o.candidate) throw new UsageError('--paths compares two paths of the same runs: give them as RUN or --runs RUN..., not --baseline/--candidate');
+    if (o.runs) {
+      if (args.length > 0) throw new UsageError(`--paths with --runs: no positional runs as well (got ${args.length})`);
+      return pairPathGroups(await loadRunsArgs(o.runs), a, b);
+    }
+    if (args.length !== 1) {
+      throw new UsageError(`--paths compares two paths of ONE run; got ${args.length} runs (for several runs of one kernel: a results folder holding them, or --runs RUN...)`);
+    }
+    return pairPathGroups(await loadRunsArg(args[0]), a, b);
   }
+  if (o.runs) throw new UsageError('--runs goes with --paths; compare runs with --baseline RUN... --candidate RUN...');
+  if (o.baseline || o.candidate) {
+    if (!o.baseline || !o.candidate) throw new UsageError(`give both --baseline RUN... and --candidate RUN... (got only --${o.baseline ? 'baseline' : 'candidate'})`);
+    if (args.length > 0) throw new UsageError(`with --baseline and --candidate, no positional runs (got ${args.join(' ')})`);
+    return pairRunGroups(await loadRunsArgs(o.baseline), await loadRunsArgs(o.candidate));
+  }
+  if (args.length !== 2) throw new UsageError(`give a baseline and a candidate run (got ${args.length}); or --baseline RUN... --candidate RUN...; or one run with --paths A,B`);
+  return pairRunGroups(await loadRunsArg(args[0]), await loadRunsArg(args[1]));
 }
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare two runs (or two paths of one run) row by row: change, significance, noise')
-    .argument('<runs...>', 'baseline and candidate run (a run directory or its summary.json); one run with --paths')
-    .option('--paths <a,b>', 'compare two backing paths of one run instead, baseline first (e.g. shmem,gmem)')
+    .description('compare runs (several per side, or two paths of the same runs) row by row against each series\' run-to-run noise')
+    .argument('[runs...]', 'baseline and candidate RUN (a run directory, its summary.json or a results folder of runs); one RUN with --paths')
+    .option('--baseline <runs...>', 'the baseline runs (each a run directory, a summary.json or a results folder)')
+    .option('--candidate <runs...>', 'the candidate runs')
+    .option('--runs <runs...>', 'with --paths: the runs (of one kernel) whose two paths are compared')
+    .option('--history <dir>', "a results folder of earlier runs to take each series' run-to-run noise from")
+    .option('--paths <a,b>', 'compare two backing paths of the same runs instead, baseline first (e.g. shmem,gmem)')
     .option('--format <f>', 'text (80 columns, for e-mail), markdown, json or csv', 'text')
     .option('--p99', 'compare p99 as well as p50')
-    .option('--noise <cv>', 'a side is noisy above this coefficient of variation (0.05 or 5%)', percentage, 0.05)
-    .option('--alpha <p>', 'significance level of the Mann-Whitney U test', pValue, 0.05)
-    .option('--plot <file>', 'also draw the charts: FILE.svg or FILE.png')
-    .action(async (runs: string[], o) => {
+    .option('--alpha <p>', 'significance level (Mann-Whitney U over the runs, or the t test against the history)', pValue, DEFAULT_ACROSS_OPTIONS.alpha)
+    .option('--min-change <x>', 'the smallest change that is marked, whatever the noise (0.03 or 3%)', percentage, DEFAULT_ACROSS_OPTIONS.minChange)
+    .option('--noise-factor <k>', "a marked change must exceed k times the series' run-to-run noise", nonNegative, DEFAULT_ACROSS_OPTIONS.noiseFactor)
+    .option('--noise <cv>', 'one run a side, no history: within-run cv above which a change must be clearly beyond it (0.05 or 5%)', percentage, 0.05)
+    .option('--plot <file>', 'also draw the charts, one file per figure: FILE.svg or FILE.png gives FILE-p50.png, FILE-percentiles.png (-1, -2... when a figure is split into pages)')
+    .action(async (runs: string[], o: CompareCliOptions) => {
       try {
         const format = compareFormat(o.format);
         const metrics: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
-        const noise = option('--noise', () => parseFraction(o.noise));
-        const alpha = option('--alpha', () => parseFraction(o.alpha));
-        if (!(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha: must be between 0 and 1, not "${o.alpha}"`);
+        const { noise, alpha, minChange, noiseFactor } = o;
         if (o.plot && !/\.(svg|png)$/i.test(o.plot)) throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
-        let pairing;
-        if (o.paths) {
-          const [a, b] = parsePaths(o.paths);
-          if (runs.length !== 1) throw new UsageError(`--paths compares two paths of ONE run; got ${runs.length} runs`);
-          pairing = pairPaths(noted(await loadRun(runs[0])), a, b);
-        } else {
-          if (runs.length !== 2) throw new UsageError(`give a baseline and a candidate run (got ${runs.length}); or one run with --paths A,B`);
-          pairing = pairRuns(noted(await loadRun(runs[0])), noted(await loadRun(runs[1])));
+        const p = await pairing(runs, o);
+        for (const run of new Set([...p.baselineRuns, ...p.candidateRuns])) noted(run);
+        let history: History | undefined;
+        if (o.history) {
+          const h = await loadHistoryDir(o.history).catch((err: Error) => {
+            throw new UsageError(`--history: ${err.message}`);
+          });
+          if (h.runs.length === 0) throw new UsageError(`--history: ${o.history} holds no readable runs${h.skipped.length ? ` (${h.skipped[0]})` : ''}`);
+          for (const s of h.skipped) process.stderr.write(`gmembench compare: --history: skipped ${s}\n`);
+          history = { runs: h.runs, source: o.history };
         }
-        const comparison = judge(pairing, { metrics, noise, alpha });
+        const comparison = judgeAcross(p, { metrics, noise, alpha, minChange, noiseFactor }, history);
         process.stdout.write(format.render(comparison));
         if (o.plot) {
           // vega loads only when a chart is wanted: the other commands start faster without it
           const { plotComparison } = await import('../../plot/index.js');
-          const files = await plotComparison(o.plot, pairing, comparison);
+          const files = await plotComparison(o.plot, p, comparison);
           process.stderr.write(`gmembench compare: ${files.length} chart(s) written: ${files.join(', ')}\n`);
         }
         process.exitCode = EXIT.ok;

@@ -1,0 +1,296 @@
+/**
+ * compare across runs: several runs per side (or one, with a history), each row judged on
+ * run-level figures against the series' run-to-run noise (analysis/run-noise.ts). What
+ * `gmembench compare` prints; compare.ts's within-run judge() is the repetitions-only lower bound.
+ *
+ * For each row (series) and metric, over the runs of each side that measured it ok:
+ * baseline, candidate = the median over the side's runs of the run's figure (p50 or p99);
+ * change   = (candidate - baseline) / baseline: + = slower (analysis/change.ts);
+ * noise    = the series' between-run robust CV, from the compared runs (3 or more a side) and/or the
+ *            history; never below the within-run cv of the repetitions (a lower bound);
+ * p        = two-sided Mann-Whitney U over the runs' figures when the run counts can reach alpha
+ *            (5 vs 5 for 0.01), else a permutation test of the mean log change against groups
+ *            of as many runs drawn from the history's deviations (run-noise.ts; no normal
+ *            assumption: the tails of this machine's runs are the history's own);
+ * interval = (1 - alpha) bootstrap interval of the ratio of the sides' medians over the runs (2 or
+ *            more a side), else from the permutation test's distribution;
+ * mark     = 'significant' (slower or faster, by the sign) when p < alpha AND |change| exceeds
+ *            max(minChange, noiseFactor x noise) (noiseFactor 3 as regress's: five runs a side
+ *            see no drift between the groups, measured in bench/compare-quality.ts); 'noisy' when
+ *            p < alpha but within that. With one
+ *            run per side and no history the noise is unknown: nothing is 'significant'; a row the
+ *            repetitions call significant (or too noisy to tell) is 'noisy' (a lower bound, no verdict).
+ */
+import type { ResultRow, RunSummary } from '../results/schema.js';
+import { seriesKey } from '../results/schema.js';
+import {
+  compareMetric, failedHosts, groupUp, repValues, rowLabel, sideInfo, summarize,
+  type CompareMetric, type CompareOptions, type ComparedRow, type Comparison, type MetricComparison,
+  type NotCompared, type Pair, type PairGroup, type Pairing,
+} from './compare.js';
+import { percentChange } from './change.js';
+import { groupNoise, historyNoise, historyPermutationTest, noiseKey, type HistoryNoise, type NoiseSource } from './run-noise.js';
+import type { HistoryRun } from './series.js';
+import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
+import { cv, mean, median } from './stats/describe.js';
+import { mannWhitney, minimumP } from './stats/mannwhitney.js';
+
+export interface AcrossOptions extends CompareOptions {
+  minChange: number;
+  noiseFactor: number;
+}
+
+export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = { metrics: ['p50'], noise: 0.05, alpha: 0.01, minChange: 0.03, noiseFactor: 3 };
+
+/** A history of runs to take the series' noise from, and where it came from (for the header). */
+export interface History {
+  runs: HistoryRun[];
+  source: string;
+}
+
+export type { PairGroup };
+
+export interface RunsPairing extends Pairing {
+  groups: PairGroup[];
+  /** the runs of each side (the same runs on both sides in a paths comparison) */
+  baselineRuns: RunSummary[];
+  candidateRuns: RunSummary[];
+}
+
+/** The row of the run whose figure is the side's median: what the charts draw for a side. */
+function medianRow(rows: ResultRow[]): ResultRow {
+  const sorted = [...rows].sort((a, b) => (a.p50 ?? 0) - (b.p50 ?? 0));
+  return sorted[(sorted.length - 1) >> 1];
+}
+
+function failedHostsOf(runs: RunSummary[], side: string): NotCompared[] {
+  if (runs.length === 1) return failedHosts(runs[0], side);
+  const byHost = new Map<string, { n: number; first: NotCompared }>();
+  for (const run of runs) {
+    for (const f of failedHosts(run, side)) {
+      const e = byHost.get(f.host);
+      if (e) e.n++;
+      else byHost.set(f.host, { n: 1, first: f });
+    }
+  }
+  return [...byHost.values()].map(({ n, first }) => ({ ...first, reason: `${first.reason.replace(/^failed in the \w+/, `failed in ${n} of ${runs.length} ${side} runs`)}` }));
+}
+
+function pairsOf(groups: PairGroup[]): Pair[] {
+  return groups.map((g) => ({ baseline: medianRow(g.baseline), candidate: medianRow(g.candidate) }));
+}
+
+function label(runs: RunSummary[]): string {
+  return runs.length === 1 ? runs[0].runId : `${runs.length} runs`;
+}
+
+/** Rows of several runs per side, keyed by (host, path, op, granule, threads). */
+export function pairRunGroups(baseline: RunSummary[], candidate: RunSummary[]): RunsPairing {
+  if (baseline.length === 0 || candidate.length === 0) throw new Error(`compare: the ${baseline.length === 0 ? 'baseline' : 'candidate'} has no runs`);
+  const one = baseline.length === 1 && candidate.length === 1;
+  const { groups, notCompared } = groupUp(baseline.map((r) => r.results), candidate.map((r) => r.results), seriesKey, true, {
+    base: 'baseline', cand: 'candidate',
+    onlyBase: one ? 'only in the baseline run' : 'only in the baseline runs', onlyCand: one ? 'only in the candidate run' : 'only in the candidate runs',
+  });
+  return {
+    mode: 'runs',
+    baseline: sideInfo(baseline, label(baseline)),
+    candidate: sideInfo(candidate, label(candidate)),
+    pairs: pairsOf(groups),
+    notCompared: [...notCompared, ...failedHostsOf(baseline, 'baseline'), ...failedHostsOf(candidate, 'candidate')],
+    groups,
+    baselineRuns: baseline,
+    candidateRuns: candidate,
+  };
+}
+
+/** Two paths over several runs (of one kernel), keyed by (host, op, granule, threads). */
+export function pairPathGroups(runs: RunSummary[], baselinePath: string, candidatePath: string): RunsPairing {
+  if (runs.length === 0) throw new Error('compare --paths: no runs');
+  const known = new Set(runs.flatMap((run) => run.results.map((r) => r.path)));
+  for (const p of [baselinePath, candidatePath]) {
+    if (!known.has(p)) throw new Error(`--paths: ${runs.length === 1 ? `run ${runs[0].runId} has` : `the ${runs.length} runs have`} no rows for path "${p}" (${runs.length === 1 ? 'it has' : 'they have'} ${[...known].join(', ') || 'no rows'})`);
+  }
+  const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
+  const { groups, notCompared } = groupUp(
+    runs.map((run) => run.results.filter((r) => r.path === baselinePath)),
+    runs.map((run) => run.results.filter((r) => r.path === candidatePath)),
+    key,
+    false,
+    { base: baselinePath, cand: candidatePath, onlyBase: `no ${candidatePath} row`, onlyCand: `no ${baselinePath} row` },
+  );
+  const b = sideInfo(runs, baselinePath);
+  const c = sideInfo(runs, candidatePath);
+  return {
+    mode: 'paths', baseline: b, candidate: c, pairs: pairsOf(groups),
+    notCompared: [...notCompared, ...failedHostsOf(runs, 'run')],
+    groups, baselineRuns: runs, candidateRuns: runs,
+  };
+}
+
+function figure(r: ResultRow, m: CompareMetric): number | null {
+  const v = r[m];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null;
+}
+
+function withinRunCv(rows: ResultRow[], m: CompareMetric): number | null {
+  const cvs = rows.map((r) => repValues(r, m)).filter((v) => v.length >= 2).map((v) => cv(v)).filter((x) => Number.isFinite(x));
+  return cvs.length ? median(cvs) : null;
+}
+
+interface RowNoise {
+  runs: number | null;
+  history: HistoryNoise | null;
+}
+
+function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: RowNoise): MetricComparison | null {
+  const b = g.baseline.map((r) => figure(r, m)).filter((v): v is number => v !== null);
+  const c = g.candidate.map((r) => figure(r, m)).filter((v): v is number => v !== null);
+  if (b.length === 0 || c.length === 0) return null;
+  const nB = b.length;
+  const nC = c.length;
+  const within = withinRunCv([...g.baseline, ...g.candidate], m);
+  const once = g.baseline.every((r) => (r.repetitions?.length ?? 0) <= 1) || g.candidate.every((r) => (r.repetitions?.length ?? 0) <= 1);
+  const between = [noiseOf.runs, noiseOf.history?.noise ?? null].filter((x): x is number => x !== null);
+  const source: NoiseSource = noiseOf.runs !== null && noiseOf.history ? 'runs+history' : noiseOf.runs !== null ? 'runs' : noiseOf.history ? 'history' : 'none';
+  const cvB = withinRunCv(g.baseline, m);
+  const cvC = withinRunCv(g.candidate, m);
+  const reps = (rows: ResultRow[]) => rows.reduce((s, r) => s + repValues(r, m).length, 0);
+  const common = {
+    runsBaseline: nB, runsCandidate: nC, measuredOnce: once, cvBaseline: cvB, cvCandidate: cvC,
+    repsBaseline: reps(g.baseline), repsCandidate: reps(g.candidate),
+  };
+  if (between.length === 0 && nB === 1 && nC === 1) {
+    // the noise is unknown: the repetitions' test is shown, as a lower bound, never as a verdict
+    const w = compareMetric(m, g.baseline[0], g.candidate[0], o);
+    if (!w) return null;
+    return {
+      ...w, ...common, cvBaseline: w.cvBaseline, cvCandidate: w.cvCandidate,
+      // significant or noisy over the repetitions: either way no verdict without the run-to-run noise
+      mark: w.mark === 'none' ? 'none' : 'noisy',
+      noise: { between: null, source, withinRun: within, used: null },
+    };
+  }
+  const mb = median(b);
+  const mc = median(c);
+  const changePct = percentChange(mb, mc);
+  const used = between.length ? Math.max(...between, within ?? 0) : null;
+  const threshold = used === null ? null : Math.max(o.minChange, o.noiseFactor * used);
+  const d = mean(c.map(Math.log)) - mean(b.map(Math.log));
+  let pValue: number;
+  let test: MetricComparison['test'];
+  let perm: { halfWidth: number } | null = null;
+  const h = noiseOf.history;
+  const hp = minimumP(nB, nC) < o.alpha || !h ? null : historyPermutationTest(h.deviations, b, c, o.alpha);
+  if (hp) {
+    pValue = hp.p;
+    test = 'history';
+    perm = hp;
+  } else {
+    const mw = mannWhitney(b, c);
+    pValue = mw.p;
+    test = mw.method;
+  }
+  let ci: MetricComparison['ci'] = null;
+  if (nB >= 2 && nC >= 2) {
+    const iv = bootstrapRatioOfMedians(b, c, { level: 1 - o.alpha });
+    if (iv) ci = { lo: percentChange(1, iv.lo), hi: percentChange(1, iv.hi) };
+  } else if (perm) {
+    ci = { lo: (Math.exp(d - perm.halfWidth) - 1) * 100, hi: (Math.exp(d + perm.halfWidth) - 1) * 100 };
+  }
+  const significant = pValue < o.alpha;
+  const beyond = threshold !== null && Math.abs(changePct) > threshold * 100;
+  return {
+    metric: m, baseline: mb, candidate: mc, ratio: mc / mb, changePct, ci, pValue, test, ...common,
+    mark: significant && beyond ? 'significant' : significant ? 'noisy' : 'none',
+    noise: { between: between.length ? Math.max(...between) : null, source, withinRun: within, used },
+    ...(threshold !== null && { threshold }),
+  };
+}
+
+/** Each side is runs of one series (of one path in a paths comparison): each around its own median. */
+function runsNoiseOf(g: PairGroup, m: CompareMetric): number | null {
+  const vals = (rows: ResultRow[]) => rows.map((r) => figure(r, m)).filter((v): v is number => v !== null);
+  return groupNoise([vals(g.baseline), vals(g.candidate)]);
+}
+
+function historyNoiseOf(g: PairGroup, m: CompareMetric, hist: Map<string, HistoryNoise> | null): HistoryNoise | null {
+  if (!hist) return null;
+  const keys = [...new Set([seriesKey(g.baseline[0]), seriesKey(g.candidate[0])])];
+  const found = keys.map((k) => hist.get(noiseKey(k, m))).filter((x): x is HistoryNoise => x !== undefined);
+  if (found.length < keys.length) return null;
+  return found.reduce((a, x) => (x.noise > a.noise ? x : a));
+}
+
+export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
+  const o: AcrossOptions = { ...DEFAULT_ACROSS_OPTIONS, ...opts };
+  // the compared runs join the permutation pool themselves: out of the history, not counted twice
+  const exclude = new Set([...p.baselineRuns, ...p.candidateRuns].map((r) => r.runId));
+  const hist = history ? historyNoise(history.runs, o.metrics, exclude) : null;
+  const rows: ComparedRow[] = [];
+  const notCompared = [...p.notCompared];
+  for (const g of p.groups) {
+    const metrics: MetricComparison[] = [];
+    for (const m of o.metrics) {
+      const mc = judgeGroup(g, m, o, { runs: runsNoiseOf(g, m), history: historyNoiseOf(g, m, hist) });
+      if (mc) metrics.push(mc);
+    }
+    const b = g.baseline[0];
+    if (metrics.length === 0) {
+      notCompared.push({ host: b.host, what: rowLabel(b, p.mode === 'runs'), reason: `no ${o.metrics.join('/')} figure on one side` });
+      continue;
+    }
+    rows.push({ host: b.host, path: b.path, candidatePath: g.candidate[0].path, op: b.op, granule: b.granule, threads: b.threads, metrics });
+  }
+  const all = rows.flatMap((r) => r.metrics);
+  const known = all.filter((m) => m.noise?.used !== null && m.noise?.used !== undefined);
+  const nB = p.baselineRuns.length;
+  const nC = p.candidateRuns.length;
+  const banner: string[] = [];
+  const notes: string[] = [];
+  const runsText = p.mode === 'paths' ? `${nB} run${nB > 1 ? 's' : ''}` : `${nB} + ${nC} compared runs`;
+  if (all.length > 0 && known.length === 0 && nB === 1 && nC === 1) {
+    banner.push(
+      'one run per side and no history: the run-to-run noise is unknown, so no row is marked slower or faster ' +
+        '(cv b, cv c are the within-run spread, only a lower bound of it). Compare several runs per side ' +
+        '(--baseline RUN... --candidate RUN...) or give --history DIR.',
+    );
+  } else if (all.length > 0 && known.length === 0) {
+    banner.push(`${runsText} give no estimate of the run-to-run noise (3 or more runs a side are needed) and there is no history: nothing is marked. Give more runs or --history DIR.`);
+  } else if (known.length > 0) {
+    const sources = new Set(known.map((m) => m.noise!.source));
+    const from: string[] = [];
+    if (sources.has('runs') || sources.has('runs+history')) from.push(`the ${runsText}`);
+    if (history && (sources.has('history') || sources.has('runs+history'))) from.push(`a history of ${history.runs.length} runs (${history.source})`);
+    banner.push(`spread: the noise column is each series' run-to-run noise (robust CV of the runs) from ${from.join(' and ')}; never below the within-run cv.`);
+    if (Math.min(nB, nC) === 1 && history) {
+      banner.push('one run on a side: a single odd run (a slow run in twenty, a host-wide shift) can still be marked; give 3 or more runs a side for a verdict that holds up.');
+    }
+    if (known.length < all.length) notes.push(`${all.length - known.length} row(s) without a run-to-run noise estimate (noise -): not marked`);
+    const reachable = minimumP(nB, nC) < o.alpha;
+    if (!reachable && !history) {
+      banner.push(`${nB} vs ${nC} runs cannot reach p < ${o.alpha} (Mann-Whitney over the runs): nothing is marked; give 5 or more runs a side, or --history DIR.`);
+    }
+  }
+  return {
+    mode: p.mode,
+    model: 'across-runs',
+    spread: known.length > 0 ? 'between-runs' : 'within-run',
+    banner,
+    baseline: p.baseline,
+    candidate: p.candidate,
+    options: o,
+    rows,
+    notCompared,
+    summary: summarize(rows, o.metrics),
+    notes,
+  };
+}
+
+export function compareSides(baseline: RunSummary[], candidate: RunSummary[], opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
+  return judgeAcross(pairRunGroups(baseline, candidate), opts, history);
+}
+
+export function comparePathsAcross(runs: RunSummary[], baselinePath: string, candidatePath: string, opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
+  return judgeAcross(pairPathGroups(runs, baselinePath, candidatePath), opts, history);
+}

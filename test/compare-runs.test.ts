@@ -374,7 +374,7 @@ describe('gmembench compare with several runs per side', () => {
       [['compare', '--paths', 'shmem,gmem', '--baseline', base[0]], /--paths compares two paths of the same runs/],
       [['compare', base[0], base[1], '--history', join(tmp, 'nope')], /--history: .*not a folder of runs/],
       [['compare', '--baseline', join(tmp, 'nope'), '--candidate', candDir], /nope: no such run/],
-      [['compare', base[0], base[1], '--min-change', 'big'], /--min-change: not a fraction or percentage/],
+      [['compare', base[0], base[1], '--min-change', 'big'], /option '--min-change <x>' argument 'big' is invalid. not a fraction or percentage/],
     ];
     for (const [args, msg] of cases) {
       const r = await cli(args);

@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -131,6 +131,25 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     expect(s.results.map((r) => r.op)).toEqual(['alloc']);
     expect(s.hosts).toEqual([expect.objectContaining({ name: 'loc', status: 'failed', subStatus: 'interrupted', jobsTotal: 2, jobsNotRun: 1 })]);
     expect(existsSync(join(dir, 'loc-lock'))).toBe(false);
+  });
+
+  it('nightly: the first Ctrl-C kills the probe, frees the host and nightly locks, keeps the run, exits 130', async () => {
+    const results = join(dir, 'nightly-results');
+    const run = runInPty(['node', '--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'nightly', '--suite', suiteFile,
+      '--hosts', await inventory([localHost('nly')]), '--results', results], { cwd: ROOT, env: { NO_COLOR: '1' } });
+    started.push(run);
+    await waitUntil('the endless probe runs', async () => (await localProbes(run)).length > 0);
+    const probes = await localProbes(run);
+    run.ctrlC();
+    expect(await run.exit(), run.output()).toBe(130);
+    expect(alive(probes)).toEqual([]);
+    expect(existsSync(join(dir, 'nly-lock'))).toBe(false);
+    expect(existsSync(join(results, '.nightly.lock'))).toBe(false);
+    const runs = (await readdir(results)).filter((d) => d.includes('-sig-'));
+    expect(runs).toHaveLength(1);
+    const s = (await readSummary(join(results, runs[0])))!;
+    expect(s.finishedAt).not.toBeNull();
+    expect(s.hosts[0]).toMatchObject({ name: 'nly', status: 'failed', subStatus: 'interrupted' });
   });
 
   it('SIGTERM to the controller (not to its group) does the same and exits 143', async () => {

@@ -5,6 +5,7 @@
  *   4 regression (new) > 1 error (no run, push or delivery failed) > 3 some hosts failed > 0 ok;
  *   5 another nightly holds the lock; 2 bad suite or inventory.
  */
+import { failedHosts as failedHostNames } from '../benchmark/outcome.js';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/load.js';
@@ -88,8 +89,10 @@ async function nightlySteps(o: NightlyOptions, resultsDir: string, log: Logger):
   const { summary, runDir } = await (o.measure ?? runSuite)({
     suite, inventory, resultsDir, progress: 'silent', signal: o.signal, jobTimeoutMs: o.jobTimeoutMs,
   });
-  const failedHosts = summary.hosts.filter((h) => h.status !== 'ok');
-  for (const h of failedHosts) await log(`host ${h.name} failed (${h.subStatus ?? 'failed'}): ${h.error ?? ''}`);
+  // a host fails as such, or when every row it measured failed
+  const failed = new Set(failedHostNames(summary));
+  const failedHosts = summary.hosts.filter((h) => failed.has(h.name));
+  for (const h of failedHosts) await log(`host ${h.name} failed (${h.subStatus ?? (h.status === 'ok' ? 'every row failed' : 'failed')}): ${h.error ?? ''}`);
   const okRows = summary.results.filter((r) => r.status === 'ok').length;
   await log(`run ${summary.runId}: ${okRows} results, ${summary.hosts.length - failedHosts.length}/${summary.hosts.length} hosts ok -> ${runDir}`);
   if (failedHosts.length === summary.hosts.length) {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { addRegressOptions, regressActionOptions } from '../regress-action.js';
 import { runNightly } from '../nightly-action.js';
 import { seconds } from '../options.js';
+import { onInterrupt } from '../interrupt.js';
 
 export function registerNightly(program: Command): void {
   const cmd = program
@@ -18,19 +19,17 @@ export function registerNightly(program: Command): void {
     .option('--job-timeout <s>', 'kill a probe job after this many seconds', seconds, 1800);
   addRegressOptions(cmd).action(async (o) => {
     const regress = regressActionOptions(o, { history: o.results, influx: o.influx });
-    const ac = new AbortController();
-    const onSignal = () => ac.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // handlers that stay installed while it runs: the first signal stops the run in order (probes
+    // killed, locks released, the summary written), a second exits at once
+    const interrupt = onInterrupt('nightly');
     try {
       const { exit } = await runNightly({
         suiteFile: o.suite, hostsFile: o.hosts, resultsDir: o.results, influx: o.influx, logFile: o.log, lockFile: o.lock,
-        regress: { ...regress, state: o.state }, jobTimeoutMs: o.jobTimeout * 1000, signal: ac.signal,
+        regress: { ...regress, state: o.state }, jobTimeoutMs: o.jobTimeout * 1000, signal: interrupt.signal,
       });
-      process.exitCode = exit;
+      process.exitCode = interrupt.exitCode ?? exit;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.dispose();
     }
   });
 }

@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { writeSummary } from '../src/results/store.js';
 import { scopeSvgIds } from '../src/report/html.js';
 import { cli, ROOT } from './helpers/cli.js';
-import { runOf } from './helpers/compare-fixtures.js';
+import { noisyRuns, runOf } from './helpers/compare-fixtures.js';
 import { realSmokeRun } from './helpers/real-run.js';
 import { skipReason } from './helpers/host.js';
 
@@ -33,8 +33,11 @@ beforeAll(async () => {
   cand = join(tmp, 'cand');
   await writeSummary(base, runOf(1));
   await writeSummary(cand, runOf(2, { 0: 1.3, 3: 0.8 }, { kernel: '6.19.0-rc1' }));
+  // the series' run-to-run noise (2%) from a history: the report marks only what exceeds it
+  const hist = join(tmp, 'history');
+  for (const run of noisyRuns(100, 20, { noise: 0.02 })) await writeSummary(join(hist, run.runId), run);
   page1 = join(tmp, 'report.html');
-  const r = await cli(['report', base, join(cand, 'summary.json'), '--html', page1]);
+  const r = await cli(['report', base, join(cand, 'summary.json'), '--html', page1, '--history', hist]);
   expect(r.code, r.stderr).toBe(0);
   const m = /\((\d+) run\(s\), (\d+) charts\)/.exec(r.stderr);
   expect(m, r.stderr).not.toBeNull();
@@ -86,6 +89,20 @@ describe('report --html', () => {
     const s = await cli(['report', base]);
     expect(s.code).toBe(2);
     expect(s.stderr).toContain('--html <file> is required');
+  });
+});
+
+describe('report --html without a history', () => {
+  it('two runs and nothing to tell their noise: said above the table, no change coloured or starred', async () => {
+    const page = join(tmp, 'no-history.html');
+    const r = await cli(['report', base, cand, '--html', page]);
+    expect(r.code, r.stderr).toBe(0);
+    const html = await readFile(page, 'utf8');
+    expect(html).toMatch(/one run per side/i);
+    const comparison = html.slice(html.indexOf('id="comparisons"'), html.indexOf('<details class="run"'));
+    expect(comparison).toContain('+30.0%');
+    expect(comparison).not.toMatch(/<td[^>]*>\s*<span class="(worse|better)">/);
+    expect(comparison).not.toMatch(/%\*<\/span>/);
   });
 });
 

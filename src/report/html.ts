@@ -3,7 +3,9 @@
  * and inlined, so the page has no script and fetches nothing when it is opened.
  */
 import type { Comparison } from '../analysis/compare.js';
-import { judge, pairPaths, pairRuns } from '../analysis/compare.js';
+import { judge, pairPaths } from '../analysis/compare.js';
+import { judgeAcross, pairRunGroups, type History } from '../analysis/compare-runs.js';
+import { historyRunFromSummary } from '../analysis/series.js';
 import { renderCompareText } from '../export/compare-text.js';
 import { comparisonSources, runSources, type FigureSource } from '../plot/figures.js';
 import { layoutFigures } from '../plot/render.js';
@@ -17,6 +19,8 @@ export interface ReportOptions {
   /** the two paths to compare within each run, when both are present (default shmem, gmem) */
   paths?: [string, string];
   now?: Date;
+  /** earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on) */
+  history?: History;
 }
 
 const CSS = `
@@ -91,6 +95,7 @@ const CAPTION: Record<FigureSource['kind'], string> = {
 };
 
 function comparisonTables(page: Page, c: Comparison): void {
+  for (const line of c.banner) page.add(`<p class="meta">${esc(line)}</p>`);
   page.add(`<div class="scroll">${comparisonTable(c)}</div>`);
   page.add(`<details><summary>as plain text (80 columns, for e-mail)</summary><pre>${esc(renderCompareText(c))}</pre></details>`);
 }
@@ -109,9 +114,13 @@ export async function renderReport(runs: RunSummary[], opts: ReportOptions = {})
   page.add(`<ul>${runs.map((r, i) => `<li><a href="#run${i + 1}">${esc(r.runId)}</a> (suite ${esc(r.suite?.name)}, started ${esc(r.startedAt)})</li>`).join('')}</ul>`);
   if (runs.length >= 2) {
     page.add(`<h2 id="comparisons">Comparisons with the first run</h2>`);
+    // judged as compare judges: against each series' run-to-run noise, taken from the report's other
+    // runs when there are any (with two runs only, the noise is unknown and nothing is marked)
+    const history: History | undefined =
+      opts.history ?? (runs.length >= 3 ? { runs: runs.map(historyRunFromSummary), source: 'the other runs of this report' } : undefined);
     for (const cand of runs.slice(1)) {
-      const p = pairRuns(runs[0], cand);
-      const c = judge(p, { metrics: ['p50', 'p99'] });
+      const p = pairRunGroups([runs[0]], [cand]);
+      const c = judgeAcross(p, { metrics: ['p50', 'p99'] }, history);
       const title = `${runs[0].runId} -> ${cand.runId}`;
       page.add(`<h3>${esc(title)}</h3>`);
       comparisonTables(page, c);

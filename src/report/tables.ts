@@ -80,6 +80,7 @@ function direction(m: MetricComparison | undefined): string {
 /** A comparison as an HTML table, one row per series (p50 and p99 side by side), slower red and faster green. */
 export function comparisonTable(c: Comparison): string {
   const runs = c.mode === 'runs';
+  const across = c.spread === 'between-runs';
   const metrics = [...new Set(c.rows.flatMap((r) => r.metrics.map((m) => m.metric)))];
   const b = runs ? 'baseline' : c.baseline.label;
   const a = runs ? 'candidate' : c.candidate.label;
@@ -87,8 +88,8 @@ export function comparisonTable(c: Comparison): string {
   const hosts = new Set(c.rows.map((r) => r.host)).size > 1;
   const head = [...(hosts ? ['host'] : []), ...(runs ? ['path'] : []), 'op', 'granule', 'thr'];
   const keys = head.length;
-  for (const m of metrics) head.push(`${m} ${b} → ${a}`, `${m} change`, `${m} 95% interval`, ...(m === 'p50' ? ['p'] : []));
-  head.push('cv b / c');
+  for (const m of metrics) head.push(`${m} ${b} → ${a}`, `${m} change`, `${m} ${across ? 'interval' : '95% interval'}`, ...(m === 'p50' ? ['p'] : []));
+  head.push(across ? 'noise' : 'cv b / c');
   const rows: string[][] = [];
   for (const r of c.rows) {
     const cells = [...(hosts ? [esc(r.host)] : []), ...(runs ? [esc(r.path)] : []), esc(r.op), esc(formatSize(r.granule)), esc(r.threads)];
@@ -103,7 +104,8 @@ export function comparisonTable(c: Comparison): string {
       );
     }
     const p50 = r.metrics[0];
-    cells.push(esc(`${cvText(p50?.cvBaseline ?? null)} / ${cvText(p50?.cvCandidate ?? null)}`));
+    // the spread the verdict used: the series' run-to-run noise, or the repetitions' cvs
+    cells.push(esc(across ? cvText(p50?.noise?.used ?? null) : `${cvText(p50?.cvBaseline ?? null)} / ${cvText(p50?.cvCandidate ?? null)}`));
     rows.push(cells);
   }
   const numeric = new Set(head.map((_, i) => i).filter((i) => i >= keys - 2));

@@ -5,6 +5,8 @@ import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { EXIT } from '../exit.js';
 import { pair, UsageError } from '../options.js';
 import { unfinishedNote } from '../../results/unfinished.js';
+import { loadHistoryDir } from '../../analysis/series.js';
+import type { History } from '../../analysis/compare-runs.js';
 
 export function registerReport(program: Command): void {
   program
@@ -13,6 +15,7 @@ export function registerReport(program: Command): void {
     .argument('<runs...>', 'run directories or summary.json files; later runs are compared with the first')
     .option('--html <file>', 'the page to write')
     .option('--paths <a,b>', 'compare these two paths within each run', pair, ['shmem', 'gmem'] as [string, string])
+    .option('--history <dir>', "a results folder of earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on; with 2 runs and no history nothing is marked)")
     .action(async (args: string[], o) => {
       try {
         if (!o.html) throw new UsageError('--html <file> is required');
@@ -21,7 +24,15 @@ export function registerReport(program: Command): void {
         for (const a of args) runs.push(await loadRun(a));
         for (const note of runs.map(unfinishedNote)) if (note) process.stderr.write(`gmembench report: note: ${note}\n`);
         const { renderReport } = await import('../../report/html.js'); // loads vega: only when asked
-        const { html, charts } = await renderReport(runs, { paths: [paths[0], paths[1]] });
+        let history: History | undefined;
+        if (o.history) {
+          const h = await loadHistoryDir(o.history).catch((err: Error) => {
+            throw new UsageError(`--history: ${err.message}`);
+          });
+          if (h.runs.length === 0) throw new UsageError(`--history: ${o.history} holds no readable runs`);
+          history = { runs: h.runs, source: o.history };
+        }
+        const { html, charts } = await renderReport(runs, { paths: [paths[0], paths[1]], history });
         await writeFile(o.html, html);
         process.stderr.write(`gmembench report: ${o.html} (${runs.length} run(s), ${charts} charts)\n`);
         process.exitCode = EXIT.ok;

@@ -12,6 +12,7 @@ import { registerDashboards } from './commands/dashboards.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerCompare } from './commands/compare.js';
 import { registerReport } from './commands/report.js';
+import { registerLab } from './commands/lab.js';
 import { ConfigError } from '../config/load.js';
 import { EXIT } from './exit.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerHosts(program);
   registerCompare(program);
   registerReport(program);
+  registerLab(program);
   return program;
 }
 

@@ -2,6 +2,7 @@
 /* `gmembench-probe fingerprint`: what this host is and what it can do, as one JSON line. */
 #include "probe.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
@@ -107,6 +108,7 @@ static void emit_thp_hugetlb(void)
 	printf(",\"thp\":{");
 	json_kv_str(stdout, "enabled", bracketed("/sys/kernel/mm/transparent_hugepage/enabled", en, sizeof(en)), false);
 	json_kv_str(stdout, "shmemEnabled", bracketed("/sys/kernel/mm/transparent_hugepage/shmem_enabled", shm, sizeof(shm)), true);
+	json_kv_str(stdout, "defrag", bracketed("/sys/kernel/mm/transparent_hugepage/defrag", pmd, sizeof(pmd)), true);
 	if (read_text("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", pmd, sizeof(pmd)))
 		printf(",\"hpagePmdSize\":null");
 	else
@@ -210,6 +212,176 @@ static void emit_kvm(void)
 	printf("}}");
 }
 
+/* ---- the machine's state, as pyperf's `system show` reads it: what makes runs noisy ---- */
+
+#define MAX_PROCS 4096
+struct proc_ticks { int pid; unsigned long long ticks; char comm[32]; };
+
+/* utime + stime of every process but the probe and its caller (and its comm); returns the count */
+static int proc_scan(struct proc_ticks *p, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while (n < max && (e = readdir(d))) {
+		char path[64], buf[1024], *rp;
+		unsigned long long ut, st;
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0 || pid == getpid() || pid == getppid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (read_text(path, buf, sizeof(buf)))
+			continue;
+		/* "pid (comm) S ppid ...": comm may hold spaces and parentheses, the last ')' ends it */
+		rp = strrchr(buf, ')');
+		if (!rp || sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+			continue;
+		p[n].pid = pid;
+		p[n].ticks = ut + st;
+		snprintf(p[n].comm, sizeof(p[n].comm), "%.*s", (int)(rp - strchr(buf, '(') - 1), strchr(buf, '(') + 1);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The aggregate "cpu" line of /proc/stat: total and steal ticks. */
+static void cpu_ticks(unsigned long long *total, unsigned long long *steal)
+{
+	unsigned long long v[8] = { 0 };
+	char buf[512];
+
+	*total = *steal = 0;
+	if (read_text("/proc/stat", buf, sizeof(buf)))
+		return;
+	if (sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &v[6], &v[7]) < 8)
+		return;
+	for (int i = 0; i < 8; i++)
+		*total += v[i];
+	*steal = v[7];
+}
+
+static int by_delta(const void *a, const void *b)
+{
+	const struct proc_ticks *x = a, *y = b;
+
+	return x->ticks < y->ticks ? 1 : x->ticks > y->ticks ? -1 : 0;
+}
+
+/* Sample every process's CPU time over a short window: the top consumers and the vCPU steal. */
+static void emit_busy(void)
+{
+	static struct proc_ticks before[MAX_PROCS], after[MAX_PROCS];
+	const long hz = sysconf(_SC_CLK_TCK), window_ms = 250;
+	unsigned long long t0, s0, t1, s1;
+	struct timespec pause = { 0, window_ms * 1000000L };
+	int nb, na, shown = 0;
+
+	nb = proc_scan(before, MAX_PROCS);
+	cpu_ticks(&t0, &s0);
+	nanosleep(&pause, NULL);
+	na = proc_scan(after, MAX_PROCS);
+	cpu_ticks(&t1, &s1);
+	for (int i = 0; i < na; i++) {
+		unsigned long long prev = after[i].ticks;   /* a process born in the window counts from 0 */
+
+		for (int j = 0; j < nb; j++)
+			if (before[j].pid == after[i].pid) {
+				prev = before[j].ticks;
+				break;
+			}
+		after[i].ticks = after[i].ticks >= prev && prev != after[i].ticks ? after[i].ticks - prev : 0;
+	}
+	qsort(after, (size_t)na, sizeof(after[0]), by_delta);
+	printf(",\"sampleMs\":%ld,\"stealPercent\":", window_ms);
+	if (t1 > t0)
+		printf("%.1f", 100.0 * (double)(s1 - s0) / (double)(t1 - t0));
+	else
+		printf("null");
+	printf(",\"busyProcesses\":[");
+	for (int i = 0; i < na && shown < 5; i++) {
+		double pct = 100.0 * (double)after[i].ticks / (double)hz / (window_ms / 1000.0);
+
+		if (pct < 5.0)
+			break;
+		printf("%s{\"pid\":%d", shown ? "," : "", after[i].pid);
+		json_kv_str(stdout, "comm", after[i].comm, true);
+		printf(",\"cpuPercent\":%.0f}", pct);
+		shown++;
+	}
+	putchar(']');
+}
+
+/* Which KVM modules are loaded (kvm_pvm: KVM inside a PVM guest; kvm_intel/kvm_amd: hardware). */
+static void emit_kvm_modules(void)
+{
+	static const char *const mods[] = { "kvm", "kvm_intel", "kvm_amd", "kvm_pvm" };
+	char path[96];
+	bool first = true;
+
+	printf(",\"kvmModules\":[");
+	for (size_t i = 0; i < sizeof(mods) / sizeof(mods[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/module/%s", mods[i]);
+		if (access(path, F_OK))
+			continue;
+		printf("%s\"%s\"", first ? "" : ",", mods[i]);
+		first = false;
+	}
+	putchar(']');
+	emit_file("kvmIntelNested", "/sys/module/kvm_intel/parameters/nested", true);
+	emit_file("kvmAmdNested", "/sys/module/kvm_amd/parameters/nested", true);
+}
+
+/* How many DAMON kdamonds are on (a paddr pageout scheme reclaims pages in the background). */
+static int damon_running(void)
+{
+	char path[96], state[16];
+	int on = 0;
+
+	for (int i = 0; i < 64; i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/mm/damon/admin/kdamonds/%d/state", i);
+		if (read_text(path, state, sizeof(state)))
+			break;
+		on += !strcmp(state, "on");
+	}
+	return on;
+}
+
+static void emit_system(void)
+{
+	char buf[256], flags[8192];
+	double l1 = -1, l5 = -1, l15 = -1;
+	long long swap_total = meminfo("SwapTotal"), swap_free = meminfo("SwapFree");
+
+	printf(",\"system\":{");
+	emit_file("governor", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", false);
+	emit_file("cpufreqDriver", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_driver", true);
+	emit_file("noTurbo", "/sys/devices/system/cpu/intel_pstate/no_turbo", true);
+	emit_file("clocksource", "/sys/devices/system/clocksource/clocksource0/current_clocksource", true);
+	emit_file("isolatedCpus", "/sys/devices/system/cpu/isolated", true);
+	if (!read_text("/proc/loadavg", buf, sizeof(buf)))
+		sscanf(buf, "%lf %lf %lf", &l1, &l5, &l15);
+	if (l1 >= 0)
+		printf(",\"loadAvg\":[%.2f,%.2f,%.2f]", l1, l5, l15);
+	else
+		printf(",\"loadAvg\":null");
+	json_kv_num(stdout, "swapTotalBytes", swap_total, true);
+	json_kv_num(stdout, "swapUsedBytes", swap_total >= 0 && swap_free >= 0 ? swap_total - swap_free : -1, true);
+	emit_file("ksmRun", "/sys/kernel/mm/ksm/run", true);
+	emit_file("numaBalancing", "/proc/sys/kernel/numa_balancing", true);
+	emit_file("compactionProactiveness", "/proc/sys/vm/compaction_proactiveness", true);
+	json_kv_num(stdout, "damonKdamonds", damon_running(), true);
+	printf(",\"hypervisor\":%s", cpuinfo("flags", flags, sizeof(flags)) && strstr(flags, " hypervisor") ? "true" : "false");
+	emit_kvm_modules();
+	emit_busy();
+	putchar('}');
+}
+
 void fingerprint(void)
 {
 	printf("{\"type\":\"fingerprint\",\"probe\":\"%s\"", PROBE_VERSION);
@@ -218,6 +390,7 @@ void fingerprint(void)
 	emit_thp_hugetlb();
 	emit_secretmem();
 	emit_kvm();
+	emit_system();
 	puts("}");
 	fflush(stdout);
 }

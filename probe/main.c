@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* gmembench-probe version | fingerprint | run (job JSON on stdin) */
+/* gmembench-probe version | fingerprint | run [--cpus auto|none|LIST] (job JSON on stdin) */
 #include "probe.h"
 
 #include <stdlib.h>
@@ -29,16 +29,19 @@ static char *read_stdin(void)
 
 static int usage(void)
 {
-	fputs("usage: gmembench-probe version | fingerprint | run < job.json\n", stderr);
+	fputs("usage: gmembench-probe version | fingerprint | run [--cpus auto|none|LIST] < job.json\n", stderr);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
+	const char *cpus = NULL;
 	char *job;
 	int ret;
 
-	if (argc != 2)
+	if (argc == 4 && !strcmp(argv[1], "run") && !strcmp(argv[2], "--cpus"))
+		cpus = argv[3];
+	else if (argc != 2)
 		return usage();
 	if (!strcmp(argv[1], "version")) {
 		printf("{\"type\":\"version\",\"probe\":\"%s\"}\n", PROBE_VERSION);
@@ -51,7 +54,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "run"))
 		return usage();
 	job = read_stdin();
-	ret = run_job(job);
+	ret = run_job(job, cpus);
 	free(job);
 	return ret;
 }

@@ -191,7 +191,30 @@ extern const struct op op_touch_private, op_touch_shared;
 extern const struct op op_guest_fault, op_guest_refault;
 extern const struct op op_migrate, op_compact, op_stress;
 
+/* ---- cgroup.c: a job's own memory cgroup (v2, else the v1 memory hierarchy) ---- */
+#define CG_PATH_MAX 512
+struct cg_mem { long long current, shmem, file, kernel, hugetlb; };   /* bytes; -1 when not kept */
+struct cgroup_job {
+	int version;                  /* 2 or 1 */
+	char home[CG_PATH_MAX];       /* the probe's own cgroup */
+	char base[CG_PATH_MAX];       /* where the leaves are */
+	char probe_leaf[CG_PATH_MAX]; /* v2, when home was emptied into it */
+	char job[CG_PATH_MAX], side[CG_PATH_MAX];   /* the job's leaf, the pressure helper's leaf */
+	bool took_over, took_hugetlb, no_hugetlb;
+};
+/* Make the leaves (root only); -1 with the reason in why when no cgroup can be made here. */
+int cg_create(struct cgroup_job *cg, char *why, size_t len);
+/* Move the whole process into leaf / back to where it lives outside a job; -1 with errno. */
+int cg_enter(const struct cgroup_job *cg, const char *leaf);
+int cg_leave(const struct cgroup_job *cg);
+/* The leaf's charges: memory.current, memory.stat shmem/file(cache)/kernel, hugetlb.2MB.current. */
+int cg_read(const struct cgroup_job *cg, const char *leaf, struct cg_mem *m);
+/* Remove every cgroup cg_create made and give the probe's cgroup back as it was. */
+void cg_destroy(struct cgroup_job *cg);
+
 /* ---- run.c ---- */
-int run_job(const char *json);
+/* cpus: NULL or "none" = leave placement to the scheduler, "auto" = pin to CPUs the probe chooses,
+ * else a CPU list */
+int run_job(const char *json, const char *cpus);
 
 #endif

@@ -7,6 +7,7 @@
 #include "probe.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,60 @@ struct worker {
 	struct hist hist;
 	struct outcome out;
 	pthread_barrier_t *start;
+	int cpu;             /* the CPU this thread is pinned to, -1 when not pinned */
 };
+
+/* The CPUs the job's threads are pinned to (thread i on cpus[i % ncpus]); ncpus 0: not pinned. */
+static int pin_cpus[1024];
+static int pin_ncpus;
+
+/* Pin the calling thread to one CPU; sched_setaffinity(0) acts on the calling thread only. */
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	PROBE_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity(cpu %d)", cpu);
+}
+
+/*
+ * Choose where the threads run. "auto": the CPUs allowed to the probe, highest first, so a job with
+ * fewer threads than CPUs keeps off CPU 0 (where most interrupts and housekeeping land); a list ("1"
+ * or "2,3") is taken as given (each must be allowed); NULL or "none" leaves it to the scheduler.
+ */
+static int pin_choose(const char *spec, int threads, char *err, size_t errlen)
+{
+	cpu_set_t allowed;
+	int n = 0;
+
+	pin_ncpus = 0;
+	if (!spec || !strcmp(spec, "none"))
+		return 0;
+	PROBE_ASSERT(!sched_getaffinity(0, sizeof(allowed), &allowed), "sched_getaffinity");
+	if (strcmp(spec, "auto")) {
+		int want[1024];
+		int k = numa_parse_nodes(spec, want, 1024);
+
+		if (k < 1 || k > 1024) {
+			snprintf(err, errlen, "--cpus \"%s\": not a CPU list", spec);
+			return -1;
+		}
+		for (int i = 0; i < k; i++) {
+			if (want[i] < 0 || want[i] >= CPU_SETSIZE || !CPU_ISSET(want[i], &allowed)) {
+				snprintf(err, errlen, "--cpus: CPU %d is not allowed to this process", want[i]);
+				return -1;
+			}
+			pin_cpus[n++] = want[i];
+		}
+	} else {
+		for (int c = CPU_SETSIZE - 1; c >= 0 && n < threads; c--)
+			if (CPU_ISSET(c, &allowed))
+				pin_cpus[n++] = c;
+	}
+	pin_ncpus = n;
+	return 0;
+}
 
 static const struct op *find_op(const char *name)
 {
@@ -36,7 +90,11 @@ static const struct op *find_op(const char *name)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	int ok = !w->op->prepare || !w->op->prepare(&w->range, &w->out);
+	int ok;
+
+	if (w->cpu >= 0)
+		pin_self(w->cpu);
+	ok = !w->op->prepare || !w->op->prepare(&w->range, &w->out);
 
 	/* everyone waits, so the timed loops overlap even when one thread failed to prepare */
 	pthread_barrier_wait(w->start);
@@ -70,6 +128,7 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 					     .index = i };
 		ws[i].op = op;
 		ws[i].start = &start;
+		ws[i].cpu = pin_ncpus ? pin_cpus[i % pin_ncpus] : -1;
 		ws[i].out.status = ST_OK;
 		hist_clear(&ws[i].hist);
 		PROBE_ASSERT(!pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]), "pthread_create");
@@ -88,6 +147,19 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 	return ret;
 }
 
+/* "cpus": the CPU of each thread, in thread order; null when placement was left to the scheduler */
+static void emit_cpus(const struct job *job)
+{
+	printf(",\"cpus\":");
+	if (!pin_ncpus) {
+		printf("null");
+		return;
+	}
+	for (int i = 0; i < job->threads; i++)
+		printf("%c%d", i ? ',' : '[', pin_cpus[i % pin_ncpus]);
+	putchar(']');
+}
+
 static void emit_result(const struct job *job, const struct op *op, const struct outcome *o, uint64_t samples,
 			uint64_t elapsed)
 {
@@ -101,6 +173,7 @@ static void emit_result(const struct job *job, const struct op *op, const struct
 	json_kv_str(stdout, "status", names[o->status], true);
 	json_kv_num(stdout, "samples", (long long)samples, true);
 	json_kv_num(stdout, "elapsedNs", (long long)elapsed, true);
+	emit_cpus(job);
 	if (o->status != ST_OK)
 		json_kv_str(stdout, "reason", o->reason, true);
 	if (o->err) {
@@ -147,7 +220,7 @@ static void run_passes(const struct job *job, const struct op *op)
 	free(ws);
 }
 
-int run_job(const char *json)
+int run_job(const char *json, const char *cpus)
 {
 	struct outcome out = { .status = ST_OK };
 	const struct op *op;
@@ -158,6 +231,13 @@ int run_job(const char *json)
 		fprintf(stderr, "gmembench-probe: %s\n", err);
 		return 2;
 	}
+	if (pin_choose(cpus, job.threads, err, sizeof(err))) {
+		fprintf(stderr, "gmembench-probe: %s\n", err);
+		return 2;
+	}
+	/* the main thread's set-up (backing, VM, memslots) runs beside the first thread */
+	if (pin_ncpus)
+		pin_self(pin_cpus[0]);
 	op = find_op(job.op);
 	if (!op) {
 		fprintf(stderr, "gmembench-probe: unknown op \"%s\"\n", job.op);

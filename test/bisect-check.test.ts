@@ -37,6 +37,25 @@ describe('bisect-check exit codes for git bisect run', () => {
     expect(lenient.code).toBe(0);
   });
 
+  it('skip (125) when a side has too few values: a 1-repetition series never gets good or bad', async () => {
+    const one = (run: string) => join(run, 'summary.json');
+    const { readSummary, writeSummary } = await import('../src/results/store.js');
+    const single = join(tmp, 'single');
+    const s = await readSummary(one(slow[0]));
+    await writeSummary(single, { ...s, results: s.results.map((r) => ({ ...r, repetitions: r.repetitions.slice(0, 1) })) });
+    const r = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', single]);
+    expect(r.code, r.stderr).toBe(125);
+    expect(r.stderr).toMatch(/skip: .*too few values to decide/);
+  });
+
+  it('skip (125) when the baseline spans a change point', async () => {
+    const step = join(tmp, 'step');
+    await writeHistory(step, 10, [{ op: 'alloc', granule: 4096, p50: (i: number) => (i < 5 ? 800 : 1000) }]);
+    const r = await cli(['bisect-check', '--series', SERIES, '--baseline', step, '--fresh', slow[0]]);
+    expect(r.code, r.stderr).toBe(125);
+    expect(r.stderr).toMatch(/skip: .*the baseline spans a change point/);
+  });
+
   it('skip (125) when the fresh run lacks the series or cannot be made', async () => {
     const missing = await cli(['bisect-check', '--series', 'local/shmem/punch/4K/1', '--baseline', base[0], '--fresh', slow[0]]);
     expect(missing.code).toBe(128); // not in the baseline either: abort
@@ -56,7 +75,9 @@ describe('bisect-check exit codes for git bisect run', () => {
   it('verdict rules', () => {
     expect(bisectVerdict([100, 101, 99], [110, 111, 109], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('bad');
     expect(bisectVerdict([100, 130, 70], [110, 140, 80], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('good'); // not significant
-    expect(bisectVerdict([100], [106], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('bad'); // one value each: threshold alone
+    // one value a side never decides: skip (exit 125), not bad from the threshold alone
+    expect(bisectVerdict([100], [106], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('skip');
+    expect(bisectVerdict([100, 101, 99], [140], { threshold: 0.05, maxPValue: 0.01 }).reason).toMatch(/too few values to decide \(baseline 3, fresh 1; need 3/);
     expect(bisectVerdict([100, 101], [], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('skip');
   });
 

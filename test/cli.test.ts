@@ -22,11 +22,13 @@ describe.skipIf(!hasCc)('gmembench run', () => {
   });
 
   it('runs a suite, prints the table and writes summary.json (and raw samples)', async () => {
-    const r = await cli(['run', suiteFile, '--results', join(dir, 'results'), '--raw', '--progress', 'plain']);
+    const r = await cli(['run', suiteFile, '--results', join(dir, 'results'), '--raw', '--progress', 'plain', '--wide']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/path\s+op\s+granule/);
-    expect(r.stdout).toMatch(/shmem\s+alloc\s+4K\s+1\s+512/);
-    expect(r.stdout).toMatch(/hugetlb\s+alloc\s+4K\s+1\s+unsupported/);
+    // the paths are column groups: shmem over p50 p99 p90 max sd calls; one row per op/granule/threads
+    expect(r.stdout).toMatch(/^\s+shmem\s*$/m);
+    expect(r.stdout).toMatch(/op\s+granule\s+thr\s+p50\s+p99\s+p90\s+max\s+sd\s+calls/);
+    expect(r.stdout).toMatch(/alloc\s+4K\s+1(\s+\d[\d.]*[nuµm]?s){5}\s+512\s*$/m);
+    expect(r.stdout).toMatch(/hugetlb alloc, punch 4K unsupported/);
     const runs = await readdir(join(dir, 'results'));
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ-tiny-[0-9a-f]{4}$/);

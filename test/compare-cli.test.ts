@@ -72,20 +72,20 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     expect(r.stdout).toMatch(/not compared \(\d+\):\n {2}hugetlb alloc 4K x1: both unsupported: hugetlb granule must be a multiple/);
   });
 
-  it('a candidate 30% slower on one series: a negative change, marked (never silently unchanged)', async () => {
+  it('a candidate 30% slower on one series: a positive change (+ = slower), marked (never silently unchanged)', async () => {
     const r = await cli(['compare', run, slow, '--format', 'json']);
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout) as Comparison;
     const row = c.rows.find((x) => x.path === 'shmem' && x.op === 'alloc')!;
-    expect(row.metrics[0].changePct).toBeCloseTo(-30, 0);
+    expect(row.metrics[0].changePct).toBeCloseTo(30, 0);
     // marked either way: significant, or noisy when this machine's repetitions overlap that much
     expect(row.metrics[0].mark).not.toBe('none');
     if (row.metrics[0].mark === 'significant') expect(row.metrics[0].pValue).toBeLessThan(0.05);
     for (const x of c.rows.filter((y) => y !== row)) expect(x.metrics[0].changePct).toBe(0);
     const t = await cli(['compare', run, slow, '--p99']);
     expectWidth(t.stdout);
-    expect(t.stdout).toMatch(/^shmem\s+alloc\s+4K\s+1\s+p50\s+\S+\s+\S+\s+-30\.0% [*~]/m);
-    expect(t.stdout).toMatch(/^\s+p99\s+\S+\s+\S+\s+-30\.0% [*~]/m);
+    expect(t.stdout).toMatch(/^shmem\s+alloc\s+4K\s+1\s+p50\s+\S+\s+\S+\s+\+(29\.9|30\.0|30\.1)% [*~]/m);
+    expect(t.stdout).toMatch(/^\s+p99\s+\S+\s+\S+\s+\+(29\.9|30\.0|30\.1)% [*~]/m);
   });
 
   it('--paths shmem,gmem compares two paths of one run', async () => {

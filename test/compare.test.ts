@@ -52,18 +52,18 @@ describe('a candidate with known changes', () => {
   // shmem alloc 4K 30% slower, gmem punch 2M 20% faster, everything else the same
   const c = compareRuns(runOf(1), runOf(2, { 0: 1.3, 3: 0.8 }), { metrics: ['p50', 'p99'] });
 
-  it('marks the slower row * with a negative change and the faster one * with a positive change', () => {
+  it('marks the slower row * with a positive change and the faster one * with a negative change (+ = slower)', () => {
     const slow = row(c, 'shmem', 'alloc');
-    expect(slow.changePct).toBeGreaterThan(-32);
-    expect(slow.changePct).toBeLessThan(-28);
+    expect(slow.changePct).toBeGreaterThan(28);
+    expect(slow.changePct).toBeLessThan(32);
     expect(slow.mark).toBe('significant');
     expect(slow.pValue).toBeLessThan(0.01);
-    expect(slow.ci!.hi).toBeLessThan(0);
+    expect(slow.ci!.lo).toBeGreaterThan(0);
     const fast = row(c, 'gmem', 'punch');
-    expect(fast.changePct).toBeGreaterThan(18);
-    expect(fast.changePct).toBeLessThan(22);
+    expect(fast.changePct).toBeGreaterThan(-22);
+    expect(fast.changePct).toBeLessThan(-18);
     expect(fast.mark).toBe('significant');
-    expect(fast.ci!.lo).toBeGreaterThan(0);
+    expect(fast.ci!.hi).toBeLessThan(0);
     for (const [p, o] of [['gmem', 'alloc'], ['shmem', 'punch'], ['shmem', 'fault'], ['gmem', 'fault']]) expect(row(c, p, o).mark).toBe('none');
   });
 
@@ -79,12 +79,12 @@ describe('a candidate with known changes', () => {
   it('prints an 80-column text table with signs, marks, a legend and the kernel', () => {
     const text = renderCompareText(c);
     expectWidth(text);
-    expect(text).toMatch(/^shmem\s+alloc\s+4K\s+1\s+p50\s+1\.50us\s+1\.9\dus\s+-(29|30)\.\d% \*/m);
-    expect(text).toMatch(/^gmem\s+punch\s+2M\s+1\s+p50\s+180us\s+14\dus\s+\+(19|20)\.\d% \*/m);
+    expect(text).toMatch(/^shmem\s+alloc\s+4K\s+1\s+p50\s+1\.50us\s+1\.9\dus\s+\+(29|30)\.\d% \*/m);
+    expect(text).toMatch(/^gmem\s+punch\s+2M\s+1\s+p50\s+180us\s+14\dus\s+-(19|20)\.\d% \*/m);
     expect(text).toMatch(/^gmem\s+alloc\s+4K\s+1\s+p50\s+1\.20us\s+1\.20us\s+[-+]0\.\d%\s+/m);
     expect(text).toContain('baseline   run 2026-01-02T02-00-00Z-nightly-0001');
     expect(text).toContain('kernel     local 6.18.0');
-    expect(text).toMatch(/geomean p50: candidate\/baseline 1\.0\d\d \(-\d\.\d%\) over 6 rows/);
+    expect(text).toMatch(/geomean p50: candidate\/baseline 1\.0\d\d \(\+\d\.\d%\) over 6 rows/);
     expect(text).toContain('1 faster *, 1 slower *, 0 noisy ~, 4 no clear change');
     expect(text).toContain('* = p < 0.05');
     expect(text).toContain('~ = noisy');
@@ -93,7 +93,7 @@ describe('a candidate with known changes', () => {
   it('markdown, json and csv carry the same rows', () => {
     const md = renderCompareMarkdown(c);
     expect(md).toMatch(/^\| path \| op \| granule \| threads \| metric \| baseline \| candidate \| change \|/m);
-    expect(md).toMatch(/^\| shmem \| alloc \| 4K \| 1 \| p50 \| 1\.50us \| 1\.9\dus \| -(29|30)\.\d% \| \\\* \|/m);
+    expect(md).toMatch(/^\| shmem \| alloc \| 4K \| 1 \| p50 \| 1\.50us \| 1\.9\dus \| \+(29|30)\.\d% \| \\\* \|/m);
     const json = JSON.parse(compareFormat('json').render(c)) as Comparison;
     expect(json.rows).toHaveLength(6);
     expect(json.rows[0].metrics[0].mark).toBe('significant');
@@ -123,17 +123,17 @@ describe('noise', () => {
     const c = compareRuns(runOf(1), cand);
     const m = row(c, 'shmem', 'alloc');
     expect(m.cvCandidate!).toBeGreaterThan(0.05);
-    expect(m.changePct).toBeLessThan(-5);
+    expect(m.changePct).toBeGreaterThan(5);
     expect(m.mark).toBe('noisy');
     expect(c.summary[0].noisy).toBe(1);
-    expect(renderCompareText(c)).toMatch(/^shmem\s+alloc\s+4K.*-\d+\.\d% ~/m);
+    expect(renderCompareText(c)).toMatch(/^shmem\s+alloc\s+4K.*\+\d+\.\d% ~/m);
   });
 
   it('a change far beyond the noise is still *', () => {
     const cand = shake(runOf(2, { 0: 2 }), 0, [1.0, 1.07, 0.95, 1.08, 1.02]);
     const m = row(compareRuns(runOf(1), cand), 'shmem', 'alloc');
     expect(m.cvCandidate!).toBeGreaterThan(0.05);
-    expect(m.changePct).toBeLessThan(-90);
+    expect(m.changePct).toBeGreaterThan(90);
     expect(m.mark).toBe('significant');
   });
 
@@ -149,7 +149,7 @@ describe('noise', () => {
     const m = compareMetric('p50', b, c, DEFAULT_COMPARE_OPTIONS)!;
     expect(m.pValue).toBe(1);
     expect(m.mark).toBe('none');
-    expect(m.changePct).toBeLessThan(-25);
+    expect(m.changePct).toBeGreaterThan(25);
   });
 
   it('says when the repetitions are too few for any * (3 vs 3)', () => {
@@ -191,14 +191,14 @@ describe('two paths of one run', () => {
     expect(c.mode).toBe('paths');
     expect(c.rows.map((r) => `${r.op} ${r.granule}`)).toEqual(['alloc 4096', 'punch 2097152', 'fault 4096']);
     const alloc = c.rows[0].metrics[0];
-    expect(alloc.changePct).toBeGreaterThan(18); // 1500 -> 1200 ns
+    expect(alloc.changePct).toBeLessThan(-18); // 1500 -> 1200 ns: faster
     expect(alloc.mark).toBe('significant');
-    expect(c.rows[1].metrics[0].changePct).toBeGreaterThan(26); // 250 -> 180 us
+    expect(c.rows[1].metrics[0].changePct).toBeLessThan(-26); // 250 -> 180 us
     const text = renderCompareText(c);
     expectWidth(text);
     expect(text).toContain('baseline   path shmem (run 2026-01-02T02-00-00Z-nightly-0001)');
     expect(text).toMatch(/^op\s+granule\s+thr\s+shmem\s+gmem\s+change/m);
-    expect(text).toMatch(/^alloc\s+4K\s+1\s+1\.50us\s+1\.20us\s+\+\d\d\.\d% \*/m);
+    expect(text).toMatch(/^alloc\s+4K\s+1\s+1\.50us\s+1\.20us\s+-\d\d\.\d% \*/m);
   });
 
   it('names the path in the reasons of rows it cannot pair', () => {
@@ -238,7 +238,7 @@ describe('80 columns whatever the input', () => {
       expectWidth(text);
       expect(text).toContain('host tdx-lab-node-017.perf.example.internal');
       expect(text).toContain('host sev-snp-lab-node-002.perf.example.internal');
-      expect(text).toMatch(/-3\d{3}% \*/);
+      expect(text).toMatch(/\+3\d{3}% \*/);
     }
   });
 });

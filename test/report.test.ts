@@ -55,8 +55,8 @@ describe('report --html', () => {
     expect(html).not.toMatch(/@import|url\(\s*['"]?https?:/i);
     expect(html).toContain('2026-01-02T02-00-00Z-nightly-0001 -&gt; 2026-01-03T02-00-00Z-nightly-0002');
     expect(html).toContain('<td>6.19.0-rc1</td>');
-    expect(html).toMatch(/<span class="worse">-(29|30)\.\d%<\/span>/);
-    expect(html).toMatch(/<span class="better">\+(19|20)\.\d%<\/span>/);
+    expect(html).toMatch(/<span class="better">-(19|20)\.\d%<\/span>/);
+    expect(html).toMatch(/<span class="worse">\+(29|30)\.\d%<\/span>/);
     expect(html).toContain('gmem relative to shmem');
     // every chart's ids are its own
     const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);

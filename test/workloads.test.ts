@@ -16,6 +16,8 @@ import type { Suite } from '../src/config/suite.js';
 import type { ResultRow, RunSummary } from '../src/results/schema.js';
 import type { Fingerprint } from '../src/probe/fingerprint.js';
 import { WORKLOADS } from '../src/workloads/index.js';
+import { stressExtra } from '../src/workloads/stress.js';
+import { execa } from 'execa';
 import { formatRunTable } from '../src/output/table.js';
 import { hasCc, hasKvm, isRoot, skipReason } from './helpers/host.js';
 
@@ -151,37 +153,98 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
     if (isRoot && hasKvm) expect(row('gmem', 'compact', 4096).extra?.pagesMoved).toBe(0);
   });
 
-  it('stress: every op of the mix ran, integrity held, MemAvailable came back', () => {
+  it('stress: every op of the mix ran, integrity held, the job held nothing after it closed everything', () => {
     for (const path of paths) {
       const r = row(path, 'stress', 4096, 2);
       expect(r.status, r.reason).toBe('ok');
-      const x = r.extra as { calls: number; ops: Record<string, { calls: number; p99: number }>; integrity: Record<string, number>; memAvailable: Record<string, number> };
+      const x = stressExtra.parse(r.extra);
       expect(Object.keys(x.ops).sort()).toEqual(['alloc', 'convert', 'punch', 'touch']);
       for (const o of Object.values(x.ops)) expect(o.calls).toBeGreaterThan(0);
       expect(x.calls).toBe(r.samples);
       expect(x.integrity.mismatchedPages).toBe(0);
       expect(x.integrity.touchesChecked).toBe(x.ops.touch.calls);
       expect(x.memAvailable.afterBytes).toBeGreaterThan(0);
+      expect(x.leak).toMatchObject({ shmemBytes: 0, guestMemfdBytes: 0, hugetlbBytes: 0 });
+      expect(x.leak.method).toMatch(isRoot ? /^cgroup-v[12]$|^backing-files$/ : /^backing-files$/);
     }
     const secret = row('secretmem', 'stress', 4096, 2);
     expect(secret.status).toBe('unsupported');
     expect(secret.reason).toMatch(/fallocate/);
   });
 
-  it('stress under memory pressure holds that share of MemAvailable and still gives it all back', async () => {
-    const out = await new ProbeClient(new LocalTransport(), probe.path).run({
-      path: 'shmem', op: 'stress', granule: 4096, region: 4 * MB, threads: 2, repetitions: 1, warmup: 0,
-      maxMemShare: 0.5, raw: false, params: { durationMs: 100, pressure: 0.02 },
-    });
+  const stressJob = (path: string, params: Record<string, number>) => new ProbeClient(new LocalTransport(), probe.path).run({
+    path, op: 'stress', granule: 4096, region: 4 * MB, threads: 2, repetitions: 1, warmup: 0, maxMemShare: 0.5, raw: false, params,
+  });
+
+  it('stress under memory pressure holds that share of MemAvailable in a helper and still gives it all back', async () => {
+    const out = await stressJob('shmem', { durationMs: 100, pressure: 0.02 });
     expect(out.result.status, out.result.reason).toBe('ok');
-    const mem = (out.result.extra as { memAvailable: Record<string, number> }).memAvailable;
-    expect(mem.pressureBytes).toBeGreaterThan(0.01 * mem.beforeBytes);
+    const x = stressExtra.parse(out.result.extra);
+    expect(x.memAvailable.pressureBytes).toBeGreaterThan(0.01 * x.memAvailable.beforeBytes);
+    expect(x.leak).toMatchObject({ shmemBytes: 0, guestMemfdBytes: 0, hugetlbBytes: 0 });
     const bad = await new ProbeClient(new LocalTransport(), probe.path).run({
       path: 'shmem', op: 'stress', granule: 4096, region: 4 * MB, threads: 1, repetitions: 1, warmup: 0,
       maxMemShare: 0.5, raw: false, params: { pressure: 0.9 },
     });
     expect(bad.result.status).toBe('failed');
     expect(bad.result.reason).toMatch(/params.pressure/);
+  });
+
+  // both leak methods where this host has a cgroup for the job; only the fallback elsewhere
+  const methods = [{ noCgroup: 0 }, { noCgroup: 1 }];
+  for (const m of methods)
+    it(`stress leak check (${m.noCgroup ? 'backing files' : 'own cgroup where possible'}): a clean run passes while another process holds and frees 1 GiB`, async () => {
+      // the other process takes 1 GiB once the job's first pass is done (its leak baseline is taken) and
+      // holds it until the job has reported, so a system-wide figure (MemAvailable) sees 1 GiB gone; the
+      // job's own count must not. How fast the other process gets there depends on the machine, so a run
+      // it did not overlap is repeated, longer, until one did; every run must pass.
+      let overlapped = false;
+      for (const durationMs of [700, 2000, 6000]) {
+        let other: ReturnType<typeof execa> | undefined;
+        let held: Promise<number> | undefined;
+        const o = await new ProbeClient(new LocalTransport(), probe.path).run({
+          path: 'shmem', op: 'stress', granule: 4096, region: 4 * MB, threads: 2, repetitions: 3, warmup: 0, maxMemShare: 0.5,
+          raw: false, params: { durationMs, ...m },
+        }, { onRep: (rep) => {
+          if (rep.index !== 0) return;
+          other = execa(process.execPath, ['-e',
+            "const b = Buffer.alloc(2 ** 30, 1); process.stdout.write('held ' + b[b.length - 1] + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));"],
+          { stdin: 'pipe', stdout: 'pipe' });
+          held = new Promise<number>((res) => other!.stdout!.once('data', () => res(Date.now())));
+        } });
+        const doneAt = Date.now();
+        expect(other, 'the job wrote its first rep line').toBeDefined();
+        const heldAt = await held!;
+        other!.stdin!.end();
+        await other;
+        expect(o.result.status, o.result.reason).toBe('ok');
+        const x = stressExtra.parse(o.result.extra);
+        expect(x.leak).toMatchObject({ shmemBytes: 0, guestMemfdBytes: 0, hugetlbBytes: 0 });
+        if (m.noCgroup) expect(x.leak).toMatchObject({ method: 'backing-files', noCgroup: 'params.noCgroup' });
+        if ((overlapped = heldAt < doneAt)) break;
+      }
+      expect(overlapped, 'the other process held its 1 GiB while a job was still running').toBe(true);
+    }, 120_000);
+
+  for (const m of methods)
+    for (const path of paths)
+      it(`stress leak check (${m.noCgroup ? 'backing files' : 'own cgroup where possible'}): a ${path} backing kept open is a leak of exactly its size`, async () => {
+        const o = await stressJob(path, { durationMs: 100, keepBacking: 1, ...m });
+        expect(o.result.status).toBe('failed');
+        expect(o.result.reason).toMatch(/^leak: /);
+        const x = stressExtra.parse(o.result.extra);
+        const kind = path === 'gmem' ? 'guestMemfdBytes' : 'shmemBytes';
+        expect(x.leak).toMatchObject({ shmemBytes: 0, guestMemfdBytes: 0, hugetlbBytes: 0, [kind]: 4 * MB });
+        if (m.noCgroup) expect(x.leak.method).toBe('backing-files');
+      }, 60_000);
+
+  it('stress leaves no cgroup of its own behind', async () => {
+    const dirs = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/memory'];
+    const own = (await Promise.all(dirs.map((d) => execa('find', [d, '-maxdepth', '4', '-type', 'd', '-name', 'gmembench-*'], { reject: false }))))
+      .flatMap((r) => r.stdout.split('\n').filter(Boolean));
+    // a probe still running elsewhere on this machine may own some: only those of exited probes are left behind
+    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    expect(own.filter((d) => !alive(Number(/gmembench-(\d+)-/.exec(d)?.[1] ?? 0)))).toEqual([]);
   });
 
   it('the run table carries the notes: integrity, exit cost, pages moved', () => {

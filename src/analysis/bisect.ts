@@ -1,11 +1,13 @@
 /**
  * bisect-check's verdict for one series: is a fresh measurement slower than the baseline?
  * Values are per-repetition figures (RepStat p50 or p99) of the baseline run(s) and the fresh run.
- * bad = the median rose by at least `threshold` AND Student's t test says p < maxPValue (with a
- * single value on a side no test is possible: the threshold alone decides).
+ * bad = the median rose by at least `threshold` AND Student's t test says p < maxPValue.
+ * skip (exit 125, git bisect's "cannot tell") when a side has fewer than MIN_VALUES values: one
+ * sample per side never decides good or bad.
  */
 import { sampleStats, studentTTest } from './changepoint/ttest.js';
 import { median } from './stats/describe.js';
+import { formatChange } from './change.js';
 import type { ResultRow } from '../results/schema.js';
 import type { Metric } from './series.js';
 
@@ -28,15 +30,21 @@ export function repetitionValues(row: ResultRow | undefined, metric: Metric): nu
   return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
 }
 
+/** values a side needs before a verdict (fewer: skip) */
+export const MIN_VALUES = 3;
+
 export function bisectVerdict(baseline: number[], fresh: number[], o: { threshold: number; maxPValue: number }): BisectResult {
   if (baseline.length === 0) return { verdict: 'skip', reason: 'no baseline values' };
   if (fresh.length === 0) return { verdict: 'skip', reason: 'no fresh values (not measured, unsupported or failed)' };
+  if (baseline.length < MIN_VALUES || fresh.length < MIN_VALUES) {
+    return { verdict: 'skip', reason: `too few values to decide (baseline ${baseline.length}, fresh ${fresh.length}; need ${MIN_VALUES} a side: more repetitions or baseline runs)` };
+  }
   const before = median(baseline);
   const after = median(fresh);
   const change = after / before - 1;
-  const pValue = baseline.length > 1 && fresh.length > 1 ? studentTTest(sampleStats(baseline), sampleStats(fresh)).pValue : 0;
+  const pValue = studentTTest(sampleStats(baseline), sampleStats(fresh)).pValue;
   const slower = change >= o.threshold && pValue < o.maxPValue;
-  const pct = `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`;
+  const pct = formatChange(change * 100);
   return {
     verdict: slower ? 'bad' : 'good',
     reason: slower

@@ -3,8 +3,8 @@
  * Pure: summaries in, a Comparison model out; the formats in src/export/compare-*.ts print it and
  * src/plot/ draws it.
  *
- * change   = (baseline - candidate) / baseline of the row's figure (p50 or p99 of the merged
- *            histogram): positive means the candidate is faster (lower latency).
+ * change   = (candidate - baseline) / baseline of the row's figure (p50 or p99 of the merged
+ *            histogram): + means the candidate is slower (higher latency), - faster (analysis/change.ts).
  * p        = two-sided Mann-Whitney U over the per-repetition figures (RepStat).
  * ci       = 95% bootstrap interval of the change, from the ratio of the repetition medians (fixed seed).
  * cv       = stddev / mean of the per-repetition figures, per side.
@@ -19,6 +19,7 @@ import { formatSize } from '../util/units.js';
 import { mannWhitney, minimumP } from './stats/mannwhitney.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, geomean } from './stats/describe.js';
+import { percentChange } from './change.js';
 
 export const COMPARE_METRICS = ['p50', 'p99'] as const;
 export type CompareMetric = (typeof COMPARE_METRICS)[number];
@@ -50,7 +51,7 @@ export interface MetricComparison {
   candidate: number;
   /** candidate / baseline */
   ratio: number;
-  /** (baseline - candidate) / baseline in percent: positive = candidate faster */
+  /** (candidate - baseline) / baseline in percent: + = candidate slower, - = faster */
   changePct: number;
   /** (1 - alpha) bootstrap interval of changePct (from repetition medians); null without repetitions */
   ci: { lo: number; hi: number } | null;
@@ -87,7 +88,7 @@ export interface MetricSummary {
   metric: CompareMetric;
   /** geometric mean of candidate / baseline over the compared rows */
   geomeanRatio: number;
-  /** the geometric mean as a change: (1 - geomeanRatio) x 100, positive = faster */
+  /** the geometric mean as a change: (geomeanRatio - 1) x 100, + = slower */
   changePct: number;
   count: number;
   better: number;
@@ -236,11 +237,11 @@ export function compareMetric(metric: CompareMetric, base: ResultRow, cand: Resu
   const rc = repValues(cand, metric);
   const mw = mannWhitney(rb, rc);
   const interval = bootstrapRatioOfMedians(rb, rc, { level: 1 - o.alpha });
-  const ci = interval ? { lo: (1 - interval.hi) * 100, hi: (1 - interval.lo) * 100 } : null;
+  const ci = interval ? { lo: percentChange(1, interval.lo), hi: percentChange(1, interval.hi) } : null;
   const cvB = rb.length >= 2 ? cv(rb) : null;
   const cvC = rc.length >= 2 ? cv(rc) : null;
   const ratio = c / b;
-  const changePct = (1 - ratio) * 100;
+  const changePct = percentChange(b, c);
   const significant = mw.p < o.alpha && (ci === null || ci.lo > 0 || ci.hi < 0);
   const worstCv = Math.max(cvB ?? 0, cvC ?? 0);
   let mark: Mark;
@@ -277,10 +278,10 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
     return {
       metric,
       geomeanRatio: g,
-      changePct: (1 - g) * 100,
+      changePct: percentChange(1, g),
       count: positive.length,
-      better: ms.filter((m) => m.mark === 'significant' && m.changePct > 0).length,
-      worse: ms.filter((m) => m.mark === 'significant' && m.changePct < 0).length,
+      better: ms.filter((m) => m.mark === 'significant' && m.changePct < 0).length,
+      worse: ms.filter((m) => m.mark === 'significant' && m.changePct > 0).length,
       noisy: ms.filter((m) => m.mark === 'noisy').length,
     };
   });

@@ -2,15 +2,45 @@
  * The regression model: change points in every series of a history, each one classified as a
  * regression (slower: latency went up) or an improvement, with the first run where it appeared.
  * A state file of changes already reported lets a nightly tell each regression once.
+ *
+ * Judged against run-to-run noise, with a suite-wide budget:
+ * - noise: each series' between-run spread (robust CV: 1.4826 x the median absolute deviation of
+ *   its runs from their segment's median); a change must be at least `noiseFactor` times it (and
+ *   at least minMagnitude);
+ * - budget: Benjamini-Hochberg over every series of a host at false-discovery rate `fdr`;
+ * - persistence: the new level holds for at least minSegment runs;
+ * - common mode: when at least `commonMode` of a host's series (and 3 or more) change at the same
+ *   run, one host-wide shift is reported with what changed in the fingerprint, not N changes.
  */
 import { detectChangePoints, type ChangePointOptions, DEFAULT_CHANGEPOINT_OPTIONS } from './changepoint/edivisive.js';
-import { extractSeries, type HistoryRun, type Metric, METRICS, type Series, type SeriesId } from './series.js';
+import { extractSeries, sortRuns, type HistoryRun, type HostState, type Metric, METRICS, type Series, type SeriesId } from './series.js';
+import { median } from './stats/describe.js';
 
 export interface RegressOptions extends ChangePointOptions {
   metrics: readonly Metric[];
+  /** a change must be at least this many times the series' between-run noise (robust CV) */
+  noiseFactor: number;
+  /** Benjamini-Hochberg false-discovery rate over all series of a host */
+  fdr: number;
+  /** share of a host's series that moving at one run makes a host-wide shift */
+  commonMode: number;
 }
 
-export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, metrics: METRICS };
+export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25 };
+
+/** Many series of one host moving at the same run: reported once. */
+export interface HostShift {
+  host: string;
+  firstRunId: string;
+  lastGoodRunId: string;
+  /** series (with metric) that moved, and how many of them went slower */
+  series: number;
+  slower: number;
+  /** median change of those series, percent (+ = slower) */
+  medianChangePct: number;
+  /** what changed in the host's fingerprint between the two runs ("nothing" when none) */
+  fingerprint: string;
+}
 
 export type ChangeKind = 'regression' | 'improvement';
 
@@ -35,6 +65,8 @@ export interface Change extends SeriesId {
   pValue: number;
   runsBefore: number;
   runsAfter: number;
+  /** between-run noise of the series (robust CV, percent) */
+  noisePct?: number;
   /** already in the state file: reported by an earlier run of regress */
   known: boolean;
 }
@@ -50,13 +82,52 @@ export interface RegressReport {
   series: { key: string; metric: Metric; points: number }[];
   regressions: Change[];
   improvements: Change[];
+  /** host-wide shifts (their series' changes are not in regressions/improvements) */
+  shifts?: HostShift[];
+  /** set when the history is too short for any verdict: how many runs it needs */
+  tooFew?: { runs: number; needed: number };
   /** runs left out (unreadable), with why */
   skipped: string[];
 }
 
-export function seriesChanges(s: Series, opts: ChangePointOptions): Change[] {
+/** Robust between-run CV of a series (fraction): 1.4826 x MAD of the runs from their segment's median. */
+export function seriesNoise(values: number[], cps: number[]): number {
+  const bounds = [0, ...cps, values.length];
+  const dev: number[] = [];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const m = median(values, bounds[k], bounds[k + 1]);
+    for (let i = bounds[k]; i < bounds[k + 1]; i++) dev.push(Math.abs(values[i] / m - 1));
+  }
+  return dev.length ? 1.4826 * median(dev) : 0;
+}
+
+/** Benjamini-Hochberg: which of these p-values (m tests in all) are discoveries at rate q. */
+export function benjaminiHochberg(ps: number[], m: number, q: number): boolean[] {
+  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  let cut = -1;
+  order.forEach(([p], k) => {
+    if (p <= ((k + 1) / m) * q) cut = k;
+  });
+  const keep = new Array<boolean>(ps.length).fill(false);
+  for (let k = 0; k <= cut; k++) keep[order[k][1]] = true;
+  return keep;
+}
+
+function fingerprintDiff(a: HostState | undefined, b: HostState | undefined): string {
+  if (!a || !b) return 'unknown (no fingerprint)';
+  const diff: string[] = [];
+  for (const k of ['kernel', 'cmdline', 'microcode', 'thp'] as const) {
+    if ((a[k] ?? null) !== (b[k] ?? null)) diff.push(`${k} ${a[k] ?? '?'} -> ${b[k] ?? '?'}`);
+  }
+  return diff.length ? diff.join('; ') : 'nothing';
+}
+
+export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number }): Change[] {
   const values = s.points.map((p) => p.value);
-  return detectChangePoints(values, opts).map((cp) => {
+  const cps = detectChangePoints(values, opts);
+  const noise = seriesNoise(values, cps.map((c) => c.index));
+  const floor = (opts.noiseFactor ?? 0) * noise;
+  return cps.filter((cp) => Math.abs(cp.change) >= floor).map((cp) => {
     const first = s.points[cp.index];
     const last = s.points[cp.index - 1];
     return {
@@ -66,7 +137,7 @@ export function seriesChanges(s: Series, opts: ChangePointOptions): Change[] {
       ...(last.kernel && { kernelBefore: last.kernel }),
       ...(first.kernel && { kernelAfter: first.kernel }),
       before: cp.before, after: cp.after, changePct: cp.change * 100, pValue: cp.pValue,
-      runsBefore: cp.runsBefore, runsAfter: cp.runsAfter, known: false,
+      runsBefore: cp.runsBefore, runsAfter: cp.runsAfter, noisePct: noise * 100, known: false,
     } satisfies Change;
   });
 }
@@ -74,8 +145,43 @@ export function seriesChanges(s: Series, opts: ChangePointOptions): Change[] {
 export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, meta: { source?: string; skipped?: string[] } = {}): RegressReport {
   const o = { ...DEFAULT_REGRESS_OPTIONS, ...opts };
   const series = extractSeries(runs, o.metrics);
-  const changes = series.flatMap((s) => seriesChanges(s, o));
-  const ordered = runs.map((r) => r.runId);
+  let changes = series.flatMap((s) => seriesChanges(s, o));
+  // the budget: Benjamini-Hochberg over all series (with metric) of each host
+  const hosts = [...new Set(series.map((s) => s.host))];
+  const kept = new Set<Change>();
+  for (const h of hosts) {
+    const mine = changes.filter((c) => c.host === h);
+    const m = Math.max(mine.length, series.filter((s) => s.host === h).length);
+    benjaminiHochberg(mine.map((c) => c.pValue), m, o.fdr).forEach((k, i) => k && kept.add(mine[i]));
+  }
+  changes = changes.filter((c) => kept.has(c));
+  // common mode: many series of one host at the same run -> one host-wide shift
+  const sorted = sortRuns(runs);
+  const pos = new Map(sorted.map((r, i) => [r.runId, i]));
+  const shifts: HostShift[] = [];
+  const inShift = new Set<Change>();
+  for (const h of hosts) {
+    const n = series.filter((s) => s.host === h).length;
+    const mine = changes.filter((c) => c.host === h).sort((a, b) => pos.get(a.firstRunId)! - pos.get(b.firstRunId)!);
+    const used = new Set<Change>();
+    for (const c of mine) {
+      if (used.has(c)) continue;
+      const at = pos.get(c.firstRunId)!;
+      const group = mine.filter((d) => !used.has(d) && Math.abs(pos.get(d.firstRunId)! - at) <= 1);
+      if (group.length < Math.max(3, Math.ceil(o.commonMode * n))) continue;
+      for (const d of group) used.add(d), inShift.add(d);
+      const first = sorted[at];
+      const last = sorted[at - 1];
+      shifts.push({
+        host: h, firstRunId: c.firstRunId, lastGoodRunId: c.lastGoodRunId, series: group.length,
+        slower: group.filter((d) => d.changePct > 0).length, medianChangePct: median(group.map((d) => d.changePct)),
+        fingerprint: fingerprintDiff(last?.hosts?.[h], first?.hosts?.[h]),
+      });
+    }
+  }
+  changes = changes.filter((c) => !inShift.has(c));
+  const ordered = sorted.map((r) => r.runId);
+  const needed = 2 * o.minSegment;
   return {
     generatedAt: new Date().toISOString(),
     source: meta.source ?? '',
@@ -86,6 +192,8 @@ export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, 
     series: series.map((s) => ({ key: s.key, metric: s.metric, points: s.points.length })),
     regressions: changes.filter((c) => c.kind === 'regression'),
     improvements: changes.filter((c) => c.kind === 'improvement'),
+    shifts,
+    ...(runs.length < needed && { tooFew: { runs: runs.length, needed } }),
     skipped: meta.skipped ?? [],
   };
 }

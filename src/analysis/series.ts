@@ -26,11 +26,21 @@ export interface HistoryRow extends SeriesId {
   kernel?: string;
 }
 
+/** What of a host's fingerprint can explain a host-wide shift between two runs. */
+export interface HostState {
+  kernel?: string;
+  cmdline?: string;
+  microcode?: string | null;
+  thp?: string | null;
+}
+
 export interface HistoryRun {
   runId: string;
   startedAt: string;
   suite: string;
   rows: HistoryRow[];
+  /** host -> fingerprint facts (results folders; InfluxDB histories know the kernel only) */
+  hosts?: Record<string, HostState>;
 }
 
 export interface SeriesPoint {
@@ -49,10 +59,16 @@ export interface Series extends SeriesId {
 
 export function historyRunFromSummary(s: RunSummary): HistoryRun {
   const kernels = new Map(s.hosts.map((h) => [h.name, h.fingerprint?.kernel?.release]));
+  const hosts: Record<string, HostState> = {};
+  for (const h of s.hosts) {
+    const f = h.fingerprint;
+    if (f) hosts[h.name] = { kernel: f.kernel?.release, cmdline: f.kernel?.cmdline, microcode: f.cpu?.microcode ?? null, thp: f.thp ? `${f.thp.enabled} shmem ${f.thp.shmemEnabled}` : null };
+  }
   return {
     runId: s.runId,
     startedAt: s.startedAt,
     suite: s.suite?.name ?? '',
+    hosts,
     rows: s.results
       .filter((r: ResultRow) => r.status === 'ok')
       .map((r) => ({

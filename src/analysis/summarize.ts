@@ -17,11 +17,12 @@ export class RowBuilder {
 
   constructor(readonly host: string, readonly job: ProbeJob) {}
 
-  addRep(rep: RepLine): void {
+  /** process: the index of the probe process that measured it, when several did */
+  addRep(rep: RepLine, process?: number): void {
     if (rep.samples <= 0) return;
     const h = fromBuckets(rep.buckets);
     const p = percentiles(h);
-    this.reps.push({ samples: rep.samples, p50: p.p50, p99: p.p99, mean: rep.sum / rep.samples });
+    this.reps.push({ samples: rep.samples, p50: p.p50, p99: p.p99, mean: rep.sum / rep.samples, ...(process !== undefined && { process }) });
     merge(this.all, h);
     h.destroy();
     this.n += rep.samples;

@@ -59,6 +59,14 @@ const TAKE = [
   'true',
 ].join('\n');
 
+/** $2 = 1: the owner file parsed as a gmembench owner; remove it, then the (now empty) directory */
+const REMOVE_STALE = [
+  'L="$1"',
+  'if [ "$2" = 1 ]; then rm -f "$L/owner.json"; fi',
+  'if [ -n "$(ls -A "$L" 2>/dev/null)" ]; then echo "it holds other files: $(ls -A "$L" | head -3 | tr \'\\n\' \' \')" >&2; exit 1; fi',
+  'rmdir "$L" 2>/dev/null || [ ! -e "$L" ]',
+].join('\n');
+
 export async function acquireHostLock(t: Transport, path: string, opts: HostLockOptions): Promise<HostLock> {
   const owner: HostLockOwner = {
     controller: hostname(), pid: process.pid, user: safeUser(), startedAt: new Date().toISOString(), runId: opts.runId,
@@ -74,7 +82,8 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
       return {
         path, owner, ...(tookOver !== undefined && { tookOver }),
         release: async () => {
-          await t.exec(['sh', '-c', 'grep -qF "$2" "$1/owner.json" 2>/dev/null && rm -rf "$1"; true', 'sh', path, token]);
+          // only what this controller created: its own owner file, then the directory if now empty
+          await t.exec(['sh', '-c', 'grep -qF "$2" "$1/owner.json" 2>/dev/null && rm -f "$1/owner.json" && rmdir "$1" 2>/dev/null; true', 'sh', path, token]);
         },
       };
     }
@@ -96,7 +105,15 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
       );
     }
     tookOver = holder;
-    await t.exec(['rm', '-rf', path]);
+    // a stale lock is removed only if it is recognisably one: a directory holding nothing but a
+    // gmembench owner file (or nothing at all). Never rm -rf: lockPath may name /tmp or /var/lock.
+    const rm = await t.exec(['sh', '-c', REMOVE_STALE, 'sh', path, holder ? '1' : '0']);
+    if (rm.exitCode !== 0) {
+      throw new HostFailure(
+        t.host, 'locked',
+        `${path} on the host is not a gmembench lock (${rm.stderr.trim() || 'it holds other files'}); refusing to remove it: set lockPath to a path of its own`,
+      );
+    }
   }
   throw new HostFailure(t.host, 'locked', `could not take the host lock ${path} (another controller keeps taking it)`);
 }

@@ -11,7 +11,7 @@ import { SCHEMA_VERSION } from '../results/schema.js';
 import { newRunId } from '../results/store.js';
 import { RunWriter } from '../results/writer.js';
 import { openTransport } from '../transport/index.js';
-import { runWithProgress, type ProgressMode } from '../output/progress.js';
+import { jobProgressLine, runWithProgress, type ProgressMode } from '../output/progress.js';
 import { HARNESS_VERSION } from '../util/paths.js';
 import { runHost } from './runner.js';
 import { classify } from './failure.js';
@@ -34,7 +34,17 @@ export interface RunOptions {
   acceptNewHostKeys?: boolean;
   /** take every host's lock even when another controller holds it */
   breakLock?: boolean;
+  /** up to this many separate probe processes share each job's repetitions, interleaved with the
+   * other jobs (default 1 here; the `run` command's default is DEFAULT_PROCESSES) */
+  processes?: number;
+  /** thread placement: "none" (the scheduler's, the default), "auto" (CPUs the probe chooses), or a CPU list */
+  pin?: string;
+  /** drop caches and compact memory before every probe process (root only; warns otherwise) */
+  settle?: boolean;
 }
+
+/** `run`'s default, chosen by measurement (README, "Noise"; bench/noise.ts). */
+export const DEFAULT_PROCESSES = 3;
 
 export interface RunOutcome {
   summary: RunSummary;
@@ -55,6 +65,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
     harness: { version: HARNESS_VERSION, probeSha256: probe.sha256, node: process.version },
     hosts: [],
     results: [],
+    measurement: { processes: opts.processes ?? 1, pin: opts.pin ?? 'none', settle: !!opts.settle },
   };
   const writer = new RunWriter(runDir, summary);
   await writer.flush();
@@ -62,6 +73,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
   const measure = async (host: HostConfig, report: (m: string) => void): Promise<HostEntry> => {
     let transport;
     let lock: HostLock | undefined;
+    let jobsStarted: number | undefined;
     const failed = async (err: unknown): Promise<HostEntry> => {
       const f = classify(host.name, err);
       const entry: HostEntry = { name: host.name, status: 'failed', subStatus: f.subStatus, error: f.message, labels: host.labels ?? {}, fingerprint: null };
@@ -86,7 +98,12 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
       return await runHost({
         host, transport, probe, suite: opts.suite, writer,
         raw: opts.raw, maxMemShare: opts.maxMemShare, signal: opts.signal, jobTimeoutMs: opts.jobTimeoutMs,
-        onProgress: (m, done, total) => report(total > 0 && done < total ? `[${done + 1}/${total}] ${m}` : m),
+        processes: opts.processes ?? 1, settle: opts.settle,
+        cpus: opts.pin,
+        onProgress: (m, done, total) => {
+          if (total > 0 && jobsStarted === undefined) jobsStarted = Date.now();
+          report(jobProgressLine(m, done, total, Date.now() - (jobsStarted ?? Date.now())));
+        },
       });
     } finally {
       await lock.release().catch(() => undefined);

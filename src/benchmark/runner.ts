@@ -13,6 +13,9 @@ import { formatSize } from '../util/units.js';
 import { expandJobs } from './jobs.js';
 import { classify } from './failure.js';
 import { reserveHugePages, type Reservation } from './hugetlb.js';
+import { checkSettle, settle } from './settle.js';
+import { checkSystem, formatFindings, noisy } from '../system/check.js';
+import type { ResultLine } from '../probe/protocol.js';
 
 export interface RunHostContext {
   host: HostConfig;
@@ -27,6 +30,12 @@ export interface RunHostContext {
   jobTimeoutMs?: number;
   onProgress?: (message: string, done: number, total: number) => void;
   onRow?: (row: ResultRow) => void;
+  /** separate probe processes per job, run in rounds interleaved with the other jobs (default 1) */
+  processes?: number;
+  /** thread placement passed to the probe: undefined or "none" (the scheduler), "auto", a CPU list */
+  cpus?: string;
+  /** settle memory (drop caches, compact) before every probe process; root only */
+  settle?: boolean;
 }
 
 export function jobLabel(j: Pick<ProbeJob, 'path' | 'op' | 'granule' | 'threads'>): string {
@@ -50,34 +59,21 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     const client = new ProbeClient(transport, probePath);
     ctx.onProgress?.('fingerprint', 0, 0);
     entry.fingerprint = await client.fingerprint(ctx.signal);
+    const findings = checkSystem(entry.fingerprint);
+    if (noisy(findings)) entry.systemWarnings = formatFindings(host.name, findings.filter((f) => f.level === 'warn'));
     await ctx.writer.setHost(entry);
     const jobs = expandJobs(ctx.suite, entry.fingerprint, {
       raw: ctx.raw,
       maxMemShare: ctx.maxMemShare ?? host.maxMemShare,
     });
-    for (const [i, job] of jobs.entries()) {
-      if (ctx.signal?.aborted) throw new Error('run cancelled');
-      ctx.onProgress?.(jobLabel(job), i, jobs.length);
-      // repetitions are folded in as they stream in: memory stays flat however many calls a job times
-      const builder = new RowBuilder(host.name, job);
-      const raw: number[][] = [];
-      const { result } = await client.run(job, {
-        signal: ctx.signal,
-        timeoutMs: ctx.jobTimeoutMs,
-        keepReps: false,
-        onRep: (rep) => {
-          builder.addRep(rep);
-          if (job.raw) raw.push(rep.raw ?? []);
-        },
-      });
-      const row = builder.finish(result);
-      if (job.raw && raw.length > 0) {
-        row.rawFile = await ctx.writer.writeRaw(`${host.name}-${job.path}-${job.op}-${job.granule}-t${job.threads}`, raw);
-      }
-      await ctx.writer.addRow(row);
-      ctx.onRow?.(row);
+    const settled = ctx.settle ? await checkSettle(transport) : null;
+    if (settled && !settled.ok) {
+      entry.systemWarnings = [...(entry.systemWarnings ?? []), settled.reason];
+      ctx.onProgress?.(settled.reason, 0, 0);
+      await ctx.writer.setHost(entry);
     }
-    ctx.onProgress?.('done', jobs.length, jobs.length);
+    await measureJobs(ctx, client, jobs, settled?.ok === true);
+    ctx.onProgress?.('done', 1, 1);
   } catch (err) {
     const failure = classify(host.name, err);
     entry.status = 'failed';
@@ -88,4 +84,87 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
   }
   await ctx.writer.setHost(entry);
   return entry;
+}
+
+interface JobState {
+  job: ProbeJob;
+  builder: RowBuilder;
+  raw: number[][];
+  results: ResultLine[];
+  /** how many probe processes share the job's repetitions */
+  procs: number;
+  done: boolean;
+  row?: ResultRow;
+}
+
+/** The repetitions process p of procs runs: the job's repetitions dealt out as evenly as they go. */
+export function repetitionsOf(repetitions: number, procs: number, p: number): number {
+  return Math.floor(repetitions / procs) + (p < repetitions % procs ? 1 : 0);
+}
+
+/**
+ * Every job as up to `processes` separate, short probe processes sharing its repetitions (each with
+ * its own warm-up), run in rounds: round k runs process k of every job still going, so one job's
+ * processes are spread over the run (as hyperfine and pyperf spread their runs) instead of sharing
+ * one process, one set of pages and one moment of the machine. A job whose process is not ok is not
+ * run again. Rows are written in job order as they complete: histograms merged over the processes.
+ */
+async function measureJobs(ctx: RunHostContext, client: ProbeClient, jobs: ProbeJob[], settleFirst: boolean): Promise<void> {
+  const k = Math.max(1, ctx.processes ?? 1);
+  const states: JobState[] = jobs.map((job) => ({
+    job, builder: new RowBuilder(ctx.host.name, job), raw: [], results: [], done: false, procs: Math.min(k, job.repetitions),
+  }));
+  const rounds = Math.max(0, ...states.map((s) => s.procs));
+  const total = states.reduce((a, s) => a + s.procs, 0);
+  let started = 0;
+  let written = 0;
+  for (let p = 0; p < rounds; p++) {
+    for (const s of states) {
+      if (s.done || p >= s.procs) continue;
+      if (ctx.signal?.aborted) throw new Error('run cancelled');
+      ctx.onProgress?.(`${jobLabel(s.job)}${s.procs > 1 ? ` (process ${p + 1}/${s.procs})` : ''}`, started++, total);
+      if (settleFirst) await settle(ctx.transport, ctx.signal);
+      // repetitions are folded in as they stream in: memory stays flat however many calls a job times
+      const { result } = await client.run({ ...s.job, repetitions: repetitionsOf(s.job.repetitions, s.procs, p) }, {
+        signal: ctx.signal,
+        timeoutMs: ctx.jobTimeoutMs,
+        keepReps: false,
+        cpus: ctx.cpus,
+        onRep: (rep) => {
+          s.builder.addRep(rep, k > 1 ? p : undefined);
+          if (s.job.raw) s.raw.push(rep.raw ?? []);
+        },
+      });
+      s.results.push(result);
+      if (result.status === 'ok' && p < s.procs - 1) continue;
+      s.done = true;
+      s.row = s.builder.finish(mergeResults(s.results));
+      if (k > 1) s.row.processes = s.results.length;
+      if (result.cpus !== undefined) s.row.cpus = s.results[0].cpus ?? null;
+      if (s.job.raw && s.raw.length > 0) {
+        const j = s.job;
+        s.row.rawFile = await ctx.writer.writeRaw(`${ctx.host.name}-${j.path}-${j.op}-${j.granule}-t${j.threads}`, s.raw);
+      }
+      // summary.json keeps the suite's order: a row waits for the rows before it
+      for (; written < states.length && states[written].row; written++) {
+        await ctx.writer.addRow(states[written].row!);
+        ctx.onRow?.(states[written].row!);
+      }
+    }
+  }
+}
+
+/**
+ * One result line for the processes of a job: the first that is not ok decides the status (and its
+ * reason); samples add up; `extra` (op-specific figures) is the first process's.
+ */
+export function mergeResults(results: ResultLine[]): ResultLine {
+  const bad = results.find((r) => r.status !== 'ok');
+  const first = results[0];
+  return {
+    ...first,
+    ...(bad && { status: bad.status, reason: bad.reason, errno: bad.errno, errnoName: bad.errnoName }),
+    samples: results.reduce((a, r) => a + r.samples, 0),
+    elapsedNs: results.reduce((a, r) => a + (r.elapsedNs ?? 0), 0),
+  };
 }

@@ -35,3 +35,41 @@ export function restrictSuite(suite: Suite, s: SeriesSelector): Suite {
   }
   return { ...suite, workloads };
 }
+
+/** `--only op=guest-fault,path=gmem`: each key once or more (values of one key are alternatives). */
+export type SuiteFilter = Partial<Record<'path' | 'op' | 'granule' | 'threads', string[]>>;
+const FILTER_KEYS = ['path', 'op', 'granule', 'threads'] as const;
+
+export function parseOnly(v: string): SuiteFilter {
+  const f: SuiteFilter = {};
+  for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z]+)=(.+)$/.exec(part);
+    const key = m?.[1] as (typeof FILTER_KEYS)[number] | undefined;
+    if (!m || !key || !FILTER_KEYS.includes(key)) {
+      throw new Error(`--only: "${part}" is not key=value with a key of ${FILTER_KEYS.join(', ')} (e.g. --only op=guest-fault,path=gmem)`);
+    }
+    const value = key === 'granule' ? String(parseSize(m[2])) : m[2];
+    f[key] = [...(f[key] ?? []), value];
+  }
+  if (Object.keys(f).length === 0) throw new Error('--only: give at least one key=value (e.g. op=guest-fault,path=gmem)');
+  return f;
+}
+
+/** The suite with only the paths, ops, granules and thread counts the filter names. */
+export function filterSuite(suite: Suite, f: SuiteFilter): Suite {
+  const keep = <T,>(xs: T[], allowed: string[] | undefined) => (allowed ? xs.filter((x) => allowed.includes(String(x))) : xs);
+  const workloads = suite.workloads
+    .map((w) => ({
+      ...w,
+      paths: keep(w.paths, f.path),
+      ops: keep(w.ops, f.op),
+      granules: keep(w.granules, f.granule),
+      ...(f.threads ? { threads: keep(w.threads ?? suite.defaults?.threads ?? [1], f.threads) } : {}),
+    }))
+    .filter((w) => w.paths.length > 0 && w.ops.length > 0 && w.granules.length > 0 && (w.threads === undefined || w.threads.length > 0));
+  if (workloads.length === 0) {
+    const what = Object.entries(f).map(([k, v]) => `${k}=${v!.join('|')}`).join(', ');
+    throw new Error(`--only ${what}: no workload of ${suite.file} measures that`);
+  }
+  return { ...suite, workloads };
+}

@@ -13,6 +13,7 @@ import { registerHosts } from './commands/hosts.js';
 import { registerCompare } from './commands/compare.js';
 import { registerReport } from './commands/report.js';
 import { registerLab } from './commands/lab.js';
+import { registerSystem } from './commands/system.js';
 import { ConfigError } from '../config/load.js';
 import { EXIT } from './exit.js';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerRun(program);
   registerFingerprint(program);
+  registerSystem(program);
   registerWorkloads(program);
   registerRegress(program);
   registerNightly(program);

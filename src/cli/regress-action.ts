@@ -5,7 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { markKnown, newRegressions, regress, type RegressOptions, type RegressReport } from '../analysis/regress.js';
+import { DEFAULT_REGRESS_OPTIONS, markKnown, newRegressions, regress, type RegressOptions, type RegressReport } from '../analysis/regress.js';
 import { DEFAULT_CHANGEPOINT_OPTIONS } from '../analysis/changepoint/edivisive.js';
 import { loadHistoryDir, METRICS, type HistoryRun, type Metric } from '../analysis/series.js';
 import { regressFormat, REGRESS_FORMATS } from '../export/regress-format.js';
@@ -55,6 +55,9 @@ export function addRegressOptions(cmd: Command): Command {
     .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', (v) => parseInt(v, 10), d.minSegment)
     .addOption(new Option('--test <kind>', 'rank: t test on ranks (robust); student: on values, as Otava').choices(['rank', 'student']).default(d.test))
     .option('--metrics <list>', 'metrics to analyse', parseMetrics, [...METRICS] as Metric[])
+    .option('--noise-factor <k>', "a change must be k times the series' between-run noise", Number, DEFAULT_REGRESS_OPTIONS.noiseFactor)
+    .option('--fdr <q>', "Benjamini-Hochberg false-discovery rate over all of a host's series", Number, DEFAULT_REGRESS_OPTIONS.fdr)
+    .option('--common-mode <x>', "share of a host's series moving at one run reported as one host-wide shift", parseFraction, DEFAULT_REGRESS_OPTIONS.commonMode)
     .addOption(new Option('--format <fmt>', 'what to print').choices(Object.keys(REGRESS_FORMATS)).default('text'))
     .option('--json-file <file>', 'also write the JSON report here')
     .option('--junit-file <file>', 'also write JUnit XML here (a failing case per new regression)')
@@ -71,7 +74,12 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     minSegment: o.minSegment as number,
     test: o.test as RegressOptions['test'],
     metrics: o.metrics as Metric[],
+    noiseFactor: (o.noiseFactor as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.noiseFactor,
+    fdr: (o.fdr as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.fdr,
+    commonMode: (o.commonMode as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.commonMode,
   };
+  if (!(detect.noiseFactor >= 0)) throw new Error(`--noise-factor: must be >= 0, got ${o.noiseFactor}`);
+  if (!(detect.fdr > 0 && detect.fdr <= 1)) throw new Error(`--fdr: must be in (0, 1], got ${o.fdr}`);
   if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new Error(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
   if (!(Number.isInteger(detect.minSegment) && detect.minSegment >= 2)) throw new Error(`--min-segment: must be an integer >= 2, got ${o.minSegment}`);
   if (o.annotateInflux && !extra.influx) throw new Error('--annotate-influx needs --influx URL');

@@ -1,14 +1,8 @@
 /** Cell texts shared by the compare formats (text, markdown, csv): marks, changes, cvs. */
 import type { Comparison, Mark, MetricComparison, NotCompared } from '../analysis/compare.js';
+import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
 
 export const MARK_SYMBOL: Record<Mark, string> = { significant: '*', noisy: '~', none: '' };
-
-/** +2.7%, -31.0%, -1234% */
-export function changeText(pct: number): string {
-  if (!Number.isFinite(pct)) return '-';
-  const s = Math.abs(pct) >= 100 ? pct.toFixed(0) : pct.toFixed(1);
-  return `${pct >= 0 && !s.startsWith('-') ? '+' : ''}${s}%`;
-}
 
 /** a cv as a percentage: 0.4%, 12%, >99% */
 export function cvText(cv: number | null): string {
@@ -26,7 +20,7 @@ export function markOf(m: MetricComparison): string {
 export function legend(c: Comparison): string[] {
   const o = c.options;
   return [
-    `change = (baseline - candidate) / baseline: positive = candidate faster`,
+    SIGN_LEGEND,
     `* = p < ${o.alpha} (two-sided Mann-Whitney U over the repetitions) and the ${Math.round((1 - o.alpha) * 100)}% bootstrap interval of the change excludes 0`,
     `~ = noisy: cv > ${(o.noise * 100).toFixed(0)}% on a side and the change not clearly beyond it`,
     `cv = stddev / mean of the repetition figures (b = baseline, c = candidate)`,
@@ -53,7 +47,7 @@ export function summaryLine(c: Comparison, metric: string): [string, string] | n
   const s = c.summary.find((x) => x.metric === metric);
   if (!s || s.count === 0) return null;
   return [
-    `geomean ${s.metric}: candidate/baseline ${s.geomeanRatio.toFixed(3)} (${changeText(s.changePct)}) over ${s.count} rows`,
+    `geomean ${s.metric}: candidate/baseline ${s.geomeanRatio.toFixed(3)} (${formatChange(s.changePct)}) over ${s.count} rows`,
     `  ${s.better} faster *, ${s.worse} slower *, ${s.noisy} noisy ~, ${s.count - s.better - s.worse - s.noisy} no clear change`,
   ];
 }

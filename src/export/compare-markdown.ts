@@ -2,7 +2,8 @@
 import type { Comparison } from '../analysis/compare.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { changeText, cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+import { cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+import { formatChange } from '../analysis/change.js';
 
 function esc(s: string): string {
   return s.replace(/\|/g, '\\|');
@@ -29,7 +30,7 @@ export function renderCompareMarkdown(c: Comparison): string {
     for (const m of r.metrics) {
       const cells = [
         ...(multiHost ? [r.host] : []), ...(runs ? [r.path] : []), r.op, formatSize(r.granule), String(r.threads), m.metric,
-        formatNs(m.baseline), formatNs(m.candidate), changeText(m.changePct), markOf(m) === '*' ? '\\*' : markOf(m),
+        formatNs(m.baseline), formatNs(m.candidate), formatChange(m.changePct), markOf(m) === '*' ? '\\*' : markOf(m),
         cvText(m.cvBaseline), cvText(m.cvCandidate),
       ];
       out.push(`| ${cells.map(esc).join(' | ')} |`);

@@ -6,7 +6,8 @@ import type { ComparedRow, Comparison } from '../analysis/compare.js';
 import { formatColumns, type Column } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { changeText, cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+import { cvText, kernelLines, legend, markOf, notComparedLabel, sideTitle, summaryLine } from './compare-cells.js';
+import { formatChange } from '../analysis/change.js';
 
 export const TEXT_WIDTH = 80;
 
@@ -61,7 +62,7 @@ function table(c: Comparison, rows: ComparedRow[]): string {
         ...(multi ? [m.metric] : []),
         formatNs(m.baseline),
         formatNs(m.candidate),
-        `${changeText(m.changePct)} ${mark || ' '}`,
+        `${formatChange(m.changePct)} ${mark || ' '}`,
         cvText(m.cvBaseline),
         cvText(m.cvCandidate),
       ]);

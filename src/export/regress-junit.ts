@@ -7,14 +7,15 @@
 import type { Change, RegressReport } from '../analysis/regress.js';
 import { formatNs } from '../util/units.js';
 import type { RegressFormat } from './regress-format.js';
-import { pct, seriesLabel } from './regress-text.js';
+import { seriesLabel } from './regress-text.js';
+import { formatChange } from '../analysis/change.js';
 
 export function xmlEscape(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 function describe(c: Change): string {
-  return `${c.metric} ${formatNs(c.before)} -> ${formatNs(c.after)} (${pct(c.changePct)}, p=${c.pValue.toExponential(1)}) from run ${c.firstRunId} (last good ${c.lastGoodRunId})`;
+  return `${c.metric} ${formatNs(c.before)} -> ${formatNs(c.after)} (${formatChange(c.changePct)}, p=${c.pValue.toExponential(1)}) from run ${c.firstRunId} (last good ${c.lastGoodRunId})`;
 }
 
 export function renderRegressJunit(r: RegressReport): string {
@@ -32,7 +33,7 @@ export function renderRegressJunit(r: RegressReport): string {
       cases.push(`    <testcase classname="gmembench.regress.${xmlEscape(host)}" name="${name}">${out}</testcase>`);
       for (const c of failing) {
         failures++;
-        const msg = xmlEscape(`${seriesLabel(c)} ${c.metric} slower by ${pct(c.changePct)} from run ${c.firstRunId}`);
+        const msg = xmlEscape(`${seriesLabel(c)} ${c.metric} slower by ${formatChange(c.changePct)} from run ${c.firstRunId}`);
         cases.push(
           `    <testcase classname="gmembench.regress.${xmlEscape(host)}" name="${name} regression at ${xmlEscape(c.firstRunId)}">` +
             `<failure type="regression" message="${msg}">${xmlEscape(describe(c))}</failure></testcase>`,

@@ -6,7 +6,8 @@
  */
 import type { Change } from '../analysis/regress.js';
 import { formatSize } from '../util/units.js';
-import { pct, seriesLabel } from '../export/regress-text.js';
+import { seriesLabel } from '../export/regress-text.js';
+import { formatChange } from '../analysis/change.js';
 import { postJson } from './http-post.js';
 
 export interface GrafanaTarget {
@@ -21,7 +22,7 @@ export function annotationTags(c: Change): string[] {
 }
 
 export function annotationText(c: Change): string {
-  return `${c.kind}: ${seriesLabel(c)} ${c.metric} ${pct(c.changePct)} (run ${c.firstRunId})`;
+  return `${c.kind}: ${seriesLabel(c)} ${c.metric} ${formatChange(c.changePct)} (run ${c.firstRunId})`;
 }
 
 export async function postGrafanaAnnotations(target: GrafanaTarget, changes: Change[]): Promise<number> {

@@ -41,9 +41,13 @@ const NOTES: Partial<Record<string, (x: Extra) => string>> = {
     const integ = (x.integrity ?? {}) as Record<string, number>;
     const mem = (x.memAvailable ?? {}) as Record<string, number>;
     const delta = (mem.afterBytes ?? 0) - (mem.beforeBytes ?? 0);
+    const leak = (x.leak ?? {}) as Record<string, unknown>;
+    const kinds = ([['shmem', 'shmemBytes'], ['guest_memfd', 'guestMemfdBytes'], ['hugetlb', 'hugetlbBytes']] as const)
+      .filter(([, k]) => num(leak[k]) > 0).map(([name, k]) => `${name} ${num(leak[k])} bytes`);
     return `${Math.round(num(x.calls) / Math.max(secs, 1e-9))} calls/s; ${mix}; ` +
       `integrity ${integ.mismatchedPages ? `FAILED (${integ.mismatchedPages} pages)` : `ok (${integ.touchesChecked ?? 0} touches)`}; ` +
-      `MemAvailable after vs before ${delta >= 0 ? '+' : '-'}${mib(Math.abs(delta))}` +
+      `leak ${kinds.length ? `HELD ${kinds.join(', ')}` : 'none'} (${String(leak.method ?? '?')}); ` +
+      `MemAvailable after vs before ${delta >= 0 ? '+' : '-'}${mib(Math.abs(delta))} (system-wide, information only)` +
       (mem.pressureBytes ? `; under pressure of ${mib(mem.pressureBytes)}` : '');
   },
 };

@@ -51,3 +51,22 @@ export async function runWithProgress<T>(tasks: HostTask<T>[], opts: { concurren
   }
   return results;
 }
+
+/** m:ss or h:mm:ss */
+export function formatDuration(ms: number): string {
+  const t = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const sec = String(t % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+/**
+ * "[5/64] gmem fault 4K t1 (0:12 elapsed, ~2:30 left)": the ETA is the mean time of the jobs done
+ * so far times the jobs left of the suite (none before the first job ends).
+ */
+export function jobProgressLine(message: string, done: number, total: number, elapsedMs: number): string {
+  if (!(total > 0 && done < total)) return message;
+  const eta = done > 0 ? `, ~${formatDuration((elapsedMs / done) * (total - done))} left` : '';
+  return `[${done + 1}/${total}] ${message} (${formatDuration(elapsedMs)} elapsed${eta})`;
+}

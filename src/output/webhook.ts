@@ -6,7 +6,8 @@
  */
 import type { Change, RegressReport } from '../analysis/regress.js';
 import { newRegressions } from '../analysis/regress.js';
-import { pct, seriesLabel } from '../export/regress-text.js';
+import { seriesLabel } from '../export/regress-text.js';
+import { formatChange } from '../analysis/change.js';
 import { postJson } from './http-post.js';
 
 export interface WebhookBody {
@@ -19,7 +20,7 @@ export interface WebhookBody {
 
 export function webhookBody(r: RegressReport): WebhookBody {
   const fresh = newRegressions(r);
-  const lines = fresh.map((c) => `• ${seriesLabel(c)} ${c.metric}: ${pct(c.changePct)} since run ${c.firstRunId}`);
+  const lines = fresh.map((c) => `• ${seriesLabel(c)} ${c.metric}: ${formatChange(c.changePct)} since run ${c.firstRunId}`);
   return {
     text: `gmembench: ${fresh.length} new regression(s) as of run ${r.lastRunId ?? '-'}\n${lines.join('\n')}`,
     source: r.source,

@@ -29,12 +29,16 @@ export class ProbeClient {
 
   async run(
     job: ProbeJob,
-    opts: { signal?: AbortSignal; timeoutMs?: number; onRep?: (rep: RepLine) => void; keepReps?: boolean } = {},
+    opts: {
+      signal?: AbortSignal; timeoutMs?: number; onRep?: (rep: RepLine) => void; keepReps?: boolean;
+      /** thread placement: undefined or "none" = the scheduler's, "auto" = CPUs the probe chooses, or a list "1,0" */
+      cpus?: string;
+    } = {},
   ): Promise<ProbeOutcome> {
     const reps: RepLine[] = [];
     let result: ResultLine | undefined;
     let lineError: Error | undefined;
-    const r = await this.transport.exec([this.probePath, 'run'], {
+    const r = await this.transport.exec([this.probePath, 'run', ...(opts.cpus !== undefined ? ['--cpus', opts.cpus] : [])], {
       stdin: JSON.stringify(job),
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,

@@ -39,6 +39,8 @@ export interface ResultLine {
   errno?: number;
   errnoName?: string;
   elapsedNs?: number;
+  /** the CPU each thread was pinned to, in thread order; null when the scheduler placed them */
+  cpus?: number[] | null;
   extra?: Record<string, unknown>;
 }
 

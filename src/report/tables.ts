@@ -1,6 +1,7 @@
 /** HTML tables for the report page: host fingerprints, a run's rows, a comparison. */
 import type { Comparison } from '../analysis/compare.js';
-import { changeText, cvText, legend, markOf, notComparedLabel } from '../export/compare-cells.js';
+import { cvText, legend, markOf, notComparedLabel } from '../export/compare-cells.js';
+import { formatChange } from '../analysis/change.js';
 import type { HostEntry, RunSummary } from '../results/schema.js';
 import { formatNs, formatSize } from '../util/units.js';
 
@@ -63,12 +64,12 @@ export function comparisonTable(c: Comparison): string {
   const rows: string[][] = [];
   for (const r of c.rows) {
     for (const m of r.metrics) {
-      const dir = m.mark === 'significant' ? (m.changePct > 0 ? 'better' : 'worse') : m.mark === 'noisy' ? 'noisy' : '';
+      const dir = m.mark === 'significant' ? (m.changePct < 0 ? 'better' : 'worse') : m.mark === 'noisy' ? 'noisy' : '';
       rows.push([
         esc(r.host), ...(runs ? [esc(r.path)] : []), esc(r.op), esc(formatSize(r.granule)), esc(r.threads), esc(m.metric),
         esc(formatNs(m.baseline)), esc(formatNs(m.candidate)),
-        `<span class="${dir}">${esc(changeText(m.changePct))}</span>`, `<span class="${dir}">${esc(markOf(m))}</span>`,
-        m.ci ? esc(`${changeText(m.ci.lo)} .. ${changeText(m.ci.hi)}`) : '-', esc(m.pValue.toPrecision(2)),
+        `<span class="${dir}">${esc(formatChange(m.changePct))}</span>`, `<span class="${dir}">${esc(markOf(m))}</span>`,
+        m.ci ? esc(`${formatChange(m.ci.lo)} .. ${formatChange(m.ci.hi)}`) : '-', esc(m.pValue.toPrecision(2)),
         esc(cvText(m.cvBaseline)), esc(cvText(m.cvCandidate)),
       ]);
     }
@@ -78,7 +79,7 @@ export function comparisonTable(c: Comparison): string {
   const parts = [table(head, rows, numeric, 'comparison')];
   for (const s of c.summary) {
     if (s.count > 0) {
-      parts.push(`<p class="summary">geomean ${esc(s.metric)}: candidate/baseline <b>${s.geomeanRatio.toFixed(3)}</b> (${esc(changeText(s.changePct))}) over ${s.count} rows: ${s.better} faster *, ${s.worse} slower *, ${s.noisy} noisy ~</p>`);
+      parts.push(`<p class="summary">geomean ${esc(s.metric)}: candidate/baseline <b>${s.geomeanRatio.toFixed(3)}</b> (${esc(formatChange(s.changePct))}) over ${s.count} rows: ${s.better} faster *, ${s.worse} slower *, ${s.noisy} noisy ~</p>`);
     }
   }
   parts.push(`<ul class="legend">${legend(c).map((l) => `<li>${esc(l)}</li>`).join('')}${c.notes.map((n) => `<li>note: ${esc(n)}</li>`).join('')}</ul>`);

@@ -17,6 +17,8 @@ export interface RepStat {
   p50: number;
   p99: number;
   mean: number;
+  /** 0-based index of the probe process that measured it, when several processes measured the row */
+  process?: number;
 }
 
 export interface ResultRow {
@@ -47,6 +49,10 @@ export interface ResultRow {
   params: { region: number; repetitions: number; warmup: number; [k: string]: unknown };
   /** op-specific figures (outcome counts, throughput, integrity ...) */
   extra?: Record<string, unknown>;
+  /** how many separate probe processes measured the row (set when run asked for more than one) */
+  processes?: number;
+  /** the CPU each thread was pinned to (thread order); null: left to the scheduler; absent: not recorded */
+  cpus?: number[] | null;
   /** relative path (from the run directory) of the raw samples, with --raw */
   rawFile?: string;
 }
@@ -58,6 +64,8 @@ export interface HostEntry {
   error?: string;
   labels: Record<string, string>;
   fingerprint: Fingerprint | null;
+  /** what looked noisy on the host when the run started (src/system/check.ts), one line each */
+  systemWarnings?: string[];
 }
 
 export interface RunSummary {
@@ -69,6 +77,8 @@ export interface RunSummary {
   harness: { version: string; probeSha256: string; node: string };
   hosts: HostEntry[];
   results: ResultRow[];
+  /** how the run measured: probe processes per job, thread pinning, memory settled before each job */
+  measurement?: { processes: number; pin: string; settle: boolean };
 }
 
 /** The identity of a series: what compare, regress and the time-series store key rows by. */

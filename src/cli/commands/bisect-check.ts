@@ -15,10 +15,13 @@ import { loadSuite } from '../../config/suite.js';
 import { seriesKey, type RunSummary } from '../../results/schema.js';
 import { listRuns, readSummary, SUMMARY_FILE } from '../../results/store.js';
 import { formatNs } from '../../util/units.js';
+import { median } from '../../analysis/stats/describe.js';
+import { detectChangePoints } from '../../analysis/changepoint/edivisive.js';
 import { parseFraction } from '../regress-action.js';
 import { BISECT_EXIT } from '../exit.js';
 
-async function baselineValues(path: string, sel: SeriesSelector, metric: Metric): Promise<number[]> {
+/** The baseline's values, and the per-run medians when it is several runs (to see whether it spans a change). */
+async function baselineValues(path: string, sel: SeriesSelector, metric: Metric): Promise<{ values: number[]; runMedians: number[] }> {
   let runDirs: string[];
   try {
     runDirs = (await stat(join(path, SUMMARY_FILE)).then(() => true, () => false)) ? [path] : await listRuns(path);
@@ -27,9 +30,14 @@ async function baselineValues(path: string, sel: SeriesSelector, metric: Metric)
   }
   if (runDirs.length === 0) throw new Error(`--baseline ${path}: neither a run directory nor a folder of runs`);
   const values: number[] = [];
-  for (const d of runDirs) values.push(...rowValues(await readSummary(d), sel, metric));
+  const runMedians: number[] = [];
+  for (const d of runDirs) {
+    const v = rowValues(await readSummary(d), sel, metric);
+    values.push(...v);
+    if (v.length > 0) runMedians.push(median(v));
+  }
   if (values.length === 0) throw new Error(`--baseline ${path}: no ok result for ${seriesKey(sel)} in ${runDirs.length} run(s)`);
-  return values;
+  return { values, runMedians };
 }
 
 function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): number[] {
@@ -51,7 +59,7 @@ export function registerBisectCheck(program: Command): void {
     .option('--max-pvalue <p>', 'and a Student t p-value below this', String(0.01))
     .action(async (o) => {
       const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
-      let sel: SeriesSelector, metric: Metric, threshold: number, maxPValue: number, baseline: number[];
+      let sel: SeriesSelector, metric: Metric, threshold: number, maxPValue: number, baseline: { values: number[]; runMedians: number[] };
       try {
         if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
         if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
@@ -78,7 +86,10 @@ export function registerBisectCheck(program: Command): void {
           if (hosts.length === 0) throw new Error(`host "${sel.host}" is not in ${o.hosts ?? 'the local inventory (name: local)'}`);
           ({ summary: fresh } = await runSuite({ suite, inventory: { hosts }, resultsDir: o.results, progress: 'silent' }));
         }
-        result = bisectVerdict(baseline, rowValues(fresh, sel, metric), { threshold, maxPValue });
+        const spans = detectChangePoints(baseline.runMedians);
+        result = spans.length > 0
+          ? { verdict: 'skip', reason: `the baseline spans a change point (${spans.length}; first at baseline run ${spans[0].index + 1} of ${baseline.runMedians.length}): pick runs of one kernel` }
+          : bisectVerdict(baseline.values, rowValues(fresh, sel, metric), { threshold, maxPValue });
       } catch (err) {
         result = { verdict: 'skip', reason: `cannot measure: ${(err as Error).message}` };
       }

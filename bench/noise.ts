@@ -1,0 +1,116 @@
+/**
+ * Run-to-run noise of the smoke suite on this machine, before and after the remedies of `run`:
+ * NOISE_RUNS (default 10) separate runs (runSuite calls, each its own probe processes) per
+ * configuration, the configurations interleaved round by round so they share the machine's moments.
+ * Per ok series: the between-run CV of p50 (stddev / mean of the runs' p50s) beside the within-run CV
+ * (the median over runs of the CV of the repetitions' p50s), then the median over the series.
+ * Configurations: NOISE_CONFIGS, a comma list of processes:pin[:settle], default
+ * "1:none,3:none,3:auto" (before: one process; the default of `run`: up to 3 processes sharing the
+ * repetitions; the same with the threads pinned).
+ * Target: median between-run CV of p50 <= 3%.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadSuite } from '../src/config/suite.js';
+import { LOCAL_INVENTORY } from '../src/config/hosts.js';
+import { runSuite } from '../src/benchmark/run.js';
+import { buildProbe } from '../src/probe/build.js';
+import { cv as cvOf, median } from '../src/analysis/stats/describe.js';
+import { formatColumns } from '../src/output/columns.js';
+import { formatSize } from '../src/util/units.js';
+import type { RunSummary } from '../src/results/schema.js';
+
+interface Config { processes: number; pin: string; settle: boolean; label: string }
+
+function configs(): Config[] {
+  return (process.env.NOISE_CONFIGS ?? '1:none,3:none,3:auto').split(',').map((c) => {
+    const [p, pin = 'auto', settle] = c.split(':');
+    return { processes: Number(p), pin, settle: settle === 'settle', label: `K=${p} pin=${pin}${settle === 'settle' ? ' settle' : ''}` };
+  });
+}
+
+/** the sample CV (analysis/stats/describe.ts), or null with fewer than 2 values or a mean that is not positive */
+function cv(xs: number[]): number | null {
+  const c = cvOf(xs);
+  return xs.length >= 2 && Number.isFinite(c) && c >= 0 ? c : null;
+}
+
+export interface SeriesNoise { series: string; between: number; within: number | null; runs: number }
+
+/** Between-run and within-run CV of p50 per series ok in every run. */
+export function noiseOf(runs: RunSummary[]): SeriesNoise[] {
+  const bySeries = new Map<string, { p50: number[]; within: number[]; okRuns: number }>();
+  for (const run of runs) {
+    for (const r of run.results) {
+      const key = `${r.path} ${r.op} ${formatSize(r.granule)} t${r.threads}`;
+      const s = bySeries.get(key) ?? { p50: [], within: [], okRuns: 0 };
+      bySeries.set(key, s);
+      if (r.status !== 'ok' || r.p50 === null) continue;
+      s.okRuns++;
+      s.p50.push(r.p50);
+      const w = cv(r.repetitions.map((x) => x.p50));
+      if (w !== null) s.within.push(w);
+    }
+  }
+  const out: SeriesNoise[] = [];
+  for (const [series, s] of bySeries) {
+    const between = cv(s.p50);
+    if (s.okRuns !== runs.length || between === null) continue;
+    out.push({ series, between, within: s.within.length ? median(s.within) : null, runs: s.okRuns });
+  }
+  return out.sort((a, b) => a.series.localeCompare(b.series));
+}
+
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+
+export async function run(): Promise<void> {
+  const n = Number(process.env.NOISE_RUNS ?? 10);
+  const suite = await loadSuite(resolve(import.meta.dirname, '../suites/smoke.yaml'));
+  const probe = await buildProbe();
+  const cfgs = configs();
+  const dir = await mkdtemp(join(tmpdir(), 'gmembench-noise-'));
+  const runs: RunSummary[][] = cfgs.map(() => []);
+  const seconds: number[][] = cfgs.map(() => []);
+  try {
+    for (let i = 0; i < n; i++) {
+      for (const [c, cfg] of cfgs.entries()) {
+        const t0 = performance.now();
+        const { summary } = await runSuite({
+          suite, inventory: LOCAL_INVENTORY, resultsDir: dir, progress: 'silent', probe,
+          processes: cfg.processes, pin: cfg.pin, settle: cfg.settle,
+        });
+        seconds[c].push((performance.now() - t0) / 1000);
+        runs[c].push(summary);
+        const warnings = summary.hosts.flatMap((h) => h.systemWarnings ?? []);
+        process.stdout.write(`run ${i + 1}/${n} ${cfg.label}: ${seconds[c].at(-1)!.toFixed(1)} s${warnings.length ? `; ${warnings.join('; ')}` : ''}\n`);
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const noise = cfgs.map((_, c) => noiseOf(runs[c]));
+  const series = [...new Set(noise.flatMap((x) => x.map((s) => s.series)))].sort();
+  const header = [{ header: 'series' }, ...cfgs.flatMap((c) => [
+    { header: `${c.label} between`, align: 'right' as const }, { header: 'within', align: 'right' as const },
+  ])];
+  const rows = series.map((s) => [s, ...noise.flatMap((x) => {
+    const f = x.find((y) => y.series === s);
+    return [pct(f?.between ?? null), pct(f?.within ?? null)];
+  })]);
+  const med = (xs: number[]) => (xs.length ? median(xs) : null);
+  rows.push(['median over ok series', ...noise.flatMap((x) => [
+    pct(med(x.map((s) => s.between))),
+    pct(med(x.flatMap((s) => (s.within === null ? [] : [s.within])))),
+  ])]);
+  process.stdout.write(`${formatColumns(header, rows)}\n\n`);
+  for (const [c, cfg] of cfgs.entries()) {
+    const b = noise[c].map((s) => s.between).sort((x, y) => x - y);
+    const q = (p: number) => b[Math.min(b.length - 1, Math.floor(p * b.length))];
+    process.stdout.write(
+      `${cfg.label}: ${noise[c].length} ok series over ${n} runs; between-run CV of p50 median ${pct(med(b))} ` +
+        `(p25 ${pct(q(0.25))}, p75 ${pct(q(0.75))}, max ${pct(b.at(-1) ?? null)}); run ${median(seconds[c]).toFixed(1)} s median ` +
+        `(target: median <= 3.0%: ${med(b) !== null && med(b)! <= 0.03 ? 'met' : 'not met'})\n`,
+    );
+  }
+}

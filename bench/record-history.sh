@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Record N separate runs of a suite on this machine into DIR (the regress-quality history),
+# one gmembench process per run, so run-to-run noise is real. Resumes: counts runs already there.
+# usage: bench/record-history.sh DIR [N] [SUITE]
+set -euo pipefail
+dir=${1:?usage: record-history.sh DIR [N] [SUITE]}
+n=${2:-32}
+suite=${3:-suites/smoke.yaml}
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$dir"
+have() { find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | wc -l; }
+while [ "$(have)" -lt "$n" ]; do
+  node --import tsx "$root/src/cli/index.ts" run "$root/$suite" --results "$dir" --progress silent >/dev/null || true
+done

@@ -16,6 +16,7 @@ import { reserveHugePages, type Reservation } from './hugetlb.js';
 import { checkSettle, settle } from './settle.js';
 import { checkSystem, formatFindings, noisy } from '../system/check.js';
 import type { ResultLine } from '../probe/protocol.js';
+import { markEmulation } from '../lab/emulation.js';
 
 export interface RunHostContext {
   host: HostConfig;
@@ -59,6 +60,7 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     const client = new ProbeClient(transport, probePath);
     ctx.onProgress?.('fingerprint', 0, 0);
     entry.fingerprint = await client.fingerprint(ctx.signal);
+    markEmulation(entry);
     const findings = checkSystem(entry.fingerprint);
     if (noisy(findings)) entry.systemWarnings = formatFindings(host.name, findings.filter((f) => f.level === 'warn'));
     await ctx.writer.setHost(entry);

@@ -11,6 +11,7 @@ import { escape, type InfluxDB, type IPoint } from 'influx';
 import { readSummary } from '../results/store.js';
 import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
 import { summaryToPoints, type Point } from './schema.js';
+import { describeLeft, withoutEmulated } from '../lab/emulation.js';
 
 /** the retention policy created with a new database: benchmark history is small and kept forever */
 export const RETENTION_POLICY = 'gmembench';
@@ -49,6 +50,8 @@ export interface PushOptions {
   onBatch?: (info: { written: number; batch: number }) => void | Promise<void>;
   /** how a run directory becomes points (default loadRun: read summary.json); bench/influx.ts swaps it to time the write path alone */
   load?: (runDir: string) => Promise<LoadedRun>;
+  /** also push the rows of hosts measured under TCG emulation (left out by default: their timings mean nothing) */
+  allowEmulated?: boolean;
 }
 
 export const DEFAULT_PUSH_OPTIONS = {
@@ -71,6 +74,8 @@ export interface PushReport {
   written: number;
   /** set when not every point was written */
   error?: string;
+  /** rows not pushed because an emulated CPU measured them ("host (n rows)") */
+  leftOutEmulated?: string;
 }
 
 export class PushError extends Error {
@@ -88,7 +93,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * ends. A fresh client per attempt, after our own exponential delay, is simpler to reason about.
  */
 class Writer {
-  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load'>> & Pick<PushOptions, 'onRetry'>;
+  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load' | 'allowEmulated'>> & Pick<PushOptions, 'onRetry'>;
   private client: InfluxDB;
   private ready: Promise<void> | null = null;
 
@@ -163,12 +168,14 @@ export interface LoadedRun {
   runId: string | null;
   points: IPoint[];
   error?: Error;
+  leftOutEmulated?: string;
 }
 
-export async function loadRun(runDir: string): Promise<LoadedRun> {
+export async function loadRun(runDir: string, opts: { allowEmulated?: boolean } = {}): Promise<LoadedRun> {
   try {
-    const summary = await readSummary(runDir);
-    return { runId: summary.runId, points: summaryToPoints(summary).map(toIPoint) };
+    const read = await readSummary(runDir);
+    const { summary, left } = opts.allowEmulated ? { summary: read, left: new Map<string, number>() } : withoutEmulated(read);
+    return { runId: summary.runId, points: summaryToPoints(summary).map(toIPoint), ...(left.size > 0 && { leftOutEmulated: describeLeft(left) }) };
   } catch (err) {
     return { runId: null, points: [], error: err as Error };
   }
@@ -242,12 +249,12 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
     inflight.add(pr);
   };
 
-  const load = opts.load ?? loadRun;
+  const load = opts.load ?? ((d: string) => loadRun(d, { allowEmulated: opts.allowEmulated }));
   let next = runDirs.length > 0 ? load(runDirs[0]) : null;
   for (let i = 0; i < runDirs.length; i++) {
     const run = await next!;
     next = i + 1 < runDirs.length ? load(runDirs[i + 1]) : null;
-    const report: PushReport = { runDir: runDirs[i], runId: run.runId, points: run.points.length, written: 0 };
+    const report: PushReport = { runDir: runDirs[i], runId: run.runId, points: run.points.length, written: 0, ...(run.leftOutEmulated && { leftOutEmulated: run.leftOutEmulated }) };
     reports.push(report);
     if (run.error) {
       fail(report, run.error);
@@ -282,5 +289,6 @@ export async function pushRun(runDir: string, target: InfluxTarget, opts: PushOp
 export function formatPushReport(r: PushReport): string {
   const name = r.runId ?? r.runDir;
   if (r.error) return `NOT PUSHED ${name}: ${r.error}`;
-  return `pushed ${name}: ${r.written} points`;
+  const left = r.leftOutEmulated ? `; not pushed, measured under TCG emulation: ${r.leftOutEmulated} (--allow-emulated pushes them)` : '';
+  return `pushed ${name}: ${r.written} points${left}`;
 }

@@ -1,20 +1,22 @@
 /**
- * A lab host: `up` boots it (kernel + initramfs cached, keys generated, QEMU started, SSH awaited,
- * retried once when the guest panics during boot), `down` stops its QEMU by the pid in its pidfile,
- * `status` lists them. Everything a host owns lives in labHostDir(name).
+ * A lab host: `up` boots it (kernel + initramfs cached, keys generated, QEMU started under
+ * scripts/lab-watchdog.sh, SSH awaited, retried once when the guest panics during boot), `down`
+ * stops its QEMU by the pid in its pidfile, `status` lists them. Everything a host owns lives in
+ * labHostDir(name); nothing outside it is touched.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
-import { fetchDebianKernel, privateApt, resolveDebianKernel } from './apt.js';
-import { baseInitramfs, hostInitramfs, labToolsMissing, modulesDirOf } from './initramfs.js';
+import { z } from 'zod';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import { baseInitramfs, hostInitramfs, labToolsMissing } from './initramfs.js';
+import { labKernel } from './kernel.js';
 import { labCacheDir, labHostDir } from './paths.js';
 import { chooseAccel, qemuArgs } from './qemu.js';
-import { swProtectedModules } from './sw-protected.js';
 
 export interface LabUpOptions {
   name: string;
@@ -23,31 +25,35 @@ export interface LabUpOptions {
   numa: number;
   memMiB: number;
   cpus: number;
-  swProtected: boolean;
   accel?: 'kvm' | 'tcg';
   /** seconds to wait for SSH per boot attempt */
   bootTimeout?: number;
-  /** QEMU dies with this process (setpriv --pdeathsig) instead of running on after it */
-  attach?: boolean;
+  /** the host goes down when this process ends; 'none': it runs until `lab down` */
+  owner: number | 'none';
   log?: (line: string) => void;
 }
 
-export interface LabHostState {
-  name: string;
-  pid: number;
-  port: number;
-  kernel: string;
-  release: string;
-  accel: 'kvm' | 'tcg';
-  numa: number;
-  cpus: number;
-  memMiB: number;
-  swProtected: boolean;
-  inventory: string;
-  startedAt: string;
-}
+const stateSchema = z.object({
+  name: z.string(),
+  pid: z.number().int().positive(),
+  port: z.number().int().positive(),
+  kernel: z.string(),
+  release: z.string(),
+  accel: z.enum(['kvm', 'tcg']),
+  numa: z.number().int().positive(),
+  cpus: z.number().int().positive(),
+  memMiB: z.number().int().positive(),
+  owner: z.union([z.number().int().positive(), z.literal('none')]),
+  inventory: z.string(),
+  startedAt: z.string(),
+  /** seconds from starting QEMU to the SSH banner */
+  bootSeconds: z.number(),
+});
+export type LabHostState = z.infer<typeof stateSchema>;
 
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
+const WATCHDOG = resolve(PACKAGE_ROOT, 'scripts/lab-watchdog.sh');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -76,25 +82,11 @@ export function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
 }
 
-/** kernel + modules dir + a cache key for a --kernel value */
-async function kernelFor(o: LabUpOptions): Promise<{ kernel: string; release: string; modulesDir: string; sourceTree: string | null }> {
-  const m = /^debian:(.+)$/.exec(o.kernel);
-  if (m) {
-    const apt = await privateApt();
-    const k = await resolveDebianKernel(apt, m[1]);
-    o.log?.(`kernel ${k.release} (${k.packages.join(', ')})`);
-    const tree = await fetchDebianKernel(apt, k);
-    const boot = resolve(tree, 'root/boot', `vmlinuz-${k.release}`);
-    if (!existsSync(boot)) throw new Error(`lab: ${boot} missing from ${k.packages.join(', ')}`);
-    return { kernel: boot, release: k.release, modulesDir: modulesDirOf(resolve(tree, 'root'), k.release), sourceTree: tree };
-  }
-  const bz = resolve(o.kernel);
-  if (!existsSync(bz)) throw new Error(`--kernel ${o.kernel}: no such file (debian:7.3, debian:6.12 or the path of a bzImage)`);
-  if (!o.modules) throw new Error(`--kernel ${o.kernel}: give --modules DIR (the lib/modules/<release> of that build, with modules.dep)`);
-  const modulesDir = resolve(o.modules);
-  if (!existsSync(resolve(modulesDir, 'modules.dep'))) throw new Error(`--modules ${o.modules}: no modules.dep there (run depmod, or point at lib/modules/<release>)`);
-  const release = (await execa('sh', ['-c', 'basename "$1"; sha256sum "$2" | cut -c1-12', 'sh', modulesDir, bz])).stdout.replace('\n', '-');
-  return { kernel: bz, release, modulesDir, sourceTree: null };
+/** The session leader of this process (the terminal's shell, the CI job): the default owner of a lab host. */
+export function sessionLeader(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const sid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+  return Number.isInteger(sid) && sid > 1 && alive(sid) ? sid : process.ppid;
 }
 
 export async function labUp(o: LabUpOptions): Promise<LabHostState> {
@@ -102,20 +94,13 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
   const missing = labToolsMissing();
   if (missing) throw new Error(`lab: ${missing}`);
   const dir = labHostDir(o.name);
-  const prev = await labState(o.name);
-  if (prev && alive(prev.pid)) throw new Error(`lab up ${o.name}: already running (pid ${prev.pid}); lab down ${o.name} first`);
+  const prev = await labState(o.name).catch(() => null);
+  if (prev && isOurQemu(prev.pid, o.name)) throw new Error(`lab up ${o.name}: already running (pid ${prev.pid}); lab down ${o.name} first`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
-  const k = await kernelFor(o);
-  let flavour = 'stock';
-  let extraModules: string | undefined;
-  if (o.swProtected) {
-    if (!k.sourceTree) throw new Error('--sw-protected: only with debian:X.Y kernels (build your own kernel with CONFIG_KVM_SW_PROTECTED_VM=y)');
-    extraModules = await swProtectedModules(k.release, o.log);
-    flavour = 'swprot';
-  }
-  const base = await baseInitramfs({ release: k.release, modulesDir: k.modulesDir, flavour, extraModules });
+  const k = await labKernel(o.kernel, o.modules, o.log);
+  const base = await baseInitramfs({ release: k.release, modulesDir: k.modulesDir, flavour: 'stock' });
 
   const key = resolve(dir, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `gmembench-lab-${o.name}`, '-f', key]);
@@ -127,49 +112,56 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
 
   const accel = o.accel ?? chooseAccel().accel;
   const timeout = (o.bootTimeout ?? 90) * 1000;
+  // while booting, the host belongs to this process: if it dies, the watchdog takes QEMU down
+  const ownerFile = resolve(dir, 'owner');
+  await writeFile(ownerFile, `${process.pid}\n`);
   let lastErr = '';
   for (let attempt = 1; attempt <= 2; attempt++) {
     const port = await freePort();
     const consoleLog = resolve(dir, `console-${attempt}.log`);
     const pidFile = resolve(dir, 'qemu.pid');
-    const args = qemuArgs({ kernel: k.kernel, initrd, consoleLog, pidFile, port, cpus: o.cpus, numa: o.numa, memMiB: o.memMiB, accel });
-    const [cmd, argv] = o.attach
-      ? ['setpriv', ['--pdeathsig', 'KILL', '--', 'qemu-system-x86_64', ...args]]
-      : ['qemu-system-x86_64', args];
-    const child: ChildProcess = spawn(cmd, argv as string[], { stdio: ['ignore', 'ignore', 'pipe'], detached: !o.attach });
-    let stderr = '';
-    child.stderr?.on('data', (d) => { stderr += d; });
+    await rm(pidFile, { force: true });
+    const args = qemuArgs({ kernel: k.image, initrd, consoleLog, pidFile, port, cpus: o.cpus, numa: o.numa, memMiB: o.memMiB, accel });
+    const qemuLog = resolve(dir, `qemu-${attempt}.log`);
+    const fd = openSync(qemuLog, 'w');
+    const watchdog = spawn('sh', [WATCHDOG, ownerFile, 'qemu-system-x86_64', ...args], { stdio: ['ignore', fd, fd], detached: true });
+    closeSync(fd);
     let exited = false;
-    child.once('exit', () => { exited = true; });
-    if (!o.attach) child.unref();
+    watchdog.once('exit', () => { exited = true; });
+    watchdog.unref();
     o.log?.(`booting ${o.name} (${accel}, ${o.cpus} CPUs, ${o.numa} node(s), ${o.memMiB} MiB), attempt ${attempt}`);
     const t0 = Date.now();
     let ready = false;
     while (!exited && Date.now() - t0 < timeout) {
       if (await sshBanner(port, 2000)) { ready = true; break; }
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
     }
-    if (ready && child.pid) {
-      child.stderr?.removeAllListeners('data');
-      child.stderr?.destroy();
-      const state = await writeHost(o, dir, { pid: child.pid, port, release: k.release, accel, key, hostPub });
-      o.log?.(`${o.name} up in ${((Date.now() - t0) / 1000).toFixed(1)} s on 127.0.0.1:${port}`);
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+    if (ready && pid > 0) {
+      const bootSeconds = (Date.now() - t0) / 1000;
+      const state = await writeHost(o, dir, { pid, port, release: k.release, accel, key, hostPub, bootSeconds });
+      await writeFile(ownerFile, `${o.owner}\n`);
+      o.log?.(`${o.name} up in ${bootSeconds.toFixed(1)} s on 127.0.0.1:${port} (QEMU pid ${pid}; ${o.owner === 'none' ? 'runs until lab down' : `goes down when pid ${o.owner} ends`})`);
       return state;
     }
-    if (child.pid && alive(child.pid)) process.kill(child.pid, 'KILL');
+    if (pid > 0 && isOurQemu(pid, o.name)) process.kill(pid, 'SIGKILL');
+    if (watchdog.pid && alive(watchdog.pid)) process.kill(watchdog.pid, 'SIGTERM');
     const tail = existsSync(consoleLog) ? (await readFile(consoleLog, 'utf8')).split('\n').slice(-8).join('\n') : '';
-    lastErr = `${exited ? `QEMU exited (${stderr.trim() || 'guest panic or reboot'})` : `no SSH within ${timeout / 1000} s`}; console:\n${tail}`;
+    const qemuErr = (await readFile(qemuLog, 'utf8').catch(() => '')).trim();
+    lastErr = `${exited ? `QEMU exited (${qemuErr || 'guest panic or reboot'})` : `no SSH within ${timeout / 1000} s`}; console:\n${tail}`;
     o.log?.(`boot attempt ${attempt} failed: ${lastErr.split('\n')[0]}`);
   }
   throw new Error(`lab up ${o.name}: boot failed twice: ${lastErr}`);
 }
 
-async function writeHost(o: LabUpOptions, dir: string, s: { pid: number; port: number; release: string; accel: 'kvm' | 'tcg'; key: string; hostPub: string }): Promise<LabHostState> {
+interface Booted { pid: number; port: number; release: string; accel: 'kvm' | 'tcg'; key: string; hostPub: string; bootSeconds: number }
+
+async function writeHost(o: LabUpOptions, dir: string, s: Booted): Promise<LabHostState> {
   const knownHosts = resolve(dir, 'known_hosts');
   await writeFile(knownHosts, `[127.0.0.1]:${s.port} ${s.hostPub.split(' ').slice(0, 2).join(' ')}\n`);
   const inventory = resolve(dir, 'hosts.yaml');
+  // emulation: the fingerprint takes it from here (src/lab/emulation.ts)
   const labels: Record<string, string> = { lab: 'qemu', emulation: s.accel, kernel: o.kernel };
-  if (o.swProtected) labels.vmType = 'sw-protected';
   await writeFile(inventory, stringify({
     hosts: [{
       name: o.name, transport: 'ssh', address: '127.0.0.1', port: s.port, user: 'root',
@@ -179,7 +171,8 @@ async function writeHost(o: LabUpOptions, dir: string, s: { pid: number; port: n
   }));
   const state: LabHostState = {
     name: o.name, pid: s.pid, port: s.port, kernel: o.kernel, release: s.release, accel: s.accel,
-    numa: o.numa, cpus: o.cpus, memMiB: o.memMiB, swProtected: o.swProtected, inventory, startedAt: new Date().toISOString(),
+    numa: o.numa, cpus: o.cpus, memMiB: o.memMiB, owner: o.owner, inventory, startedAt: new Date().toISOString(),
+    bootSeconds: Math.round(s.bootSeconds * 10) / 10,
   };
   await writeFile(resolve(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   return state;
@@ -188,7 +181,9 @@ async function writeHost(o: LabUpOptions, dir: string, s: { pid: number; port: n
 export async function labState(name: string): Promise<LabHostState | null> {
   const f = resolve(labHostDir(name), 'state.json');
   if (!existsSync(f)) return null;
-  return JSON.parse(await readFile(f, 'utf8')) as LabHostState;
+  const parsed = stateSchema.safeParse(JSON.parse(await readFile(f, 'utf8')));
+  if (!parsed.success) throw new Error(`${f}: not a lab host state (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+  return parsed.data;
 }
 
 export async function labList(): Promise<Array<LabHostState & { running: boolean }>> {
@@ -196,30 +191,34 @@ export async function labList(): Promise<Array<LabHostState & { running: boolean
   if (!existsSync(d)) return [];
   const out: Array<LabHostState & { running: boolean }> = [];
   for (const n of (await readdir(d)).sort()) {
-    const s = await labState(n);
-    if (s) out.push({ ...s, running: isOurQemu(s.pid) });
+    const s = await labState(n).catch(() => null);
+    if (s) out.push({ ...s, running: isOurQemu(s.pid, n) });
   }
   return out;
 }
 
 /** The pid is ours only if it is still a QEMU whose command line names this host's directory. */
-export function isOurQemu(pid: number): boolean {
+export function isOurQemu(pid: number, name: string): boolean {
   if (!alive(pid)) return false;
   try {
-    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-    return cmd.includes('qemu-system') && cmd.includes('/lab/hosts/');
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return cmd[0].includes('qemu-system') && cmd.some((a) => a.includes(`${labHostDir(name)}/`));
   } catch { return false; }
 }
 
-/** Stop a lab host's QEMU (TERM, then KILL after 5 s) and remove its directory. */
+/** Stop a lab host's QEMU (TERM, then KILL after 5 s) and remove its directory; false when it was not running. */
 export async function labDown(name: string): Promise<boolean> {
-  const s = await labState(name);
+  if (!NAME_RE.test(name)) throw new Error(`lab down ${name}: not a lab host name`);
+  const s = await labState(name).catch(() => null);
   const dir = labHostDir(name);
+  // a host still booting has no state yet: its pidfile names its QEMU
+  const pidFile = resolve(dir, 'qemu.pid');
+  const pid = s?.pid ?? (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0);
   let stopped = false;
-  if (s && isOurQemu(s.pid)) {
-    process.kill(s.pid, 'TERM');
-    for (let i = 0; i < 50 && alive(s.pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (alive(s.pid)) process.kill(s.pid, 'KILL');
+  if (pid > 0 && isOurQemu(pid, name)) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
     stopped = true;
   }
   if (existsSync(dir)) await rm(dir, { recursive: true, force: true });

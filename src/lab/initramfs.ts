@@ -3,7 +3,8 @@
  * it links) and the kernel modules the lab needs, built once per kernel and cached; each host then
  * gets a small second archive with its own keys (the kernel unpacks concatenated archives in order).
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -82,9 +83,22 @@ echo "gmembench-lab: ready"
 while true; do sleep 3600; done
 `;
 
+/**
+ * root's login shell. dropbear sends no exit status at all for a command killed by a signal it has
+ * no name for (SIGBUS among them), which an SSH client cannot tell from a lost connection; so the
+ * command runs as a child here, in a session of its own (its shell's pid is its process group, as
+ * the SSH transport's kill expects), and its end comes back as an exit code (128 + signal).
+ */
+const LOGIN_SHELL = `#!/bin/sh
+[ "$1" = -c ] || exec /bin/sh "$@"
+setsid /bin/sh -c "$2"
+`;
+
 /** The kernel's part of the initramfs (busybox, dropbear, modules), cached by kernel release (+ module flavour). */
 export async function baseInitramfs(opts: { release: string; modulesDir: string; flavour: string; extraModules?: string }): Promise<string> {
-  const out = resolve(labCacheDir(), 'initramfs', `${opts.release}-${opts.flavour}.cpio.gz`);
+  // the recipe is part of the name: a changed /init, login shell or module list builds a new archive
+  const recipe = createHash('sha256').update([INIT, LOGIN_SHELL, ...LAB_MODULES, statSync(BUSYBOX).size, statSync(DROPBEAR).size].join('\0')).digest('hex').slice(0, 12);
+  const out = resolve(labCacheDir(), 'initramfs', `${opts.release}-${opts.flavour}-${recipe}.cpio.gz`);
   if (existsSync(out)) return out;
   const root = `${out}.root-${process.pid}`;
   await rm(root, { recursive: true, force: true });
@@ -115,9 +129,11 @@ export async function baseInitramfs(opts: { release: string; modulesDir: string;
   await writeFile(resolve(root, 'etc/lab-module-params'), '');
   await writeFile(resolve(root, 'init'), INIT);
   await chmod(resolve(root, 'init'), 0o755);
-  await writeFile(resolve(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  await writeFile(resolve(root, 'bin/lab-shell'), LOGIN_SHELL);
+  await chmod(resolve(root, 'bin/lab-shell'), 0o755);
+  await writeFile(resolve(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/lab-shell\n');
   await writeFile(resolve(root, 'etc/group'), 'root:x:0:\n');
-  await writeFile(resolve(root, 'etc/shells'), '/bin/sh\n');
+  await writeFile(resolve(root, 'etc/shells'), '/bin/sh\n/bin/lab-shell\n');
   await chmod(resolve(root, 'root'), 0o700);
   await chmod(resolve(root, 'root/.ssh'), 0o700);
   await mkdir(dirname(out), { recursive: true });

@@ -25,6 +25,8 @@ export interface Fingerprint {
     } | null;
     params: Record<string, string | null>;
   };
+  /** tcg | kvm | none: set by the controller (src/lab/emulation.ts), not the probe */
+  emulation?: 'tcg' | 'kvm' | 'none';
   /** the machine's state when it was fingerprinted (probes before it lack it) */
   system?: SystemState;
   [extra: string]: unknown;

@@ -17,8 +17,13 @@ const BUSYBOX = '/bin/busybox';
 const DROPBEAR = '/usr/sbin/dropbear';
 
 export function labToolsMissing(): string | null {
-  for (const [bin, pkg] of [[BUSYBOX, 'busybox-static'], [DROPBEAR, 'dropbear-bin'], ['/usr/bin/dropbearkey', 'dropbear-bin'], ['/usr/bin/cpio', 'cpio'], ['/usr/bin/qemu-system-x86_64', 'qemu-system-x86']]) {
-    if (!existsSync(bin)) return `${bin} is missing (apt-get install ${pkg}; scripts/setup-test-deps.sh installs it)`;
+  const tools: [string[], string][] = [
+    [[BUSYBOX], 'busybox-static'], [[DROPBEAR], 'dropbear-bin'], [['/usr/bin/dropbearkey'], 'dropbear-bin'],
+    [['/usr/bin/cpio', '/bin/cpio'], 'cpio'], [['/usr/bin/xz', '/bin/xz'], 'xz-utils'], [['/usr/bin/qemu-system-x86_64'], 'qemu-system-x86'],
+    [['/usr/bin/ssh-keygen'], 'openssh-client'], [['/usr/bin/setpriv', '/bin/setpriv'], 'util-linux'], [['/usr/sbin/depmod', '/sbin/depmod'], 'kmod'],
+  ];
+  for (const [paths, pkg] of tools) {
+    if (!paths.some((p) => existsSync(p))) return `${paths[0]} is missing (apt-get install ${pkg}; scripts/setup-test-deps.sh installs it)`;
   }
   return null;
 }

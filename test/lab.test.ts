@@ -1,0 +1,235 @@
+/**
+ * Lab hosts under QEMU (gmembench lab up/status/down), measured through the SSH transport: one run
+ * over this machine and two Debian kernels (6.12, 7.3) on two NUMA nodes, whose rows say what each
+ * kernel can do; a lab host whose QEMU is killed mid-run ends `lost` while the others keep their
+ * rows; the cover-letter flow (same host, kernel 6.12 then 7.3, compare); a host goes down with
+ * its owner; TCG rows stay out of push and regress unless --allow-emulated.
+ * Skips, saying why, without QEMU and its tools or without the kernel packages (the archive).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { parse, stringify } from 'yaml';
+import { cli, ROOT } from './helpers/cli.js';
+import { hasCc, skipReason } from './helpers/host.js';
+import { labToolsMissing } from '../src/lab/initramfs.js';
+import { isOurQemu, labState } from '../src/lab/host.js';
+import { KERNEL_SCRIPT } from '../src/lab/kernel.js';
+import { loadRun } from '../src/influx/push.js';
+import type { ResultRow, RunSummary } from '../src/results/schema.js';
+
+/** the kernels, fetched (or found in the cache) before anything is decided */
+async function kernelsMissing(): Promise<string | null> {
+  for (const k of ['6.12', '7.3']) {
+    const r = await execa('bash', [KERNEL_SCRIPT, k], { reject: false, all: true, stdin: 'ignore', timeout: 600_000 });
+    if (r.exitCode !== 0) return `Debian kernel ${k} not available (${String(r.all).trim().split('\n').at(-1)})`;
+  }
+  return null;
+}
+
+const why = labToolsMissing() ?? (hasCc ? null : 'no C compiler (cc) to build the probe') ?? (await kernelsMissing());
+if (why) skipReason('lab host tests', why);
+
+const SUITE = resolve(ROOT, 'suites/lab.yaml');
+const tag = `gmbt${process.pid}`;
+const A = `${tag}-612`;
+const B = `${tag}-73`;
+const K = `${tag}-k`;
+
+describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
+  let dir: string;
+  let invA: string;
+  let invB: string;
+  let both: string;
+  let run1: RunSummary;
+  let run1Dir: string;
+  const t0 = Date.now();
+
+  const up = async (name: string, kernel: string, owner = String(process.pid)) => {
+    const r = await cli(['lab', 'up', name, '--kernel', kernel, '--numa', '2', '--owner', owner], { timeoutMs: 900_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const inventory = r.stdout.trim().split('\n').at(-1)!;
+    expect(existsSync(inventory)).toBe(true);
+    return { inventory, stderr: r.stderr };
+  };
+  const summary = async (runDir: string) => JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+  const row = (s: RunSummary, host: string, path: string, op: string, granule = 4096) => {
+    const r = s.results.find((x) => x.host === host && x.path === path && x.op === op && x.granule === granule);
+    expect(r, `${host} ${path} ${op} ${granule}`).toBeDefined();
+    return r as ResultRow;
+  };
+  const run = async (inventory: string, id: string, extra: string[] = []) => {
+    const r = await cli(['run', SUITE, '--hosts', inventory, '--results', dir, '--run-id', id, '--progress', 'silent', '--processes', '1', ...extra], { timeoutMs: 900_000 });
+    const failed = await summary(join(dir, id)).then((s) => s.hosts.filter((h) => h.status !== 'ok').map((h) => `${h.name}: ${h.subStatus} ${h.error}`).join('; '), () => '');
+    return { ...r, runDir: join(dir, id), why: `${failed}\n${r.stderr}` };
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gmembench-lab-'));
+    invA = (await up(A, 'debian:6.12')).inventory;
+    invB = (await up(B, 'debian:7.3')).inventory;
+    // a lock of its own: on a shared machine other runs may hold this machine's default lock
+    const hosts = [{ name: 'local', transport: 'local', lockPath: join(dir, 'local.lock') }, ...parse(await readFile(invA, 'utf8')).hosts, ...parse(await readFile(invB, 'utf8')).hosts];
+    both = join(dir, 'three.yaml');
+    await writeFile(both, stringify({ hosts }));
+  }, 1_200_000);
+
+  afterAll(async () => {
+    for (const n of [A, B, K]) {
+      const s = await labState(n).catch(() => null);
+      await cli(['lab', 'down', n]);
+      if (s) expect(isOurQemu(s.pid, n)).toBe(false);
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+    console.log(`lab tests: ${((Date.now() - t0) / 1000).toFixed(0)} s after the kernels were there`);
+  }, 120_000);
+
+  it('lab status lists both hosts up, with their kernels and TCG', async () => {
+    const r = await cli(['lab', 'status', '--json']);
+    const hosts = JSON.parse(r.stdout) as { name: string; running: boolean; release: string; accel: string; numa: number }[];
+    const a = hosts.find((h) => h.name === A)!;
+    const b = hosts.find((h) => h.name === B)!;
+    expect(a.running && b.running).toBe(true);
+    expect(a.release).toMatch(/^6\.12\./);
+    expect(b.release).toMatch(/^7\.3\./);
+    expect(a.numa).toBe(2);
+    // the inventory: loopback only, its own key and known_hosts in the host's directory
+    const h = parse(await readFile(invA, 'utf8')).hosts[0];
+    expect(h.address).toBe('127.0.0.1');
+    expect(h.identityFile.startsWith(resolve(invA, '..'))).toBe(true);
+    expect(await readFile(h.knownHosts, 'utf8')).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${h.port} ssh-ed25519 `));
+  });
+
+  it('one run over this machine and the two kernels: each row says what its kernel can do', async () => {
+    const r = await run(both, 'three');
+    expect(r.code, r.why).toBe(0);
+    run1Dir = r.runDir;
+    run1 = await summary(r.runDir);
+    const host = (n: string) => run1.hosts.find((h) => h.name === n)!;
+    expect(run1.hosts.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(host(A).fingerprint!.kernel.release).toMatch(/^6\.12\./);
+    expect(host(B).fingerprint!.kernel.release).toMatch(/^7\.3\./);
+    expect(host(A).fingerprint!.emulation).toBe('tcg');
+    expect(host(B).fingerprint!.emulation).toBe('tcg');
+    expect(host('local').fingerprint!.emulation).not.toBe('tcg');
+    expect(host(A).fingerprint!.numa.nodes).toBe(2);
+
+    // 6.12: guest_memfd exists (alloc, punch) but cannot be mapped, so nothing that maps it runs
+    for (const op of ['alloc', 'punch']) expect(row(run1, A, 'gmem', op).status).toBe('ok');
+    for (const [op, g] of [['fault', 4096], ['migrate', 4096], ['migrate', 2 << 20], ['guest-fault', 4096]] as const) {
+      const x = row(run1, A, 'gmem', op, g);
+      expect(x.status, `${op} ${x.reason}`).toBe('unsupported');
+      expect(x.reason).toMatch(/cannot be mmap\(\)ed.*GUEST_MEMFD_FLAG_MMAP/);
+    }
+    // ... and a default VM cannot take it as a memslot there
+    expect(row(run1, A, 'gmem', 'vmm-to-private').status).toBe('unsupported');
+    expect(row(run1, A, 'gmem', 'vmm-to-private').reason).toMatch(/cannot bind a guest_memfd to a memslot/);
+    // 7.3: all of it, on a default VM
+    for (const op of ['alloc', 'fault', 'punch', 'vmm-to-private', 'guest-fault']) expect(row(run1, B, 'gmem', op).status, op).toBe('ok');
+    // integrity: every page checked, none stale
+    expect(row(run1, B, 'gmem', 'vmm-to-private').extra).toMatchObject({ memslot: true, stalePages: 0 });
+    expect(row(run1, B, 'gmem', 'vmm-to-private').extra?.integrityPages).toBeGreaterThan(0);
+    // neither stock kernel has a VM type with private memory: no attributes ioctl
+    for (const h of [A, B, 'local']) {
+      expect(row(run1, h, 'gmem', 'to-private').status).toBe('unsupported');
+      expect(row(run1, h, 'gmem', 'to-private').reason).toMatch(/no VM type with private memory/);
+    }
+
+    // two nodes: move_pages moves every shmem page and refuses every guest_memfd page (7.3)
+    for (const h of [A, B]) {
+      for (const g of [4096, 2 << 20]) {
+        const m = row(run1, h, 'shmem', 'migrate', g);
+        expect(m.status).toBe('ok');
+        expect(m.extra?.pages).toBeGreaterThan(0);
+        expect(m.extra?.moved).toBe(m.extra?.pages);
+        expect(m.extra?.fromNode).not.toBe(m.extra?.toNode);
+      }
+    }
+    for (const g of [4096, 2 << 20]) {
+      const m = row(run1, B, 'gmem', 'migrate', g);
+      expect(m.status).toBe('ok');
+      expect(m.extra?.moved).toBe(0);
+      const refused = Object.values(m.extra?.refused as Record<string, number>).reduce((a, b) => a + b, 0);
+      expect(refused).toBe(m.extra?.pages);
+    }
+    // this machine has one node
+    if (host('local').fingerprint!.numa.nodes === 1) expect(row(run1, 'local', 'shmem', 'migrate').reason).toMatch(/one NUMA node/);
+
+    // the table flags the emulated hosts and says what that means
+    expect(r.stdout).toContain(`${A} (tcg)`);
+    expect(r.stdout).toMatch(/measured under QEMU TCG emulation: the timings say nothing about real hardware/);
+    expect(r.stdout).not.toContain('local (tcg)');
+  }, 600_000);
+
+  it('TCG rows stay out of the InfluxDB points and of regress unless --allow-emulated', async () => {
+    const kept = await loadRun(run1Dir);
+    const all = await loadRun(run1Dir, { allowEmulated: true });
+    const rows = (h: string) => run1.results.filter((x) => x.host === h).length;
+    expect(all.points.length - kept.points.length).toBeGreaterThan(0);
+    expect(kept.leftOutEmulated).toContain(`${A} (${rows(A)} rows)`);
+    expect(kept.leftOutEmulated).toContain(`${B} (${rows(B)} rows)`);
+    expect(kept.points.every((p) => p.tags?.host === 'local')).toBe(true);
+    const reg = await cli(['regress', '--history', dir]);
+    expect(reg.stdout).toMatch(new RegExp(`skipped: three: rows of .*${A}.* left out: measured under TCG emulation`));
+    const regAll = await cli(['regress', '--history', dir, '--allow-emulated']);
+    expect(regAll.stdout).not.toMatch(/left out: measured under TCG emulation/);
+  });
+
+  it('a lab host whose QEMU is killed mid-run ends lost; the others keep their rows', async () => {
+    const id = 'killed';
+    const child = execa('node', ['--import', 'tsx', resolve(ROOT, 'src/cli/index.ts'), 'run', SUITE, '--hosts', both, '--results', dir, '--run-id', id, '--progress', 'silent', '--processes', '1'], { cwd: ROOT, reject: false, stdin: 'ignore' });
+    const pid = (await labState(B))!.pid;
+    // kill once B has measured a few rows
+    for (let i = 0; i < 600; i++) {
+      const s = await summary(join(dir, id)).catch(() => null);
+      if (s && s.results.filter((x) => x.host === B).length >= 3) break;
+      await new Promise((ok) => setTimeout(ok, 250));
+    }
+    process.kill(pid, 'SIGKILL');
+    const r = await child;
+    expect(r.exitCode).toBe(3); // some hosts failed
+    const s = await summary(join(dir, id));
+    const hb = s.hosts.find((h) => h.name === B)!;
+    expect(hb.status).toBe('failed');
+    expect(hb.subStatus).toBe('lost');
+    expect(s.results.filter((x) => x.host === B).length).toBeGreaterThanOrEqual(3);
+    for (const h of ['local', A]) {
+      expect(s.hosts.find((x) => x.name === h)!.status).toBe('ok');
+      expect(s.results.filter((x) => x.host === h).length).toBe(run1.results.filter((x) => x.host === h).length);
+    }
+    // its watchdog is gone with it; lab down cleans up what is left
+    const down = await cli(['lab', 'down', B]);
+    expect(down.stdout).toContain('was not running');
+    expect(existsSync(resolve(invB, '..'))).toBe(false);
+  }, 600_000);
+
+  it('the cover-letter flow: one host on 6.12, then on 7.3, compared; it goes down with its owner', async () => {
+    await cli(['lab', 'down', A]);
+    // owned by a process that will end
+    const owner = execa('sleep', ['900'], { reject: false });
+    const k612 = await up(K, 'debian:6.12', String(owner.pid));
+    const r612 = await run(k612.inventory, 'k612');
+    expect(r612.code, r612.why).toBe(0);
+    await cli(['lab', 'down', K]);
+    const k73 = await up(K, 'debian:7.3', String(owner.pid));
+    const r73 = await run(k73.inventory, 'k73');
+    expect(r73.code, r73.why).toBe(0);
+    const cmp = await cli(['compare', r612.runDir, r73.runDir]);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    expect(cmp.stdout).toMatch(/6\.12\.\d+\+deb\d+-amd64/);
+    expect(cmp.stdout).toMatch(/7\.3\.\d+\+deb\d+-amd64/);
+    expect(cmp.stdout).toMatch(/alloc/);
+    // rows only one kernel can measure are listed with why
+    expect(cmp.stdout).toMatch(/cannot be mmap\(\)ed/);
+
+    const pid = (await labState(K))!.pid;
+    expect(isOurQemu(pid, K)).toBe(true);
+    owner.kill('SIGKILL');
+    await owner;
+    for (let i = 0; i < 100 && isOurQemu(pid, K); i++) await new Promise((ok) => setTimeout(ok, 100));
+    expect(isOurQemu(pid, K)).toBe(false);
+  }, 900_000);
+});

@@ -51,6 +51,8 @@ export function registerLab(program: Command): void {
         return;
       }
       log(`attached: Ctrl-C takes ${name} down`);
+      // a pending promise alone does not keep Node running: a timer does, until the signal
+      setInterval(() => undefined, 1 << 30);
       await new Promise(() => {});
     });
   lab.command('status')

@@ -160,7 +160,7 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
 
     // the table flags the emulated hosts and says what that means
     expect(r.stdout).toContain(`${A} (tcg)`);
-    expect(r.stdout).toMatch(/measured under QEMU TCG emulation: the timings say nothing about real hardware/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/measured under QEMU TCG emulation: the timings say nothing about real hardware/);
     expect(r.stdout).not.toContain('local (tcg)');
   }, 600_000);
 

@@ -19,6 +19,10 @@ import { labToolsMissing } from '../src/lab/initramfs.js';
 import { isOurQemu, labState } from '../src/lab/host.js';
 import { KERNEL_SCRIPT } from '../src/lab/kernel.js';
 import { loadRun } from '../src/influx/push.js';
+import { detectEmulation, emulatedHosts, withoutEmulated } from '../src/lab/emulation.js';
+import { qemuArgs, parseMemMiB } from '../src/lab/qemu.js';
+import { moduleLoadOrder } from '../src/lab/initramfs.js';
+import type { Fingerprint } from '../src/probe/fingerprint.js';
 import type { ResultRow, RunSummary } from '../src/results/schema.js';
 
 /** the kernels, fetched (or found in the cache) before anything is decided */
@@ -29,6 +33,62 @@ async function kernelsMissing(): Promise<string | null> {
   }
   return null;
 }
+
+describe('lab parts that need no QEMU', () => {
+  const fp = (model: string, hypervisor: boolean) => ({ cpu: { model, microcode: null, cores: 2 }, system: { hypervisor } }) as unknown as Fingerprint;
+
+  it('emulation: the inventory label first, else the CPU model and hypervisor flag', () => {
+    expect(detectEmulation(fp('QEMU TCG CPU version 2.5+', true))).toBe('tcg');
+    expect(detectEmulation(fp('AMD EPYC 9654', true))).toBe('kvm');
+    expect(detectEmulation(fp('AMD EPYC 9654', false))).toBe('none');
+    expect(detectEmulation(fp('AMD EPYC 9654', true), { emulation: 'tcg' })).toBe('tcg');
+    const s = {
+      hosts: [
+        { name: 'a', status: 'ok', labels: {}, fingerprint: fp('QEMU TCG CPU version 2.5+', true) },
+        { name: 'b', status: 'ok', labels: {}, fingerprint: { ...fp('Xeon', true), emulation: 'kvm' } },
+      ],
+      results: [{ host: 'a', status: 'ok' }, { host: 'b', status: 'ok' }, { host: 'a', status: 'unsupported' }],
+    } as unknown as RunSummary;
+    expect([...emulatedHosts(s)]).toEqual(['a']);
+    const w = withoutEmulated(s);
+    expect(w.summary.results.map((r) => r.host)).toEqual(['b']);
+    expect(w.left.get('a')).toBe(2);
+    expect(s.results).toHaveLength(3); // the run itself is left as it is
+  });
+
+  it('QEMU: loopback-only restricted user network, NUMA nodes with their own sockets, pidfile, no reboot', () => {
+    const a = qemuArgs({ kernel: '/k', initrd: '/i', consoleLog: '/c', pidFile: '/p', port: 2222, cpus: 4, numa: 2, memMiB: parseMemMiB('2G'), accel: 'tcg' });
+    const joined = a.join(' ');
+    expect(joined).toContain('user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:2222-:22');
+    expect(joined).toContain('-smp 4,sockets=2,cores=2,threads=1');
+    expect(joined).toContain('node,nodeid=1,cpus=2-3,memdev=m1');
+    expect(joined).toContain('memory-backend-ram,id=m0,size=1024M');
+    expect(a).toContain('-no-reboot');
+    expect(a.slice(a.indexOf('-pidfile'))[1]).toBe('/p');
+    expect(() => qemuArgs({ kernel: '/k', initrd: '/i', consoleLog: '/c', pidFile: '/p', port: 1, cpus: 3, numa: 2, memMiB: 2048, accel: 'tcg' })).toThrow(/split evenly/);
+    expect(() => parseMemMiB('lots')).toThrow(/--mem lots/);
+  });
+
+  it('modules: the wanted ones after their dependencies, from modules.dep', () => {
+    const dep = [
+      'kernel/arch/x86/kvm/kvm-amd.ko.xz: kernel/arch/x86/kvm/kvm.ko.xz kernel/drivers/crypto/ccp/ccp.ko.xz kernel/virt/lib/irqbypass.ko.xz',
+      'kernel/arch/x86/kvm/kvm.ko.xz: kernel/virt/lib/irqbypass.ko.xz',
+      'kernel/virt/lib/irqbypass.ko.xz:',
+      'kernel/drivers/crypto/ccp/ccp.ko.xz:',
+      'kernel/drivers/net/virtio_net.ko.xz: kernel/drivers/net/net_failover.ko.xz kernel/net/core/failover.ko.xz',
+      'kernel/drivers/net/net_failover.ko.xz: kernel/net/core/failover.ko.xz',
+      'kernel/net/core/failover.ko.xz:',
+    ].join('\n');
+    const order = moduleLoadOrder(dep, ['kvm-amd', 'virtio_net', 'absent']).map((p) => p.split('/').pop());
+    expect(order[0]).toBe('irqbypass.ko.xz');
+    const at = (m: string) => order.indexOf(m);
+    expect(at('irqbypass.ko.xz')).toBeLessThan(at('kvm.ko.xz'));
+    expect(at('kvm.ko.xz')).toBeLessThan(at('kvm-amd.ko.xz'));
+    expect(at('failover.ko.xz')).toBeLessThan(at('net_failover.ko.xz'));
+    expect(at('net_failover.ko.xz')).toBeLessThan(at('virtio_net.ko.xz'));
+    expect(order).toHaveLength(7);
+  });
+});
 
 const why = labToolsMissing() ?? (hasCc ? null : 'no C compiler (cc) to build the probe') ?? (await kernelsMissing());
 if (why) skipReason('lab host tests', why);

@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { baseInitramfs, hostInitramfs, labToolsMissing } from './initramfs.js';
-import { labKernel } from './kernel.js';
+import { labKernel, swProtectedModules } from './kernel.js';
 import { labCacheDir, labHostDir } from './paths.js';
 import { chooseAccel, qemuArgs } from './qemu.js';
 
@@ -30,6 +30,8 @@ export interface LabUpOptions {
   bootTimeout?: number;
   /** the host goes down when this process ends; 'none': it runs until `lab down` */
   owner: number | 'none';
+  /** KVM modules rebuilt with CONFIG_KVM_SW_PROTECTED_VM (scripts/lab-kvm-sw-protected.sh) */
+  swProtected?: boolean;
   log?: (line: string) => void;
 }
 
@@ -44,6 +46,7 @@ const stateSchema = z.object({
   cpus: z.number().int().positive(),
   memMiB: z.number().int().positive(),
   owner: z.union([z.number().int().positive(), z.literal('none')]),
+  swProtected: z.boolean().default(false),
   inventory: z.string(),
   startedAt: z.string(),
   /** seconds from starting QEMU to the SSH banner */
@@ -100,7 +103,8 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   const k = await labKernel(o.kernel, o.modules, o.log);
-  const base = await baseInitramfs({ release: k.release, modulesDir: k.modulesDir, flavour: 'stock' });
+  const extraModules = o.swProtected ? await swProtectedModules(o.kernel, k.release, o.log) : undefined;
+  const base = await baseInitramfs({ release: k.release, modulesDir: k.modulesDir, flavour: o.swProtected ? 'swprot' : 'stock', extraModules });
 
   const key = resolve(dir, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `gmembench-lab-${o.name}`, '-f', key]);
@@ -161,7 +165,7 @@ async function writeHost(o: LabUpOptions, dir: string, s: Booted): Promise<LabHo
   await writeFile(knownHosts, `[127.0.0.1]:${s.port} ${s.hostPub.split(' ').slice(0, 2).join(' ')}\n`);
   const inventory = resolve(dir, 'hosts.yaml');
   // emulation: the fingerprint takes it from here (src/lab/emulation.ts)
-  const labels: Record<string, string> = { lab: 'qemu', emulation: s.accel, kernel: o.kernel };
+  const labels: Record<string, string> = { lab: 'qemu', emulation: s.accel, kernel: o.kernel, ...(o.swProtected && { kvm: 'sw-protected' }) };
   await writeFile(inventory, stringify({
     hosts: [{
       name: o.name, transport: 'ssh', address: '127.0.0.1', port: s.port, user: 'root',
@@ -171,7 +175,7 @@ async function writeHost(o: LabUpOptions, dir: string, s: Booted): Promise<LabHo
   }));
   const state: LabHostState = {
     name: o.name, pid: s.pid, port: s.port, kernel: o.kernel, release: s.release, accel: s.accel,
-    numa: o.numa, cpus: o.cpus, memMiB: o.memMiB, owner: o.owner, inventory, startedAt: new Date().toISOString(),
+    numa: o.numa, cpus: o.cpus, memMiB: o.memMiB, owner: o.owner, swProtected: !!o.swProtected, inventory, startedAt: new Date().toISOString(),
     bootSeconds: Math.round(s.bootSeconds * 10) / 10,
   };
   await writeFile(resolve(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');

@@ -50,3 +50,17 @@ export function labKernel(spec: string, modules: string | undefined, log?: (l: s
   const m = /^debian:(.+)$/.exec(spec);
   return m ? debianKernel(m[1], log) : ownKernel(spec, modules);
 }
+
+export const SW_PROTECTED_SCRIPT = resolve(PACKAGE_ROOT, 'scripts/lab-kvm-sw-protected.sh');
+
+/** kvm.ko, kvm-amd.ko, kvm-intel.ko with CONFIG_KVM_SW_PROTECTED_VM for a Debian kernel, built once (about 1-3 minutes on 2 cores). */
+export async function swProtectedModules(spec: string, release: string, log?: (l: string) => void): Promise<string> {
+  if (!spec.startsWith('debian:')) throw new Error(`--sw-protected: only with debian:X.Y kernels (build your own with CONFIG_KVM_SW_PROTECTED_VM=y instead)`);
+  log?.(`KVM modules with CONFIG_KVM_SW_PROTECTED_VM for ${release} (built once, then cached)`);
+  const r = await execa('bash', [SW_PROTECTED_SCRIPT, release], { reject: false, all: true, stdin: 'ignore' });
+  const dir = String(r.stdout ?? '').trim().split('\n').at(-1) ?? '';
+  if (r.exitCode !== 0 || !existsSync(resolve(dir, 'kvm.ko'))) {
+    throw new Error(`--sw-protected: ${SW_PROTECTED_SCRIPT} ${release} failed (exit ${r.exitCode}):\n${String(r.all ?? '').split('\n').slice(-12).join('\n')}`);
+  }
+  return dir;
+}

@@ -17,7 +17,7 @@ const owner = (v: string): number | 'none' => {
   return n;
 };
 
-interface UpFlags { kernel: string; modules?: string; numa: number; mem: string; cpus?: number; accel?: string; attach: boolean; owner?: number | 'none'; bootTimeout: number }
+interface UpFlags { swProtected: boolean; kernel: string; modules?: string; numa: number; mem: string; cpus?: number; accel?: string; attach: boolean; owner?: number | 'none'; bootTimeout: number }
 
 export function registerLab(program: Command): void {
   const lab = program.command('lab').description('lab hosts: other kernels under QEMU, measured over SSH (run SUITE --hosts <printed inventory>)');
@@ -28,6 +28,7 @@ export function registerLab(program: Command): void {
     .option('--numa <n>', 'NUMA nodes', int('--numa'), 1)
     .option('--mem <size>', 'guest memory (2G, 1536M), split evenly over the nodes', '2G')
     .option('--cpus <n>', 'virtual CPUs, a multiple of --numa (default: 2, or --numa if more)', int('--cpus'))
+    .option('--sw-protected', 'KVM modules rebuilt with CONFIG_KVM_SW_PROTECTED_VM: VM type 1 and the attributes ioctl (debian: kernels; built once)', false)
     .option('--accel <kvm|tcg>', 'QEMU accelerator (default: kvm where this machine can run a normal guest, else tcg)')
     .option('--owner <pid|none>', 'the host goes down when this process ends (default: the session leader: the terminal or CI job); none: it runs until lab down', owner)
     .option('--attach', 'stay in the foreground; the host goes down on Ctrl-C or when this process dies', false)
@@ -41,7 +42,7 @@ export function registerLab(program: Command): void {
       process.once('SIGTERM', stop);
       const st = await labUp({
         name, kernel: o.kernel, modules: o.modules, numa: o.numa, memMiB: parseMemMiB(o.mem), cpus: o.cpus ?? Math.max(2, o.numa),
-        accel: o.accel as 'kvm' | 'tcg' | undefined, bootTimeout: o.bootTimeout, log,
+        accel: o.accel as 'kvm' | 'tcg' | undefined, bootTimeout: o.bootTimeout, log, swProtected: o.swProtected,
         owner: o.attach ? process.pid : (o.owner ?? sessionLeader()),
       });
       process.stdout.write(`${st.inventory}\n`);
@@ -63,7 +64,7 @@ export function registerLab(program: Command): void {
       if (o.json) { process.stdout.write(JSON.stringify(hosts, null, 2) + '\n'); return; }
       if (!hosts.length) { process.stdout.write('no lab hosts\n'); return; }
       for (const h of hosts) {
-        process.stdout.write(`${h.name}\t${h.running ? 'up' : 'down'}\t${h.release}\t${h.accel}\tnuma=${h.numa} cpus=${h.cpus} mem=${h.memMiB}M\t127.0.0.1:${h.port}\towner=${h.owner}\t${h.inventory}\n`);
+        process.stdout.write(`${h.name}\t${h.running ? 'up' : 'down'}\t${h.release}\t${h.accel}\tnuma=${h.numa} cpus=${h.cpus} mem=${h.memMiB}M${h.swProtected ? ' sw-protected' : ''}\t127.0.0.1:${h.port}\towner=${h.owner}\t${h.inventory}\n`);
       }
     });
   lab.command('down <name>')

@@ -40,8 +40,10 @@ mv "$work/linux-source-$series/arch/x86/kvm" "$b/arch/x86/"
 mv "$work/linux-source-$series/virt/kvm" "$b/virt/"
 sed -i "s#^ccflags-y += -I \$(srctree)/arch/x86/kvm#ccflags-y += -I $b/trace/x -I $b/arch/x86/kvm -DCONFIG_KVM_SW_PROTECTED_VM=1#; s#^include \$(srctree)/virt/kvm/Makefile.kvm#include $b/virt/kvm/Makefile.kvm#" "$b/arch/x86/kvm/Makefile"
 grep -q DCONFIG_KVM_SW_PROTECTED_VM "$b/arch/x86/kvm/Makefile" || { echo "lab-kvm-sw-protected.sh: the kvm Makefile of $release has another shape" >&2; exit 1; }
-make -s -C "$headers" M="$b/arch/x86/kvm" -j"$(nproc)" modules
+# no BTF for the modules (it needs pahole, and loading them does not)
+make -s -C "$headers" M="$b/arch/x86/kvm" -j"$(nproc)" modules CONFIG_DEBUG_INFO_BTF_MODULES=
 mkdir -p "$work/out"
 cp "$b"/arch/x86/kvm/{kvm,kvm-amd,kvm-intel}.ko "$work/out/"
+strip --strip-debug "$work"/out/*.ko
 rm -rf "$out"; mv "$work/out" "$out"
 echo "$out"

@@ -98,6 +98,7 @@ const tag = `gmbt${process.pid}`;
 const A = `${tag}-612`;
 const B = `${tag}-73`;
 const K = `${tag}-k`;
+const S = `${tag}-swp`;
 
 describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
   let dir: string;
@@ -138,7 +139,7 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
   }, 1_200_000);
 
   afterAll(async () => {
-    for (const n of [A, B, K]) {
+    for (const n of [A, B, K, S]) {
       const s = await labState(n).catch(() => null);
       await cli(['lab', 'down', n]);
       if (s) expect(isOurQemu(s.pid, n)).toBe(false);
@@ -292,5 +293,23 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     await owner;
     for (let i = 0; i < 100 && isOurQemu(pid, K); i++) await new Promise((ok) => setTimeout(ok, 100));
     expect(isOurQemu(pid, K)).toBe(false);
+  }, 900_000);
+
+  it('a sw-protected 6.12 host (KVM modules rebuilt): VM type 1, the attributes rows ok with integrity ok', async () => {
+    const r = await cli(['lab', 'up', S, '--kernel', 'debian:6.12', '--sw-protected', '--mem', '1G', '--owner', String(process.pid)], { timeoutMs: 900_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const inventory = r.stdout.trim().split('\n').at(-1)!;
+    expect(parse(await readFile(inventory, 'utf8')).hosts[0].labels.kvm).toBe('sw-protected');
+    const x = await run(inventory, 'swp', ['--only', 'op=to-private,op=to-shared,op=vmm-to-private,op=vmm-to-shared']);
+    expect(x.code, x.why).toBe(0);
+    const s = await summary(x.runDir);
+    expect(s.hosts[0].fingerprint!.kvm.caps!.vmTypeNames).toContain('sw-protected');
+    for (const op of ['to-private', 'to-shared', 'vmm-to-private', 'vmm-to-shared']) {
+      const g = row(s, S, 'gmem', op);
+      expect(g.status, `${op} ${g.reason}`).toBe('ok');
+      expect(g.extra).toMatchObject({ vmType: 'sw-protected', attributesIoctl: true, stalePages: 0 });
+      expect(g.extra?.integrityPages).toBeGreaterThan(0);
+    }
+    await cli(['lab', 'down', S]);
   }, 900_000);
 });

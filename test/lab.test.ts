@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -17,6 +17,7 @@ import { cli, ROOT } from './helpers/cli.js';
 import { hasCc, skipReason } from './helpers/host.js';
 import { labToolsMissing } from '../src/lab/initramfs.js';
 import { isOurQemu, labState } from '../src/lab/host.js';
+import { labHostDir } from '../src/lab/paths.js';
 import { KERNEL_SCRIPT } from '../src/lab/kernel.js';
 import { loadRun } from '../src/influx/push.js';
 import { detectEmulation, emulatedHosts, withoutEmulated } from '../src/lab/emulation.js';
@@ -124,7 +125,17 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
   };
   const run = async (inventory: string, id: string, extra: string[] = []) => {
     const r = await cli(['run', SUITE, '--hosts', inventory, '--results', dir, '--run-id', id, '--progress', 'silent', '--processes', '1', ...extra], { timeoutMs: 900_000 });
-    const failed = await summary(join(dir, id)).then((s) => s.hosts.filter((h) => h.status !== 'ok').map((h) => `${h.name}: ${h.subStatus} ${h.error}`).join('; '), () => '');
+    // a lab host that failed: what its serial console said last (a guest panic, an oops)
+    const consoleTail = async (name: string) => {
+      const d = labHostDir(name);
+      const logs = existsSync(d) ? (await readdir(d)).filter((f) => f.startsWith('console-')).sort() : [];
+      return logs.length ? (await readFile(join(d, logs.at(-1)!), 'utf8')).split('\n').slice(-15).join('\n') : '(no console log)';
+    };
+    const failed = await summary(join(dir, id)).then(async (s) => {
+      const lines: string[] = [];
+      for (const h of s.hosts.filter((x) => x.status !== 'ok')) lines.push(`${h.name}: ${h.subStatus} ${h.error}\n${h.name === 'local' ? '' : await consoleTail(h.name)}`);
+      return lines.join('\n');
+    }, () => '');
     return { ...r, runDir: join(dir, id), why: `${failed}\n${r.stderr}` };
   };
 

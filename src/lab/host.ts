@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
@@ -118,7 +118,7 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
   const timeout = (o.bootTimeout ?? 90) * 1000;
   // while booting, the host belongs to this process: if it dies, the watchdog takes QEMU down
   const ownerFile = resolve(dir, 'owner');
-  await writeFile(ownerFile, `${process.pid}\n`);
+  await writeOwner(ownerFile, process.pid);
   let lastErr = '';
   for (let attempt = 1; attempt <= 2; attempt++) {
     const port = await freePort();
@@ -144,7 +144,7 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
     if (ready && pid > 0) {
       const bootSeconds = (Date.now() - t0) / 1000;
       const state = await writeHost(o, dir, { pid, port, release: k.release, accel, key, hostPub, bootSeconds });
-      await writeFile(ownerFile, `${o.owner}\n`);
+      await writeOwner(ownerFile, o.owner);
       o.log?.(`${o.name} up in ${bootSeconds.toFixed(1)} s on 127.0.0.1:${port} (QEMU pid ${pid}; ${o.owner === 'none' ? 'runs until lab down' : `goes down when pid ${o.owner} ends`})`);
       return state;
     }
@@ -156,6 +156,12 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
     o.log?.(`boot attempt ${attempt} failed: ${lastErr.split('\n')[0]}`);
   }
   throw new Error(`lab up ${o.name}: boot failed twice: ${lastErr}`);
+}
+
+/** atomically (the watchdog reads it every second; an empty read would stop the host) */
+async function writeOwner(file: string, owner: number | 'none'): Promise<void> {
+  await writeFile(`${file}.tmp`, `${owner}\n`);
+  await rename(`${file}.tmp`, file);
 }
 
 interface Booted { pid: number; port: number; release: string; accel: 'kvm' | 'tcg'; key: string; hostPub: string; bootSeconds: number }

@@ -38,7 +38,10 @@ export function qemuArgs(s: MachineSpec): string[] {
   const args = [
     '-name', 'gmembench-lab', '-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'none',
     '-machine', 'q35', '-cpu', 'max',
-    s.accel === 'kvm' ? '-enable-kvm' : '-accel', ...(s.accel === 'kvm' ? [] : ['tcg,thread=multi']),
+    // TCG with one thread for all vCPUs: with thread=multi a guest oopsed now and then in
+    // __schedule with RIP inside an instruction (a jump label patched on one vCPU while another ran
+    // the old translation); one thread sees its own code changes in order
+    s.accel === 'kvm' ? '-enable-kvm' : '-accel', ...(s.accel === 'kvm' ? [] : ['tcg,thread=single']),
     // explicit sockets: with plain -smp N about 1 TCG boot in 35 oopsed in the scheduler (lab-facts)
     '-smp', `${s.cpus},sockets=${s.numa},cores=${s.cpus / s.numa},threads=1`,
     '-m', `${nodeMem * s.numa}M`,

@@ -170,7 +170,8 @@ static void emit_kvm_caps(int kvm)
 	if (!types)
 		types = 1;   /* before KVM_CAP_VM_TYPES (6.8) there was only the default type */
 	printf(",\"caps\":{");
-	json_kv_num(stdout, "guestMemfd", kvm_check(ask, KVM_CAP_GUEST_MEMFD), false);
+	/* before 6.18 a VM without private memory answers 0 although it can create one: /dev/kvm too */
+	json_kv_num(stdout, "guestMemfd", kvm_check(ask, KVM_CAP_GUEST_MEMFD) || kvm_check(kvm, KVM_CAP_GUEST_MEMFD), false);
 	json_kv_num(stdout, "guestMemfdFlags", flags, true);
 	printf(",\"guestMemfdFlagNames\":[%s%s%s]", flags & GUEST_MEMFD_FLAG_MMAP ? "\"mmap\"" : "",
 	       (flags & GUEST_MEMFD_FLAG_MMAP) && (flags & GUEST_MEMFD_FLAG_INIT_SHARED) ? "," : "",

@@ -116,6 +116,11 @@ static int conv_setup(const struct job *job, struct backing *b, struct outcome *
 	}
 	/* a memslot over the region, as a VMM has: discards then also zap KVM's mappings */
 	p->memslot = b->vm_fd >= 0 && !kvm_set_memslot(b->vm_fd, 0, CONV_GPA, b->size, p->shared, is_gmem ? b->fd : -1, 0);
+	/* before 6.18 only VMs with private memory take a guest_memfd memslot; such a VM answers 0 here */
+	if (is_gmem && !p->memslot && errno == EINVAL && !kvm_check(b->vm_fd, KVM_CAP_GUEST_MEMFD))
+		return outcome_unsupported(o, "a %s VM cannot bind a guest_memfd to a memslot on this kernel "
+					   "(KVM_CAP_GUEST_MEMFD is 0 on the VM; default VMs can since 6.18)",
+					   kvm_vm_type_name((int)b->vm_type));
 	if (is_gmem && !p->memslot)
 		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 binding the guest_memfd (VM type %s)",
 				     kvm_vm_type_name((int)b->vm_type));

@@ -11,6 +11,7 @@ import { openTransport } from '../transport/index.js';
 import { runWithProgress, type ProgressMode } from '../output/progress.js';
 import { classify } from './failure.js';
 import { hostFailureText } from '../output/host-failure.js';
+import { markEmulation } from '../lab/emulation.js';
 
 export interface InspectOptions {
   concurrency?: number;
@@ -32,6 +33,7 @@ export async function fingerprintHosts(inventory: Inventory, opts: InspectOption
         const path = await ensureProbe(t, probe, report);
         report('fingerprint');
         entry.fingerprint = await new ProbeClient(t, path).fingerprint(opts.signal);
+        markEmulation(entry);
       } finally {
         await t.close().catch(() => undefined);
       }

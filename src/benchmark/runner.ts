@@ -17,6 +17,7 @@ import { checkSettle, settle } from './settle.js';
 import { checkSystem, formatFindings, noisy } from '../system/check.js';
 import type { ResultLine } from '../probe/protocol.js';
 import { precheckHost } from './precheck.js';
+import { markEmulation } from '../lab/emulation.js';
 
 export interface RunHostContext {
   host: HostConfig;
@@ -81,6 +82,7 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     ctx.onProgress?.('fingerprint', 0, 0);
     entry.fingerprint = await client.fingerprint(ctx.signal);
     precheckHost(host.name, ctx.suite, entry.fingerprint);
+    markEmulation(entry);
     const findings = checkSystem(entry.fingerprint);
     const warnings = [...(ctx.warnings ?? []), ...(noisy(findings) ? formatFindings(host.name, findings.filter((f) => f.level === 'warn')) : [])];
     if (warnings.length > 0) entry.systemWarnings = warnings;

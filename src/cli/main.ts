@@ -12,6 +12,7 @@ import { registerDashboards } from './commands/dashboards.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerCompare } from './commands/compare.js';
 import { registerReport } from './commands/report.js';
+import { registerLab } from './commands/lab.js';
 import { registerSystem } from './commands/system.js';
 import { ConfigError } from '../config/load.js';
 import { BISECT_EXIT, EXIT } from './exit.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerHosts(program);
   registerCompare(program);
   registerReport(program);
+  registerLab(program);
   return program;
 }
 

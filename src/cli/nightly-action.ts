@@ -105,7 +105,7 @@ async function nightlySteps(o: NightlyOptions, resultsDir: string, log: Logger):
   if (o.influx) {
     const target = { url: o.influx, db: o.regress.db };
     try {
-      const push = o.push ?? ((dir: string, t: InfluxTarget) => pushRun(dir, t, { onRetry: (r) => void log(`push: ${formatRetry(r)}`).catch(() => undefined) }));
+      const push = o.push ?? ((dir: string, t: InfluxTarget) => pushRun(dir, t, { allowEmulated: o.regress.allowEmulated, onRetry: (r) => void log(`push: ${formatRetry(r)}`).catch(() => undefined) }));
       const { points } = await push(runDir, target);
       await log(`push: ${points} points to ${redactUrl(o.influx)} db ${target.db}`);
     } catch (err) {

@@ -17,6 +17,7 @@ import { postRegressWebhook } from '../notify/webhook.js';
 import { addToRegressState, readRegressState } from '../results/regress-state.js';
 import { EXIT } from './exit.js';
 import { fraction, integer, listOf, nonNegative, percentage, pValue, UsageError } from './options.js';
+import { leaveOutEmulated } from '../lab/history.js';
 
 export interface RegressActionOptions {
   history: string;
@@ -32,6 +33,8 @@ export interface RegressActionOptions {
   annotateInflux?: boolean;
   grafanaUrl?: string;
   grafanaToken?: string;
+  /** keep the rows of hosts measured under TCG emulation (left out by default) */
+  allowEmulated?: boolean;
 }
 
 export function parseFraction(v: string): number {
@@ -62,7 +65,8 @@ export function addRegressOptions(cmd: Command): Command {
     .option('--webhook <url>', 'POST a JSON body here when there are new regressions')
     .option('--annotate-influx', 'write new change points to InfluxDB (measurement gmembench_annotations; needs --influx)')
     .option('--grafana-url <url>', 'write new change points as Grafana annotations (POST /api/annotations)')
-    .option('--grafana-token <token>', 'Grafana service-account token (default: $GRAFANA_TOKEN)');
+    .option('--grafana-token <token>', 'Grafana service-account token (default: $GRAFANA_TOKEN)')
+    .option('--allow-emulated', 'keep rows measured under TCG emulation (lab hosts): left out by default, their timings mean nothing');
 }
 
 export function regressActionOptions(o: Record<string, unknown>, extra: { history: string; influx?: string; suite?: string; state?: string }): RegressActionOptions {
@@ -98,6 +102,7 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     annotateInflux: !!o.annotateInflux,
     grafanaUrl: o.grafanaUrl as string | undefined,
     grafanaToken,
+    allowEmulated: !!o.allowEmulated,
   };
 }
 
@@ -117,6 +122,7 @@ export async function executeRegress(o: RegressActionOptions, print: (s: string)
     source = `${redactUrl(o.influx)} db ${o.db}`;
   } else {
     ({ runs, skipped } = await loadHistoryDir(o.history, { suite: o.suite }));
+    if (!o.allowEmulated) skipped = [...skipped, ...(await leaveOutEmulated(o.history, runs))];
     source = o.history;
   }
   let report = regress(runs, o.detect, { source: o.suite ? `${source} (suite ${o.suite})` : source, skipped });

@@ -14,6 +14,7 @@ import { readSummary } from '../results/store.js';
 import { shellQuote } from '../util/shell.js';
 import { connectInflux, DEFAULT_DB, redactUrl, type InfluxTarget } from './connect.js';
 import { escapeStringField, escapeTag, summaryToPoints, type Point } from './schema.js';
+import { describeLeft, withoutEmulated } from '../lab/emulation.js';
 
 /** the retention policy created with a new database: benchmark history is small and kept forever */
 export const RETENTION_POLICY = 'gmembench';
@@ -52,6 +53,8 @@ export interface PushOptions {
   onBatch?: (info: { written: number; batch: number }) => void | Promise<void>;
   /** how a run directory becomes points (default loadRun: read summary.json); bench/influx.ts swaps it to time the write path alone */
   load?: (runDir: string) => Promise<LoadedRun>;
+  /** also push the rows of hosts measured under TCG emulation (left out by default: their timings mean nothing) */
+  allowEmulated?: boolean;
 }
 
 export const DEFAULT_PUSH_OPTIONS = {
@@ -74,6 +77,8 @@ export interface PushReport {
   written: number;
   /** set when not every point was written */
   error?: string;
+  /** rows not pushed because an emulated CPU measured them ("host (n rows)") */
+  leftOutEmulated?: string;
 }
 
 export class PushError extends Error {
@@ -89,7 +94,7 @@ export class PushError extends Error {
  * timer ends. A fresh client per attempt, after an exponential delay, is simpler to reason about.
  */
 class Writer {
-  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load'>> & Pick<PushOptions, 'onRetry'>;
+  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load' | 'allowEmulated'>> & Pick<PushOptions, 'onRetry'>;
   private client: InfluxDB;
   private ready: Promise<void> | null = null;
 
@@ -191,18 +196,21 @@ export interface LoadedRun {
   /** points the run has that were not turned into IPoints (see error) */
   refused?: number;
   error?: Error;
+  leftOutEmulated?: string;
 }
 
-export async function loadRun(runDir: string): Promise<LoadedRun> {
+export async function loadRun(runDir: string, opts: { allowEmulated?: boolean } = {}): Promise<LoadedRun> {
   let summary;
+  let left = new Map<string, number>();
   try {
-    summary = await readSummary(runDir);
+    const read = await readSummary(runDir);
+    ({ summary, left } = opts.allowEmulated ? { summary: read, left } : withoutEmulated(read));
   } catch (err) {
     return { runId: null, points: [], error: err as Error };
   }
   const points = summaryToPoints(summary);
   try {
-    return { runId: summary.runId, points: points.map(toIPoint) };
+    return { runId: summary.runId, points: points.map(toIPoint), ...(left.size > 0 && { leftOutEmulated: describeLeft(left) }) };
   } catch (err) {
     // a run is written whole or not at all: never a part of its rows, nor a mangled tag
     return { runId: summary.runId, points: [], refused: points.length, error: err as Error };
@@ -305,12 +313,15 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
     shares = [];
   };
 
-  const load = opts.load ?? loadRun;
+  const load = opts.load ?? ((d: string) => loadRun(d, { allowEmulated: opts.allowEmulated }));
   let next = runDirs.length > 0 ? load(runDirs[0]) : null;
   for (let i = 0; i < runDirs.length; i++) {
     const run = await next!;
     next = i + 1 < runDirs.length ? load(runDirs[i + 1]) : null;
-    const report: PushReport = { runDir: runDirs[i], runId: run.runId, points: run.points.length + (run.refused ?? 0), written: 0 };
+    const report: PushReport = {
+      runDir: runDirs[i], runId: run.runId, points: run.points.length + (run.refused ?? 0), written: 0,
+      ...(run.leftOutEmulated && { leftOutEmulated: run.leftOutEmulated }),
+    };
     reports.push(report);
     if (run.error) {
       fail(report, run.error);
@@ -345,7 +356,8 @@ export async function pushRun(runDir: string, target: InfluxTarget, opts: PushOp
 export function formatPushReport(r: PushReport): string {
   const name = r.runId ?? r.runDir;
   if (r.error) return `NOT PUSHED ${name}: ${r.error}`;
-  return `pushed ${name}: ${r.written} points`;
+  const left = r.leftOutEmulated ? `; not pushed, measured under TCG emulation: ${r.leftOutEmulated} (--allow-emulated pushes them)` : '';
+  return `pushed ${name}: ${r.written} points${left}`;
 }
 
 /**

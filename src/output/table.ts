@@ -8,6 +8,7 @@ import { formatNs, formatSize } from '../util/units.js';
 import { fitColumns, wrapText, type Column } from './columns.js';
 import { rowNote } from './notes.js';
 import { hostFailureText } from './host-failure.js';
+import { EMULATED_WHY, emulatedHosts } from '../lab/emulation.js';
 
 export interface RunTableOptions {
   /** fit this many columns (run passes the terminal's, see outputWidth); default: no limit */
@@ -50,6 +51,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     series.get(k)!.set(r.path, r);
   }
   const hiddenNote: string[] = [];
+  const emulated = emulatedHosts(summary);
   if (series.size > 0) {
     const withRatio = paths.includes('shmem') && paths.includes('gmem');
     const main = (p: string) => p === 'shmem' || p === 'gmem';
@@ -70,7 +72,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     const rows = [...series.values()].map((byPath) => {
       const any = [...byPath.values()][0];
       const cells = [
-        ...(multiHost ? [any.host] : []), any.op, formatSize(any.granule), String(any.threads),
+        ...(multiHost ? [emulated.has(any.host) ? `${any.host} (tcg)` : any.host] : []), any.op, formatSize(any.granule), String(any.threads),
         ...(withRatio ? [ratio(byPath.get('gmem')?.p50, byPath.get('shmem')?.p50)] : []),
       ];
       for (const p of paths) {
@@ -85,6 +87,9 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     if (t.hidden.length > 0) hiddenNote.push(`${t.hidden.length} column(s) left out to fit ${width} columns (${t.hidden.join(', ')}); --wide shows every column`);
     if (withRatio) out.push(...wrapText('gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)', width));
     if (opts.wide) out.push('sd: standard deviation of the calls');
+  }
+  for (const h of emulated) {
+    out.push(...hanging(`${multiHost ? `${h} (tcg)` : h}: ${EMULATED_WHY}; its rows are kept out of regress and InfluxDB unless --allow-emulated`, width).map((l) => l.slice(2)));
   }
   // rows that share a note (e.g. every conversion row of a host) are listed once
   const groups = new Map<string, ResultRow[]>();

@@ -64,6 +64,8 @@ export const fingerprintSchema = z.looseObject({
       .nullable(),
     params: z.record(str, strOrNull),
   }),
+  /** tcg | kvm | none: set by the controller (src/lab/emulation.ts), not the probe */
+  emulation: z.enum(['tcg', 'kvm', 'none']).optional(),
   /** the machine's state when it was fingerprinted (probes before it lack it) */
   system: systemStateSchema.optional(),
 });

@@ -45,11 +45,12 @@ export function registerPush(program: Command): void {
     .option('--db <name>', 'database (created with a retention policy when missing)', DEFAULT_DB)
     .option('--retries <n>', 'retries of a failed request, with exponential backoff', count, DEFAULT_PUSH_OPTIONS.retries)
     .option('--timeout <s>', 'seconds per request', seconds, DEFAULT_PUSH_OPTIONS.timeoutMs / 1000)
+    .option('--allow-emulated', 'also push rows measured under TCG emulation (lab hosts; left out by default)')
     .action(async (dirs: string[], o) => {
       influxUrlOk(o.influx);
       const target = { url: o.influx as string, db: o.db as string };
       const reports = await pushRuns(await expand(dirs), target, {
-        retries: o.retries, timeoutMs: o.timeout * 1000,
+        retries: o.retries, timeoutMs: o.timeout * 1000, allowEmulated: !!o.allowEmulated,
         onRetry: (r) => process.stderr.write(`gmembench push: ${formatRetry(r, { runs: true })}\n`),
       });
       for (const r of reports) (r.error ? process.stderr : process.stdout).write(`${formatPushReport(r)}\n`);

@@ -32,6 +32,7 @@ export function registerRun(program: Command): void {
     .option('--only <filter>', 'run part of the suite, e.g. op=guest-fault,path=gmem (keys: path, op, granule, threads; a key given twice: either value)', fromParser(parseOnly))
     .option('--influx <url>', 'then push the run to InfluxDB (a failed push keeps the results and prints the push command)')
     .option('--db <name>', 'InfluxDB database for --influx', DEFAULT_DB)
+    .option('--allow-emulated', 'with --influx: also push rows measured under TCG emulation (lab hosts; left out by default)')
     .option('--accept-new-host-keys', 'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused')
     .option('--break-lock', "take each host's lock even if another controller holds it (not when that controller is seen alive: add --force)")
     .option('--force', 'with --break-lock: break a lock even when its controller is alive (both runs then measure the host at once)')
@@ -88,6 +89,7 @@ export function registerRun(program: Command): void {
           const target = { url: o.influx as string, db: o.db as string };
           try {
             const r = await pushRun(runDir, target, {
+              allowEmulated: !!o.allowEmulated,
               onRetry: (x) => process.stderr.write(`gmembench run: ${formatRetry(x)}\n`),
             });
             process.stderr.write(`${formatPushReport(r)} (${redactUrl(target.url)} db ${target.db})\n`);

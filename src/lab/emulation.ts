@@ -1,0 +1,54 @@
+/**
+ * Whether a host's CPU is emulated: `tcg` (QEMU's software emulator, as lab hosts on this kind of
+ * machine run), `kvm` (a hardware-assisted guest: a lab host under KVM, or any VM), `none` (no
+ * hypervisor seen). A lab host's inventory says it (label `emulation`); otherwise the fingerprint
+ * tells: QEMU names its TCG CPU "QEMU TCG CPU", and a guest sees the CPU's hypervisor flag.
+ * Timings from a TCG host say nothing about real hardware: its rows are flagged in the run table
+ * and kept out of regress and InfluxDB unless --allow-emulated.
+ */
+import type { Fingerprint } from '../probe/fingerprint.js';
+import type { HostEntry, RunSummary } from '../results/schema.js';
+
+export type Emulation = 'tcg' | 'kvm' | 'none';
+
+export function detectEmulation(f: Fingerprint, labels: Record<string, string> = {}): Emulation {
+  const label = labels.emulation;
+  if (label === 'tcg' || label === 'kvm' || label === 'none') return label;
+  if (/\bTCG\b/.test(f.cpu?.model ?? '')) return 'tcg';
+  return f.system?.hypervisor ? 'kvm' : 'none';
+}
+
+/** Set fingerprint.emulation on a host entry that has a fingerprint. */
+export function markEmulation(entry: HostEntry): void {
+  if (entry.fingerprint) entry.fingerprint.emulation = detectEmulation(entry.fingerprint, entry.labels);
+}
+
+/** The hosts of a run whose rows come from an emulated CPU (old runs: from their labels and CPU model). */
+export function emulatedHosts(summary: Pick<RunSummary, 'hosts'>): Set<string> {
+  const out = new Set<string>();
+  for (const h of summary.hosts) {
+    const e = h.fingerprint ? (h.fingerprint.emulation ?? detectEmulation(h.fingerprint, h.labels)) : h.labels?.emulation;
+    if (e === 'tcg') out.add(h.name);
+  }
+  return out;
+}
+
+export const EMULATED_WHY = 'measured under QEMU TCG emulation: the timings say nothing about real hardware (statuses and per-page outcomes do)';
+
+/** The run without the rows of emulated hosts, and what was left out (host -> rows). */
+export function withoutEmulated(summary: RunSummary): { summary: RunSummary; left: Map<string, number> } {
+  const emulated = emulatedHosts(summary);
+  const left = new Map<string, number>();
+  if (emulated.size === 0) return { summary, left };
+  const results = summary.results.filter((r) => {
+    if (!emulated.has(r.host)) return true;
+    left.set(r.host, (left.get(r.host) ?? 0) + 1);
+    return false;
+  });
+  return { summary: { ...summary, results }, left };
+}
+
+/** "host a (3 rows), b (5 rows)" for a message */
+export function describeLeft(left: Map<string, number>): string {
+  return [...left].map(([h, n]) => `${h} (${n} row${n === 1 ? '' : 's'})`).join(', ');
+}

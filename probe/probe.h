@@ -190,6 +190,7 @@ extern const struct op op_to_private, op_to_shared, op_vmm_to_private, op_vmm_to
 extern const struct op op_touch_private, op_touch_shared;
 extern const struct op op_guest_fault, op_guest_refault;
 extern const struct op op_migrate, op_compact, op_stress;
+extern const struct op op_guest_convert, op_gmem_numa;
 
 /* ---- run.c ---- */
 int run_job(const char *json);

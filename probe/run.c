@@ -14,6 +14,7 @@ static const struct op *const ops[] = {
 	&op_alloc, &op_fault, &op_punch,
 	&op_to_private, &op_to_shared, &op_vmm_to_private, &op_vmm_to_shared, &op_touch_private, &op_touch_shared,
 	&op_guest_fault, &op_guest_refault, &op_migrate, &op_compact, &op_stress,
+	&op_guest_convert, &op_gmem_numa,
 };
 
 struct worker {

@@ -28,8 +28,11 @@ const NOTES: Partial<Record<string, (x: Extra) => string>> = {
   migrate: (x) => {
     const refused = Object.entries((x.refused ?? {}) as Record<string, number>).filter(([, n]) => n > 0);
     return `node ${x.fromNode} -> ${x.toNode}: ${num(x.moved)}/${num(x.pages)} pages moved` +
-      (refused.length ? `; refused: ${refused.map(([e, n]) => `${e} ${n}`).join(', ')}` : '');
+      (refused.length ? `; refused: ${refused.map(([e, n]) => `${e} ${n}`).join(', ')}` : '') +
+      (x.verifiedOnTarget !== undefined ? `; ${num(x.verifiedOnTarget)} verified on node ${x.toNode} after` : '');
   },
+  'guest-convert': (x) => `${x.vmType ?? '?'} VM, ${x.hypercalls} MAP_GPA_RANGE exits; VMM answer to private ${formatNs(num(x.toPrivateVmmNs))}, to shared ${formatNs(num(x.toSharedVmmNs))}; ${num(x.stalePages) === 0 ? `integrity ok (${num(x.integrityPages)} pages)` : `STALE DATA in ${num(x.stalePages)} pages`}`,
+  'gmem-numa': (x) => `mbind to node ${x.toNode}: ${num(x.onTarget)}/${num(x.pages)} pages there (get_mempolicy); alloc ${formatNs(num(x.allocNs))}, fault ${formatNs(num(x.faultNs))}`,
   compact: (x) => {
     const v = (x.vmstat ?? {}) as Record<string, number>;
     return `${num(x.pagesMoved)}/${num(x.pages)} pages of the region moved over ${num(x.passes)} compactions; system: ${v.pgmigrate_success ?? 0} pages migrated`;

@@ -7,10 +7,12 @@ import { guestFault, guestRefault } from './guest.js';
 import { migrate } from './migrate.js';
 import { compact } from './compact.js';
 import { stress } from './stress.js';
+import { guestConvert } from './guest-convert.js';
+import { gmemNuma } from './gmem-numa.js';
 import type { WorkloadDef } from './workload.js';
 
 export const WORKLOADS: Record<string, WorkloadDef> = Object.fromEntries(
-  [alloc, fault, punch, ...CONVERSION, guestFault, guestRefault, migrate, compact, stress].map((w) => [w.name, w]),
+  [alloc, fault, punch, ...CONVERSION, guestFault, guestRefault, migrate, compact, stress, guestConvert, gmemNuma].map((w) => [w.name, w]),
 );
 
 export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as [string, ...string[]];

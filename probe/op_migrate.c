@@ -18,6 +18,8 @@
 static struct {
 	int from, to;
 	uint64_t pages, moved, ebusy, efault, enoent, eacces, enomem, other;
+	uint64_t not_moved;              /* move_pages' return: pages it could not move */
+	uint64_t verified, elsewhere;    /* node queried after the call (move_pages, nodes NULL) */
 } stats = { .from = -1, .to = -1 };
 
 static int page_size_of(const struct job *job)
@@ -87,6 +89,28 @@ static void count_status(const int *status, unsigned long n, int to)
 	__atomic_fetch_add(&stats.other, other, __ATOMIC_RELAXED);
 }
 
+/* untimed: ask again where the pages moved to really are (move_pages with nodes NULL) */
+static int verify_nodes(void **pages, const int *status, unsigned long n, int to, struct outcome *o)
+{
+	int where[MAX_BATCH];
+	uint64_t ok = 0, bad = 0;
+
+	if (move_pages(n, pages, NULL, where) < 0)
+		return outcome_errno(o, errno, "move_pages(query the node of %lu pages after the move)", n);
+	for (unsigned long i = 0; i < n; i++) {
+		if (status[i] != to)
+			continue;
+		ok += where[i] == to;
+		bad += where[i] != to;
+	}
+	__atomic_fetch_add(&stats.verified, ok, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.elsewhere, bad, __ATOMIC_RELAXED);
+	if (bad)
+		return outcome_failed(o, 0, "%llu page(s) reported moved to node %d are elsewhere when queried after",
+				      (unsigned long long)bad, to);
+	return 0;
+}
+
 static int migrate_timed(struct range *r, uint64_t off, struct hist *h, struct outcome *o)
 {
 	uint64_t page = r->b->page_size, t0, t1;
@@ -108,7 +132,8 @@ static int migrate_timed(struct range *r, uint64_t off, struct hist *h, struct o
 				     (unsigned long long)off);
 	hist_record(h, t1 - t0);
 	count_status(status, n, to);
-	return 0;
+	__atomic_fetch_add(&stats.not_moved, (uint64_t)ret, __ATOMIC_RELAXED);
+	return verify_nodes(pages, status, n, to, o);
 }
 
 static void migrate_extra(const struct job *job, FILE *f)
@@ -122,6 +147,9 @@ static void migrate_extra(const struct job *job, FILE *f)
 		"\"other\":%llu}", (unsigned long long)stats.ebusy, (unsigned long long)stats.efault,
 		(unsigned long long)stats.enoent, (unsigned long long)stats.eacces, (unsigned long long)stats.enomem,
 		(unsigned long long)stats.other);
+	json_kv_num(f, "notMoved", (long long)stats.not_moved, true);
+	json_kv_num(f, "verifiedOnTarget", (long long)stats.verified, true);
+	json_kv_num(f, "elsewhereAfter", (long long)stats.elsewhere, true);
 }
 
 const struct op op_migrate = {

@@ -7,6 +7,8 @@ import { guestFault, guestRefault } from './guest.js';
 import { migrate } from './migrate.js';
 import { compact } from './compact.js';
 import { stress } from './stress.js';
+import { guestConvert } from './guest-convert.js';
+import { gmemNuma } from './gmem-numa.js';
 import type { WorkloadDef } from './workload.js';
 
 export const WORKLOAD_LIST: readonly WorkloadDef[] = [
@@ -19,6 +21,8 @@ export const WORKLOAD_LIST: readonly WorkloadDef[] = [
   migrate,
   compact,
   stress,
+  guestConvert,
+  gmemNuma,
 ];
 
 export const WORKLOADS: Record<string, WorkloadDef> = Object.fromEntries(WORKLOAD_LIST.map((w) => [w.name, w]));

@@ -13,20 +13,27 @@ export const migrateExtra = z.object({
   moved: count,
   /** pages move_pages(2) left where they were, by errno */
   refused: z.object({ EBUSY: count, EFAULT: count, ENOENT: count, EACCES: count, ENOMEM: count, other: count }),
+  /** move_pages' return values summed: pages it could not move */
+  notMoved: count,
+  /** pages reported moved whose node, queried after the pass (move_pages with nodes NULL), is the target, or not */
+  verifiedOnTarget: count,
+  elsewhereAfter: count,
 });
 
 export const migrate = defineWorkload({
   name: 'migrate',
   summary:
-    'move_pages(2) of one populated granule to another NUMA node; per-page outcomes in extra (moved, EBUSY, EFAULT, ...); unsupported on one node',
+    'move_pages(2) of one populated granule to another NUMA node; per-page outcomes in extra (moved, EBUSY, EFAULT, ...), the node of every moved page checked after; unsupported on one node',
   timed: 'one `move_pages(2)` of the populated pages of one granule to another NUMA node (the granule is the batch)',
-  setup: 'pages populated; target = first online node they are not on',
+  setup: 'pages populated; target = first online node they are not on; after the pass every page\'s node is queried again',
   extra: migrateExtra,
   note: (x) => {
     const refused = Object.entries(x.refused).filter(([, n]) => n > 0);
     return (
       `node ${x.fromNode} -> ${x.toNode}: ${x.moved}/${x.pages} pages moved` +
-      (refused.length ? `; refused: ${refused.map(([e, n]) => `${e} ${n}`).join(', ')}` : '')
+      (refused.length ? `; refused: ${refused.map(([e, n]) => `${e} ${n}`).join(', ')}` : '') +
+      `; ${x.verifiedOnTarget} verified on node ${x.toNode} after` +
+      (x.elsewhereAfter > 0 ? `, ${x.elsewhereAfter} reported moved but found elsewhere` : '')
     );
   },
 });

@@ -15,9 +15,15 @@
 #define MAX_NODES	64
 #define MAX_BATCH	4096   /* pages per call: the arrays live on the stack */
 
+/* the errnos a page's status is counted under; any other negative status is "other" */
+static const int refusals[] = { EBUSY, EFAULT, ENOENT, EACCES, ENOMEM, EINVAL, EIO, EPERM };
+
 static struct {
 	int from, to;
-	uint64_t pages, moved, ebusy, efault, enoent, eacces, enomem, other;
+	uint64_t pages, moved;
+	uint64_t refused[ARRAY_SIZE(refusals)];
+	uint64_t stayed;                 /* status a node, not the target: left where it was, no errno */
+	uint64_t other;                  /* a negative status not in refusals[] */
 	uint64_t not_moved;              /* move_pages' return: pages it could not move */
 	uint64_t verified, elsewhere;    /* node queried after the call (move_pages, nodes NULL) */
 } stats = { .from = -1, .to = -1 };
@@ -66,27 +72,33 @@ static int migrate_prepare(struct range *r, struct outcome *o)
 
 static void count_status(const int *status, unsigned long n, int to)
 {
-	uint64_t moved = 0, ebusy = 0, efault = 0, enoent = 0, eacces = 0, enomem = 0, other = 0;
+	uint64_t moved = 0, stayed = 0, other = 0, refused[ARRAY_SIZE(refusals)] = { 0 };
 
 	for (unsigned long i = 0; i < n; i++) {
 		int s = status[i];
+		size_t k;
 
-		moved += s == to;
-		ebusy += s == -EBUSY;
-		efault += s == -EFAULT;
-		enoent += s == -ENOENT;
-		eacces += s == -EACCES;
-		enomem += s == -ENOMEM;
-		other += s != to && s != -EBUSY && s != -EFAULT && s != -ENOENT && s != -EACCES && s != -ENOMEM;
+		if (s == to) {
+			moved++;
+			continue;
+		}
+		if (s >= 0) {
+			stayed++;
+			continue;
+		}
+		for (k = 0; k < ARRAY_SIZE(refusals) && s != -refusals[k]; k++)
+			;
+		if (k < ARRAY_SIZE(refusals))
+			refused[k]++;
+		else
+			other++;
 	}
 	__atomic_fetch_add(&stats.pages, n, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&stats.moved, moved, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&stats.ebusy, ebusy, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&stats.efault, efault, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&stats.enoent, enoent, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&stats.eacces, eacces, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&stats.enomem, enomem, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&stats.stayed, stayed, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&stats.other, other, __ATOMIC_RELAXED);
+	for (size_t k = 0; k < ARRAY_SIZE(refusals); k++)
+		__atomic_fetch_add(&stats.refused[k], refused[k], __ATOMIC_RELAXED);
 }
 
 /* untimed: ask again where the pages moved to really are (move_pages with nodes NULL) */
@@ -143,10 +155,12 @@ static void migrate_extra(const struct job *job, FILE *f)
 	json_kv_num(f, "toNode", stats.to, true);
 	json_kv_num(f, "pages", (long long)stats.pages, true);
 	json_kv_num(f, "moved", (long long)stats.moved, true);
-	fprintf(f, ",\"refused\":{\"EBUSY\":%llu,\"EFAULT\":%llu,\"ENOENT\":%llu,\"EACCES\":%llu,\"ENOMEM\":%llu,"
-		"\"other\":%llu}", (unsigned long long)stats.ebusy, (unsigned long long)stats.efault,
-		(unsigned long long)stats.enoent, (unsigned long long)stats.eacces, (unsigned long long)stats.enomem,
-		(unsigned long long)stats.other);
+	fprintf(f, ",\"refused\":{");
+	for (size_t k = 0; k < ARRAY_SIZE(refusals); k++)
+		json_kv_num(f, errno_name(refusals[k]), (long long)stats.refused[k], k > 0);
+	json_kv_num(f, "stayed", (long long)stats.stayed, true);
+	json_kv_num(f, "other", (long long)stats.other, true);
+	putc('}', f);
 	json_kv_num(f, "notMoved", (long long)stats.not_moved, true);
 	json_kv_num(f, "verifiedOnTarget", (long long)stats.verified, true);
 	json_kv_num(f, "elsewhereAfter", (long long)stats.elsewhere, true);

@@ -11,8 +11,14 @@ export const migrateExtra = z.object({
   toNode: count,
   pages: count,
   moved: count,
-  /** pages move_pages(2) left where they were, by errno */
-  refused: z.object({ EBUSY: count, EFAULT: count, ENOENT: count, EACCES: count, ENOMEM: count, other: count }),
+  /**
+   * pages move_pages(2) left where they were, by the errno of their status; `stayed`: the status was
+   * a node other than the target (left in place without an errno); `other`: an errno not listed
+   */
+  refused: z.object({
+    EBUSY: count, EFAULT: count, ENOENT: count, EACCES: count, ENOMEM: count, EINVAL: count, EIO: count, EPERM: count,
+    stayed: count, other: count,
+  }),
   /** move_pages' return values summed: pages it could not move */
   notMoved: count,
   /** pages reported moved whose node, queried after the pass (move_pages with nodes NULL), is the target, or not */

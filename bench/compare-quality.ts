@@ -45,8 +45,10 @@ function tally(cs: Comparison[]): Tally {
 }
 
 function line(label: string, t: Tally): string {
-  return `${label}: ${t.marked} rows marked * (${t.slower} slower) of ${t.rows} compared rows over ${t.comparisons} comparisons ` +
-    `(${t.withMark} comparisons with a mark; ${t.noisy} rows ~)\n`;
+  return (
+    `${label}: ${t.marked} rows marked * (${t.slower} slower) of ${t.rows} compared rows over ${t.comparisons} comparisons ` +
+    `(${t.withMark} comparisons with a mark; ${t.noisy} rows ~)\n`
+  );
 }
 
 /** Every ok row's figures and repetitions times f: a step of f - 1 on every series. */
@@ -56,7 +58,10 @@ function slower(run: RunSummary, f: number): RunSummary {
     ...run,
     runId: `${run.runId}-x${f}`,
     results: run.results.map((r) => ({
-      ...r, p50: k(r.p50), p99: k(r.p99), mean: k(r.mean),
+      ...r,
+      p50: k(r.p50),
+      p99: k(r.p99),
+      mean: k(r.mean),
       repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * f, p99: x.p99 * f, mean: x.mean * f })),
     })),
   };
@@ -75,17 +80,24 @@ export async function run(): Promise<void> {
   const dir = process.env.COMPARE_RUNS ?? join(homedir(), '.cache/gmembench/regress-quality/smoke');
   const dirs = await listRuns(resolve(dir));
   if (dirs.length < 10) {
-    process.stdout.write(`compare-quality: skipped: ${dir} holds ${dirs.length} runs, 10 or more needed (record them with bench/record-history.sh)\n`);
+    process.stdout.write(
+      `compare-quality: skipped: ${dir} holds ${dirs.length} runs, 10 or more needed (record them with bench/record-history.sh)\n`,
+    );
     return;
   }
-  const runs = (await Promise.all(dirs.map((d) => readSummary(d)))).sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
-  process.stdout.write(`${runs.length} real runs of suite ${runs[0].suite?.name} from ${dir} (${runs[0].startedAt} .. ${runs.at(-1)!.startedAt})\n`);
+  const runs = (await Promise.all(dirs.map((d) => readSummary(d)))).sort(
+    (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt),
+  );
+  process.stdout.write(
+    `${runs.length} real runs of suite ${runs[0].suite?.name} from ${dir} (${runs[0].startedAt} .. ${runs.at(-1)!.startedAt})\n`,
+  );
 
   // 1. consecutive blocks of 5
   const blocks: RunSummary[][] = [];
   for (let i = 0; i + 5 <= runs.length; i += 5) blocks.push(runs.slice(i, i + 5));
   const blockCs: Comparison[] = [];
-  for (let i = 0; i < blocks.length; i++) for (let j = i + 1; j < blocks.length; j++) blockCs.push(compareSides(blocks[i], blocks[j]));
+  for (let i = 0; i < blocks.length; i++)
+    for (let j = i + 1; j < blocks.length; j++) blockCs.push(compareSides(blocks[i], blocks[j]));
   const tb = tally(blockCs);
   process.stdout.write(line(`5 vs 5, consecutive blocks (${blocks.length} blocks, every pair)`, tb));
   const withHistory: Comparison[] = [];
@@ -114,17 +126,41 @@ export async function run(): Promise<void> {
     const history = runs.filter((_, k) => k !== i && k !== j).map(historyRunFromSummary);
     pairs.push(compareSides([runs[i]], [runs[j]], {}, { runs: history, source: dir }));
   }
-  process.stdout.write(line(`1 vs 1 with the other ${runs.length - 2} runs as history (${PAIRS} random pairs)`, tally(pairs)));
+  process.stdout.write(
+    line(`1 vs 1 with the other ${runs.length - 2} runs as history (${PAIRS} random pairs)`, tally(pairs)),
+  );
   const none = tally(Array.from({ length: 10 }, (_, s) => compareSides([runs[s]], [runs[s + 1]])));
   process.stdout.write(line('1 vs 1 without history (10 neighbouring pairs; never marked by design)', none));
 
   // 4. power on the random splits, without and with the runs outside the split as history
-  const rest = (b: RunSummary[], c: RunSummary[]) => ({ runs: runs.filter((x) => !b.includes(x) && !c.includes(x)).map(historyRunFromSummary), source: 'the other runs' });
+  const rest = (b: RunSummary[], c: RunSummary[]) => ({
+    runs: runs.filter((x) => !b.includes(x) && !c.includes(x)).map(historyRunFromSummary),
+    source: 'the other runs',
+  });
   for (const step of [1.05, 1.1, 1.15]) {
-    const t = tally(splits.map(([b, c]) => compareSides(b, c.map((x) => slower(x, step)))));
-    const h = tally(splits.map(([b, c]) => compareSides(b, c.map((x) => slower(x, step)), {}, rest(b, c))));
-    const share = (x: Tally) => `${x.slower} of ${x.rows} rows marked slower (${((100 * x.slower) / Math.max(1, x.rows)).toFixed(1)}%)`;
-    process.stdout.write(`5 vs 5 with every candidate row +${Math.round((step - 1) * 100)}%: ${share(t)}; with the other ${runs.length - 10} runs as history ${share(h)}\n`);
+    const t = tally(
+      splits.map(([b, c]) =>
+        compareSides(
+          b,
+          c.map((x) => slower(x, step)),
+        ),
+      ),
+    );
+    const h = tally(
+      splits.map(([b, c]) =>
+        compareSides(
+          b,
+          c.map((x) => slower(x, step)),
+          {},
+          rest(b, c),
+        ),
+      ),
+    );
+    const share = (x: Tally) =>
+      `${x.slower} of ${x.rows} rows marked slower (${((100 * x.slower) / Math.max(1, x.rows)).toFixed(1)}%)`;
+    process.stdout.write(
+      `5 vs 5 with every candidate row +${Math.round((step - 1) * 100)}%: ${share(t)}; with the other ${runs.length - 10} runs as history ${share(h)}\n`,
+    );
   }
   const quiet = tb.marked + tr.marked;
   const th = tally(withHistory).marked;

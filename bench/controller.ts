@@ -31,7 +31,10 @@ export function sections(): Section[] {
   const [cmpBase, cmpCand] = comparePair(10_000);
   const rand = rng(7);
   const nightly = Array.from({ length: 1000 }, (_, s) =>
-    Float64Array.from({ length: 365 }, (_, i) => 1000 * (1 + 0.02 * (rand() - 0.5)) * (s % 10 === 0 && i >= 200 ? 1.08 : 1)),
+    Float64Array.from(
+      { length: 365 },
+      (_, i) => 1000 * (1 + 0.02 * (rand() - 0.5)) * (s % 10 === 0 && i >= 200 ? 1.08 : 1),
+    ),
   );
   return [
     {
@@ -40,7 +43,15 @@ export function sections(): Section[] {
       fn: () => {
         const b = new RowBuilder('h', JOB);
         for (const r of reps) b.addRep(r);
-        return b.finish({ type: 'result', path: 'shmem', op: 'alloc', granule: 4096, threads: 1, status: 'ok', samples: 163840 });
+        return b.finish({
+          type: 'result',
+          path: 'shmem',
+          op: 'alloc',
+          granule: 4096,
+          threads: 1,
+          status: 'ok',
+          samples: 163840,
+        });
       },
     },
     {
@@ -77,7 +88,8 @@ export function sections(): Section[] {
     },
     {
       name: 'compare table over 10,000 rows',
-      input: '2 runs x 10,000 rows x 10 repetitions: pair, Mann-Whitney U + 2000-resample bootstrap per row, 80-column text',
+      input:
+        '2 runs x 10,000 rows x 10 repetitions: pair, Mann-Whitney U + 2000-resample bootstrap per row, 80-column text',
       fn: () => renderCompareText(compareRuns(cmpBase, cmpCand)).length,
       iterations: 3,
     },
@@ -125,14 +137,28 @@ export async function run(extra: Section[] = []): Promise<void> {
     tasks.push(...slow.tasks);
   }
   const rows = tasks.map((t) => {
-    const r = t.result as { throughput?: { mean: number; rme: number }; latency?: { mean: number }; totalTime?: number; error?: Error } | undefined;
+    const r = t.result as
+      | { throughput?: { mean: number; rme: number }; latency?: { mean: number }; totalTime?: number; error?: Error }
+      | undefined;
     const section = all.find((s) => s.name === t.name)!;
     if (r?.error) return [t.name, 'error', '-', '-', r.error.message];
-    return [t.name, r?.throughput ? fmt(r.throughput.mean) : '-', r?.throughput ? `±${r.throughput.rme.toFixed(1)}%` : '-', r?.latency ? `${r.latency.mean.toFixed(2)} ms` : '-', section.input];
+    return [
+      t.name,
+      r?.throughput ? fmt(r.throughput.mean) : '-',
+      r?.throughput ? `±${r.throughput.rme.toFixed(1)}%` : '-',
+      r?.latency ? `${r.latency.mean.toFixed(2)} ms` : '-',
+      section.input,
+    ];
   });
   process.stdout.write(
     formatColumns(
-      [{ header: 'task' }, { header: 'ops/s', align: 'right' }, { header: 'rme', align: 'right' }, { header: 'mean', align: 'right' }, { header: 'input' }],
+      [
+        { header: 'task' },
+        { header: 'ops/s', align: 'right' },
+        { header: 'rme', align: 'right' },
+        { header: 'mean', align: 'right' },
+        { header: 'input' },
+      ],
       rows,
     ) + '\n',
   );

@@ -40,8 +40,11 @@ async function captureBodies(dirs: string[]): Promise<string[]> {
         res.writeHead(204).end();
       } else {
         // SHOW DATABASES: the target database exists already
-        res.writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['capture']] }] }] }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            results: [{ statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['capture']] }] }],
+          }),
+        );
       }
     });
   });
@@ -56,7 +59,6 @@ async function captureBodies(dirs: string[]): Promise<string[]> {
   }
   return bodies;
 }
-
 
 export async function run(): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'gmembench-bench-influx-'));
@@ -74,11 +76,13 @@ export async function run(): Promise<void> {
     const summaryBytes = (await stat(join(dirs[0], 'summary.json'))).size;
     const bodies = await captureBodies(dirs);
     const points = bodies.reduce((a, b) => a + b.split('\n').length, 0);
-    const files = await Promise.all(bodies.map(async (b, i) => {
-      const f = join(tmp, `batch-${i}.lp`);
-      await writeFile(f, b);
-      return f;
-    }));
+    const files = await Promise.all(
+      bodies.map(async (b, i) => {
+        const f = join(tmp, `batch-${i}.lp`);
+        await writeFile(f, b);
+        return f;
+      }),
+    );
 
     // the same runs already in memory: push's write path alone (batching, client, retry wrapper)
     const loaded = new Map<string, LoadedRun>();
@@ -90,7 +94,8 @@ export async function run(): Promise<void> {
       const reports = await pushRuns(dirs, { url: influxd.url, db }, o);
       const secs = (performance.now() - t0) / 1000;
       const written = reports.reduce((a, r) => a + r.written, 0);
-      if (written !== points) throw new Error(`push wrote ${written} of ${points} points: ${reports.find((r) => r.error)?.error}`);
+      if (written !== points)
+        throw new Error(`push wrote ${written} of ${points} points: ${reports.find((r) => r.error)?.error}`);
       return points / secs;
     };
 
@@ -99,7 +104,15 @@ export async function run(): Promise<void> {
     const rawRates: number[] = [];
     const rawCurl = async (db: string) => {
       await influxd.client().createDatabase(db);
-      const args = files.flatMap((f, i) => [...(i > 0 ? ['--next'] : []), '-sS', '--fail', '-XPOST', '--data-binary', `@${f}`, `${influxd.url}/write?db=${db}&precision=n`]);
+      const args = files.flatMap((f, i) => [
+        ...(i > 0 ? ['--next'] : []),
+        '-sS',
+        '--fail',
+        '-XPOST',
+        '--data-binary',
+        `@${f}`,
+        `${influxd.url}/write?db=${db}&precision=n`,
+      ]);
       const t0 = performance.now();
       await execa('curl', args);
       return points / ((performance.now() - t0) / 1000);
@@ -122,15 +135,19 @@ export async function run(): Promise<void> {
       }
     }
     const [push, write, raw] = [median(pushRates), median(writeRates), median(rawRates)];
-    const ratio = (x: number) => `${(x / raw).toFixed(2)} (target >= ${TARGET}: ${x / raw >= TARGET ? 'met' : 'NOT met'})`;
+    const ratio = (x: number) =>
+      `${(x / raw).toFixed(2)} (target >= ${TARGET}: ${x / raw >= TARGET ? 'met' : 'NOT met'})`;
     const fmt = (x: number) => `${Math.round(x).toLocaleString('en-US')} points/s`;
     process.stdout.write(
       `${points} points: ${RUNS} run directories x ${HOSTS} hosts x ${ROWS} rows, batches of ${DEFAULT_PUSH_OPTIONS.batchSize}, ${bodies.length} requests; median of ${TRIALS} trials (order rotated), fresh database each\n` +
-        formatColumns([{ header: 'writer' }, { header: 'throughput', align: 'right' }, { header: 'trials' }], [
-          ['curl POST of the same line protocol', fmt(raw), rawRates.map((r) => Math.round(r)).join(' ')],
-          ['gmembench push: read summary.json + write', fmt(push), pushRates.map((r) => Math.round(r)).join(' ')],
-          ['gmembench push, summaries already parsed', fmt(write), writeRates.map((r) => Math.round(r)).join(' ')],
-        ]) +
+        formatColumns(
+          [{ header: 'writer' }, { header: 'throughput', align: 'right' }, { header: 'trials' }],
+          [
+            ['curl POST of the same line protocol', fmt(raw), rawRates.map((r) => Math.round(r)).join(' ')],
+            ['gmembench push: read summary.json + write', fmt(push), pushRates.map((r) => Math.round(r)).join(' ')],
+            ['gmembench push, summaries already parsed', fmt(write), writeRates.map((r) => Math.round(r)).join(' ')],
+          ],
+        ) +
         `\nsummary.json per run: ${(summaryBytes / 1e6).toFixed(1)} MB (${Math.round(summaryBytes / (points / RUNS))} bytes per point, mostly the HdrHistogram)\n` +
         `ratio push / raw:                    ${ratio(push)}\n` +
         `ratio push write path / raw:         ${ratio(write)}\n`,

@@ -6,7 +6,16 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** sections in the order they run; a missing file is skipped (its area has not landed) */
-const SECTIONS = ['probe-floor', 'controller', 'memory', 'influx', 'ssh-overhead', 'regress-quality', 'compare-quality', 'noise'];
+const SECTIONS = [
+  'probe-floor',
+  'controller',
+  'memory',
+  'influx',
+  'ssh-overhead',
+  'regress-quality',
+  'compare-quality',
+  'noise',
+];
 
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--only');

@@ -24,13 +24,31 @@ async function peakRss(scale: number, dir: string): Promise<{ calls: number; kib
       `  - {paths: [shmem], ops: [${JOBS.join(', ')}], granules: [4K], region: ${region}M}\n`,
   );
   const t0 = performance.now();
-  const r = await execa('node', ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'run', suite, '--results', join(dir, 'results'), '--progress', 'silent'], {
-    env: { GMEMBENCH_REPORT_RSS: '1' },
-    cwd: ROOT,
-  });
+  const r = await execa(
+    'node',
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'src/cli/index.ts'),
+      'run',
+      suite,
+      '--results',
+      join(dir, 'results'),
+      '--progress',
+      'silent',
+    ],
+    {
+      env: { GMEMBENCH_REPORT_RSS: '1' },
+      cwd: ROOT,
+    },
+  );
   const m = /gmembench-maxrss-kib (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`no RSS report: ${r.stderr}`);
-  return { calls: ((region << 20) / 4096) * REPS * JOBS.length, kib: Number(m[1]), seconds: (performance.now() - t0) / 1000 };
+  return {
+    calls: ((region << 20) / 4096) * REPS * JOBS.length,
+    kib: Number(m[1]),
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 export async function run(): Promise<void> {
@@ -40,12 +58,24 @@ export async function run(): Promise<void> {
     for (const scale of [1, 10, 100]) rows.push({ scale, ...(await peakRss(scale, dir)) });
     process.stdout.write(
       formatColumns(
-        [{ header: 'scale', align: 'right' }, { header: 'timed calls', align: 'right' }, { header: 'controller peak RSS', align: 'right' }, { header: 'wall', align: 'right' }],
-        rows.map((r) => [`${r.scale}x`, r.calls.toLocaleString('en'), `${(r.kib / 1024).toFixed(1)} MiB`, `${r.seconds.toFixed(1)} s`]),
+        [
+          { header: 'scale', align: 'right' },
+          { header: 'timed calls', align: 'right' },
+          { header: 'controller peak RSS', align: 'right' },
+          { header: 'wall', align: 'right' },
+        ],
+        rows.map((r) => [
+          `${r.scale}x`,
+          r.calls.toLocaleString('en'),
+          `${(r.kib / 1024).toFixed(1)} MiB`,
+          `${r.seconds.toFixed(1)} s`,
+        ]),
       ) + '\n',
     );
     const ratio = rows[2].kib / rows[1].kib;
-    process.stdout.write(`peak RSS 100x / 10x = ${ratio.toFixed(3)} (target < 1.2): ${ratio < 1.2 ? 'met' : 'NOT met'}\n`);
+    process.stdout.write(
+      `peak RSS 100x / 10x = ${ratio.toFixed(3)} (target < 1.2): ${ratio < 1.2 ? 'met' : 'NOT met'}\n`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

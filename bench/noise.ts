@@ -21,12 +21,22 @@ import { formatColumns } from '../src/output/columns.js';
 import { formatSize } from '../src/util/units.js';
 import type { RunSummary } from '../src/results/schema.js';
 
-interface Config { processes: number; pin: string; settle: boolean; label: string }
+interface Config {
+  processes: number;
+  pin: string;
+  settle: boolean;
+  label: string;
+}
 
 function configs(): Config[] {
   return (process.env.NOISE_CONFIGS ?? '1:none,3:none,3:auto').split(',').map((c) => {
     const [p, pin = 'auto', settle] = c.split(':');
-    return { processes: Number(p), pin, settle: settle === 'settle', label: `K=${p} pin=${pin}${settle === 'settle' ? ' settle' : ''}` };
+    return {
+      processes: Number(p),
+      pin,
+      settle: settle === 'settle',
+      label: `K=${p} pin=${pin}${settle === 'settle' ? ' settle' : ''}`,
+    };
   });
 }
 
@@ -36,7 +46,12 @@ function cv(xs: number[]): number | null {
   return xs.length >= 2 && Number.isFinite(c) && c >= 0 ? c : null;
 }
 
-export interface SeriesNoise { series: string; between: number; within: number | null; runs: number }
+export interface SeriesNoise {
+  series: string;
+  between: number;
+  within: number | null;
+  runs: number;
+}
 
 /** Between-run and within-run CV of p50 per series ok in every run. */
 export function noiseOf(runs: RunSummary[]): SeriesNoise[] {
@@ -77,13 +92,21 @@ export async function run(): Promise<void> {
       for (const [c, cfg] of cfgs.entries()) {
         const t0 = performance.now();
         const { summary } = await runSuite({
-          suite, inventory: LOCAL_INVENTORY, resultsDir: dir, progress: 'silent', probe,
-          processes: cfg.processes, pin: cfg.pin, settle: cfg.settle,
+          suite,
+          inventory: LOCAL_INVENTORY,
+          resultsDir: dir,
+          progress: 'silent',
+          probe,
+          processes: cfg.processes,
+          pin: cfg.pin,
+          settle: cfg.settle,
         });
         seconds[c].push((performance.now() - t0) / 1000);
         runs[c].push(summary);
         const warnings = summary.hosts.flatMap((h) => h.systemWarnings ?? []);
-        process.stdout.write(`run ${i + 1}/${n} ${cfg.label}: ${seconds[c].at(-1)!.toFixed(1)} s${warnings.length ? `; ${warnings.join('; ')}` : ''}\n`);
+        process.stdout.write(
+          `run ${i + 1}/${n} ${cfg.label}: ${seconds[c].at(-1)!.toFixed(1)} s${warnings.length ? `; ${warnings.join('; ')}` : ''}\n`,
+        );
       }
     }
   } finally {
@@ -91,18 +114,28 @@ export async function run(): Promise<void> {
   }
   const noise = cfgs.map((_, c) => noiseOf(runs[c]));
   const series = [...new Set(noise.flatMap((x) => x.map((s) => s.series)))].sort();
-  const header = [{ header: 'series' }, ...cfgs.flatMap((c) => [
-    { header: `${c.label} between`, align: 'right' as const }, { header: 'within', align: 'right' as const },
-  ])];
-  const rows = series.map((s) => [s, ...noise.flatMap((x) => {
-    const f = x.find((y) => y.series === s);
-    return [pct(f?.between ?? null), pct(f?.within ?? null)];
-  })]);
+  const header = [
+    { header: 'series' },
+    ...cfgs.flatMap((c) => [
+      { header: `${c.label} between`, align: 'right' as const },
+      { header: 'within', align: 'right' as const },
+    ]),
+  ];
+  const rows = series.map((s) => [
+    s,
+    ...noise.flatMap((x) => {
+      const f = x.find((y) => y.series === s);
+      return [pct(f?.between ?? null), pct(f?.within ?? null)];
+    }),
+  ]);
   const med = (xs: number[]) => (xs.length ? median(xs) : null);
-  rows.push(['median over ok series', ...noise.flatMap((x) => [
-    pct(med(x.map((s) => s.between))),
-    pct(med(x.flatMap((s) => (s.within === null ? [] : [s.within])))),
-  ])]);
+  rows.push([
+    'median over ok series',
+    ...noise.flatMap((x) => [
+      pct(med(x.map((s) => s.between))),
+      pct(med(x.flatMap((s) => (s.within === null ? [] : [s.within])))),
+    ]),
+  ]);
   process.stdout.write(`${formatColumns(header, rows)}\n\n`);
   for (const [c, cfg] of cfgs.entries()) {
     const b = noise[c].map((s) => s.between).sort((x, y) => x - y);

@@ -29,7 +29,18 @@ export async function run(): Promise<void> {
     for (const op of ['alloc', 'fault', 'punch'])
       for (const granule of [4096, 2 << 20]) {
         const region = granule === 4096 ? 16 << 20 : 128 << 20;
-        const job: ProbeJob = { path, op, granule, region, threads: 1, repetitions: REPS, warmup: 1, maxMemShare: 0.5, raw: false, params: {} };
+        const job: ProbeJob = {
+          path,
+          op,
+          granule,
+          region,
+          threads: 1,
+          repetitions: REPS,
+          warmup: 1,
+          maxMemShare: 0.5,
+          raw: false,
+          params: {},
+        };
         const probeP50: number[] = [];
         const floorP50: number[] = [];
         for (let i = 0; i < ROUNDS; i++) {
@@ -51,7 +62,14 @@ export async function run(): Promise<void> {
   process.stdout.write(
     `probe p50 vs a minimal C loop timing the same call (median of ${ROUNDS} interleaved rounds, ${REPS} passes each)\n` +
       formatColumns(
-        [{ header: 'path' }, { header: 'op' }, { header: 'granule', align: 'right' }, { header: 'probe p50', align: 'right' }, { header: 'floor p50', align: 'right' }, { header: 'ratio', align: 'right' }],
+        [
+          { header: 'path' },
+          { header: 'op' },
+          { header: 'granule', align: 'right' },
+          { header: 'probe p50', align: 'right' },
+          { header: 'floor p50', align: 'right' },
+          { header: 'ratio', align: 'right' },
+        ],
         rows,
       ) +
       '\ntarget: ratio <= 1.05\n',

@@ -16,7 +16,17 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { DEFAULT_REGRESS_OPTIONS, judge, seriesNoise, markKnown, seriesChanges, toKnown, type Change, type KnownChange, type RegressOptions } from '../src/analysis/regress.js';
+import {
+  DEFAULT_REGRESS_OPTIONS,
+  judge,
+  seriesNoise,
+  markKnown,
+  seriesChanges,
+  toKnown,
+  type Change,
+  type KnownChange,
+  type RegressOptions,
+} from '../src/analysis/regress.js';
 import { extractSeries, loadHistoryDir, type HistoryRun, type Series } from '../src/analysis/series.js';
 import { median } from '../src/analysis/stats/describe.js';
 import { formatColumns } from '../src/output/columns.js';
@@ -40,15 +50,34 @@ function nightlyAlarms(runs: HistoryRun[], o: RegressOptions) {
   for (let t = first; t <= runs.length; t++) {
     const hist = runs.slice(0, t);
     const series = extractSeries(hist, o.metrics);
-    const rep = markKnown(judge(hist, series, series.flatMap((s) => seriesChanges(s, o)), o), known, order.slice(0, t), o.minSegment);
+    const rep = markKnown(
+      judge(
+        hist,
+        series,
+        series.flatMap((s) => seriesChanges(s, o)),
+        o,
+      ),
+      known,
+      order.slice(0, t),
+      o.minSegment,
+    );
     const fresh = [...rep.regressions, ...rep.improvements].filter((c) => !c.known);
-    for (const c of fresh) told.push({ kind: c.kind, what: `${c.series} ${c.metric} ${c.changePct >= 0 ? '+' : ''}${c.changePct.toFixed(1)}% at run ${order.indexOf(c.firstRunId)}`, atRun: t - 1 });
+    for (const c of fresh)
+      told.push({
+        kind: c.kind,
+        what: `${c.series} ${c.metric} ${c.changePct >= 0 ? '+' : ''}${c.changePct.toFixed(1)}% at run ${order.indexOf(c.firstRunId)}`,
+        atRun: t - 1,
+      });
     known = [...known, ...fresh.map(toKnown)];
     for (const sh of rep.shifts ?? []) {
       const at = order.indexOf(sh.firstRunId);
       if (shifts.some((x) => x.host === sh.host && Math.abs(x.at - at) <= o.minSegment)) continue;
       shifts.push({ host: sh.host, at });
-      told.push({ kind: 'shift', what: `${sh.host} host-wide: ${sh.series} series, median ${sh.medianChangePct.toFixed(1)}% at run ${at}`, atRun: t - 1 });
+      told.push({
+        kind: 'shift',
+        what: `${sh.host} host-wide: ${sh.series} series, median ${sh.medianChangePct.toFixed(1)}% at run ${at}`,
+        atRun: t - 1,
+      });
     }
   }
   return { nightlies: runs.length - first + 1, told };
@@ -57,12 +86,21 @@ function nightlyAlarms(runs: HistoryRun[], o: RegressOptions) {
 /** a copy of the history where `key`'s rows from run k on are `factor` times slower */
 function inject(runs: HistoryRun[], key: string, k: number, factor: number): HistoryRun[] {
   return runs.map((r, i) =>
-    i < k ? r : {
-      ...r,
-      rows: r.rows.map((row) =>
-        `${row.host}/${row.path}/${row.op}/${row.granule}/${row.threads}` !== key ? row
-          : { ...row, p50: row.p50 === null ? null : row.p50 * factor, p99: row.p99 === null ? null : row.p99 * factor }),
-    });
+    i < k
+      ? r
+      : {
+          ...r,
+          rows: r.rows.map((row) =>
+            `${row.host}/${row.path}/${row.op}/${row.granule}/${row.threads}` !== key
+              ? row
+              : {
+                  ...row,
+                  p50: row.p50 === null ? null : row.p50 * factor,
+                  p99: row.p99 === null ? null : row.p99 * factor,
+                },
+          ),
+        },
+  );
 }
 
 /**
@@ -71,7 +109,10 @@ function inject(runs: HistoryRun[], key: string, k: number, factor: number): His
  */
 class Quiet {
   private readonly cache = new Map<number, { series: Series[]; candidates: Change[] }>();
-  constructor(private readonly runs: HistoryRun[], private readonly o: RegressOptions) {}
+  constructor(
+    private readonly runs: HistoryRun[],
+    private readonly o: RegressOptions,
+  ) {}
   at(t: number) {
     let c = this.cache.get(t);
     if (!c) {
@@ -84,7 +125,14 @@ class Quiet {
 }
 
 /** runs after the onset until regress reports the step (1..WITHIN), or null */
-function delay(runs: HistoryRun[], quiet: Quiet, key: string, k: number, step: number, o: RegressOptions): number | null {
+function delay(
+  runs: HistoryRun[],
+  quiet: Quiet,
+  key: string,
+  k: number,
+  step: number,
+  o: RegressOptions,
+): number | null {
   const hist = inject(runs, key, k, 1 + step);
   const order = runs.map((r) => r.runId);
   for (let d = 1; d <= WITHIN && k + d <= runs.length; d++) {
@@ -119,10 +167,16 @@ export function evaluate(runs: HistoryRun[], o: RegressOptions, opts: { power: b
   const quiet = new Quiet(runs, o);
   const onsets = Array.from({ length: Math.max(0, runs.length - WITHIN - ONSET_MIN + 1) }, (_, i) => ONSET_MIN + i);
   const perSeries: Figures['perSeries'] = new Map();
-  const caughtShare = (key: string, step: number) => onsets.filter((k) => delay(runs, quiet, key, k, step, o) !== null).length / onsets.length;
+  const caughtShare = (key: string, step: number) =>
+    onsets.filter((k) => delay(runs, quiet, key, k, step, o) !== null).length / onsets.length;
   for (const s of extractSeries(runs, ['p50'])) {
     const values = s.points.map((p) => p.value);
-    const e = { cv: cv(values), robust: seriesNoise(values, []), caught: new Map<number, number>(), minStep: null as number | null };
+    const e = {
+      cv: cv(values),
+      robust: seriesNoise(values, []),
+      caught: new Map<number, number>(),
+      minStep: null as number | null,
+    };
     perSeries.set(s.key, e);
     for (const step of STEPS) e.caught.set(step, caughtShare(s.key, step));
     if (!opts.power) continue;
@@ -144,7 +198,9 @@ export function quietShare(f: Figures): { n: number; share: number } {
 
 export async function run(): Promise<void> {
   if (!existsSync(HISTORY)) {
-    process.stdout.write(`regress-quality: no recorded history at ${HISTORY}; record one with\n  bash bench/record-history.sh ${HISTORY} 36 suites/smoke.yaml\n`);
+    process.stdout.write(
+      `regress-quality: no recorded history at ${HISTORY}; record one with\n  bash bench/record-history.sh ${HISTORY} 36 suites/smoke.yaml\n`,
+    );
     return;
   }
   const { runs, skipped } = await loadHistoryDir(HISTORY);
@@ -165,14 +221,21 @@ export async function run(): Promise<void> {
       f.told.map((x) => `  - after run ${x.atRun}: ${x.kind} ${x.what}\n`).join(''),
   );
   const rows = [...f.perSeries.entries()].map(([key, e]) => [
-    key, pct(e.cv), pct(e.robust), ...STEPS.map((st) => pct(e.caught.get(st)!, 0)), e.minStep === null ? `> ${pct(POWER_GRID[POWER_GRID.length - 1], 0)}` : pct(e.minStep),
+    key,
+    pct(e.cv),
+    pct(e.robust),
+    ...STEPS.map((st) => pct(e.caught.get(st)!, 0)),
+    e.minStep === null ? `> ${pct(POWER_GRID[POWER_GRID.length - 1], 0)}` : pct(e.minStep),
   ]);
   process.stdout.write(
     `\n(b) steps injected into the real runs of each series (p50 and p99 scaled from the onset on), ${f.onsets.length} onsets per series (runs ${f.onsets[0]}..${f.onsets[f.onsets.length - 1]}), caught = told at the onset (+-1) within ${WITHIN} runs:\n` +
       formatColumns(
         [
-          { header: 'series' }, { header: 'CV', align: 'right' }, { header: 'robust CV', align: 'right' },
-          ...STEPS.map((st) => ({ header: `+${pct(st, 0)} <= ${WITHIN}`, align: 'right' as const })), { header: `min step @${pct(POWER, 0)}`, align: 'right' },
+          { header: 'series' },
+          { header: 'CV', align: 'right' },
+          { header: 'robust CV', align: 'right' },
+          ...STEPS.map((st) => ({ header: `+${pct(st, 0)} <= ${WITHIN}`, align: 'right' as const })),
+          { header: `min step @${pct(POWER, 0)}`, align: 'right' },
         ],
         rows,
       ) +
@@ -185,7 +248,12 @@ export async function run(): Promise<void> {
     `  median over series of the share caught within ${WITHIN} runs: ${STEPS.map((st) => `+${pct(st, 0)} ${pct(median(all.map((e) => e.caught.get(st)!)), 0)}`).join(', ')}\n` +
       `  series that detect +5% at ${pct(POWER, 0)} power within ${WITHIN} runs: ${at5} of ${all.length}\n` +
       `  median smallest detectable step: ${pct(median(all.map((e) => e.minStep ?? Infinity)))}\n` +
-      `  series with between-run CV <= 1.5%: ${q.n} (${[...f.perSeries.entries()].filter(([, e]) => e.cv <= 0.015).map(([k]) => k).join(', ') || 'none'}); ` +
+      `  series with between-run CV <= 1.5%: ${q.n} (${
+        [...f.perSeries.entries()]
+          .filter(([, e]) => e.cv <= 0.015)
+          .map(([k]) => k)
+          .join(', ') || 'none'
+      }); ` +
       `+5% steps caught within ${WITHIN} runs there: ${pct(q.share)} (target >= 95%: ${q.share >= 0.95 ? 'met' : 'NOT met'})\n`,
   );
 
@@ -205,16 +273,22 @@ export async function run(): Promise<void> {
     const gq = quietShare(g);
     const gall = [...g.perSeries.values()];
     trows.push([
-      label, ((g.alarms / g.nightlies) * 30).toFixed(2), String(g.told.length - g.alarms),
-      ...STEPS.map((st) => pct(median(gall.map((e) => e.caught.get(st)!)), 0)), pct(gq.share),
+      label,
+      ((g.alarms / g.nightlies) * 30).toFixed(2),
+      String(g.told.length - g.alarms),
+      ...STEPS.map((st) => pct(median(gall.map((e) => e.caught.get(st)!)), 0)),
+      pct(gq.share),
     ]);
   }
   process.stdout.write(
     '\nsettings compared (same history):\n' +
       formatColumns(
         [
-          { header: 'settings' }, { header: 'false alarms / 30 nightlies', align: 'right' }, { header: 'improvements told', align: 'right' },
-          ...STEPS.map((st) => ({ header: `median +${pct(st, 0)} <= ${WITHIN}`, align: 'right' as const })), { header: '+5% on CV<=1.5%', align: 'right' },
+          { header: 'settings' },
+          { header: 'false alarms / 30 nightlies', align: 'right' },
+          { header: 'improvements told', align: 'right' },
+          ...STEPS.map((st) => ({ header: `median +${pct(st, 0)} <= ${WITHIN}`, align: 'right' as const })),
+          { header: '+5% on CV<=1.5%', align: 'right' },
         ],
         trows,
       ) +

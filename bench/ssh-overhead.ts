@@ -32,7 +32,8 @@ async function measure(suite: Suite, inventory: Inventory, probe: ProbeBinary, r
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const failed = summary.hosts.filter((h) => h.status !== 'ok');
-  if (failed.length > 0) throw new Error(`ssh-overhead: ${failed.map((h) => `${h.name}: ${h.subStatus} ${h.error}`).join('; ')}`);
+  if (failed.length > 0)
+    throw new Error(`ssh-overhead: ${failed.map((h) => `${h.name}: ${h.subStatus} ${h.error}`).join('; ')}`);
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
@@ -46,7 +47,10 @@ export async function run(): Promise<void> {
   try {
     const probe = await buildProbe();
     const suiteFile = join(dir, 'short.yaml');
-    await writeFile(suiteFile, 'name: ssh-overhead\ndefaults: {repetitions: 3, warmup: 1}\nworkloads:\n  - {paths: [shmem], ops: [alloc, punch], granules: [4K], region: 1M}\n');
+    await writeFile(
+      suiteFile,
+      'name: ssh-overhead\ndefaults: {repetitions: 3, warmup: 1}\nworkloads:\n  - {paths: [shmem], ops: [alloc, punch], granules: [4K], region: 1M}\n',
+    );
     const suite = await loadSuite(suiteFile);
     const invFile = join(dir, 'lab.yaml');
     await writeFile(invFile, lab.inventoryYaml());
@@ -65,11 +69,21 @@ export async function run(): Promise<void> {
     }
     const m = (xs: Sample[], k: keyof Sample) => median(xs.map((x) => x[k]));
     const row = (name: string, xs: Sample[], hosts: number) => [
-      name, String(hosts), `${m(xs, 'wallMs').toFixed(0)} ms`, `${m(xs, 'cpuMs').toFixed(0)} ms`, `${(m(xs, 'cpuMs') / hosts).toFixed(0)} ms`,
+      name,
+      String(hosts),
+      `${m(xs, 'wallMs').toFixed(0)} ms`,
+      `${m(xs, 'cpuMs').toFixed(0)} ms`,
+      `${(m(xs, 'cpuMs') / hosts).toFixed(0)} ms`,
     ];
     process.stdout.write(
       `${formatColumns(
-        [{ header: 'run' }, { header: 'hosts', align: 'right' }, { header: 'wall', align: 'right' }, { header: 'controller cpu', align: 'right' }, { header: 'cpu / host', align: 'right' }],
+        [
+          { header: 'run' },
+          { header: 'hosts', align: 'right' },
+          { header: 'wall', align: 'right' },
+          { header: 'controller cpu', align: 'right' },
+          { header: 'cpu / host', align: 'right' },
+        ],
         [row('local (no ssh)', sl, 1), row('ssh, 1 host', s1, 1), row(`ssh, ${HOSTS} hosts`, s8, HOSTS)],
       )}\n`,
     );

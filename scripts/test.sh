@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-test-deps.sh
 npm ci --no-audit --no-fund
 npm run typecheck
+npm run lint
 npm test

@@ -14,7 +14,10 @@ let same: string[];
 let slow: string[];
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'gmembench-bisect-'));
-  const s = (p50: number) => [{ op: 'alloc', granule: 4096, p50: () => p50 }, { op: 'fault', granule: 4096, p50: () => 1000 }];
+  const s = (p50: number) => [
+    { op: 'alloc', granule: 4096, p50: () => p50 },
+    { op: 'fault', granule: 4096, p50: () => 1000 },
+  ];
   base = await writeHistory(join(tmp, 'base'), 3, s(800));
   same = await writeHistory(join(tmp, 'same'), 1, s(803), { start: Date.parse('2026-03-01T00:00:00Z') });
   slow = await writeHistory(join(tmp, 'slow'), 1, s(880), { start: Date.parse('2026-03-02T00:00:00Z') });
@@ -33,7 +36,17 @@ describe('bisect-check exit codes for git bisect run', () => {
     const bad = await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'base'), '--fresh', slow[0]]);
     expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toMatch(/bad: .* slower by \+(9|10)\.\d% \(p=/);
-    const lenient = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', slow[0], '--threshold', '15%']);
+    const lenient = await cli([
+      'bisect-check',
+      '--series',
+      SERIES,
+      '--baseline',
+      base[0],
+      '--fresh',
+      slow[0],
+      '--threshold',
+      '15%',
+    ]);
     expect(lenient.code).toBe(0);
   });
 
@@ -42,7 +55,10 @@ describe('bisect-check exit codes for git bisect run', () => {
     const { readSummary, writeSummary } = await import('../src/results/store.js');
     const single = join(tmp, 'single');
     const s = await readSummary(one(slow[0]));
-    await writeSummary(single, { ...s, results: s.results.map((r) => ({ ...r, repetitions: r.repetitions.slice(0, 1) })) });
+    await writeSummary(single, {
+      ...s,
+      results: s.results.map((r) => ({ ...r, repetitions: r.repetitions.slice(0, 1) })),
+    });
     const r = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', single]);
     expect(r.code, r.stderr).toBe(125);
     expect(r.stderr).toMatch(/skip: .*too few values to decide/);
@@ -57,9 +73,25 @@ describe('bisect-check exit codes for git bisect run', () => {
   });
 
   it('skip (125) when the fresh run lacks the series or cannot be made', async () => {
-    const missing = await cli(['bisect-check', '--series', 'local/shmem/punch/4K/1', '--baseline', base[0], '--fresh', slow[0]]);
+    const missing = await cli([
+      'bisect-check',
+      '--series',
+      'local/shmem/punch/4K/1',
+      '--baseline',
+      base[0],
+      '--fresh',
+      slow[0],
+    ]);
     expect(missing.code).toBe(128); // not in the baseline either: abort
-    const unreadable = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', join(tmp, 'nope')]);
+    const unreadable = await cli([
+      'bisect-check',
+      '--series',
+      SERIES,
+      '--baseline',
+      base[0],
+      '--fresh',
+      join(tmp, 'nope'),
+    ]);
     expect(unreadable.code).toBe(125);
     expect(unreadable.stderr).toMatch(/skip: .*cannot measure/);
   });
@@ -69,7 +101,10 @@ describe('bisect-check exit codes for git bisect run', () => {
     const r = await cli(['bisect-check', '--series', 'shmem/alloc', '--baseline', base[0], '--fresh', same[0]]);
     expect(r.code).toBe(128);
     expect(r.stderr).toContain('--series: "shmem/alloc" is not host/path/op/granule/threads');
-    expect((await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'empty-nothing'), '--fresh', same[0]])).code).toBe(128);
+    expect(
+      (await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'empty-nothing'), '--fresh', same[0]]))
+        .code,
+    ).toBe(128);
   });
 
   it('verdict rules', () => {
@@ -77,7 +112,9 @@ describe('bisect-check exit codes for git bisect run', () => {
     expect(bisectVerdict([100, 130, 70], [110, 140, 80], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('good'); // not significant
     // one value a side never decides: skip (exit 125), not bad from the threshold alone
     expect(bisectVerdict([100], [106], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('skip');
-    expect(bisectVerdict([100, 101, 99], [140], { threshold: 0.05, maxPValue: 0.01 }).reason).toMatch(/too few values to decide \(baseline 3, fresh 1; need 3/);
+    expect(bisectVerdict([100, 101, 99], [140], { threshold: 0.05, maxPValue: 0.01 }).reason).toMatch(
+      /too few values to decide \(baseline 3, fresh 1; need 3/,
+    );
     expect(bisectVerdict([100, 101], [], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('skip');
   });
 
@@ -85,7 +122,15 @@ describe('bisect-check exit codes for git bisect run', () => {
     const suite = await loadSuite(resolve(ROOT, 'suites/smoke.yaml'));
     const one = restrictSuite(suite, parseSeriesKey('local/gmem/punch/2M/1'));
     expect(one.workloads).toHaveLength(1);
-    expect(one.workloads[0]).toMatchObject({ paths: ['gmem'], ops: ['punch'], granules: [2 << 20], threads: [1], region: 64 << 20 });
-    expect(() => restrictSuite(suite, parseSeriesKey('local/gmem/punch/2M/4'))).toThrow(/no workload measures gmem\/punch at granule 2097152 with 4 thread/);
+    expect(one.workloads[0]).toMatchObject({
+      paths: ['gmem'],
+      ops: ['punch'],
+      granules: [2 << 20],
+      threads: [1],
+      region: 64 << 20,
+    });
+    expect(() => restrictSuite(suite, parseSeriesKey('local/gmem/punch/2M/4'))).toThrow(
+      /no workload measures gmem\/punch at granule 2097152 with 4 thread/,
+    );
   });
 });

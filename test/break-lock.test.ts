@@ -30,7 +30,10 @@ describe.skipIf(!hasCc)('run --break-lock', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gmembench-breaklock-'));
     suite = join(dir, 's.yaml');
-    await writeFile(suite, 'name: bl\ndefaults: {repetitions: 2, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc], granules: [4K], region: 1M}\n');
+    await writeFile(
+      suite,
+      'name: bl\ndefaults: {repetitions: 2, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc], granules: [4K], region: 1M}\n',
+    );
     lock = join(dir, 'lock');
     inv = join(dir, 'hosts.yaml');
     await writeFile(inv, JSON.stringify({ hosts: [{ name: 'loc', transport: 'local', lockPath: lock }] }));
@@ -44,27 +47,72 @@ describe.skipIf(!hasCc)('run --break-lock', () => {
   });
 
   it('refuses the lock of a live controller, naming it, unless --force; then says whose run it broke', async () => {
-    const owner = { controller: hostname(), pid: holder.pid, user: 'alice', startedAt: '2026-12-02T10:00:00Z', runId: 'alices-nightly' };
+    const owner = {
+      controller: hostname(),
+      pid: holder.pid,
+      user: 'alice',
+      startedAt: '2026-12-02T10:00:00Z',
+      runId: 'alices-nightly',
+    };
     await hold(owner);
     const plain = await cli(['run', suite, '--hosts', inv, '--results', join(dir, 'results'), '--progress', 'silent']);
     expect(plain.code).toBe(3);
     expect(plain.stdout).toContain(`locked by alice@${hostname()} pid ${holder.pid}, run alices-nightly`);
-    const refused = await cli(['run', suite, '--hosts', inv, '--results', join(dir, 'results'), '--progress', 'silent', '--break-lock']);
+    const refused = await cli([
+      'run',
+      suite,
+      '--hosts',
+      inv,
+      '--results',
+      join(dir, 'results'),
+      '--progress',
+      'silent',
+      '--break-lock',
+    ]);
     expect(refused.code, refused.stdout + refused.stderr).toBe(3);
     expect(refused.stdout).toContain(`pid ${holder.pid} is alive on ${hostname()}`);
     expect(refused.stdout).toContain('add --force');
     expect(existsSync(join(lock, 'owner.json'))).toBe(true);
 
-    const forced = await cli(['run', suite, '--hosts', inv, '--results', join(dir, 'results'), '--progress', 'silent', '--break-lock', '--force']);
+    const forced = await cli([
+      'run',
+      suite,
+      '--hosts',
+      inv,
+      '--results',
+      join(dir, 'results'),
+      '--progress',
+      'silent',
+      '--break-lock',
+      '--force',
+    ]);
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
-    expect(forced.stdout).toContain(`loc: --break-lock broke the lock of alice@${hostname()} pid ${holder.pid}, run alices-nightly, since 2026-12-02T10:00:00Z; its controller is still running`);
+    expect(forced.stdout).toContain(
+      `loc: --break-lock broke the lock of alice@${hostname()} pid ${holder.pid}, run alices-nightly, since 2026-12-02T10:00:00Z; its controller is still running`,
+    );
     // released after the run: the lock directory was the run's own by then
     expect(existsSync(lock)).toBe(false);
   });
 
   it('breaks a lock whose controller cannot be checked (another machine), saying so; --force alone is a usage error', async () => {
-    await hold({ controller: 'far-away-box', pid: 4242, user: 'bob', startedAt: '2026-12-02T09:00:00Z', runId: 'bobs-run' });
-    const r = await cli(['run', suite, '--hosts', inv, '--results', join(dir, 'results'), '--progress', 'silent', '--break-lock']);
+    await hold({
+      controller: 'far-away-box',
+      pid: 4242,
+      user: 'bob',
+      startedAt: '2026-12-02T09:00:00Z',
+      runId: 'bobs-run',
+    });
+    const r = await cli([
+      'run',
+      suite,
+      '--hosts',
+      inv,
+      '--results',
+      join(dir, 'results'),
+      '--progress',
+      'silent',
+      '--break-lock',
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('loc: --break-lock broke the lock of bob@far-away-box pid 4242, run bobs-run');
     expect(r.stdout).toContain('whether its controller still runs cannot be checked from here');
@@ -75,7 +123,13 @@ describe.skipIf(!hasCc)('run --break-lock', () => {
 
   it('takes over, without --break-lock, the lock of a controller of this machine that is gone', async () => {
     const gone = Number((await execa('sh', ['-c', 'sh -c "echo \\$\\$"'])).stdout.trim());
-    await hold({ controller: hostname(), pid: gone, user: 'carol', startedAt: '2026-12-02T08:00:00Z', runId: 'crashed' });
+    await hold({
+      controller: hostname(),
+      pid: gone,
+      user: 'carol',
+      startedAt: '2026-12-02T08:00:00Z',
+      runId: 'crashed',
+    });
     const r = await cli(['run', suite, '--hosts', inv, '--results', join(dir, 'results'), '--progress', 'plain']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stderr).toContain(`loc: took over a stale lock held by carol@${hostname()} pid ${gone}, run crashed`);

@@ -66,7 +66,10 @@ describe('E-divisive means', () => {
   });
 
   it('a step in the last minSegment runs is found already', () => {
-    const cps = detectChangePoints(noisy(43, 9, (i) => (i < 40 ? 1 : 1.05)), { minSegment: 3 });
+    const cps = detectChangePoints(
+      noisy(43, 9, (i) => (i < 40 ? 1 : 1.05)),
+      { minSegment: 3 },
+    );
     expect(cps.map((c) => c.index)).toEqual([40]);
   });
 
@@ -94,10 +97,13 @@ describe('E-divisive means', () => {
 
   it('a step up then back down: a regression and its fix', () => {
     const cps = detectChangePoints(noisy(60, 13, (i) => (i >= 20 && i < 40 ? 1.2 : 1)));
-    expect(cps.map((c) => [c.index, Math.sign(c.change)])).toEqual([[20, 1], [40, -1]]);
+    expect(cps.map((c) => [c.index, Math.sign(c.change)])).toEqual([
+      [20, 1],
+      [40, -1],
+    ]);
   });
 
-  it('the thresholds are the user\'s: a 4% step passes minMagnitude 0.03 but not 0.05', () => {
+  it("the thresholds are the user's: a 4% step passes minMagnitude 0.03 but not 0.05", () => {
     const x = noisy(40, 14, (i) => (i < 20 ? 1 : 1.04), 0.005);
     expect(detectChangePoints(x, { minMagnitude: 0.03 }).map((c) => c.index)).toEqual([20]);
     expect(detectChangePoints(x, { minMagnitude: 0.05 })).toEqual([]);

@@ -16,13 +16,26 @@ describe.skipIf(!hasCc)('gmembench run', () => {
     suiteFile = join(dir, 'tiny.yaml');
     await writeFile(
       suiteFile,
-      ['name: tiny', 'defaults: {repetitions: 2, warmup: 0}', 'workloads:',
-        '  - {paths: [shmem, hugetlb], ops: [alloc, punch], granules: [4K], region: 1M}'].join('\n'),
+      [
+        'name: tiny',
+        'defaults: {repetitions: 2, warmup: 0}',
+        'workloads:',
+        '  - {paths: [shmem, hugetlb], ops: [alloc, punch], granules: [4K], region: 1M}',
+      ].join('\n'),
     );
   });
 
   it('runs a suite, prints the table and writes summary.json (and raw samples)', async () => {
-    const r = await cli(['run', suiteFile, '--results', join(dir, 'results'), '--raw', '--progress', 'plain', '--wide']);
+    const r = await cli([
+      'run',
+      suiteFile,
+      '--results',
+      join(dir, 'results'),
+      '--raw',
+      '--progress',
+      'plain',
+      '--wide',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     // the paths are column groups: shmem over p50 p99 p90 max sd calls; one row per op/granule/threads
     expect(r.stdout).toMatch(/^\s+shmem\s*$/m);

@@ -30,8 +30,19 @@ function slowDown(run: RunSummary, path: string, op: string, factor: number): Ru
     if (r.path !== path || r.op !== op) return r;
     const k = (v: number | null) => (v === null ? null : Math.round(v * factor));
     return {
-      ...r, p50: k(r.p50), p90: k(r.p90), p99: k(r.p99), p999: k(r.p999), max: k(r.max), mean: k(r.mean),
-      repetitions: r.repetitions.map((x) => ({ ...x, p50: Math.round(x.p50 * factor), p99: Math.round(x.p99 * factor), mean: x.mean * factor })),
+      ...r,
+      p50: k(r.p50),
+      p90: k(r.p90),
+      p99: k(r.p99),
+      p999: k(r.p999),
+      max: k(r.max),
+      mean: k(r.mean),
+      repetitions: r.repetitions.map((x) => ({
+        ...x,
+        p50: Math.round(x.p50 * factor),
+        p99: Math.round(x.p99 * factor),
+        mean: x.mean * factor,
+      })),
     };
   });
   return { ...run, runId: `${run.runId}-slow`, results };
@@ -44,8 +55,12 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     const suite = join(tmp, 'cmp.yaml');
     await writeFile(
       suite,
-      ['name: cmp', 'defaults: {repetitions: 6, warmup: 1}', 'workloads:',
-        '  - {paths: [shmem, gmem, hugetlb], ops: [alloc, punch], granules: [4K], region: 1M}'].join('\n'),
+      [
+        'name: cmp',
+        'defaults: {repetitions: 6, warmup: 1}',
+        'workloads:',
+        '  - {paths: [shmem, gmem, hugetlb], ops: [alloc, punch], granules: [4K], region: 1M}',
+      ].join('\n'),
     );
     const r = await cli(['run', suite, '--results', join(tmp, 'results'), '--progress', 'silent']);
     expect(r.code, r.stderr).toBe(0);
@@ -69,7 +84,9 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     const quiet = await cli(['compare', run, run, '--noise', '100']);
     expect(quiet.stdout).not.toMatch(/%\s+[*~]/);
     expect(r.stdout).toMatch(/geomean p50: candidate\/baseline 1\.000 \(\+0\.0%\)/);
-    expect(r.stdout).toMatch(/not compared \(\d+\):\n {2}hugetlb alloc 4K x1: both unsupported: hugetlb granule must be a multiple/);
+    expect(r.stdout).toMatch(
+      /not compared \(\d+\):\n {2}hugetlb alloc 4K x1: both unsupported: hugetlb granule must be a multiple/,
+    );
   });
 
   it('a candidate 30% slower on one series: a positive change (+ = slower), marked (never silently unchanged)', async () => {
@@ -114,7 +131,9 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     const md = await cli(['compare', run, slow, '--format', 'markdown']);
     expect(md.stdout).toMatch(/^\| path \| op \| granule/m);
     const csv = await cli(['compare', run, slow, '--format', 'csv']);
-    expect(csv.stdout.split('\r\n')[0]).toMatch(/^host,baseline_path,candidate_path,op,granule,threads,metric,baseline_ns/);
+    expect(csv.stdout.split('\r\n')[0]).toMatch(
+      /^host,baseline_path,candidate_path,op,granule,threads,metric,baseline_ns/,
+    );
   });
 
   it('--plot draws SVG and PNG', async () => {
@@ -123,7 +142,10 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     const a = await cli(['compare', run, slow, '--plot', svgFile]);
     expect(a.code, a.stderr).toBe(0);
     // one file per figure: FILE-p50.svg (bars), FILE-percentiles.svg (curves), -1, -2 ... when split
-    const svgOf = (name: string) => readFile(svgFile.replace(/\.svg$/, `-${name}.svg`), 'utf8').catch(() => readFile(svgFile.replace(/\.svg$/, `-${name}-1.svg`), 'utf8'));
+    const svgOf = (name: string) =>
+      readFile(svgFile.replace(/\.svg$/, `-${name}.svg`), 'utf8').catch(() =>
+        readFile(svgFile.replace(/\.svg$/, `-${name}-1.svg`), 'utf8'),
+      );
     const bars = await svgOf('p50');
     const curves = await svgOf('percentiles');
     expect(bars).toMatch(/^<svg /);
@@ -133,7 +155,9 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     expect(curves).toContain('percentile');
     const b = await cli(['compare', '--paths', 'shmem,gmem', run, '--plot', pngFile]);
     expect(b.code, b.stderr).toBe(0);
-    const png = await readFile(pngFile.replace(/\.png$/, '-p50.png')).catch(() => readFile(pngFile.replace(/\.png$/, '-p50-1.png')));
+    const png = await readFile(pngFile.replace(/\.png$/, '-p50.png')).catch(() =>
+      readFile(pngFile.replace(/\.png$/, '-p50-1.png')),
+    );
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect(png.readUInt32BE(16)).toBeGreaterThan(800); // IHDR width
   });

@@ -38,7 +38,10 @@ function withHost(runs: RunSummary[], cmdline: string): RunSummary[] {
     harness: { ...r.harness, probeSha256: 'abcdef0123456789'.repeat(4) },
     hosts: r.hosts.map((h) => ({
       ...h,
-      fingerprint: { kernel: { release: '6.18.0', version: '#1', cmdline, machine: 'x86_64' }, cpu: { model: 'Test CPU @ 2GHz', microcode: '0x1', cores: 2 } } as never,
+      fingerprint: {
+        kernel: { release: '6.18.0', version: '#1', cmdline, machine: 'x86_64' },
+        cpu: { model: 'Test CPU @ 2GHz', microcode: '0x1', cores: 2 },
+      } as never,
     })),
   }));
 }
@@ -51,7 +54,12 @@ describe('the run-to-run noise', () => {
     expect(n).toBeGreaterThan(0.04);
     expect(n).toBeLessThan(0.06); // the step between the groups is not noise
     expect(groupNoise([[1000], [1100]])).toBeNull();
-    expect(groupNoise([[1000, 1010], [1100, 1090]])).toBeNull(); // 4 runs: too few
+    expect(
+      groupNoise([
+        [1000, 1010],
+        [1100, 1090],
+      ]),
+    ).toBeNull(); // 4 runs: too few
   });
 
   it('from a history: per series, around its segments, the candidate runs left out', () => {
@@ -71,7 +79,7 @@ describe('the run-to-run noise', () => {
     expect([...less.values()][0].runs).toBe(27);
   });
 
-  it('the permutation test against a history: the compared runs in the pool, the history\'s own tails', () => {
+  it("the permutation test against a history: the compared runs in the pool, the history's own tails", () => {
     const r = rng(9);
     const dev = Array.from({ length: 30 }, () => 0.02 * gaussian(r));
     // one run a side: significant only when the pair lies beyond (nearly) every pair of the pool
@@ -105,7 +113,9 @@ describe('two groups of 5 quiet runs', () => {
         expect(m.noise!.used!).toBeGreaterThanOrEqual(m.noise!.withinRun!); // the within-run spread is a lower bound
         expect(m.threshold!).toBeGreaterThanOrEqual(0.03);
       }
-      expect(c.banner.join(' ')).toMatch(/^spread: the noise column is each series' run-to-run noise .* from the 5 \+ 5 compared runs/);
+      expect(c.banner.join(' ')).toMatch(
+        /^spread: the noise column is each series' run-to-run noise .* from the 5 \+ 5 compared runs/,
+      );
       rows += c.rows.length;
     }
     expect(rows).toBe(60);
@@ -152,7 +162,10 @@ describe('a real step across 5 vs 5 runs', () => {
   });
 
   it('a step smaller than 3 x the noise is not marked, even when significant', () => {
-    const noisy = compareSides(noisyRuns(0, 6, { noise: 0.06 }), noisyRuns(50, 6, { noise: 0.06, factors: { 0: 1.12 } }));
+    const noisy = compareSides(
+      noisyRuns(0, 6, { noise: 0.06 }),
+      noisyRuns(50, 6, { noise: 0.06, factors: { 0: 1.12 } }),
+    );
     const m = metric(noisy, 'shmem', 'alloc');
     expect(m.threshold!).toBeGreaterThan(0.12);
     expect(m.mark).not.toBe('significant');
@@ -170,7 +183,9 @@ describe('one run per side', () => {
     const m = metric(cmp, 'shmem', 'alloc');
     expect(m.changePct).toBeGreaterThan(25);
     expect(m.mark).toBe('noisy'); // beyond the within-run spread only: no verdict
-    expect(cmp.banner[0]).toMatch(/^one run per side and no history: the run-to-run noise is unknown, so no row is marked/);
+    expect(cmp.banner[0]).toMatch(
+      /^one run per side and no history: the run-to-run noise is unknown, so no row is marked/,
+    );
     const text = compareFormat('text').render(cmp);
     expectWidth(text);
     expect(text.indexOf('one run per side and no history')).toBeGreaterThan(0);
@@ -194,10 +209,20 @@ describe('one run per side', () => {
     expect(marked(one)).toHaveLength(1);
     expect(one.banner.join(' ')).toMatch(/a history of 30 runs \(results\/\)/);
     for (let s = 0; s < 5; s++) {
-      const quiet = compareSides(noisyRuns(300 + s, 1, { noise: 0.02 }), noisyRuns(400 + s, 1, { noise: 0.02 }), {}, history);
+      const quiet = compareSides(
+        noisyRuns(300 + s, 1, { noise: 0.02 }),
+        noisyRuns(400 + s, 1, { noise: 0.02 }),
+        {},
+        history,
+      );
       expect(marked(quiet)).toEqual([]);
     }
-    const three = compareSides(noisyRuns(0, 3, { noise: 0.02 }), noisyRuns(50, 3, { noise: 0.02, factors: { 0: 1.3 } }), {}, history);
+    const three = compareSides(
+      noisyRuns(0, 3, { noise: 0.02 }),
+      noisyRuns(50, 3, { noise: 0.02, factors: { 0: 1.3 } }),
+      {},
+      history,
+    );
     const t = metric(three, 'shmem', 'alloc');
     expect(t.mark).toBe('significant');
     expect(t.ci!.lo).toBeGreaterThan(0);
@@ -208,14 +233,27 @@ describe('one run per side', () => {
 describe('the geomean', () => {
   /** series 5 (gmem fault 4K) measured once per run, 40% slower in the candidate */
   const once = (runs: RunSummary[]) =>
-    runs.map((r) => ({ ...r, results: r.results.map((x, k) => (k === 5 ? { ...x, repetitions: x.repetitions.slice(0, 1), params: { ...x.params, repetitions: 1 } } : x)) }));
+    runs.map((r) => ({
+      ...r,
+      results: r.results.map((x, k) =>
+        k === 5 ? { ...x, repetitions: x.repetitions.slice(0, 1), params: { ...x.params, repetitions: 1 } } : x,
+      ),
+    }));
 
   it('leaves out rows measured once with one run a side, and counts them with several', () => {
-    const one = compareSides(once(noisyRuns(0, 1, { noise: 0.02 })), once(noisyRuns(50, 1, { noise: 0.02, factors: { 5: 1.4 } })));
+    const one = compareSides(
+      once(noisyRuns(0, 1, { noise: 0.02 })),
+      once(noisyRuns(50, 1, { noise: 0.02, factors: { 5: 1.4 } })),
+    );
     expect(one.summary[0]).toMatchObject({ count: 5, measuredOnce: 1 });
     expect(Math.abs(one.summary[0].changePct)).toBeLessThan(3);
-    expect(compareFormat('text').render(one)).toMatch(/over 5 rows\n.*\n {2}1 row\(s\) measured once \(1 repetition, one run a side\): not in the geomean/);
-    const many = compareSides(once(noisyRuns(0, 5, { noise: 0.02 })), once(noisyRuns(50, 5, { noise: 0.02, factors: { 5: 1.4 } })));
+    expect(compareFormat('text').render(one)).toMatch(
+      /over 5 rows\n.*\n {2}1 row\(s\) measured once \(1 repetition, one run a side\): not in the geomean/,
+    );
+    const many = compareSides(
+      once(noisyRuns(0, 5, { noise: 0.02 })),
+      once(noisyRuns(50, 5, { noise: 0.02, factors: { 5: 1.4 } })),
+    );
     expect(many.summary[0]).toMatchObject({ count: 6, measuredOnce: 0 });
     expect(many.summary[0].changePct).toBeGreaterThan(4);
   });
@@ -229,19 +267,30 @@ describe('the header states each side', () => {
     const wrapped = compareFormat('text').render(cmp);
     expectWidth(wrapped);
     const text = wrapped.replace(/\n {13}/g, ' ');
-    expect(text).toMatch(/^baseline {3}5 runs 2026-01-01T02-00-00Z-nightly-0000 \.\.(\n {11}| )2026-01-05T02-00-00Z-nightly-0004$/m);
-    expect(text).toMatch(/^ {11}2026-01-01 02:00:00 \.\. 2026-01-05 02:00:00 UTC, suite nightly, 5 runs x 5 repetitions, probe abcdef012345$/m);
+    expect(text).toMatch(
+      /^baseline {3}5 runs 2026-01-01T02-00-00Z-nightly-0000 \.\.(\n {11}| )2026-01-05T02-00-00Z-nightly-0004$/m,
+    );
+    expect(text).toMatch(
+      /^ {11}2026-01-01 02:00:00 \.\. 2026-01-05 02:00:00 UTC, suite nightly, 5 runs x 5 repetitions, probe abcdef012345$/m,
+    );
     expect(text).toContain('local cpu: Test CPU @ 2GHz, 2 cores');
     expect(text).toContain('local cmdline: console=ttyS0 quiet mitigations=auto');
     expect(text).toContain('local cmdline: console=ttyS0 quiet mitigations=off');
     expect(text).toContain('kernel     local 6.18.0');
-    const same = compareFormat('text').render(compareSides(b, withHost(noisyRuns(50, 5, { noise: 0.02 }), 'console=ttyS0 quiet mitigations=auto')));
+    const same = compareFormat('text').render(
+      compareSides(b, withHost(noisyRuns(50, 5, { noise: 0.02 }), 'console=ttyS0 quiet mitigations=auto')),
+    );
     expect(same).toContain('local cmdline: as the baseline');
     const md = compareFormat('markdown').render(cmp);
     expect(md).toContain('  - local cmdline: console=ttyS0 quiet mitigations=off');
     expect(md).toContain('  - local cpu: Test CPU @ 2GHz, 2 cores');
     const json = JSON.parse(compareFormat('json').render(cmp)) as Comparison;
-    expect(json.baseline.detail).toMatchObject({ runs: 5, suites: ['nightly'], probes: ['abcdef012345'], repetitions: [5] });
+    expect(json.baseline.detail).toMatchObject({
+      runs: 5,
+      suites: ['nightly'],
+      probes: ['abcdef012345'],
+      repetitions: [5],
+    });
     expect(json.baseline.runIds).toHaveLength(5);
   });
 });
@@ -264,7 +313,11 @@ describe('the sign convention in every format: + = slower', () => {
       const md = compareFormat('markdown').render(c);
       expect(md).toContain(SIGN_LEGEND);
       expect(md).toMatch(/^\| shmem \| alloc \| 4K \| 1 \| p50 \| \S+ \| \S+ \| \+1\d\.\d% \|/m);
-      const csv = compareFormat('csv').render(c).trimEnd().split('\r\n').map((l) => l.split(','));
+      const csv = compareFormat('csv')
+        .render(c)
+        .trimEnd()
+        .split('\r\n')
+        .map((l) => l.split(','));
       const h = csv[0];
       for (const row of csv.slice(1)) {
         const pct = Number(row[h.indexOf('change_pct')]);
@@ -292,7 +345,7 @@ describe('the sign convention in every format: + = slower', () => {
 });
 
 describe('paths over several runs of one kernel', () => {
-  it('pairs the two paths run by run and judges them against both series\' noise', () => {
+  it("pairs the two paths run by run and judges them against both series' noise", () => {
     const runs = noisyRuns(0, 6, { noise: 0.02 });
     const c = comparePathsAcross(runs, 'shmem', 'gmem');
     expect(c.mode).toBe('paths');
@@ -308,7 +361,9 @@ describe('paths over several runs of one kernel', () => {
     expect(text).toMatch(/^baseline {3}path shmem, 6 runs 2026-/m);
     expect(text).toMatch(/^candidate {2}path gmem/m);
     expect(text).toContain('the same runs');
-    expect(() => comparePathsAcross(runs, 'shmem', 'secretmem')).toThrow(/--paths: the 6 runs have no rows for path "secretmem"/);
+    expect(() => comparePathsAcross(runs, 'shmem', 'secretmem')).toThrow(
+      /--paths: the 6 runs have no rows for path "secretmem"/,
+    );
   });
 });
 
@@ -326,7 +381,8 @@ describe('gmembench compare with several runs per side', () => {
       base.push(d);
     }
     candDir = join(tmp, 'cand');
-    for (const r of noisyRuns(50, 5, { noise: 0.02, factors: { 0: 1.15 } })) await writeSummary(join(candDir, r.runId), r);
+    for (const r of noisyRuns(50, 5, { noise: 0.02, factors: { 0: 1.15 } }))
+      await writeSummary(join(candDir, r.runId), r);
     histDir = join(tmp, 'history');
     await mkdir(histDir);
     for (const r of noisyRuns(200, 20, { noise: 0.02 })) await writeSummary(join(histDir, r.runId), r);
@@ -344,7 +400,17 @@ describe('gmembench compare with several runs per side', () => {
     expect(r.stdout).toMatch(/^shmem\s+alloc\s+4K x1\s+\S+\s+\S+\s+\+1\d\.\d% \*/m);
     expect(r.stdout.match(/%\s+\*/g)).toHaveLength(1);
     expect(r.stdout).toContain('0 faster *, 1 slower *');
-    const j = await cli(['compare', '--baseline', join(tmp, 'base'), '--candidate', candDir, '--format', 'json', '--history', histDir]);
+    const j = await cli([
+      'compare',
+      '--baseline',
+      join(tmp, 'base'),
+      '--candidate',
+      candDir,
+      '--format',
+      'json',
+      '--history',
+      histDir,
+    ]);
     expect(j.code, j.stderr).toBe(0);
     const c = JSON.parse(j.stdout) as Comparison;
     const m = c.rows.find((x) => x.path === 'shmem' && x.op === 'alloc')!.metrics[0];
@@ -356,7 +422,9 @@ describe('gmembench compare with several runs per side', () => {
   it('the two-positional form takes folders too; one run a side says it cannot judge', async () => {
     const f = await cli(['compare', join(tmp, 'base'), candDir, '--format', 'csv']);
     expect(f.code, f.stderr).toBe(0);
-    expect(f.stdout.split('\r\n')[0]).toMatch(/,runs_baseline,runs_candidate,noise,noise_source,.*,direction,verdict,mark$/);
+    expect(f.stdout.split('\r\n')[0]).toMatch(
+      /,runs_baseline,runs_candidate,noise,noise_source,.*,direction,verdict,mark$/,
+    );
     expect(f.stdout).toMatch(/^local,shmem,shmem,alloc,4096,1,p50,.*,5,5,.*,slower,slower,significant\r$/m);
     const one = await cli(['compare', base[0], base[1]]);
     expect(one.code, one.stderr).toBe(0);
@@ -369,12 +437,18 @@ describe('gmembench compare with several runs per side', () => {
     expect(p.code, p.stderr).toBe(0);
     expect(p.stdout).toMatch(/^baseline {3}path shmem, 5 runs/m);
     const cases: [string[], RegExp][] = [
-      [['compare', '--baseline', base[0]], /give both --baseline RUN\.\.\. and --candidate RUN\.\.\. \(got only --baseline\)/],
+      [
+        ['compare', '--baseline', base[0]],
+        /give both --baseline RUN\.\.\. and --candidate RUN\.\.\. \(got only --baseline\)/,
+      ],
       [['compare', base[2], '--baseline', base[0], '--candidate', base[1]], /no positional runs/],
       [['compare', '--paths', 'shmem,gmem', '--baseline', base[0]], /--paths compares two paths of the same runs/],
       [['compare', base[0], base[1], '--history', join(tmp, 'nope')], /--history: .*not a folder of runs/],
       [['compare', '--baseline', join(tmp, 'nope'), '--candidate', candDir], /nope: no such run/],
-      [['compare', base[0], base[1], '--min-change', 'big'], /option '--min-change <x>' argument 'big' is invalid. not a fraction or percentage/],
+      [
+        ['compare', base[0], base[1], '--min-change', 'big'],
+        /option '--min-change <x>' argument 'big' is invalid. not a fraction or percentage/,
+      ],
     ];
     for (const [args, msg] of cases) {
       const r = await cli(args);

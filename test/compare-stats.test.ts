@@ -44,9 +44,18 @@ describe('Mann-Whitney U', () => {
 
   it('exact p with ties equals the brute-force permutation p', () => {
     const cases: [number[], number[]][] = [
-      [[1552, 1553, 1552], [1552, 1560, 1561]],
-      [[10, 10, 11, 12, 12, 13], [12, 13, 13, 14, 10]],
-      [[5, 5, 5, 6], [5, 6, 6, 6, 7]],
+      [
+        [1552, 1553, 1552],
+        [1552, 1560, 1561],
+      ],
+      [
+        [10, 10, 11, 12, 12, 13],
+        [12, 13, 13, 14, 10],
+      ],
+      [
+        [5, 5, 5, 6],
+        [5, 6, 6, 6, 7],
+      ],
     ];
     for (const [a, b] of cases) expect(mannWhitney(a, b).p).toBeCloseTo(bruteForceP(a, b), 12);
   });
@@ -89,7 +98,10 @@ describe('bootstrap and descriptive statistics', () => {
     expect(bootstrapMedian(xs)).toEqual(a);
     expect(a.lo).toBeLessThanOrEqual(median(xs));
     expect(a.hi).toBeGreaterThanOrEqual(median(xs));
-    const r = bootstrapRatioOfMedians(xs, xs.map((x) => x * 1.3))!;
+    const r = bootstrapRatioOfMedians(
+      xs,
+      xs.map((x) => x * 1.3),
+    )!;
     expect(r.lo).toBeGreaterThan(1.2);
     expect(r.hi).toBeLessThan(1.4);
     expect(bootstrapRatioOfMedians([], xs)).toBeNull();

@@ -1,6 +1,12 @@
 /** compare: rows, signs and marks on runs with known differences; every format; 80 columns. */
 import { describe, expect, it } from 'vitest';
-import { compareMetric, comparePaths, compareRuns, DEFAULT_COMPARE_OPTIONS, type Comparison } from '../src/analysis/compare.js';
+import {
+  compareMetric,
+  comparePaths,
+  compareRuns,
+  DEFAULT_COMPARE_OPTIONS,
+  type Comparison,
+} from '../src/analysis/compare.js';
 import { COMPARE_FORMATS, compareFormat } from '../src/export/compare-format.js';
 import { REGRESS_FORMATS, regressFormat } from '../src/export/regress-format.js';
 import { formatRegistry } from '../src/export/format.js';
@@ -25,11 +31,16 @@ function expectWidth(text: string) {
 
 describe('two runs of the same distribution (different seeds)', () => {
   it('compares every row and marks none', () => {
-    for (const [i, j] of [[1, 2], [3, 4], [5, 6]]) {
+    for (const [i, j] of [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]) {
       const c = compareRuns(runOf(i), runOf(j), { metrics: ['p50', 'p99'] });
       expect(c.rows).toHaveLength(6);
       expect(c.notCompared).toEqual([]);
-      for (const r of c.rows) for (const m of r.metrics) expect(m.mark, `${r.path} ${r.op} ${m.metric} p=${m.pValue}`).toBe('none');
+      for (const r of c.rows)
+        for (const m of r.metrics) expect(m.mark, `${r.path} ${r.op} ${m.metric} p=${m.pValue}`).toBe('none');
       expect(Math.abs(c.summary[0].changePct)).toBeLessThan(0.5);
       expect(c.summary[0]).toMatchObject({ count: 6, better: 0, worse: 0, noisy: 0 });
       const text = renderCompareText(c);
@@ -66,7 +77,13 @@ describe('a candidate with known changes', () => {
     expect(fast.changePct).toBeLessThan(-18);
     expect(fast.mark).toBe('significant');
     expect(fast.ci!.hi).toBeLessThan(0);
-    for (const [p, o] of [['gmem', 'alloc'], ['shmem', 'punch'], ['shmem', 'fault'], ['gmem', 'fault']]) expect(row(c, p, o).mark).toBe('none');
+    for (const [p, o] of [
+      ['gmem', 'alloc'],
+      ['shmem', 'punch'],
+      ['shmem', 'fault'],
+      ['gmem', 'fault'],
+    ])
+      expect(row(c, p, o).mark).toBe('none');
   });
 
   it('summarises with the geometric mean of candidate/baseline over the compared rows', () => {
@@ -155,7 +172,10 @@ describe('noise', () => {
   });
 
   it('says when the repetitions are too few for any * (3 vs 3)', () => {
-    const three = (run: RunSummary) => ({ ...run, results: run.results.map((r) => ({ ...r, repetitions: r.repetitions.slice(0, 3) })) });
+    const three = (run: RunSummary) => ({
+      ...run,
+      results: run.results.map((r) => ({ ...r, repetitions: r.repetitions.slice(0, 3) })),
+    });
     const c = compareRuns(three(runOf(1)), three(runOf(2, { 0: 1.5 })));
     expect(row(c, 'shmem', 'alloc').mark).toBe('none');
     expect(c.notes.join(' ')).toMatch(/3 vs 3 repetitions cannot reach p < 0.05/);
@@ -167,14 +187,30 @@ describe('rows that cannot be compared', () => {
   it('are listed one line each with the reason, not dropped', () => {
     const base = runOf(1);
     const cand = runOf(2);
-    cand.results[1] = { ...cand.results[1], status: 'unsupported', reason: 'guest_memfd: ENOTTY (no KVM_CAP_GUEST_MEMFD)', p50: null };
+    cand.results[1] = {
+      ...cand.results[1],
+      status: 'unsupported',
+      reason: 'guest_memfd: ENOTTY (no KVM_CAP_GUEST_MEMFD)',
+      p50: null,
+    };
     cand.results.splice(5, 1); // gmem fault 4K only in the baseline
     base.results.splice(2, 1); // shmem punch 2M only in the candidate
-    cand.hosts.push({ name: 'lab2', status: 'failed', subStatus: 'unreachable', error: 'connect ECONNREFUSED', labels: {}, fingerprint: null });
+    cand.hosts.push({
+      name: 'lab2',
+      status: 'failed',
+      subStatus: 'unreachable',
+      error: 'connect ECONNREFUSED',
+      labels: {},
+      fingerprint: null,
+    });
     const c = compareRuns(base, cand);
     expect(c.rows).toHaveLength(3);
     expect(c.notCompared).toEqual([
-      { host: 'local', what: 'gmem alloc 4K x1', reason: 'candidate unsupported: guest_memfd: ENOTTY (no KVM_CAP_GUEST_MEMFD)' },
+      {
+        host: 'local',
+        what: 'gmem alloc 4K x1',
+        reason: 'candidate unsupported: guest_memfd: ENOTTY (no KVM_CAP_GUEST_MEMFD)',
+      },
       { host: 'local', what: 'gmem fault 4K x1', reason: 'only in the baseline run' },
       { host: 'local', what: 'shmem punch 2M x1', reason: 'only in the candidate run' },
       { host: 'lab2', what: 'host', reason: 'failed in the candidate (unreachable): connect ECONNREFUSED' },
@@ -216,7 +252,9 @@ describe('two paths of one run', () => {
   });
 
   it('an unknown path is an error naming it', () => {
-    expect(() => comparePaths(runOf(1), 'shmem', 'secretmem')).toThrow(/--paths: run .* has no rows for path "secretmem" \(it has shmem, gmem\)/);
+    expect(() => comparePaths(runOf(1), 'shmem', 'secretmem')).toThrow(
+      /--paths: run .* has no rows for path "secretmem" \(it has shmem, gmem\)/,
+    );
   });
 });
 
@@ -224,7 +262,18 @@ describe('80 columns whatever the input', () => {
   it('long host names, long ops, many hosts, large changes, p99', () => {
     const long = (run: RunSummary, host: string) => ({
       ...run,
-      hosts: run.hosts.map((h) => ({ ...h, name: host, fingerprint: { kernel: { release: '6.19.0-rc3-next-20261124-gmem-hugepage-support-v7+', version: '', cmdline: '', machine: '' } } as never })),
+      hosts: run.hosts.map((h) => ({
+        ...h,
+        name: host,
+        fingerprint: {
+          kernel: {
+            release: '6.19.0-rc3-next-20261124-gmem-hugepage-support-v7+',
+            version: '',
+            cmdline: '',
+            machine: '',
+          },
+        } as never,
+      })),
       results: run.results.map((r, k) => ({ ...r, host, op: k % 2 ? 'to-private' : r.op, threads: 128 })),
     });
     const b1 = long(runOf(1), 'tdx-lab-node-017.perf.example.internal');
@@ -233,7 +282,11 @@ describe('80 columns whatever the input', () => {
     const c2 = long(runOf(4), 'sev-snp-lab-node-002.perf.example.internal');
     const base = { ...b1, hosts: [...b1.hosts, ...b2.hosts], results: [...b1.results, ...b2.results] };
     const cand = { ...c1, hosts: [...c1.hosts, ...c2.hosts], results: [...c1.results, ...c2.results] };
-    cand.results[2] = { ...cand.results[2], status: 'failed', reason: 'probe exited with signal SIGKILL after 300 s (out of memory? the host log may say more about it)' };
+    cand.results[2] = {
+      ...cand.results[2],
+      status: 'failed',
+      reason: 'probe exited with signal SIGKILL after 300 s (out of memory? the host log may say more about it)',
+    };
     for (const metrics of [['p50'], ['p50', 'p99']] as const) {
       const c = compareRuns(base, cand, { metrics: [...metrics] });
       const text = renderCompareText(c);
@@ -249,10 +302,16 @@ describe('one Format<T> registry for compare and regress', () => {
   it('finds formats by name, names the choices on a miss, refuses a name twice; no extension field', () => {
     expect(Object.keys(COMPARE_FORMATS)).toEqual(['text', 'markdown', 'json', 'csv']);
     expect(Object.keys(REGRESS_FORMATS)).toEqual(['text', 'json', 'junit']);
-    for (const f of [...Object.values(COMPARE_FORMATS), ...Object.values(REGRESS_FORMATS)]) expect(Object.keys(f).sort()).toEqual(['name', 'render']);
+    for (const f of [...Object.values(COMPARE_FORMATS), ...Object.values(REGRESS_FORMATS)])
+      expect(Object.keys(f).sort()).toEqual(['name', 'render']);
     expect(regressFormat('junit').name).toBe('junit');
     expect(() => regressFormat('csv')).toThrow(/--format: unknown format "csv" \(one of text, json, junit\)/);
     expect(() => compareFormat('toString')).toThrow(/unknown format "toString"/);
-    expect(() => formatRegistry([{ name: 'a', render: () => '' }, { name: 'a', render: () => '' }])).toThrow(/"a" registered twice/);
+    expect(() =>
+      formatRegistry([
+        { name: 'a', render: () => '' },
+        { name: 'a', render: () => '' },
+      ]),
+    ).toThrow(/"a" registered twice/);
   });
 });

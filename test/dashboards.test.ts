@@ -39,11 +39,17 @@ describe('generated dashboards are up to date', () => {
       expect(r.code, r.stderr).toBe(0);
       const generated = await listFiles(tmp);
       expect(generated.length).toBeGreaterThanOrEqual(4);
-      expect(await listFiles(DASHBOARDS), 'dashboards/ has other files than the generator writes: run `gmembench dashboards` (and remove stale files)').toEqual(generated);
+      expect(
+        await listFiles(DASHBOARDS),
+        'dashboards/ has other files than the generator writes: run `gmembench dashboards` (and remove stale files)',
+      ).toEqual(generated);
       for (const f of generated) {
         const want = await readFile(join(tmp, f), 'utf8');
         const have = await readFile(join(DASHBOARDS, f), 'utf8');
-        expect(have === want, `dashboards/${f} differs from src/dashboards/: run \`gmembench dashboards\` and commit the result`).toBe(true);
+        expect(
+          have === want,
+          `dashboards/${f} differs from src/dashboards/: run \`gmembench dashboards\` and commit the result`,
+        ).toBe(true);
       }
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -51,18 +57,49 @@ describe('generated dashboards are up to date', () => {
   });
 });
 
-interface Target { refId?: string; query?: string; expression?: string; type?: string; hide?: boolean; datasource?: { type?: string; uid?: string } }
+interface Target {
+  refId?: string;
+  query?: string;
+  expression?: string;
+  type?: string;
+  hide?: boolean;
+  datasource?: { type?: string; uid?: string };
+}
 interface Panel {
-  id?: number; title: string; type: string; targets?: (Target & { alias?: string; resultFormat?: string })[]; panels?: Panel[];
+  id?: number;
+  title: string;
+  type: string;
+  targets?: (Target & { alias?: string; resultFormat?: string })[];
+  panels?: Panel[];
   options?: { legend?: { showLegend?: boolean; displayMode?: string; calcs?: string[] } };
   transformations?: { id: string; options: { regex: string; renamePattern: string } }[];
 }
-interface Dashboard { uid: string; title: string; panels: Panel[]; templating: { list: { name: string; type: string; query?: string | object; current?: { value?: unknown } }[] }; annotations: { list: { name: string; target?: Target }[] } }
-interface AlertQuery { refId: string; datasourceUid: string; model: Target & { conditions?: unknown } }
-interface AlertFile { apiVersion: number; groups: { name: string; folder: string; rules: { uid: string; title: string; condition: string; data: AlertQuery[] }[] }[] }
+interface Dashboard {
+  uid: string;
+  title: string;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; query?: string | object; current?: { value?: unknown } }[] };
+  annotations: { list: { name: string; target?: Target }[] };
+}
+interface AlertQuery {
+  refId: string;
+  datasourceUid: string;
+  model: Target & { conditions?: unknown };
+}
+interface AlertFile {
+  apiVersion: number;
+  groups: {
+    name: string;
+    folder: string;
+    rules: { uid: string; title: string; condition: string; data: AlertQuery[] }[];
+  }[];
+}
 
 /** a query to run, and where it came from (for the failure message) */
-interface Found { where: string; query: string }
+interface Found {
+  where: string;
+  query: string;
+}
 
 async function dashboards(): Promise<Dashboard[]> {
   const files = (await listFiles(DASHBOARDS)).filter((f) => f.endsWith('.json'));
@@ -103,7 +140,10 @@ function substitute(query: string, vars: Record<string, string[]>, timeFilter = 
   return s;
 }
 
-interface InfluxResult { series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]; error?: string }
+interface InfluxResult {
+  series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[];
+  error?: string;
+}
 
 async function influxql(url: string, query: string): Promise<InfluxResult> {
   const res = await fetch(`${url}/query?${new URLSearchParams({ db: DEFAULT_DB, q: query })}`);
@@ -127,7 +167,8 @@ function grafanaRename(name: string, transformations: Panel['transformations'] =
 }
 
 /** $tag_x in an alias, as Grafana's InfluxDB datasource fills it */
-const aliasName = (alias: string, tags: Record<string, string>, field = '') => alias.replace(/\$tag_(\w+)/g, (_, k: string) => tags[k] ?? '').replace(/\$col/g, field);
+const aliasName = (alias: string, tags: Record<string, string>, field = '') =>
+  alias.replace(/\$tag_(\w+)/g, (_, k: string) => tags[k] ?? '').replace(/\$col/g, field);
 
 describe('dashboards a reader can use', () => {
   it('every time series shows its legend as a table with the last value and the mean', async () => {
@@ -145,7 +186,10 @@ describe('dashboards a reader can use', () => {
   it('every panel and row has an id of its own', async () => {
     for (const d of await dashboards()) {
       const ids = panelsOf(d).map((p) => p.id);
-      expect(ids.every((i) => typeof i === 'number' && i > 0), `${d.uid}: ${ids}`).toBe(true);
+      expect(
+        ids.every((i) => typeof i === 'number' && i > 0),
+        `${d.uid}: ${ids}`,
+      ).toBe(true);
       expect(new Set(ids).size, `${d.uid}: ${ids}`).toBe(ids.length);
     }
   });
@@ -154,8 +198,15 @@ describe('dashboards a reader can use', () => {
     for (const d of await dashboards()) {
       for (const p of panelsOf(d).filter((x) => x.type === 'timeseries')) {
         for (const t of (p.targets ?? []).filter((x) => x.alias)) {
-          for (const [bytes, size] of [[4096, '4K'], [2 << 20, '2M'], [1 << 30, '1G']] as const) {
-            const name = grafanaRename(aliasName(t.alias!, { path: 'gmem', granule: String(bytes), threads: '1', host: 'local', op: 'alloc' }), p.transformations);
+          for (const [bytes, size] of [
+            [4096, '4K'],
+            [2 << 20, '2M'],
+            [1 << 30, '1G'],
+          ] as const) {
+            const name = grafanaRename(
+              aliasName(t.alias!, { path: 'gmem', granule: String(bytes), threads: '1', host: 'local', op: 'alloc' }),
+              p.transformations,
+            );
             expect(name, `${d.uid} "${p.title}" ${t.refId}`).toContain(` ${size}`);
             expect(name).not.toMatch(/\d{4,}|\d B\b/);
           }
@@ -165,32 +216,58 @@ describe('dashboards a reader can use', () => {
     // an expression's series are named by their labels: granule=2097152 -> granule=2M
     const cmp = (await dashboards()).find((x) => x.uid === 'gmembench-shmem-vs-gmem')!;
     const ratio = panelsOf(cmp).find((p) => p.title.startsWith('guest_memfd / shmem'))!;
-    expect(grafanaRename('C {granule="2097152", host="local", op="alloc", threads="1"}', ratio.transformations)).toBe('C {granule="2M", host="local", op="alloc", threads="1"}');
+    expect(grafanaRename('C {granule="2097152", host="local", op="alloc", threads="1"}', ratio.transformations)).toBe(
+      'C {granule="2M", host="local", op="alloc", threads="1"}',
+    );
     // a granule that is not a power of two stays as it is
     expect(grafanaRename('gmem 12288 B x1', ratio.transformations)).toBe('gmem 12288 B x1');
   });
 
   it('datasource and dashboard provisioning files beside the dashboards; the datasource is the provisioned one', async () => {
     const ds = parse(await readFile(join(DASHBOARDS, 'provisioning/datasources/gmembench.yaml'), 'utf8'));
-    expect(ds).toMatchObject({ apiVersion: 1, datasources: [{ uid: 'gmembench-influxdb', type: 'influxdb', access: 'proxy', jsonData: { dbName: DEFAULT_DB } }] });
+    expect(ds).toMatchObject({
+      apiVersion: 1,
+      datasources: [{ uid: 'gmembench-influxdb', type: 'influxdb', access: 'proxy', jsonData: { dbName: DEFAULT_DB } }],
+    });
     const prov = parse(await readFile(join(DASHBOARDS, 'provisioning/dashboards/gmembench.yaml'), 'utf8'));
-    expect(prov).toMatchObject({ apiVersion: 1, providers: [{ type: 'file', folder: 'gmembench', options: { path: expect.stringMatching(/^\//) } }] });
+    expect(prov).toMatchObject({
+      apiVersion: 1,
+      providers: [{ type: 'file', folder: 'gmembench', options: { path: expect.stringMatching(/^\//) } }],
+    });
     for (const d of await dashboards()) {
       const v = d.templating.list.find((x) => x.type === 'datasource')!;
       expect(v.current?.value, d.uid).toBe('gmembench-influxdb');
     }
-    const uids = new Set((await alertFile()).groups.flatMap((g) => g.rules.flatMap((r) => r.data.map((q) => q.datasourceUid))));
+    const uids = new Set(
+      (await alertFile()).groups.flatMap((g) => g.rules.flatMap((r) => r.data.map((q) => q.datasourceUid))),
+    );
     expect([...uids].sort()).toEqual(['__expr__', 'gmembench-influxdb']);
   });
 
   it('--datasource-uid, --influx, --db and --dashboards-path go into every file that names them; a bad uid is refused', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'gmembench-dash-uid-'));
     try {
-      const r = await cli(['dashboards', '--out', tmp, '--datasource-uid', 'lab-influx_2', '--influx', 'http://127.0.0.1:18086', '--db', 'nightly', '--dashboards-path', '/srv/grafana/gmembench']);
+      const r = await cli([
+        'dashboards',
+        '--out',
+        tmp,
+        '--datasource-uid',
+        'lab-influx_2',
+        '--influx',
+        'http://127.0.0.1:18086',
+        '--db',
+        'nightly',
+        '--dashboards-path',
+        '/srv/grafana/gmembench',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`wrote ${join(tmp, 'provisioning/datasources/gmembench.yaml')}`);
       const ds = parse(await readFile(join(tmp, 'provisioning/datasources/gmembench.yaml'), 'utf8'));
-      expect(ds.datasources[0]).toMatchObject({ uid: 'lab-influx_2', url: 'http://127.0.0.1:18086', jsonData: { dbName: 'nightly' } });
+      expect(ds.datasources[0]).toMatchObject({
+        uid: 'lab-influx_2',
+        url: 'http://127.0.0.1:18086',
+        jsonData: { dbName: 'nightly' },
+      });
       const prov = parse(await readFile(join(tmp, 'provisioning/dashboards/gmembench.yaml'), 'utf8'));
       expect(prov.providers[0].options.path).toBe('/srv/grafana/gmembench');
       for (const f of ['overview.json', 'shmem-vs-gmem.json', 'host.json']) {
@@ -229,16 +306,41 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
     await pushRun(runDir, target);
     const row = summary.results.find((r) => r.status === 'ok' && r.path === 'gmem')!;
     // a change point as `gmembench regress --annotate-influx` writes it, for the annotation query
-    await writeInfluxAnnotations(target, [{
-      kind: 'regression', series: `${row.host}/${row.path}/${row.op}/${row.granule}/${row.threads}`, host: row.host, path: row.path, op: row.op,
-      granule: row.granule, threads: row.threads, metric: 'p50', firstRunId: summary.runId, firstStartedAt: summary.startedAt,
-      lastGoodRunId: 'earlier', before: 1, after: 2, changePct: 100, pValue: 0.001, runsBefore: 5, runsAfter: 3, known: false,
-    }]);
+    await writeInfluxAnnotations(target, [
+      {
+        kind: 'regression',
+        series: `${row.host}/${row.path}/${row.op}/${row.granule}/${row.threads}`,
+        host: row.host,
+        path: row.path,
+        op: row.op,
+        granule: row.granule,
+        threads: row.threads,
+        metric: 'p50',
+        firstRunId: summary.runId,
+        firstStartedAt: summary.startedAt,
+        lastGoodRunId: 'earlier',
+        before: 1,
+        after: 2,
+        changePct: 100,
+        pValue: 0.001,
+        runsBefore: 5,
+        runsAfter: 3,
+        known: false,
+      },
+    ]);
     // the verdicts `gmembench regress --influx` writes, for the alert rules' queries
     const history = [historyRunFromSummary(summary)];
     await writeChangePoints(target, regress(history), history);
     const kernel = summary.hosts.find((h) => h.name === row.host)?.fingerprint?.kernel.release ?? 'unknown';
-    single = { suite: [summary.suite.name], host: [row.host], path: [row.path], op: [row.op], granule: [String(row.granule)], threads: [String(row.threads)], kernel: [kernel] };
+    single = {
+      suite: [summary.suite.name],
+      host: [row.host],
+      path: [row.path],
+      op: [row.op],
+      granule: [String(row.granule)],
+      threads: [String(row.threads)],
+      kernel: [kernel],
+    };
     all = {};
     for (const key of Object.keys(single)) {
       const r = await influxql(influxd.url, `SHOW TAG VALUES FROM "gmembench_latency" WITH KEY = "${key}"`);
@@ -254,7 +356,10 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
     expect(found.length).toBeGreaterThan(0);
     const failures: string[] = [];
     for (const f of found) {
-      for (const [label, vars] of [['one value each', single], ['All', all]] as const) {
+      for (const [label, vars] of [
+        ['one value each', single],
+        ['All', all],
+      ] as const) {
         const query = substitute(f.query, vars);
         expect(query, `${f.where}: a variable or macro left unsubstituted`).not.toMatch(/\$[A-Za-z_{]/);
         const r = await influxql(influxd.url, query);
@@ -267,7 +372,8 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
   it('template variables list the pushed values', async () => {
     const found: Found[] = [];
     for (const d of await dashboards()) {
-      for (const v of d.templating.list) if (v.type === 'query') found.push({ where: `${d.uid} variable $${v.name}`, query: String(v.query) });
+      for (const v of d.templating.list)
+        if (v.type === 'query') found.push({ where: `${d.uid} variable $${v.name}`, query: String(v.query) });
     }
     await expectData(found);
     expect(all.path).toEqual(expect.arrayContaining(['shmem', 'gmem']));
@@ -285,7 +391,11 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
         expect(ids.size, `${d.uid} "${p.title}": duplicate refIds`).toBe(targets.length);
         for (const t of targets) {
           if (isExpr(t)) {
-            for (const ref of exprRefs(t)) expect(ids.has(ref), `${d.uid} "${p.title}" ${t.refId}: ${t.expression} reads a missing query ${ref}`).toBe(true);
+            for (const ref of exprRefs(t))
+              expect(
+                ids.has(ref),
+                `${d.uid} "${p.title}" ${t.refId}: ${t.expression} reads a missing query ${ref}`,
+              ).toBe(true);
           } else {
             expect(t.query, `${d.uid} "${p.title}" ${t.refId}`).toBeTruthy();
             found.push({ where: `${d.uid} "${p.title}" ${t.refId}`, query: t.query! });
@@ -299,7 +409,8 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
   it('annotation queries', async () => {
     const found: Found[] = [];
     for (const d of await dashboards()) {
-      for (const a of d.annotations.list) if (a.target?.query) found.push({ where: `${d.uid} annotation ${a.name}`, query: a.target.query });
+      for (const a of d.annotations.list)
+        if (a.target?.query) found.push({ where: `${d.uid} annotation ${a.name}`, query: a.target.query });
     }
     await expectData(found);
   });
@@ -309,20 +420,31 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
     const ratios = panelsOf(d).filter((p) => p.targets?.some((t) => isExpr(t) && t.expression === '$A / $B'));
     expect(ratios.length).toBeGreaterThanOrEqual(2);
     for (const p of ratios) {
-      const run = async (refId: string) => (await influxql(influxd.url, substitute(p.targets!.find((t) => t.refId === refId)!.query!, all))).series ?? [];
+      const run = async (refId: string) =>
+        (await influxql(influxd.url, substitute(p.targets!.find((t) => t.refId === refId)!.query!, all))).series ?? [];
       const [a, b] = [await run('A'), await run('B')];
       expect(a.length, p.title).toBeGreaterThan(0);
       const metric = /guest_memfd \/ shmem (\w+)/.exec(p.title)![1] as 'p50' | 'p99';
       for (const sa of a) {
         const sb = b.find((x) => JSON.stringify(x.tags) === JSON.stringify(sa.tags));
         expect(sb, `${p.title}: no shmem series for ${JSON.stringify(sa.tags)}`).toBeDefined();
-        const find = (path: string) => summary.results.find((r) => r.path === path && r.op === sa.tags!.op && String(r.granule) === sa.tags!.granule && r.host === sa.tags!.host)!;
-        expect(Number(sa.values[0][1]) / Number(sb!.values[0][1])).toBeCloseTo(find('gmem')[metric]! / find('shmem')[metric]!, 9);
+        const find = (path: string) =>
+          summary.results.find(
+            (r) =>
+              r.path === path &&
+              r.op === sa.tags!.op &&
+              String(r.granule) === sa.tags!.granule &&
+              r.host === sa.tags!.host,
+          )!;
+        expect(Number(sa.values[0][1]) / Number(sb!.values[0][1])).toBeCloseTo(
+          find('gmem')[metric]! / find('shmem')[metric]!,
+          9,
+        );
       }
     }
   });
 
-  it('the latest-value table shows each series with its own run\'s time, not the start of the range', async () => {
+  it("the latest-value table shows each series with its own run's time, not the start of the range", async () => {
     const d = (await dashboards()).find((x) => x.uid === 'gmembench-overview')!;
     const table = panelsOf(d).find((p) => p.type === 'table')!;
     const r = await influxql(influxd.url, substitute(table.targets![0].query!, all));
@@ -343,7 +465,8 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
       for (const p of panelsOf(d).filter((x) => x.type === 'timeseries')) {
         for (const t of (p.targets ?? []).filter((x) => x.alias && x.query)) {
           const r = await influxql(influxd.url, substitute(t.query!, all));
-          for (const s of r.series ?? []) names.push(grafanaRename(aliasName(t.alias!, s.tags ?? {}), p.transformations));
+          for (const s of r.series ?? [])
+            names.push(grafanaRename(aliasName(t.alias!, s.tags ?? {}), p.transformations));
         }
       }
     }
@@ -357,7 +480,11 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
     const doc = await alertFile();
     expect(doc.apiVersion).toBe(1);
     const rules = doc.groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.uid)).toEqual(['gmembench-p50-regression', 'gmembench-p99-regression', 'gmembench-nightly-silent']);
+    expect(rules.map((r) => r.uid)).toEqual([
+      'gmembench-p50-regression',
+      'gmembench-p99-regression',
+      'gmembench-nightly-silent',
+    ]);
     const found: Found[] = [];
     for (const r of rules) {
       const ids = new Set(r.data.map((q) => q.refId));

@@ -28,13 +28,23 @@ describe('result writes name the file and the error', () => {
     try {
       // the target is a directory: the temp file is written, the rename fails
       await mkdir(join(d, 'summary.json'));
-      const err = await writeFileAtomic(join(d, 'summary.json'), '{}').then(() => null, (e: unknown) => e);
+      const err = await writeFileAtomic(join(d, 'summary.json'), '{}').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ResultsWriteError);
-      expect((err as Error).message).toBe(`cannot write ${join(d, 'summary.json')}: illegal operation on a directory (EISDIR)`);
+      expect((err as Error).message).toBe(
+        `cannot write ${join(d, 'summary.json')}: illegal operation on a directory (EISDIR)`,
+      );
       expect((await readdir(d)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       await writeFile(join(d, 'plain'), 'x');
-      const nd = await makeDir(join(d, 'plain', 'run', 'raw')).then(() => null, (e: unknown) => e);
-      expect((nd as Error).message).toBe(`cannot create the directory ${join(d, 'plain', 'run')}: not a directory (ENOTDIR)`);
+      const nd = await makeDir(join(d, 'plain', 'run', 'raw')).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect((nd as Error).message).toBe(
+        `cannot create the directory ${join(d, 'plain', 'run')}: not a directory (ENOTDIR)`,
+      );
     } finally {
       await rm(d, { recursive: true, force: true });
     }
@@ -68,11 +78,26 @@ describe.skipIf(why !== null)('results on a full or read-only file system', () =
 
   it('a full disk: names summary.json and ENOSPC, counts the rows on disk, removes its temp files, prints what it measured', async () => {
     const m = await tmpfs('small', '24k');
-    const r = await cli(['run', suite, '--hosts', inv, '--results', m, '--run-id', 'full', '--progress', 'plain', '--processes', '1']);
+    const r = await cli([
+      'run',
+      suite,
+      '--hosts',
+      inv,
+      '--results',
+      m,
+      '--run-id',
+      'full',
+      '--progress',
+      'plain',
+      '--processes',
+      '1',
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const file = join(m, 'full', 'summary.json');
     expect(r.stderr).toContain(`cannot write ${file}: no space left on device (ENOSPC)`);
-    const said = /(\d+) of the (\d+) row\(s\) measured are safely on disk in (\S+) \(its last complete write\)/.exec(r.stderr);
+    const said = /(\d+) of the (\d+) row\(s\) measured are safely on disk in (\S+) \(its last complete write\)/.exec(
+      r.stderr,
+    );
     expect(said, r.stderr).not.toBeNull();
     expect(said![3]).toBe(file);
     const [onDisk, measured] = [Number(said![1]), Number(said![2])];

@@ -14,14 +14,24 @@ describe('host lock (local transport)', () => {
   it('is taken once, names its holder to the next taker, and is released by its owner only', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'gmembench-hl-')), 'lock');
     const a = await acquireHostLock(t, path, { runId: 'run-a' });
-    expect(JSON.parse(readFileSync(join(path, 'owner.json'), 'utf8'))).toMatchObject({ controller: hostname(), pid: process.pid, runId: 'run-a' });
-    const err = await acquireHostLock(t, path, { runId: 'run-b' }).then(() => null, (e: unknown) => e);
+    expect(JSON.parse(readFileSync(join(path, 'owner.json'), 'utf8'))).toMatchObject({
+      controller: hostname(),
+      pid: process.pid,
+      runId: 'run-a',
+    });
+    const err = await acquireHostLock(t, path, { runId: 'run-b' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(HostFailure);
     expect(err).toMatchObject({ host: 'here', subStatus: 'locked' });
     expect((err as Error).message).toContain(`@${hostname()} pid ${process.pid}, run run-a`);
     // run-a's controller (this process) is alive: breakLock alone refuses, naming it; with force,
     // broken by run-b: run-a's release must not remove run-b's lock
-    const live = await acquireHostLock(t, path, { runId: 'run-b', breakLock: true }).then(() => null, (e: unknown) => e);
+    const live = await acquireHostLock(t, path, { runId: 'run-b', breakLock: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(live).toMatchObject({ host: 'here', subStatus: 'locked' });
     expect((live as Error).message).toContain(`@${hostname()} pid ${process.pid}, run run-a`);
     expect((live as Error).message).toContain(`pid ${process.pid} is alive on ${hostname()}`);
@@ -38,9 +48,15 @@ describe('host lock (local transport)', () => {
   it('refuses a fresh lock without an owner file, and takes over one older than maxAge', async () => {
     const path = join(await mkdtemp(join(tmpdir(), 'gmembench-hl-')), 'lock');
     await mkdir(path);
-    const fresh = await acquireHostLock(t, path, { runId: 'r' }).then(() => null, (e: unknown) => e);
+    const fresh = await acquireHostLock(t, path, { runId: 'r' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((fresh as Error).message).toContain('locked by an unknown controller (no owner file)');
-    await writeFile(join(path, 'owner.json'), JSON.stringify({ controller: 'far-away', pid: 7, user: 'bob', startedAt: '2026-01-01T00:00:00Z', runId: 'old' }));
+    await writeFile(
+      join(path, 'owner.json'),
+      JSON.stringify({ controller: 'far-away', pid: 7, user: 'bob', startedAt: '2026-01-01T00:00:00Z', runId: 'old' }),
+    );
     await new Promise((r) => setTimeout(r, 1100));
     const old = await acquireHostLock(t, path, { runId: 'r', maxAgeMs: 500 });
     expect(old.tookOver).toMatchObject({ controller: 'far-away', user: 'bob' });

@@ -36,7 +36,8 @@ async function kernelsMissing(): Promise<string | null> {
 }
 
 describe('lab parts that need no QEMU', () => {
-  const fp = (model: string, hypervisor: boolean) => ({ cpu: { model, microcode: null, cores: 2 }, system: { hypervisor } }) as unknown as Fingerprint;
+  const fp = (model: string, hypervisor: boolean) =>
+    ({ cpu: { model, microcode: null, cores: 2 }, system: { hypervisor } }) as unknown as Fingerprint;
 
   it('emulation: the inventory label first, else the CPU model and hypervisor flag', () => {
     expect(detectEmulation(fp('QEMU TCG CPU version 2.5+', true))).toBe('tcg');
@@ -48,7 +49,11 @@ describe('lab parts that need no QEMU', () => {
         { name: 'a', status: 'ok', labels: {}, fingerprint: fp('QEMU TCG CPU version 2.5+', true) },
         { name: 'b', status: 'ok', labels: {}, fingerprint: { ...fp('Xeon', true), emulation: 'kvm' } },
       ],
-      results: [{ host: 'a', status: 'ok' }, { host: 'b', status: 'ok' }, { host: 'a', status: 'unsupported' }],
+      results: [
+        { host: 'a', status: 'ok' },
+        { host: 'b', status: 'ok' },
+        { host: 'a', status: 'unsupported' },
+      ],
     } as unknown as RunSummary;
     expect([...emulatedHosts(s)]).toEqual(['a']);
     const w = withoutEmulated(s);
@@ -58,7 +63,17 @@ describe('lab parts that need no QEMU', () => {
   });
 
   it('QEMU: loopback-only restricted user network, NUMA nodes with their own sockets, pidfile, no reboot', () => {
-    const a = qemuArgs({ kernel: '/k', initrd: '/i', consoleLog: '/c', pidFile: '/p', port: 2222, cpus: 4, numa: 2, memMiB: parseMemMiB('2G'), accel: 'tcg' });
+    const a = qemuArgs({
+      kernel: '/k',
+      initrd: '/i',
+      consoleLog: '/c',
+      pidFile: '/p',
+      port: 2222,
+      cpus: 4,
+      numa: 2,
+      memMiB: parseMemMiB('2G'),
+      accel: 'tcg',
+    });
     const joined = a.join(' ');
     expect(joined).toContain('user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:2222-:22');
     expect(joined).toContain('-smp 4,sockets=2,cores=2,threads=1');
@@ -66,7 +81,19 @@ describe('lab parts that need no QEMU', () => {
     expect(joined).toContain('memory-backend-ram,id=m0,size=1024M');
     expect(a).toContain('-no-reboot');
     expect(a.slice(a.indexOf('-pidfile'))[1]).toBe('/p');
-    expect(() => qemuArgs({ kernel: '/k', initrd: '/i', consoleLog: '/c', pidFile: '/p', port: 1, cpus: 3, numa: 2, memMiB: 2048, accel: 'tcg' })).toThrow(/split evenly/);
+    expect(() =>
+      qemuArgs({
+        kernel: '/k',
+        initrd: '/i',
+        consoleLog: '/c',
+        pidFile: '/p',
+        port: 1,
+        cpus: 3,
+        numa: 2,
+        memMiB: 2048,
+        accel: 'tcg',
+      }),
+    ).toThrow(/split evenly/);
     expect(() => parseMemMiB('lots')).toThrow(/--mem lots/);
   });
 
@@ -111,31 +138,57 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
   const t0 = Date.now();
 
   const up = async (name: string, kernel: string, owner = String(process.pid)) => {
-    const r = await cli(['lab', 'up', name, '--kernel', kernel, '--numa', '2', '--owner', owner], { timeoutMs: 900_000 });
+    const r = await cli(['lab', 'up', name, '--kernel', kernel, '--numa', '2', '--owner', owner], {
+      timeoutMs: 900_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const inventory = r.stdout.trim().split('\n').at(-1)!;
     expect(existsSync(inventory)).toBe(true);
     return { inventory, stderr: r.stderr };
   };
-  const summary = async (runDir: string) => JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
+  const summary = async (runDir: string) =>
+    JSON.parse(await readFile(join(runDir, 'summary.json'), 'utf8')) as RunSummary;
   const row = (s: RunSummary, host: string, path: string, op: string, granule = 4096) => {
     const r = s.results.find((x) => x.host === host && x.path === path && x.op === op && x.granule === granule);
     expect(r, `${host} ${path} ${op} ${granule}`).toBeDefined();
     return r as ResultRow;
   };
   const run = async (inventory: string, id: string, extra: string[] = []) => {
-    const r = await cli(['run', SUITE, '--hosts', inventory, '--results', dir, '--run-id', id, '--progress', 'silent', '--processes', '1', ...extra], { timeoutMs: 900_000 });
+    const r = await cli(
+      [
+        'run',
+        SUITE,
+        '--hosts',
+        inventory,
+        '--results',
+        dir,
+        '--run-id',
+        id,
+        '--progress',
+        'silent',
+        '--processes',
+        '1',
+        ...extra,
+      ],
+      { timeoutMs: 900_000 },
+    );
     // a lab host that failed: what its serial console said last (a guest panic, an oops)
     const consoleTail = async (name: string) => {
       const d = labHostDir(name);
       const logs = existsSync(d) ? (await readdir(d)).filter((f) => f.startsWith('console-')).sort() : [];
-      return logs.length ? (await readFile(join(d, logs.at(-1)!), 'utf8')).split('\n').slice(-15).join('\n') : '(no console log)';
+      return logs.length
+        ? (await readFile(join(d, logs.at(-1)!), 'utf8')).split('\n').slice(-15).join('\n')
+        : '(no console log)';
     };
-    const failed = await summary(join(dir, id)).then(async (s) => {
-      const lines: string[] = [];
-      for (const h of s.hosts.filter((x) => x.status !== 'ok')) lines.push(`${h.name}: ${h.subStatus} ${h.error}\n${h.name === 'local' ? '' : await consoleTail(h.name)}`);
-      return lines.join('\n');
-    }, () => '');
+    const failed = await summary(join(dir, id)).then(
+      async (s) => {
+        const lines: string[] = [];
+        for (const h of s.hosts.filter((x) => x.status !== 'ok'))
+          lines.push(`${h.name}: ${h.subStatus} ${h.error}\n${h.name === 'local' ? '' : await consoleTail(h.name)}`);
+        return lines.join('\n');
+      },
+      () => '',
+    );
     return { ...r, runDir: join(dir, id), why: `${failed}\n${r.stderr}` };
   };
 
@@ -144,7 +197,11 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     invA = (await up(A, 'debian:6.12')).inventory;
     invB = (await up(B, 'debian:7.3')).inventory;
     // a lock of its own: on a shared machine other runs may hold this machine's default lock
-    const hosts = [{ name: 'local', transport: 'local', lockPath: join(dir, 'local.lock') }, ...parse(await readFile(invA, 'utf8')).hosts, ...parse(await readFile(invB, 'utf8')).hosts];
+    const hosts = [
+      { name: 'local', transport: 'local', lockPath: join(dir, 'local.lock') },
+      ...parse(await readFile(invA, 'utf8')).hosts,
+      ...parse(await readFile(invB, 'utf8')).hosts,
+    ];
     both = join(dir, 'three.yaml');
     await writeFile(both, stringify({ hosts }));
   }, 1_200_000);
@@ -161,7 +218,13 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
 
   it('lab status lists both hosts up, with their kernels and TCG', async () => {
     const r = await cli(['lab', 'status', '--json']);
-    const hosts = JSON.parse(r.stdout) as { name: string; running: boolean; release: string; accel: string; numa: number }[];
+    const hosts = JSON.parse(r.stdout) as {
+      name: string;
+      running: boolean;
+      release: string;
+      accel: string;
+      numa: number;
+    }[];
     const a = hosts.find((h) => h.name === A)!;
     const b = hosts.find((h) => h.name === B)!;
     expect(a.running && b.running).toBe(true);
@@ -191,7 +254,12 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
 
     // 6.12: guest_memfd exists (alloc, punch) but cannot be mapped, so nothing that maps it runs
     for (const op of ['alloc', 'punch']) expect(row(run1, A, 'gmem', op).status).toBe('ok');
-    for (const [op, g] of [['fault', 4096], ['migrate', 4096], ['migrate', 2 << 20], ['guest-fault', 4096]] as const) {
+    for (const [op, g] of [
+      ['fault', 4096],
+      ['migrate', 4096],
+      ['migrate', 2 << 20],
+      ['guest-fault', 4096],
+    ] as const) {
       const x = row(run1, A, 'gmem', op, g);
       expect(x.status, `${op} ${x.reason}`).toBe('unsupported');
       expect(x.reason).toMatch(/cannot be mmap\(\)ed.*GUEST_MEMFD_FLAG_MMAP/);
@@ -200,7 +268,8 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     expect(row(run1, A, 'gmem', 'vmm-to-private').status).toBe('unsupported');
     expect(row(run1, A, 'gmem', 'vmm-to-private').reason).toMatch(/cannot bind a guest_memfd to a memslot/);
     // 7.3: all of it, on a default VM
-    for (const op of ['alloc', 'fault', 'punch', 'vmm-to-private', 'guest-fault']) expect(row(run1, B, 'gmem', op).status, op).toBe('ok');
+    for (const op of ['alloc', 'fault', 'punch', 'vmm-to-private', 'guest-fault'])
+      expect(row(run1, B, 'gmem', op).status, op).toBe('ok');
     // integrity: every page checked, none stale
     expect(row(run1, B, 'gmem', 'vmm-to-private').extra).toMatchObject({ memslot: true, stalePages: 0 });
     expect(row(run1, B, 'gmem', 'vmm-to-private').extra?.integrityPages).toBeGreaterThan(0);
@@ -228,11 +297,14 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
       expect(refused).toBe(m.extra?.pages);
     }
     // this machine has one node
-    if (host('local').fingerprint!.numa.nodes === 1) expect(row(run1, 'local', 'shmem', 'migrate').reason).toMatch(/one NUMA node/);
+    if (host('local').fingerprint!.numa.nodes === 1)
+      expect(row(run1, 'local', 'shmem', 'migrate').reason).toMatch(/one NUMA node/);
 
     // the table flags the emulated hosts and says what that means
     expect(r.stdout).toContain(`${A} (tcg)`);
-    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/measured under QEMU TCG emulation: the timings say nothing about real hardware/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(
+      /measured under QEMU TCG emulation: the timings say nothing about real hardware/,
+    );
     expect(r.stdout).not.toContain('local (tcg)');
   }, 600_000);
 
@@ -246,14 +318,36 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     expect(kept.points.every((p) => String(p.tags?.host) === 'local')).toBe(true);
     const reg = await cli(['regress', '--history', dir]);
     // the text wraps at 100 columns: read it as one line per paragraph
-    expect(reg.stdout.replace(/\n\s+/g, ' ')).toMatch(new RegExp(`skipped: three: rows of .*${A}.* left out: measured under TCG emulation`));
+    expect(reg.stdout.replace(/\n\s+/g, ' ')).toMatch(
+      new RegExp(`skipped: three: rows of .*${A}.* left out: measured under TCG emulation`),
+    );
     const regAll = await cli(['regress', '--history', dir, '--allow-emulated']);
     expect(regAll.stdout).not.toMatch(/left out: measured under TCG emulation/);
   });
 
   it('a lab host whose QEMU is killed mid-run ends lost; the others keep their rows', async () => {
     const id = 'killed';
-    const child = execa('node', ['--import', 'tsx', resolve(ROOT, 'src/cli/index.ts'), 'run', SUITE, '--hosts', both, '--results', dir, '--run-id', id, '--progress', 'silent', '--processes', '1'], { cwd: ROOT, reject: false, stdin: 'ignore' });
+    const child = execa(
+      'node',
+      [
+        '--import',
+        'tsx',
+        resolve(ROOT, 'src/cli/index.ts'),
+        'run',
+        SUITE,
+        '--hosts',
+        both,
+        '--results',
+        dir,
+        '--run-id',
+        id,
+        '--progress',
+        'silent',
+        '--processes',
+        '1',
+      ],
+      { cwd: ROOT, reject: false, stdin: 'ignore' },
+    );
     const pid = (await labState(B))!.pid;
     // kill once B has measured a few rows
     for (let i = 0; i < 600; i++) {
@@ -308,7 +402,10 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
   }, 900_000);
 
   it('a sw-protected 6.12 host (KVM modules rebuilt): VM type 1, the attributes rows ok with integrity ok', async () => {
-    const r = await cli(['lab', 'up', S, '--kernel', 'debian:6.12', '--sw-protected', '--mem', '1G', '--owner', String(process.pid)], { timeoutMs: 900_000 });
+    const r = await cli(
+      ['lab', 'up', S, '--kernel', 'debian:6.12', '--sw-protected', '--mem', '1G', '--owner', String(process.pid)],
+      { timeoutMs: 900_000 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const inventory = r.stdout.trim().split('\n').at(-1)!;
     expect(parse(await readFile(inventory, 'utf8')).hosts[0].labels.kvm).toBe('sw-protected');

@@ -27,7 +27,9 @@ import { hasCc, skipReason } from './helpers/host.js';
 
 const KB = 1024;
 const tiny = (repetitions: number): Suite => ({
-  name: 'noise-test', file: 'noise-test.yaml', defaults: { repetitions, warmup: 0 },
+  name: 'noise-test',
+  file: 'noise-test.yaml',
+  defaults: { repetitions, warmup: 0 },
   workloads: [
     { paths: ['shmem', 'hugetlb'], ops: ['alloc'], granules: [4096], region: 256 * KB },
     { paths: ['shmem'], ops: ['punch'], granules: [4096], region: 256 * KB, threads: [2] },
@@ -51,9 +53,26 @@ describe('repetitions dealt to processes', () => {
     expect(repetitionsOf(5, 1, 0)).toBe(5);
   });
 
-  it('merges result lines: the first not-ok status wins, samples add up, extra is the first process\'s', () => {
-    const ok = { type: 'result' as const, path: 'shmem', op: 'alloc', granule: 4096, threads: 1, status: 'ok' as const, samples: 10, extra: { a: 1 } };
-    const bad = { ...ok, status: 'failed' as const, samples: 3, reason: 'boom', errno: 12, errnoName: 'ENOMEM', extra: { a: 2 } };
+  it("merges result lines: the first not-ok status wins, samples add up, extra is the first process's", () => {
+    const ok = {
+      type: 'result' as const,
+      path: 'shmem',
+      op: 'alloc',
+      granule: 4096,
+      threads: 1,
+      status: 'ok' as const,
+      samples: 10,
+      extra: { a: 1 },
+    };
+    const bad = {
+      ...ok,
+      status: 'failed' as const,
+      samples: 3,
+      reason: 'boom',
+      errno: 12,
+      errnoName: 'ENOMEM',
+      extra: { a: 2 },
+    };
     const m = mergeResults([ok, bad]);
     expect(m).toMatchObject({ status: 'failed', reason: 'boom', errnoName: 'ENOMEM', samples: 13, extra: { a: 1 } });
     expect(mergeResults([ok, ok]).status).toBe('ok');
@@ -66,8 +85,12 @@ describe.skipIf(!hasCc)('several probe processes per job', () => {
   beforeAll(async () => {
     probe = await buildProbe();
     ({ summary } = await runSuite({
-      suite: tiny(5), inventory: LOCAL_INVENTORY, resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-noise-')),
-      progress: 'silent', probe, processes: 3,
+      suite: tiny(5),
+      inventory: LOCAL_INVENTORY,
+      resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-noise-')),
+      progress: 'silent',
+      probe,
+      processes: 3,
     }));
   });
 
@@ -104,8 +127,11 @@ describe.skipIf(!hasCc)('several probe processes per job', () => {
 
   it('a single process keeps the row as before (no processes field, no process index)', async () => {
     const { summary: one } = await runSuite({
-      suite: tiny(2), inventory: LOCAL_INVENTORY, resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-noise-')),
-      progress: 'silent', probe,
+      suite: tiny(2),
+      inventory: LOCAL_INVENTORY,
+      resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-noise-')),
+      progress: 'silent',
+      probe,
     });
     const row = one.results.find((r) => r.path === 'shmem' && r.op === 'alloc')!;
     expect(row.processes).toBeUndefined();
@@ -117,8 +143,11 @@ describe.skipIf(!hasCc)('several probe processes per job', () => {
 describe.skipIf(!hasCc)('thread pinning', () => {
   it('pins every thread to an allowed CPU and records it in the row (--pin auto)', async () => {
     const { summary } = await runSuite({
-      suite: tiny(1), inventory: LOCAL_INVENTORY, resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-noise-')),
-      progress: 'silent', pin: 'auto',
+      suite: tiny(1),
+      inventory: LOCAL_INVENTORY,
+      resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-noise-')),
+      progress: 'silent',
+      pin: 'auto',
     });
     const cores = summary.hosts[0].fingerprint!.cpu.cores;
     const one = summary.results.find((r) => r.op === 'alloc' && r.path === 'shmem')!;
@@ -137,7 +166,18 @@ describe.skipIf(!hasCc)('thread pinning', () => {
   it('pins to a given CPU list, and the probe refuses a CPU it may not use', async () => {
     const probe = await buildProbe();
     const client = new ProbeClient(new LocalTransport(), probe.path);
-    const job = { path: 'shmem', op: 'alloc', granule: 4096, region: 64 * KB, threads: 1, repetitions: 1, warmup: 0, maxMemShare: 0.5, raw: false, params: {} };
+    const job = {
+      path: 'shmem',
+      op: 'alloc',
+      granule: 4096,
+      region: 64 * KB,
+      threads: 1,
+      repetitions: 1,
+      warmup: 0,
+      maxMemShare: 0.5,
+      raw: false,
+      params: {},
+    };
     expect((await client.run(job, { cpus: '0' })).result.cpus).toEqual([0]);
     await expect(client.run(job, { cpus: '4095' })).rejects.toThrow(/CPU 4095 is not allowed/);
   });
@@ -154,16 +194,30 @@ describe.skipIf(!hasCc)('thread pinning', () => {
 
 describe.skipIf(!hasCc)('--settle', () => {
   it('without root: refuses cleanly, warns in the host entry, measures unsettled', async () => {
-    expect(await checkSettle(new NotRoot())).toEqual({ ok: false, reason: expect.stringMatching(/--settle needs root on local \(uid 1000\)/) });
+    expect(await checkSettle(new NotRoot())).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/--settle needs root on local \(uid 1000\)/),
+    });
     const dir = await mkdtemp(join(tmpdir(), 'gmembench-noise-'));
     const summary: RunSummary = {
-      schemaVersion: 1, runId: 'settle-test', suite: { name: 'noise-test', file: 'noise-test.yaml' }, startedAt: new Date().toISOString(),
-      finishedAt: null, harness: { version: '0', probeSha256: '0', node: process.version }, hosts: [], results: [],
+      schemaVersion: 1,
+      runId: 'settle-test',
+      suite: { name: 'noise-test', file: 'noise-test.yaml' },
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      harness: { version: '0', probeSha256: '0', node: process.version },
+      hosts: [],
+      results: [],
     };
     const messages: string[] = [];
     const entry = await runHost({
-      host: { name: 'local', transport: 'local' } as never, transport: new NotRoot(), probe: await buildProbe(), suite: tiny(1),
-      writer: new RunWriter(dir, summary), settle: true, onProgress: (m) => messages.push(m),
+      host: { name: 'local', transport: 'local' } as never,
+      transport: new NotRoot(),
+      probe: await buildProbe(),
+      suite: tiny(1),
+      writer: new RunWriter(dir, summary),
+      settle: true,
+      onProgress: (m) => messages.push(m),
     });
     expect(entry.status).toBe('ok');
     expect(entry.systemWarnings).toContainEqual(expect.stringMatching(/--settle needs root.*memory not settled/));
@@ -173,14 +227,31 @@ describe.skipIf(!hasCc)('--settle', () => {
 });
 
 const QUIET: SystemState = {
-  governor: 'performance', cpufreqDriver: 'intel_pstate', noTurbo: '1', clocksource: 'tsc', isolatedCpus: '',
-  loadAvg: [0.02, 0.05, 0.1], swapTotalBytes: 0, swapUsedBytes: 0, ksmRun: '0', numaBalancing: '0',
-  compactionProactiveness: '0', damonKdamonds: 0, hypervisor: false, kvmModules: ['kvm', 'kvm_intel'],
-  kvmIntelNested: 'N', kvmAmdNested: null, sampleMs: 250, stealPercent: 0, busyProcesses: [],
+  governor: 'performance',
+  cpufreqDriver: 'intel_pstate',
+  noTurbo: '1',
+  clocksource: 'tsc',
+  isolatedCpus: '',
+  loadAvg: [0.02, 0.05, 0.1],
+  swapTotalBytes: 0,
+  swapUsedBytes: 0,
+  ksmRun: '0',
+  numaBalancing: '0',
+  compactionProactiveness: '0',
+  damonKdamonds: 0,
+  hypervisor: false,
+  kvmModules: ['kvm', 'kvm_intel'],
+  kvmIntelNested: 'N',
+  kvmAmdNested: null,
+  sampleMs: 250,
+  stealPercent: 0,
+  busyProcesses: [],
 };
 const fp = (system: SystemState, thp: Partial<Fingerprint['thp']> = {}) => ({
-  cpu: { model: 'x', microcode: null, cores: 2 }, numa: { nodes: 2, online: '0-1' },
-  thp: { enabled: 'madvise', shmemEnabled: 'never', defrag: 'madvise', hpagePmdSize: 2097152, ...thp }, system,
+  cpu: { model: 'x', microcode: null, cores: 2 },
+  numa: { nodes: 2, online: '0-1' },
+  thp: { enabled: 'madvise', shmemEnabled: 'never', defrag: 'madvise', hpagePmdSize: 2097152, ...thp },
+  system,
 });
 
 describe('machine-state check', () => {
@@ -191,13 +262,41 @@ describe('machine-state check', () => {
 
   it('a synthetic noisy host: one warning per cause, naming it', () => {
     const loud: SystemState = {
-      ...QUIET, governor: 'powersave', loadAvg: [3.5, 2, 1], swapUsedBytes: 512 * 1048576, ksmRun: '1', numaBalancing: '1',
-      damonKdamonds: 1, stealPercent: 12.5, hypervisor: true, kvmModules: ['kvm', 'kvm_pvm'], clocksource: 'hpet',
-      busyProcesses: [{ pid: 42, comm: 'cc1', cpuPercent: 97 }, { pid: 43, comm: 'idle-ish', cpuPercent: 6 }],
+      ...QUIET,
+      governor: 'powersave',
+      loadAvg: [3.5, 2, 1],
+      swapUsedBytes: 512 * 1048576,
+      ksmRun: '1',
+      numaBalancing: '1',
+      damonKdamonds: 1,
+      stealPercent: 12.5,
+      hypervisor: true,
+      kvmModules: ['kvm', 'kvm_pvm'],
+      clocksource: 'hpet',
+      busyProcesses: [
+        { pid: 42, comm: 'cc1', cpuPercent: 97 },
+        { pid: 43, comm: 'idle-ish', cpuPercent: 6 },
+      ],
     };
     const f = checkSystem(fp(loud, { defrag: 'always', shmemEnabled: 'always' }));
-    const warned = f.filter((x) => x.level === 'warn').map((x) => x.check).sort();
-    expect(warned).toEqual(['busy', 'clocksource', 'damon', 'governor', 'ksm', 'load', 'numa-balancing', 'steal', 'swap', 'thp-defrag'].sort());
+    const warned = f
+      .filter((x) => x.level === 'warn')
+      .map((x) => x.check)
+      .sort();
+    expect(warned).toEqual(
+      [
+        'busy',
+        'clocksource',
+        'damon',
+        'governor',
+        'ksm',
+        'load',
+        'numa-balancing',
+        'steal',
+        'swap',
+        'thp-defrag',
+      ].sort(),
+    );
     expect(f.find((x) => x.check === 'busy')!.message).toContain('cc1 (pid 42) 97%');
     expect(f.find((x) => x.check === 'busy')!.message).not.toContain('idle-ish');
     expect(f.find((x) => x.check === 'virtualized')!.message).toContain('kvm_pvm');
@@ -217,7 +316,15 @@ describe('machine-state check', () => {
     for (const p of s.busyProcesses) expect(p.pid).not.toBe(process.pid);
     expect(real.thp.defrag).toBeTypeOf('string');
     const text = formatSystemState('local', real);
-    for (const k of ['governor', 'load average', 'swap used', 'THP enabled / defrag', 'shmem THP', 'busy processes', 'hypervisor flag']) {
+    for (const k of [
+      'governor',
+      'load average',
+      'swap used',
+      'THP enabled / defrag',
+      'shmem THP',
+      'busy processes',
+      'hypervisor flag',
+    ]) {
       expect(text).toContain(k);
     }
   });

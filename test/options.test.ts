@@ -4,14 +4,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
-import { cpuList, count, fraction, hostList, integer, listOf, MAX_SECONDS, pair, percentage, positiveInteger, pValue, runId, seconds, size } from '../src/cli/options.js';
+import {
+  cpuList,
+  count,
+  fraction,
+  hostList,
+  integer,
+  listOf,
+  MAX_SECONDS,
+  pair,
+  percentage,
+  positiveInteger,
+  pValue,
+  runId,
+  seconds,
+  size,
+} from '../src/cli/options.js';
 
 describe('one parser per kind of value', () => {
   it('whole numbers', () => {
     expect(positiveInteger('8')).toBe(8);
     expect(count('0')).toBe(0);
     expect(integer(1, 100)('100')).toBe(100);
-    for (const bad of ['x', '', ' ', '1.5', '0', '-1', '0x10', '1e400', 'Infinity']) expect(() => positiveInteger(bad), bad).toThrow(/whole number/);
+    for (const bad of ['x', '', ' ', '1.5', '0', '-1', '0x10', '1e400', 'Infinity'])
+      expect(() => positiveInteger(bad), bad).toThrow(/whole number/);
     expect(() => integer(1, 100)('101')).toThrow(/from 1 to 100/);
   });
 
@@ -22,7 +38,8 @@ describe('one parser per kind of value', () => {
     expect(seconds('30m')).toBe(1800);
     expect(seconds('2h')).toBe(7200);
     expect(seconds('500ms')).toBe(0.5);
-    for (const bad of ['abc', '', '0', '-5', '5d', String(MAX_SECONDS + 1), 'NaN']) expect(() => seconds(bad), bad).toThrow(/duration/);
+    for (const bad of ['abc', '', '0', '-5', '5d', String(MAX_SECONDS + 1), 'NaN'])
+      expect(() => seconds(bad), bad).toThrow(/duration/);
   });
 
   it('fractions 0 < x <= 1, percentages >= 0, p-values 0 < p < 1, sizes', () => {
@@ -45,7 +62,8 @@ describe('one parser per kind of value', () => {
 
   it('run ids cannot leave --results; host lists, word lists, pairs and CPU lists', () => {
     expect(runId('2026-11-24T23-50-12Z-smoke-3fa1')).toBe('2026-11-24T23-50-12Z-smoke-3fa1');
-    for (const bad of ['../../x', '..', '.', '.hidden', 'a/b', '/abs', 'a b', '', 'x'.repeat(201), 'a\nb']) expect(() => runId(bad), JSON.stringify(bad)).toThrow(/run directory name/);
+    for (const bad of ['../../x', '..', '.', '.hidden', 'a/b', '/abs', 'a b', '', 'x'.repeat(201), 'a\nb'])
+      expect(() => runId(bad), JSON.stringify(bad)).toThrow(/run directory name/);
     expect(hostList('lab-1,lab-2')).toEqual(['lab-1', 'lab-2']);
     for (const bad of ['', 'a,,b', 'a b', 'a;b']) expect(() => hostList(bad), bad).toThrow(/host names/);
     expect(listOf(['p50', 'p99'] as const)('p99,p50')).toEqual(['p99', 'p50']);
@@ -108,16 +126,29 @@ describe('every command refuses a bad value before it runs: exit 2 naming the op
     [['system', 'show', '--bogus'], '--bogus', 2],
     [['fingerprint', '--bogus'], '--bogus', 2],
     // git bisect run reads 1..127 as "bad": bad arguments abort the bisection instead
-    [['bisect-check', '--series', 'local/shmem/alloc/4K/1', '--baseline', tmp, '--fresh', tmp, '--max-pvalue', '5'], '--max-pvalue', 128],
-    [['bisect-check', '--series', 'local/shmem/alloc/4K/1', '--baseline', tmp, '--fresh', tmp, '--metric', 'p42'], '--metric', 128],
-    [['bisect-check', '--series', 'local/shmem/alloc/4K/1', '--baseline', tmp, '--fresh', tmp, '--threshold', 'x'], '--threshold', 128],
+    [
+      ['bisect-check', '--series', 'local/shmem/alloc/4K/1', '--baseline', tmp, '--fresh', tmp, '--max-pvalue', '5'],
+      '--max-pvalue',
+      128,
+    ],
+    [
+      ['bisect-check', '--series', 'local/shmem/alloc/4K/1', '--baseline', tmp, '--fresh', tmp, '--metric', 'p42'],
+      '--metric',
+      128,
+    ],
+    [
+      ['bisect-check', '--series', 'local/shmem/alloc/4K/1', '--baseline', tmp, '--fresh', tmp, '--threshold', 'x'],
+      '--threshold',
+      128,
+    ],
   ];
 
   it('for each command and kind of value', async () => {
     const all = cases();
     // a few at a time: each is a node process
     const outcomes: Awaited<ReturnType<typeof cli>>[] = [];
-    for (let i = 0; i < all.length; i += 4) outcomes.push(...(await Promise.all(all.slice(i, i + 4).map(([args]) => cli(args)))));
+    for (let i = 0; i < all.length; i += 4)
+      outcomes.push(...(await Promise.all(all.slice(i, i + 4).map(([args]) => cli(args)))));
     all.forEach(([args, option, code], i) => {
       const r = outcomes[i];
       const label = args.join(' ');
@@ -134,8 +165,12 @@ describe('every command refuses a bad value before it runs: exit 2 naming the op
     expect(r.stderr).toContain("option '--job-timeout <s>' argument 'abc' is invalid. expected a duration > 0");
     const p = await cli(['push', join(tmp, 'no-such-run'), '--influx', 'http://127.0.0.1:9']);
     expect(p.code).toBe(2);
-    expect(p.stderr).toContain(`gmembench push: no such run directory or results folder: ${join(tmp, 'no-such-run')} (nothing was pushed)`);
-    const g = await cli(['regress', '--history', results, '--grafana-url', 'http://127.0.0.1:9'], { env: { GRAFANA_TOKEN: '' } });
+    expect(p.stderr).toContain(
+      `gmembench push: no such run directory or results folder: ${join(tmp, 'no-such-run')} (nothing was pushed)`,
+    );
+    const g = await cli(['regress', '--history', results, '--grafana-url', 'http://127.0.0.1:9'], {
+      env: { GRAFANA_TOKEN: '' },
+    });
     expect(g.code).toBe(2);
     expect(g.stderr).toContain('gmembench regress: --grafana-url needs --grafana-token');
   }, 120_000);

@@ -74,11 +74,25 @@ describe('rendering', () => {
 
 /** A run the size of suites/smoke.yaml: 19 op/granule panels over shmem, gmem and secretmem, and a one-call row. */
 function smokeSized(i: number): RunSummary {
-  const ops = ['alloc', 'fault', 'punch', 'vmm-to-private', 'vmm-to-shared', 'touch-private', 'touch-shared', 'guest-fault', 'guest-refault'];
+  const ops = [
+    'alloc',
+    'fault',
+    'punch',
+    'vmm-to-private',
+    'vmm-to-shared',
+    'touch-private',
+    'touch-shared',
+    'guest-fault',
+    'guest-refault',
+  ];
   const series: FixtureSeries[] = [];
   for (const granule of [4096, 2 << 20]) {
     for (const [k, op] of ops.entries()) {
-      const paths: [string, number][] = [['shmem', 1], ['gmem', 0.9], ...(k < 2 ? [['secretmem', 3] as [string, number]] : [])];
+      const paths: [string, number][] = [
+        ['shmem', 1],
+        ['gmem', 0.9],
+        ...(k < 2 ? [['secretmem', 3] as [string, number]] : []),
+      ];
       for (const [path, f] of paths) {
         series.push({ path, op, granule, p50: () => (300 + 400 * k) * f * (granule === 4096 ? 1 : 100) });
       }
@@ -97,7 +111,9 @@ function pngSize(b: Buffer): { width: number; height: number } {
 }
 
 /** every encoding channel of a spec, however nested */
-function encodings(spec: unknown): Record<string, { type?: string; title?: unknown; scale?: { domain?: string[]; range?: unknown[] } }>[] {
+function encodings(
+  spec: unknown,
+): Record<string, { type?: string; title?: unknown; scale?: { domain?: string[]; range?: unknown[] } }>[] {
   const out: Record<string, never>[] = [];
   const walk = (x: unknown) => {
     if (!x || typeof x !== 'object') return;
@@ -139,13 +155,17 @@ describe('compare --plot figures', () => {
     const figs = await layoutFigures(comparisonSources(p, c), PLOT_LAYOUT);
     const seen = { bars: new Set<string>(), percentiles: new Set<string>() };
     for (const f of figs) {
-      const spec = f.spec as { facet: { sort: string[] }; data: { values: { panel: string; value: number; path: string; side: string }[] } };
+      const spec = f.spec as {
+        facet: { sort: string[] };
+        data: { values: { panel: string; value: number; path: string; side: string }[] };
+      };
       for (const panel of spec.facet.sort) {
         const d = spec.data.values.filter((v) => v.panel === panel && v.value > 0);
         expect(d.length, `${f.name}: ${panel}`).toBeGreaterThan(0);
         if (f.kind === 'percentiles') {
           // a line needs two points per path and side
-          for (const k of new Set(d.map((v) => `${v.path}/${v.side}`))) expect(d.filter((v) => `${v.path}/${v.side}` === k).length, `${panel} ${k}`).toBeGreaterThan(1);
+          for (const k of new Set(d.map((v) => `${v.path}/${v.side}`)))
+            expect(d.filter((v) => `${v.path}/${v.side}` === k).length, `${panel} ${k}`).toBeGreaterThan(1);
         }
         expect(seen[f.kind].has(panel), panel).toBe(false);
         seen[f.kind].add(panel);
@@ -161,14 +181,18 @@ describe('compare --plot figures', () => {
   it('units in every quantitative axis title', async () => {
     const figs = await layoutFigures(comparisonSources(p, c), PLOT_LAYOUT);
     for (const f of figs) {
-      const titled = encodings(f.spec).flatMap((e) => Object.values(e)).filter((ch) => ch.type === 'quantitative' && ch.title !== undefined);
+      const titled = encodings(f.spec)
+        .flatMap((e) => Object.values(e))
+        .filter((ch) => ch.type === 'quantitative' && ch.title !== undefined);
       expect(titled.length, f.name).toBeGreaterThan(0);
       for (const ch of titled) expect(String(ch.title), f.name).toMatch(/\((ns, µs, ms|%)\)$/);
       // and the ticks carry them
       expect(f.svg, f.name).toMatch(/>\d+(\.\d+)? (ns|µs|ms)</);
       if (f.kind === 'bars') {
         // every bar is a bar, not a hairline (xOffset bands inside a fixed-width panel)
-        const widths = [...f.svg.matchAll(/<g class="mark-rect role-mark[^>]*>(.*?)<\/g>/g)].flatMap((g) => [...g[1].matchAll(/d="M[-\d.]+,[-\d.]+h([-\d.]+)/g)].map((m) => Number(m[1])));
+        const widths = [...f.svg.matchAll(/<g class="mark-rect role-mark[^>]*>(.*?)<\/g>/g)].flatMap((g) =>
+          [...g[1].matchAll(/d="M[-\d.]+,[-\d.]+h([-\d.]+)/g)].map((m) => Number(m[1])),
+        );
         expect(widths.length, f.name).toBeGreaterThan(10);
         expect(Math.min(...widths), f.name).toBeGreaterThanOrEqual(10);
       }
@@ -181,16 +205,22 @@ describe('compare --plot figures', () => {
       ...(await layoutFigures(comparisonSources(pairPaths(base, 'shmem', 'gmem')), PLOT_LAYOUT)),
     ];
     for (const f of figs) {
-      const colour = encodings(f.spec).map((e) => e.color).find(Boolean)!;
+      const colour = encodings(f.spec)
+        .map((e) => e.color)
+        .find(Boolean)!;
       const { domain, range } = colour.scale!;
       for (const [i, path] of domain!.entries()) expect(range![i], `${f.name} ${path}`).toBe(PATH_COLORS[path]);
       expect(f.svg).toContain(f.kind === 'bars' ? `fill="${PATH_COLORS.gmem}"` : `stroke="${PATH_COLORS.gmem}"`);
     }
     const bars = figs.find((f) => f.kind === 'bars')!;
-    const opacity = encodings(bars.spec).map((e) => e.opacity).find(Boolean)!;
+    const opacity = encodings(bars.spec)
+      .map((e) => e.opacity)
+      .find(Boolean)!;
     expect(opacity.scale).toEqual({ domain: ['baseline', 'candidate'], range: [0.45, 1] });
     const curves = figs.find((f) => f.kind === 'percentiles')!;
-    const dash = encodings(curves.spec).map((e) => e.strokeDash).find(Boolean)!;
+    const dash = encodings(curves.spec)
+      .map((e) => e.strokeDash)
+      .find(Boolean)!;
     expect(dash.scale!.domain).toEqual(['baseline', 'candidate']);
     expect((dash.scale!.range as number[][])[1]).toEqual([1, 0]);
   });
@@ -198,7 +228,14 @@ describe('compare --plot figures', () => {
   it('percentile labels of the x axis do not touch, at 5 nines too', async () => {
     const dejavu = loadFontWidths('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf');
     // 200 000 calls: the curves reach 5 nines (99.999%)
-    const big = fixtureSummary(3, [{ path: 'shmem', p50: () => 1000 }, { path: 'gmem', p50: () => 900 }], { suite: 'smoke' });
+    const big = fixtureSummary(
+      3,
+      [
+        { path: 'shmem', p50: () => 1000 },
+        { path: 'gmem', p50: () => 900 },
+      ],
+      { suite: 'smoke' },
+    );
     for (const r of big.results) r.samples = 200_000;
     const { encode, newHistogram } = await import('../src/analysis/histogram.js');
     for (const r of big.results) {
@@ -209,10 +246,16 @@ describe('compare --plot figures', () => {
     for (const run of [big, base]) {
       const figs = await layoutFigures(comparisonSources(pairPaths(run, 'shmem', 'gmem')), REPORT_LAYOUT);
       const svg = figs.find((f) => f.kind === 'percentiles')!.svg;
-      const groups = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/g)].map((m) => m[1]).filter((g) => g.includes('%<'));
+      const groups = [...svg.matchAll(/<g class="mark-text role-axis-label"[^>]*>(.*?)<\/g>/g)]
+        .map((m) => m[1])
+        .filter((g) => g.includes('%<'));
       expect(groups.length).toBeGreaterThan(0);
       for (const g of groups) {
-        const labels = [...g.matchAll(/<text text-anchor="(\w+)" transform="translate\(([-\d.]+),[-\d.]+\)" [^>]*font-size="(\d+)px"[^>]*>([^<]*)<\/text>/g)].map((m) => {
+        const labels = [
+          ...g.matchAll(
+            /<text text-anchor="(\w+)" transform="translate\(([-\d.]+),[-\d.]+\)" [^>]*font-size="(\d+)px"[^>]*>([^<]*)<\/text>/g,
+          ),
+        ].map((m) => {
           const w = dejavu.width(m[4], Number(m[3]));
           const x = Number(m[2]);
           const lo = m[1] === 'start' ? x : m[1] === 'end' ? x - w : x - w / 2;
@@ -220,7 +263,9 @@ describe('compare --plot figures', () => {
         });
         if (run === big) expect(labels.map((l) => l.text)).toContain('99.999%');
         for (let i = 1; i < labels.length; i++) {
-          expect(labels[i].lo - labels[i - 1].hi, `${labels[i - 1].text} / ${labels[i].text}`).toBeGreaterThanOrEqual(4);
+          expect(labels[i].lo - labels[i - 1].hi, `${labels[i - 1].text} / ${labels[i].text}`).toBeGreaterThanOrEqual(
+            4,
+          );
         }
       }
     }

@@ -33,7 +33,9 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
   let summary: RunSummary;
   let runDir: string;
   const row = (path: string, op: string, granule: number, threads = 1): ResultRow => {
-    const r = summary.results.find((x) => x.path === path && x.op === op && x.granule === granule && x.threads === threads);
+    const r = summary.results.find(
+      (x) => x.path === path && x.op === op && x.granule === granule && x.threads === threads,
+    );
     if (!r) throw new Error(`no row for ${path} ${op} ${granule} t${threads}`);
     return r;
   };
@@ -43,8 +45,19 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
     const results = await mkdtemp(join(tmpdir(), 'gmembench-results-'));
     ({ summary, runDir } = await runSuite({
       suite: suite([
-        { paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'], ops: ['alloc', 'fault', 'punch'], granules: [4096], region: 4 * MB, threads: [1, 2] },
-        { paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'], ops: ['alloc', 'fault', 'punch'], granules: [2 * MB], region: 32 * MB },
+        {
+          paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'],
+          ops: ['alloc', 'fault', 'punch'],
+          granules: [4096],
+          region: 4 * MB,
+          threads: [1, 2],
+        },
+        {
+          paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'],
+          ops: ['alloc', 'fault', 'punch'],
+          granules: [2 * MB],
+          region: 32 * MB,
+        },
       ]),
       inventory: LOCAL_INVENTORY,
       resultsDir: results,
@@ -71,8 +84,16 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
 
   it('an unknown path is a failed row naming the paths (the name is parsed once, in job_parse)', async () => {
     const out = await new ProbeClient(new LocalTransport(), probe.path).run({
-      path: 'tmpfs', op: 'alloc', granule: 4096, region: MB, threads: 1, repetitions: 1, warmup: 0,
-      maxMemShare: 0.5, raw: false, params: {},
+      path: 'tmpfs',
+      op: 'alloc',
+      granule: 4096,
+      region: MB,
+      threads: 1,
+      repetitions: 1,
+      warmup: 0,
+      maxMemShare: 0.5,
+      raw: false,
+      params: {},
     });
     expect(out.result.status).toBe('failed');
     expect(out.result.reason).toBe('unknown path "tmpfs" (shmem, gmem, hugetlb, secretmem)');
@@ -115,7 +136,11 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
         const small = row(path, op, 4096);
         const big = row(path, op, 2 * MB);
         const two = row(path, op, 4096, 2);
-        for (const [r, expected] of [[small, REPS * 1024], [big, REPS * 16], [two, REPS * 1024]] as const) {
+        for (const [r, expected] of [
+          [small, REPS * 1024],
+          [big, REPS * 16],
+          [two, REPS * 1024],
+        ] as const) {
           expect(r.status, r.reason).toBe('ok');
           expect(r.samples).toBe(expected);
           expect(r.repetitions).toHaveLength(REPS);
@@ -167,8 +192,16 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
     // it pass, whatever else the machine does; and were it let through, 30% of MemAvailable is still safe
     const region = Math.ceil((fp.memory.availableBytes * 0.3) / (2 * MB)) * 2 * MB;
     const out = await new ProbeClient(new LocalTransport(), probe.path).run({
-      path: 'shmem', op: 'alloc', granule: 2 * MB, region, threads: 1, repetitions: 1, warmup: 0,
-      maxMemShare: 0.05, raw: false, params: {},
+      path: 'shmem',
+      op: 'alloc',
+      granule: 2 * MB,
+      region,
+      threads: 1,
+      repetitions: 1,
+      warmup: 0,
+      maxMemShare: 0.05,
+      raw: false,
+      params: {},
     });
     expect(out.result.status).toBe('failed');
     expect(out.result.reason).toMatch(/^memory guard:/);
@@ -181,7 +214,10 @@ describe.skipIf(!hasCc || !isRoot)('hugetlb reservation from the inventory', () 
     const before = readFileSync('/proc/sys/vm/nr_hugepages', 'utf8').trim();
     const results = await mkdtemp(join(tmpdir(), 'gmembench-huge-'));
     const { summary } = await runSuite({
-      suite: suite([{ paths: ['hugetlb'], ops: ['alloc', 'fault', 'punch', 'guest-fault'], granules: [2 * MB], region: 16 * MB }], 'huge'),
+      suite: suite(
+        [{ paths: ['hugetlb'], ops: ['alloc', 'fault', 'punch', 'guest-fault'], granules: [2 * MB], region: 16 * MB }],
+        'huge',
+      ),
       inventory: { hosts: [{ name: 'local', transport: 'local', labels: {}, hugetlbPages: 16 + hugePagesFree() }] },
       resultsDir: results,
       progress: 'silent',

@@ -17,7 +17,22 @@ import type { RunSummary } from '../src/results/schema.js';
 if (!hasInfluxd) skipReason('push tests', 'influxd is not installed (Debian package influxdb)');
 if (!hasCc) skipReason('push tests', 'no C compiler (cc) to build the probe for a real run');
 
-interface Row { time: Date; host: string; path: string; op: string; granule: string; threads: string; kernel: string; suite: string; platform: string; p50: number; p99: number; max: number; samples: number; run_id: string }
+interface Row {
+  time: Date;
+  host: string;
+  path: string;
+  op: string;
+  granule: string;
+  threads: string;
+  kernel: string;
+  suite: string;
+  platform: string;
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+  run_id: string;
+}
 
 async function count(influxd: Influxd, db: string): Promise<number> {
   const r = await influxd.client(db).query<{ count: number }>(`SELECT count("p50") FROM "${MEASUREMENT}"`);
@@ -27,7 +42,10 @@ async function count(influxd: Influxd, db: string): Promise<number> {
 /** this machine as host "local" with a lock of its own: other controllers on a shared machine take the default one */
 async function ownLock(dir: string): Promise<string> {
   const file = join(dir, 'local-own-lock.yaml');
-  await writeFile(file, `hosts:\n  - {name: local, transport: local, labels: {platform: local}, lockPath: ${join(dir, 'host.lock')}}\n`);
+  await writeFile(
+    file,
+    `hosts:\n  - {name: local, transport: local, labels: {platform: local}, lockPath: ${join(dir, 'host.lock')}}\n`,
+  );
   return file;
 }
 
@@ -48,7 +66,8 @@ describe('the schema is documented', () => {
     const section = readme.slice(readme.indexOf('## Time series and dashboards'));
     expect(section).toContain(`**\`${MEASUREMENT}\`**`);
     for (const t of TAGS) expect(section, `tag ${t}`).toMatch(new RegExp(`\\| tag \\| \`${t}\` \\|`));
-    for (const f of [...FIELDS, 'run_id', 'probe_sha256']) expect(section, `field ${f}`).toMatch(new RegExp(`\\| field \\|[^\\n]*\`${f}\``));
+    for (const f of [...FIELDS, 'run_id', 'probe_sha256'])
+      expect(section, `field ${f}`).toMatch(new RegExp(`\\| field \\|[^\\n]*\`${f}\``));
   });
 });
 
@@ -76,7 +95,9 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     expect(r.stdout).toContain(`1/1 run(s) pushed, ${points.length} points to ${influxd.url} db gm`);
 
     const rps = await influxd.client('gm').showRetentionPolicies('gm');
-    expect(Array.from(rps)).toEqual([expect.objectContaining({ name: RETENTION_POLICY, duration: '0s', default: true })]);
+    expect(Array.from(rps)).toEqual([
+      expect.objectContaining({ name: RETENTION_POLICY, duration: '0s', default: true }),
+    ]);
 
     const rows = (await influxd.client('gm').query<Row>(`SELECT * FROM "${MEASUREMENT}"`)) as unknown as Row[];
     expect(rows).toHaveLength(points.length);
@@ -86,8 +107,16 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
       const got = rows.find((x) => x.path === row.path && x.op === row.op && x.granule === String(row.granule));
       expect(got, `${row.path}/${row.op}/${row.granule}`).toBeDefined();
       expect(got).toMatchObject({
-        host: row.host, threads: String(row.threads), kernel, suite: 'smoke', platform,
-        p50: row.p50, p99: row.p99, max: row.max, samples: row.samples, run_id: summary.runId,
+        host: row.host,
+        threads: String(row.threads),
+        kernel,
+        suite: 'smoke',
+        platform,
+        p50: row.p50,
+        p99: row.p99,
+        max: row.max,
+        samples: row.samples,
+        run_id: summary.runId,
       });
       expect(got!.time.toISOString()).toBe(new Date(summary.startedAt).toISOString());
     }
@@ -96,32 +125,51 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
   it('pushing the same run again leaves the same points (and the same series)', async () => {
     const before = await count(influxd, 'gm');
     const series = (await influxd.client('gm').query(`SHOW SERIES FROM "${MEASUREMENT}"`)).length;
-    for (let i = 0; i < 2; i++) expect((await cli(['push', runDir, '--influx', influxd.url, '--db', 'gm'])).code).toBe(0);
+    for (let i = 0; i < 2; i++)
+      expect((await cli(['push', runDir, '--influx', influxd.url, '--db', 'gm'])).code).toBe(0);
     expect(await count(influxd, 'gm')).toBe(before);
     expect((await influxd.client('gm').query(`SHOW SERIES FROM "${MEASUREMENT}"`)).length).toBe(series);
   });
 
   it('pushes every run of a results folder; an existing database keeps its own retention policies', async () => {
     await influxd.client().createDatabase('kept');
-    await influxd.client().createRetentionPolicy('week', { database: 'kept', duration: '7d', replication: 1, isDefault: true });
+    await influxd
+      .client()
+      .createRetentionPolicy('week', { database: 'kept', duration: '7d', replication: 1, isDefault: true });
     const r = await cli(['push', join(tmp, 'results'), '--influx', influxd.url, '--db', 'kept']);
     expect(r.code, r.stderr).toBe(0);
     expect(await count(influxd, 'kept')).toBe(summaryToPoints(summary).length);
-    expect((await influxd.client().showRetentionPolicies('kept')).map((p) => p.name).sort()).toEqual(['autogen', 'week']);
+    expect((await influxd.client().showRetentionPolicies('kept')).map((p) => p.name).sort()).toEqual([
+      'autogen',
+      'week',
+    ]);
   });
 
   it('several runs share batches; an unreadable run directory is reported and the others are pushed', async () => {
     const a = { ...widen(summary, 3), runId: 'multi-a' };
-    const b = { ...widen(summary, 2), runId: 'multi-b', startedAt: new Date(Date.parse(summary.startedAt) + 1000).toISOString() };
+    const b = {
+      ...widen(summary, 2),
+      runId: 'multi-b',
+      startedAt: new Date(Date.parse(summary.startedAt) + 1000).toISOString(),
+    };
     const [da, db] = [join(tmp, 'multi', 'a'), join(tmp, 'multi', 'b')];
     await writeSummary(da, a);
     await writeSummary(db, b);
     const batches: number[] = [];
-    const reports = await pushRuns([da, join(tmp, 'multi', 'missing'), db], { url: influxd.url, db: 'multi' }, {
-      batchSize: 25, onBatch: ({ written }) => void batches.push(written),
-    });
+    const reports = await pushRuns(
+      [da, join(tmp, 'multi', 'missing'), db],
+      { url: influxd.url, db: 'multi' },
+      {
+        batchSize: 25,
+        onBatch: ({ written }) => void batches.push(written),
+      },
+    );
     const [na, nb] = [summaryToPoints(a).length, summaryToPoints(b).length];
-    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([['multi-a', na, na], [null, 0, 0], ['multi-b', nb, nb]]);
+    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([
+      ['multi-a', na, na],
+      [null, 0, 0],
+      ['multi-b', nb, nb],
+    ]);
     expect(reports[0].error).toBeUndefined();
     expect(reports[1].error).toMatch(/multi\/missing .*failed \(summary\.json not read\)/);
     expect(reports[2].error).toBeUndefined();
@@ -133,7 +181,20 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
 
   it('run --influx measures, then pushes', async () => {
     const results = join(tmp, 'run-influx');
-    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--hosts', await ownLock(tmp), '--results', results, '--progress', 'silent', '--influx', influxd.url, '--db', 'fromrun']);
+    const r = await cli([
+      'run',
+      join(ROOT, 'suites/smoke.yaml'),
+      '--hosts',
+      await ownLock(tmp),
+      '--results',
+      results,
+      '--progress',
+      'silent',
+      '--influx',
+      influxd.url,
+      '--db',
+      'fromrun',
+    ]);
     expect([0, 3], r.stderr).toContain(r.code);
     const [run] = await readdir(results);
     expect(r.stderr).toMatch(new RegExp(`pushed ${run}: \\d+ points`));
@@ -147,15 +208,23 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     const total = summaryToPoints(wide).length;
     let restarted: Promise<void> | undefined;
     const retries: string[] = [];
-    const report = await pushRun(dir, { url: influxd.url, db: 'mid' }, {
-      batchSize: 50, retries: 30, initialDelayMs: 100, maxDelayMs: 1000, timeoutMs: 5000,
-      onRetry: (r) => retries.push(r.error),
-      onBatch: async ({ written }) => {
-        if (written < 100 || restarted) return;
-        await influxd.halt(); // the server goes away after the second batch ...
-        restarted = new Promise((res) => setTimeout(res, 1500)).then(() => influxd.start()); // ... and comes back
+    const report = await pushRun(
+      dir,
+      { url: influxd.url, db: 'mid' },
+      {
+        batchSize: 50,
+        retries: 30,
+        initialDelayMs: 100,
+        maxDelayMs: 1000,
+        timeoutMs: 5000,
+        onRetry: (r) => retries.push(r.error),
+        onBatch: async ({ written }) => {
+          if (written < 100 || restarted) return;
+          await influxd.halt(); // the server goes away after the second batch ...
+          restarted = new Promise((res) => setTimeout(res, 1500)).then(() => influxd.start()); // ... and comes back
+        },
       },
-    });
+    );
     await restarted;
     expect(retries.length).toBeGreaterThan(0);
     expect(report).toMatchObject({ points: total, written: total });
@@ -169,15 +238,22 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     const before = await readFile(join(dir, 'summary.json'), 'utf8');
     const total = summaryToPoints(await readSummary(dir)).length;
     let halted = false;
-    const [first] = await pushRuns([dir], { url: influxd.url, db: 'down' }, {
-      batchSize: 20, retries: 2, initialDelayMs: 50, timeoutMs: 2000,
-      onBatch: async ({ written }) => {
-        if (written >= 40 && !halted) {
-          halted = true;
-          await influxd.halt();
-        }
+    const [first] = await pushRuns(
+      [dir],
+      { url: influxd.url, db: 'down' },
+      {
+        batchSize: 20,
+        retries: 2,
+        initialDelayMs: 50,
+        timeoutMs: 2000,
+        onBatch: async ({ written }) => {
+          if (written >= 40 && !halted) {
+            halted = true;
+            await influxd.halt();
+          }
+        },
       },
-    });
+    );
     // two batches may be in flight when it stops: at least the 40 points before the stop are in, not all
     expect(first.written).toBeGreaterThanOrEqual(40);
     expect(first.written).toBeLessThan(total);
@@ -209,16 +285,27 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
         const slow = req.url!.startsWith('/write') && writes++ === 0;
-        const r = await fetch(`${influxd.url}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
+        const r = await fetch(`${influxd.url}${req.url}`, {
+          method: req.method,
+          headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' },
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
         const body = Buffer.from(await r.arrayBuffer());
-        setTimeout(() => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(body), slow ? 1500 : 0).unref();
+        setTimeout(
+          () => res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(body),
+          slow ? 1500 : 0,
+        ).unref();
       });
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
       const retries: string[] = [];
-      const report = await pushRun(runDir, { url, db: 'slow' }, { timeoutMs: 500, initialDelayMs: 50, onRetry: (r) => retries.push(r.error) });
+      const report = await pushRun(
+        runDir,
+        { url, db: 'slow' },
+        { timeoutMs: 500, initialDelayMs: 50, onRetry: (r) => retries.push(r.error) },
+      );
       expect(retries).toEqual([expect.stringMatching(/timed out/i)]);
       expect(report.written).toBe(summaryToPoints(summary).length);
       expect(await count(influxd, 'slow')).toBe(report.written);
@@ -255,7 +342,9 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
   it('a refused request (4xx: bad credentials) is not retried, and says why', async () => {
     const proxy = createServer((req, res) => {
       req.resume();
-      req.on('end', () => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"authorization failed"}'));
+      req.on('end', () =>
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"authorization failed"}'),
+      );
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     try {
@@ -264,7 +353,9 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
       const [report] = await pushRuns([runDir], { url, db: 'x' }, { onRetry: (r) => retries.push(r.error) });
       expect(retries).toEqual([]);
       expect(report.written).toBe(0);
-      expect(report.error).toMatch(/failed \(0\/\d+ points written\): A 401 Unauthorized error occurred: \{"error":"authorization failed"\}/);
+      expect(report.error).toMatch(
+        /failed \(0\/\d+ points written\): A 401 Unauthorized error occurred: \{"error":"authorization failed"\}/,
+      );
       expect(report.error).not.toContain('wrong');
     } finally {
       proxy.close();
@@ -272,7 +363,14 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
   });
 
   it('a bad --influx URL or --retries is refused before anything runs (exit 2)', async () => {
-    const bad = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--results', join(tmp, 'never'), '--influx', 'ftp://admin:s3cret@host']);
+    const bad = await cli([
+      'run',
+      join(ROOT, 'suites/smoke.yaml'),
+      '--results',
+      join(tmp, 'never'),
+      '--influx',
+      'ftp://admin:s3cret@host',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('gmembench run: --influx: ftp://host: only http and https are supported');
     expect(bad.stderr).not.toContain('s3cret');
@@ -283,12 +381,27 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
 
   it('run --influx with InfluxDB unreachable: exit 1, results saved, the push command to run later', async () => {
     const results = join(tmp, 'run-down');
-    const r = await cli(['run', join(ROOT, 'suites/smoke.yaml'), '--hosts', await ownLock(tmp), '--results', results, '--progress', 'silent', '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later']);
+    const r = await cli([
+      'run',
+      join(ROOT, 'suites/smoke.yaml'),
+      '--hosts',
+      await ownLock(tmp),
+      '--results',
+      results,
+      '--progress',
+      'silent',
+      '--influx',
+      'http://admin:s3cret@127.0.0.1:9',
+      '--db',
+      'later',
+    ]);
     expect(r.code).toBe(1);
     const [run] = await readdir(results);
     expect(r.stderr).toContain('the results are saved; push them later with:');
     expect(r.stderr).toContain(`gmembench push ${join(results, run)} --influx http://127.0.0.1:9 --db later`);
-    expect(r.stderr).toContain('(add the user name and password to the --influx URL: it had them, they are not printed)');
+    expect(r.stderr).toContain(
+      '(add the user name and password to the --influx URL: it had them, they are not printed)',
+    );
     expect(r.stderr).not.toContain('s3cret');
     expect(summaryToPoints(await readSummary(join(results, run))).length).toBeGreaterThan(0);
   });
@@ -303,12 +416,17 @@ describe.skipIf(!hasInfluxd)('line protocol and the push report, against a real 
     { path: 'shmem', op: 'punch', granule: 2 << 20, p50: () => 5000 },
   ];
   /** a run on disk: fixture rows, with `edit` applied */
-  const stored = async (name: string, edit: (s: RunSummary) => RunSummary = (s) => s, start?: number): Promise<string> => {
+  const stored = async (
+    name: string,
+    edit: (s: RunSummary) => RunSummary = (s) => s,
+    start?: number,
+  ): Promise<string> => {
     const dir = join(tmp, name);
     await writeSummary(dir, edit({ ...fixtureSummary(0, SERIES, { start }), runId: name }));
     return dir;
   };
-  const query = async <T>(db: string, q: string): Promise<T[]> => (await influxd.client(db).query<T>(q)) as unknown as T[];
+  const query = async <T>(db: string, q: string): Promise<T[]> =>
+    (await influxd.client(db).query<T>(q)) as unknown as T[];
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'gmembench-lp-'));
     influxd = await startInfluxd();
@@ -323,14 +441,20 @@ describe.skipIf(!hasInfluxd)('line protocol and the push report, against a real 
     const platform = `tdx =1,"x"\\y`;
     const runId = `run "quoted" \\ back\\slash, a=b`;
     const dir = await stored('names', (s) => ({
-      ...s, runId, suite: { ...s.suite, name: suite },
+      ...s,
+      runId,
+      suite: { ...s.suite, name: suite },
       hosts: s.hosts.map((h) => ({ ...h, labels: { platform } })),
     }));
     const report = await pushRun(dir, { url: influxd.url, db: 'names' });
     expect(report).toMatchObject({ runId, points: SERIES.length, written: SERIES.length });
-    const rows = await query<{ suite: string; platform: string; run_id: string; op: string }>('names', `SELECT * FROM "${MEASUREMENT}"`);
+    const rows = await query<{ suite: string; platform: string; run_id: string; op: string }>(
+      'names',
+      `SELECT * FROM "${MEASUREMENT}"`,
+    );
     expect(rows).toHaveLength(SERIES.length);
-    for (const r of rows) expect({ suite: r.suite, platform: r.platform, run_id: r.run_id }).toEqual({ suite, platform, run_id: runId });
+    for (const r of rows)
+      expect({ suite: r.suite, platform: r.platform, run_id: r.run_id }).toEqual({ suite, platform, run_id: runId });
     expect((await query<{ name: string }>('names', 'SHOW MEASUREMENTS')).map((m) => m.name)).toEqual([MEASUREMENT]);
     // and regress can select by it
     const bySuite = await query('names', `SELECT "p50" FROM "${MEASUREMENT}" WHERE "suite" = ${influxqlString(suite)}`);
@@ -341,8 +465,13 @@ describe.skipIf(!hasInfluxd)('line protocol and the push report, against a real 
     const bad = await stored('newline', (s) => ({ ...s, suite: { ...s.suite, name: 'smoke\nevil,host=x p50=1 1' } }));
     const good = await stored('good', (s) => s, Date.parse('2026-02-01T00:00:00Z'));
     const reports = await pushRuns([bad, good], { url: influxd.url, db: 'ctl' });
-    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([['newline', SERIES.length, 0], ['good', SERIES.length, SERIES.length]]);
-    expect(reports[0].error).toMatch(/failed \(0\/3 points written\): tag suite "smoke\\nevil,host=x p50=1 1" contains a control character \(U\+000A\)/);
+    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([
+      ['newline', SERIES.length, 0],
+      ['good', SERIES.length, SERIES.length],
+    ]);
+    expect(reports[0].error).toMatch(
+      /failed \(0\/3 points written\): tag suite "smoke\\nevil,host=x p50=1 1" contains a control character \(U\+000A\)/,
+    );
     expect(reports[1].error).toBeUndefined();
     expect(formatPushReport(reports[0])).toMatch(/^NOT PUSHED newline: /);
     expect(formatPushReport(reports[1])).toBe('pushed good: 3 points');
@@ -355,17 +484,30 @@ describe.skipIf(!hasInfluxd)('line protocol and the push report, against a real 
     // run "old" lands in a shard where p50 already is a string: InfluxDB drops its points and keeps the other run's
     const old = Date.parse('2001-01-01T00:00:00Z');
     await influxd.client().createDatabase('conflict');
-    await influxd.client('conflict').writePoints([{ measurement: MEASUREMENT, tags: { host: 'other' }, fields: { p50: 'text' }, timestamp: new Date(old + 3_600_000) }]);
+    await influxd.client('conflict').writePoints([
+      {
+        measurement: MEASUREMENT,
+        tags: { host: 'other' },
+        fields: { p50: 'text' },
+        timestamp: new Date(old + 3_600_000),
+      },
+    ]);
     const [a, b] = [await stored('fresh'), await stored('old', (s) => s, old)];
     const reports = await pushRuns([a, b], { url: influxd.url, db: 'conflict' }); // one batch holds both
-    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([['fresh', SERIES.length, SERIES.length], ['old', SERIES.length, 0]]);
+    expect(reports.map((r) => [r.runId, r.points, r.written])).toEqual([
+      ['fresh', SERIES.length, SERIES.length],
+      ['old', SERIES.length, 0],
+    ]);
     expect(reports[0].error).toBeUndefined();
     expect(reports[1].error).toMatch(/failed \(0\/3 points written\): .*field type conflict/);
-    const runIds = await query<{ run_id: string }>('conflict', `SELECT "run_id", "p50" FROM "${MEASUREMENT}" WHERE "host" != 'other'`);
+    const runIds = await query<{ run_id: string }>(
+      'conflict',
+      `SELECT "run_id", "p50" FROM "${MEASUREMENT}" WHERE "host" != 'other'`,
+    );
     expect(runIds.map((r) => r.run_id)).toEqual(['fresh', 'fresh', 'fresh']);
   });
 
-  it('without credentials no Authorization header is sent (not the client\'s root:root); with them, exactly those', async () => {
+  it("without credentials no Authorization header is sent (not the client's root:root); with them, exactly those", async () => {
     const seen: (string | undefined)[] = [];
     // a real HTTP server in front of the real influxd, recording each request's Authorization header
     const proxy = createServer((req, res) => {
@@ -373,8 +515,14 @@ describe.skipIf(!hasInfluxd)('line protocol and the push report, against a real 
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', async () => {
-        const r = await fetch(`${influxd.url}${req.url}`, { method: req.method, headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' }, body: chunks.length ? Buffer.concat(chunks) : undefined });
-        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await r.arrayBuffer()));
+        const r = await fetch(`${influxd.url}${req.url}`, {
+          method: req.method,
+          headers: { 'content-type': req.headers['content-type'] ?? 'text/plain' },
+          body: chunks.length ? Buffer.concat(chunks) : undefined,
+        });
+        res
+          .writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' })
+          .end(Buffer.from(await r.arrayBuffer()));
       });
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
@@ -397,9 +545,20 @@ describe.skipIf(!hasInfluxd)('line protocol and the push report, against a real 
 
   it('a failed push prints the command to push later, and says to add the credentials the URL had', async () => {
     const dir = await stored('later');
-    const withCreds = await cli(['push', dir, '--influx', 'http://admin:s3cret@127.0.0.1:9', '--db', 'later', '--retries', '0']);
+    const withCreds = await cli([
+      'push',
+      dir,
+      '--influx',
+      'http://admin:s3cret@127.0.0.1:9',
+      '--db',
+      'later',
+      '--retries',
+      '0',
+    ]);
     expect(withCreds.code).toBe(1);
-    expect(withCreds.stderr).toContain(`gmembench push ${dir} --influx http://127.0.0.1:9 --db later\n  (add the user name and password to the --influx URL: it had them, they are not printed)`);
+    expect(withCreds.stderr).toContain(
+      `gmembench push ${dir} --influx http://127.0.0.1:9 --db later\n  (add the user name and password to the --influx URL: it had them, they are not printed)`,
+    );
     expect(withCreds.stderr + withCreds.stdout).not.toContain('s3cret');
     const without = await cli(['push', dir, '--influx', 'http://127.0.0.1:9', '--retries', '0']);
     expect(without.code).toBe(1);

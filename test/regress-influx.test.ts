@@ -10,8 +10,27 @@ import { summaryToPoints } from '../src/influx/schema.js';
 import { readInfluxHistory } from '../src/influx/history.js';
 import { alertProvisioning } from '../src/dashboards/alerts.js';
 
-interface AlertRule { uid: string; condition: string; noDataState: string; data: { refId: string; relativeTimeRange: { from: number; to: number }; model: { query?: string; type?: string; expression?: string; conditions?: { evaluator: { type: string; params: number[] } }[] } }[] }
-interface InfluxSeries { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }
+interface AlertRule {
+  uid: string;
+  condition: string;
+  noDataState: string;
+  data: {
+    refId: string;
+    relativeTimeRange: { from: number; to: number };
+    model: {
+      query?: string;
+      type?: string;
+      expression?: string;
+      conditions?: { evaluator: { type: string; params: number[] } }[];
+    };
+  }[];
+}
+interface InfluxSeries {
+  name: string;
+  tags?: Record<string, string>;
+  columns: string[];
+  values: unknown[][];
+}
 
 async function influxql(url: string, db: string, query: string): Promise<InfluxSeries[]> {
   const res = await fetch(`${url}/query?${new URLSearchParams({ db, q: query })}`);
@@ -24,7 +43,8 @@ function rules(): AlertRule[] {
   return (alertProvisioning() as { groups: { rules: AlertRule[] }[] }).groups.flatMap((g) => g.rules);
 }
 
-if (!hasInfluxd) console.warn('SKIP regress --influx: influxd is not installed (scripts/setup-test-deps.sh installs it)');
+if (!hasInfluxd)
+  console.warn('SKIP regress --influx: influxd is not installed (scripts/setup-test-deps.sh installs it)');
 
 describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
   let influxd: Influxd;
@@ -42,12 +62,22 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
     for (let i = 0; i < 24; i++) {
       const s = fixtureSummary(i, series);
       await influx.writePoints(
-        summaryToPoints(s).map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() })),
+        summaryToPoints(s).map((p) => ({
+          measurement: p.measurement,
+          tags: p.tags,
+          fields: p.fields,
+          timestamp: p.timestampNs.toString(),
+        })),
         { precision: 'n' },
       );
     }
     // another suite's points in the same measurement
-    await influx.writePoints(summaryToPoints(fixtureSummary(30, [{ op: 'alloc', granule: 4096, p50: () => 9000 }], { suite: 'smoke' })).map((p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() })), { precision: 'n' });
+    await influx.writePoints(
+      summaryToPoints(fixtureSummary(30, [{ op: 'alloc', granule: 4096, p50: () => 9000 }], { suite: 'smoke' })).map(
+        (p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() }),
+      ),
+      { precision: 'n' },
+    );
   });
   afterAll(async () => {
     await influxd?.stop();
@@ -59,59 +89,131 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
     expect(runs).toHaveLength(24);
     expect(runs[0].runId).toBe('2026-01-01T02-00-00Z-nightly-0000');
     expect(runs[0].rows).toHaveLength(3);
-    expect(runs[0].rows.find((r) => r.host === 'box2')).toMatchObject({ path: 'shmem', op: 'alloc', granule: 4096, threads: 1, kernel: '6.18.0' });
+    expect(runs[0].rows.find((r) => r.host === 'box2')).toMatchObject({
+      path: 'shmem',
+      op: 'alloc',
+      granule: 4096,
+      threads: 1,
+      kernel: '6.18.0',
+    });
     expect(runs[23].startedAt).toBe('2026-01-24T02:00:00.000Z');
   });
 
   it('finds the regression, writes gmembench_annotations, exit 4', async () => {
-    const r = await cli(['regress', '--influx', influxd.url, '--db', 'gm', '--suite', 'nightly', '--metrics', 'p50', '--annotate-influx', '--format', 'json']);
+    const r = await cli([
+      'regress',
+      '--influx',
+      influxd.url,
+      '--db',
+      'gm',
+      '--suite',
+      'nightly',
+      '--metrics',
+      'p50',
+      '--annotate-influx',
+      '--format',
+      'json',
+    ]);
     expect(r.code, r.stderr).toBe(4);
     const report = JSON.parse(r.stdout);
     expect(report.source).toBe(`${influxd.url} db gm (suite nightly)`);
     expect(report.regressions).toHaveLength(1);
-    expect(report.regressions[0]).toMatchObject({ series: 'local/shmem/alloc/4096/1', firstRunId: '2026-01-19T02-00-00Z-nightly-0018' });
+    expect(report.regressions[0]).toMatchObject({
+      series: 'local/shmem/alloc/4096/1',
+      firstRunId: '2026-01-19T02-00-00Z-nightly-0018',
+    });
     const influx = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influxd.url).port), database: 'gm' });
-    const ann = await influx.query<{ time: Date; text: string; tags: string; kind: string; change_pct: number }>('SELECT * FROM gmembench_annotations');
+    const ann = await influx.query<{ time: Date; text: string; tags: string; kind: string; change_pct: number }>(
+      'SELECT * FROM gmembench_annotations',
+    );
     expect(ann).toHaveLength(1);
     expect(ann[0].time.toISOString()).toBe('2026-01-19T02:00:00.000Z');
     expect(ann[0].kind).toBe('regression');
     expect(ann[0].tags).toBe('gmembench,regression,local,alloc,p50');
-    expect(ann[0].text).toMatch(/^local\/shmem\/alloc\/4096\/1 p50 \+(9|10)\.\d% from run 2026-01-19T02-00-00Z-nightly-0018/);
+    expect(ann[0].text).toMatch(
+      /^local\/shmem\/alloc\/4096\/1 p50 \+(9|10)\.\d% from run 2026-01-19T02-00-00Z-nightly-0018/,
+    );
   });
 
   it('writes its verdicts to gmembench_changes, and the alert rule fires on exactly the regressed series', async () => {
-    const args = ['regress', '--influx', influxd.url, '--db', 'gm', '--suite', 'nightly', '--metrics', 'p50', '--format', 'json'];
+    const args = [
+      'regress',
+      '--influx',
+      influxd.url,
+      '--db',
+      'gm',
+      '--suite',
+      'nightly',
+      '--metrics',
+      'p50',
+      '--format',
+      'json',
+    ];
     const r = await cli(args);
     expect(r.code, r.stderr).toBe(4);
     const influx = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influxd.url).port), database: 'gm' });
-    type Row = { time: Date; host: string; op: string; size: string; suite: string; metric: string; regressed: number; direction: string; change_pct: number; first_run: string; last_good_run: string; as_of_run: string };
+    type Row = {
+      time: Date;
+      host: string;
+      op: string;
+      size: string;
+      suite: string;
+      metric: string;
+      regressed: number;
+      direction: string;
+      change_pct: number;
+      first_run: string;
+      last_good_run: string;
+      as_of_run: string;
+    };
     const points = await influx.query<Row>('SELECT * FROM gmembench_changes');
     expect(points).toHaveLength(3); // one per series and metric, at the newest run
     for (const p of points) {
       expect(p.time.toISOString()).toBe('2026-01-24T02:00:00.000Z');
-      expect(p).toMatchObject({ suite: 'nightly', metric: 'p50', size: '4K', as_of_run: '2026-01-24T02-00-00Z-nightly-0023' });
+      expect(p).toMatchObject({
+        suite: 'nightly',
+        metric: 'p50',
+        size: '4K',
+        as_of_run: '2026-01-24T02-00-00Z-nightly-0023',
+      });
     }
     const alloc = points.find((p) => p.host === 'local' && p.op === 'alloc')!;
-    expect(alloc).toMatchObject({ regressed: 1, direction: 'slower', first_run: '2026-01-19T02-00-00Z-nightly-0018', last_good_run: '2026-01-18T02-00-00Z-nightly-0017' });
+    expect(alloc).toMatchObject({
+      regressed: 1,
+      direction: 'slower',
+      first_run: '2026-01-19T02-00-00Z-nightly-0018',
+      last_good_run: '2026-01-18T02-00-00Z-nightly-0017',
+    });
     expect(alloc.change_pct).toBeGreaterThan(9); // + = slower
     expect(alloc.change_pct).toBeLessThan(11);
-    expect(points.filter((p) => p !== alloc).map((p) => [p.regressed, p.direction])).toEqual([[0, 'none'], [0, 'none']]);
+    expect(points.filter((p) => p !== alloc).map((p) => [p.regressed, p.direction])).toEqual([
+      [0, 'none'],
+      [0, 'none'],
+    ]);
     // judging the same history again writes the same points, not more
     expect((await cli(args)).code).toBe(4);
     expect(await influx.query('SELECT * FROM gmembench_changes')).toHaveLength(3);
 
     // the p50 rule's queries, with Grafana's $timeFilter (wide: the fixture runs are dated January)
     const rule = rules().find((x) => x.uid === 'gmembench-p50-regression')!;
-    const query = (refId: string) => rule.data.find((d) => d.refId === refId)!.model.query!.replace('$timeFilter', 'time > now() - 3650d');
+    const query = (refId: string) =>
+      rule.data.find((d) => d.refId === refId)!.model.query!.replace('$timeFilter', 'time > now() - 3650d');
     const a = await influxql(influxd.url, 'gm', query('A'));
     expect(a).toHaveLength(3);
     // the condition: threshold(reduce(A, last)) > 0 per series
     const threshold = rule.data.find((d) => d.refId === rule.condition)!.model;
-    expect(threshold).toMatchObject({ type: 'threshold', expression: 'C', conditions: [{ evaluator: { type: 'gt', params: [0] } }] });
+    expect(threshold).toMatchObject({
+      type: 'threshold',
+      expression: 'C',
+      conditions: [{ evaluator: { type: 'gt', params: [0] } }],
+    });
     const firing = a.filter((s) => Number(s.values[s.values.length - 1][1]) > 0).map((s) => s.tags);
     expect(firing).toEqual([{ suite: 'nightly', host: 'local', path: 'shmem', op: 'alloc', size: '4K', threads: '1' }]);
     const b = await influxql(influxd.url, 'gm', query('B'));
-    expect(Number(b.find((s) => s.tags!.op === 'alloc' && s.tags!.host === 'local')!.values[0][1])).toBeCloseTo(alloc.change_pct, 6);
+    expect(Number(b.find((s) => s.tags!.op === 'alloc' && s.tags!.host === 'local')!.values[0][1])).toBeCloseTo(
+      alloc.change_pct,
+      6,
+    );
   });
 
   it('the silence rule: its 36 h window holds no point of these January runs (NoData, which it alerts on)', async () => {

@@ -33,30 +33,57 @@ function history(n: number, series: FixtureSeries[], kernel?: (i: number) => str
 describe('regress against between-run noise', () => {
   it('flat histories with 2% between-run noise: no change in any of 5 seeds x 8 series', () => {
     for (let seed = 0; seed < 5; seed++) {
-      const runs = history(30, noisy(0.02, () => 1).map((s, k) => ({ ...s, p50: (i: number) => s.p50(i + seed * 1000 + k * 0) })));
+      const runs = history(
+        30,
+        noisy(0.02, () => 1).map((s, k) => ({ ...s, p50: (i: number) => s.p50(i + seed * 1000 + k * 0) })),
+      );
       const r = regress(runs, { metrics: ['p50'] });
       expect([...r.regressions, ...r.improvements, ...(r.shifts ?? [])], `seed ${seed}`).toEqual([]);
     }
   });
 
   it('a spike (one run 3x slower) is no change; a +20% step on one series is one regression', () => {
-    const spike = regress(history(30, noisy(0.02, (i, k) => (k === 2 && i === 14 ? 3 : 1))), { metrics: ['p50'] });
+    const spike = regress(
+      history(
+        30,
+        noisy(0.02, (i, k) => (k === 2 && i === 14 ? 3 : 1)),
+      ),
+      { metrics: ['p50'] },
+    );
     expect(spike.regressions).toEqual([]);
-    const step = regress(history(30, noisy(0.02, (i, k) => (k === 5 && i >= 18 ? 1.2 : 1))), { metrics: ['p50'] });
-    expect(step.regressions.map((c) => `${c.series} ${c.firstRunId.slice(-4)}`)).toEqual(['local/shmem/fault/2097152/1 0018']);
+    const step = regress(
+      history(
+        30,
+        noisy(0.02, (i, k) => (k === 5 && i >= 18 ? 1.2 : 1)),
+      ),
+      { metrics: ['p50'] },
+    );
+    expect(step.regressions.map((c) => `${c.series} ${c.firstRunId.slice(-4)}`)).toEqual([
+      'local/shmem/fault/2097152/1 0018',
+    ]);
     expect(step.regressions[0].changePct).toBeGreaterThan(15); // + = slower
     expect(step.regressions[0].noisePct).toBeGreaterThan(0.5);
     expect(step.regressions[0].noisePct).toBeLessThan(5);
   });
 
   it('drift of 0.05% a run stays quiet', () => {
-    const r = regress(history(30, noisy(0.02, (i) => 1 + 0.0005 * i)), { metrics: ['p50'] });
+    const r = regress(
+      history(
+        30,
+        noisy(0.02, (i) => 1 + 0.0005 * i),
+      ),
+      { metrics: ['p50'] },
+    );
     expect(r.regressions).toEqual([]);
   });
 
   it('every series of a host moving at one run is ONE host-wide shift naming the kernel change', () => {
     const kernel = (i: number) => (i < 15 ? '6.18.0' : '6.19.0');
-    const runs = history(30, noisy(0.01, (i) => (i >= 15 ? 1.15 : 1)), kernel);
+    const runs = history(
+      30,
+      noisy(0.01, (i) => (i >= 15 ? 1.15 : 1)),
+      kernel,
+    );
     const r = regress(runs, { metrics: ['p50'] });
     expect(r.regressions).toEqual([]);
     expect(r.shifts).toHaveLength(1);
@@ -73,7 +100,11 @@ describe('regress against between-run noise', () => {
     const step = noisy(0.02, (i, k) => (k === 5 && i >= 18 ? 1.2 : 1));
     // the winsorized t test: the default rank t cannot reach the budget with 3 runs after a change
     const found = (n: number, persistence?: number, test: 'robust' | 'rank' = 'robust') =>
-      regress(history(n, step), { metrics: ['p50'], test, ...(persistence !== undefined && { persistence }) }).regressions.map((c) => `${c.series} ${c.firstRunId.slice(-4)} ${c.runsAfter}`);
+      regress(history(n, step), {
+        metrics: ['p50'],
+        test,
+        ...(persistence !== undefined && { persistence }),
+      }).regressions.map((c) => `${c.series} ${c.firstRunId.slice(-4)} ${c.runsAfter}`);
     expect(found(20)).toEqual([]); // runs 18, 19: not yet
     expect(found(21)).toEqual(['local/shmem/fault/2097152/1 0018 3']);
     expect(found(21, 5)).toEqual([]);
@@ -87,14 +118,24 @@ describe('regress against between-run noise', () => {
     expect(found(30, undefined, 'rank')).toEqual(['local/shmem/fault/2097152/1 0018 12']);
   });
 
-  it('a step no larger than the history\'s own 3-run excursions is not told', () => {
+  it("a step no larger than the history's own 3-run excursions is not told", () => {
     // series 3 had a 3-run excursion of +12% at runs 8-10, then a +10% step from run 24
-    const r = regress(history(27, noisy(0.01, (i, k) => (k === 3 && ((i >= 8 && i <= 10) ? 1.12 : i >= 24 ? 1.1 : 1) || 1))), { metrics: ['p50'], persistence: 3 });
+    const r = regress(
+      history(
+        27,
+        noisy(0.01, (i, k) => (k === 3 && (i >= 8 && i <= 10 ? 1.12 : i >= 24 ? 1.1 : 1)) || 1),
+      ),
+      { metrics: ['p50'], persistence: 3 },
+    );
     expect(r.regressions.filter((c) => c.firstRunId.endsWith('0024'))).toEqual([]);
   });
 
   it('a host-wide shift: its series are regressed in JUnit and in the InfluxDB verdicts', () => {
-    const runs = history(30, noisy(0.01, (i) => (i >= 15 ? 1.15 : 1)), (i) => (i < 15 ? '6.18.0' : '6.19.0'));
+    const runs = history(
+      30,
+      noisy(0.01, (i) => (i >= 15 ? 1.15 : 1)),
+      (i) => (i < 15 ? '6.18.0' : '6.19.0'),
+    );
     const r = regress(runs, { metrics: ['p50'] });
     expect(r.shifts).toHaveLength(1);
     const states = seriesStates(r);
@@ -102,19 +143,40 @@ describe('regress against between-run noise', () => {
     expect(states.every((s) => s.regressed && s.direction === 'slower' && s.latest?.hostWide)).toBe(true);
     const xml = renderRegressJunit(r);
     expect(xml).toContain('tests="8" failures="8"');
-    expect(xml).toContain('name="shmem alloc 2M x1 p50"><failure type="regression" message="local shmem alloc 2M x1 p50 slower by +');
+    expect(xml).toContain(
+      'name="shmem alloc 2M x1 p50"><failure type="regression" message="local shmem alloc 2M x1 p50 slower by +',
+    );
     expect(xml).toContain('(host-wide shift)');
     const points = changePoints(r, runs);
     expect(points).toHaveLength(8);
-    expect(points.every((p) => p.fields?.regressed === 1 && p.fields?.host_wide === true && p.tags?.suite === 'nightly')).toBe(true);
+    expect(
+      points.every((p) => p.fields?.regressed === 1 && p.fields?.host_wide === true && p.tags?.suite === 'nightly'),
+    ).toBe(true);
     expect(points.map((p) => p.tags?.size).sort()).toEqual(['2M', '2M', '2M', '2M', '4K', '4K', '4K', '4K']);
   });
 
   it('the text report fits 100 columns, every column named', () => {
     const long = (i: number, k: number) => (k === 1 && i >= 20 ? 1.25 : k === 6 && i >= 12 ? 0.7 : 1);
-    const series = noisy(0.01, long).map((s) => ({ ...s, host: 'tdx-sapphire-rapids-07', op: s.op === 'fault' ? 'guest-refault' : s.op }));
-    const runs = Array.from({ length: 30 }, (_, i) => historyRunFromSummary(fixtureSummary(i, series, { kernel: (j) => (j < 20 ? '6.18.0-gmem-v12-rc3' : '6.19.0-rc1-gmem-v13+') })));
-    const r = regress(runs, { metrics: ['p50'] }, { source: '/srv/benchmarks/gmembench/results/nightly-tdx-sapphire-rapids (suite nightly)', skipped: ['/srv/benchmarks/gmembench/results/nightly-tdx-sapphire-rapids/2026-01-05T02-00-00Z-nightly-0004/summary.json: not a readable run summary (truncated)'] });
+    const series = noisy(0.01, long).map((s) => ({
+      ...s,
+      host: 'tdx-sapphire-rapids-07',
+      op: s.op === 'fault' ? 'guest-refault' : s.op,
+    }));
+    const runs = Array.from({ length: 30 }, (_, i) =>
+      historyRunFromSummary(
+        fixtureSummary(i, series, { kernel: (j) => (j < 20 ? '6.18.0-gmem-v12-rc3' : '6.19.0-rc1-gmem-v13+') }),
+      ),
+    );
+    const r = regress(
+      runs,
+      { metrics: ['p50'] },
+      {
+        source: '/srv/benchmarks/gmembench/results/nightly-tdx-sapphire-rapids (suite nightly)',
+        skipped: [
+          '/srv/benchmarks/gmembench/results/nightly-tdx-sapphire-rapids/2026-01-05T02-00-00Z-nightly-0004/summary.json: not a readable run summary (truncated)',
+        ],
+      },
+    );
     expect(r.regressions.length).toBeGreaterThan(0);
     expect(r.improvements.length).toBeGreaterThan(0);
     const text = renderRegressText({ ...r, regressions: r.regressions.map((c, i) => ({ ...c, known: i % 2 === 1 })) });
@@ -122,7 +184,18 @@ describe('regress against between-run noise', () => {
     expect(wide, text).toEqual([]);
     const headers = text.split('\n').filter((l) => l.startsWith('series '));
     expect(headers).toHaveLength(2);
-    for (const h of headers) expect(h.split(/\s{2,}/)).toEqual(['series', 'metric', 'before', 'after', 'change', 'noise', 'p', 'from run', 'state']);
+    for (const h of headers)
+      expect(h.split(/\s{2,}/)).toEqual([
+        'series',
+        'metric',
+        'before',
+        'after',
+        'change',
+        'noise',
+        'p',
+        'from run',
+        'state',
+      ]);
     expect(text).toContain('6.18.0-gmem-v12-rc3 -> 6.19.0-rc1-gmem-v13+');
     expect(text).toMatch(/\[1\] \S+-nightly-0012\n {4}last good \S+-nightly-0011/);
     expect(text).toContain('host tdx-sapphire-rapids-07:');
@@ -169,7 +242,11 @@ describe('regress with too few runs', () => {
 
   it('says how many runs it needs and exits 0', async () => {
     const d = join(tmp, 'few');
-    await writeHistory(d, 4, noisy(0.02, (i) => (i >= 2 ? 2 : 1)));
+    await writeHistory(
+      d,
+      4,
+      noisy(0.02, (i) => (i >= 2 ? 2 : 1)),
+    );
     const r = await cli(['regress', '--history', d]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('too few runs for a verdict: 4 of the 11 needed');

@@ -51,7 +51,14 @@ describe('regress over a results folder', () => {
     const report = JSON.parse(j.stdout);
     const p50 = report.regressions.filter((c: { metric: string }) => c.metric === 'p50');
     expect(p50).toHaveLength(1);
-    expect(p50[0]).toMatchObject({ series: 'local/shmem/alloc/4096/1', firstRunId: '2026-01-21T02-00-00Z-nightly-0020', lastGoodRunId: '2026-01-20T02-00-00Z-nightly-0019', kernelBefore: '6.18.0', kernelAfter: '6.19.0-rc1', known: false });
+    expect(p50[0]).toMatchObject({
+      series: 'local/shmem/alloc/4096/1',
+      firstRunId: '2026-01-21T02-00-00Z-nightly-0020',
+      lastGoodRunId: '2026-01-20T02-00-00Z-nightly-0019',
+      kernelBefore: '6.18.0',
+      kernelAfter: '6.19.0-rc1',
+      known: false,
+    });
     expect(p50[0].changePct).toBeGreaterThan(9);
     expect(p50[0].changePct).toBeLessThan(11);
     expect(report.improvements.map((c: { series: string }) => c.series)).toContain('local/shmem/punch/2097152/1');
@@ -83,21 +90,56 @@ describe('regress over a results folder', () => {
     const junit = join(tmp, 'regress.xml');
     const json = join(tmp, 'regress.json');
     const state = join(tmp, 'junit-state.json');
-    const r = await cli(['regress', '--history', hist, '--junit-file', junit, '--json-file', json, '--metrics', 'p50', '--state', state]);
+    const r = await cli([
+      'regress',
+      '--history',
+      hist,
+      '--junit-file',
+      junit,
+      '--json-file',
+      json,
+      '--metrics',
+      'p50',
+      '--state',
+      state,
+    ]);
     expect(r.code).toBe(4);
     const xml = await readFile(junit, 'utf8');
-    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="gmembench regress" tests="4" failures="1" errors="0">/);
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="gmembench regress" tests="4" failures="1" errors="0">/,
+    );
     expect(xml.match(/<failure /g)).toHaveLength(1);
     const names = [...xml.matchAll(/<testcase classname="gmembench\.regress\.local" name="([^"]+)"/g)].map((m) => m[1]);
-    expect(names).toEqual(['shmem alloc 4K x1 p50', 'shmem fault 2M x1 p50', 'shmem fault 4K x1 p50', 'shmem punch 2M x1 p50']);
-    expect(xml).toContain('name="shmem alloc 4K x1 p50"><failure type="regression" message="local shmem alloc 4K x1 p50 slower by +10.');
-    expect(xml).toMatch(/name="shmem punch 2M x1 p50"><system-out>improvement: p50 50\.\d+us -&gt; 40\.\d+us \(-20\.\d%/);
+    expect(names).toEqual([
+      'shmem alloc 4K x1 p50',
+      'shmem fault 2M x1 p50',
+      'shmem fault 4K x1 p50',
+      'shmem punch 2M x1 p50',
+    ]);
+    expect(xml).toContain(
+      'name="shmem alloc 4K x1 p50"><failure type="regression" message="local shmem alloc 4K x1 p50 slower by +10.',
+    );
+    expect(xml).toMatch(
+      /name="shmem punch 2M x1 p50"><system-out>improvement: p50 50\.\d+us -&gt; 40\.\d+us \(-20\.\d%/,
+    );
     expect(JSON.parse(await readFile(json, 'utf8')).regressions).toHaveLength(1);
     // the next call knows the regression (exit 0), but the series is still regressed: its case still fails
-    const again = await cli(['regress', '--history', hist, '--junit-file', junit, '--metrics', 'p50', '--state', state]);
+    const again = await cli([
+      'regress',
+      '--history',
+      hist,
+      '--junit-file',
+      junit,
+      '--metrics',
+      'p50',
+      '--state',
+      state,
+    ]);
     expect(again.code, again.stdout).toBe(0);
     const xml2 = await readFile(junit, 'utf8');
-    expect(xml2).toContain('name="shmem alloc 4K x1 p50"><failure type="regression" message="local shmem alloc 4K x1 p50 slower by +10.');
+    expect(xml2).toContain(
+      'name="shmem alloc 4K x1 p50"><failure type="regression" message="local shmem alloc 4K x1 p50 slower by +10.',
+    );
     expect(xml2).toContain('(known)');
     // a flat history: the same case names, all passing
     const flatXml = join(tmp, 'flat.xml');
@@ -131,11 +173,30 @@ describe('regress over a results folder', () => {
     const hook = await startRecorder();
     const grafana = await startRecorder();
     try {
-      const r = await cli(['regress', '--history', hist, '--metrics', 'p50', '--webhook', `${hook.url}/hook`, '--grafana-url', grafana.url], { env: { GRAFANA_TOKEN: 'sekret' } });
+      const r = await cli(
+        [
+          'regress',
+          '--history',
+          hist,
+          '--metrics',
+          'p50',
+          '--webhook',
+          `${hook.url}/hook`,
+          '--grafana-url',
+          grafana.url,
+        ],
+        { env: { GRAFANA_TOKEN: 'sekret' } },
+      );
       expect(r.code, r.stderr).toBe(4);
       expect(hook.requests).toHaveLength(1);
-      const body = hook.requests[0].body as { text: string; regressions: { series: string }[]; improvements: unknown[] };
-      expect(body.text).toMatch(/^gmembench: 1 new regression\(s\) as of run 2026-01-30T02-00-00Z-nightly-0029\n• local shmem alloc 4K x1 p50: \+10\.\d% since run 2026-01-21T02-00-00Z-nightly-0020$/);
+      const body = hook.requests[0].body as {
+        text: string;
+        regressions: { series: string }[];
+        improvements: unknown[];
+      };
+      expect(body.text).toMatch(
+        /^gmembench: 1 new regression\(s\) as of run 2026-01-30T02-00-00Z-nightly-0029\n• local shmem alloc 4K x1 p50: \+10\.\d% since run 2026-01-21T02-00-00Z-nightly-0020$/,
+      );
       expect(body.regressions[0].series).toBe('local/shmem/alloc/4096/1');
       expect(body.improvements).toHaveLength(1);
       expect(grafana.requests.map((q) => [q.method, q.url, q.headers.authorization])).toEqual([
@@ -170,7 +231,10 @@ describe('regress over a results folder', () => {
   it('skips an unreadable run and names it; filters by suite', async () => {
     const h = join(tmp, 'mixed');
     await writeHistory(h, 12, [SERIES[2]]);
-    await writeHistory(h, 12, [{ ...SERIES[2], p50: () => 5000 }], { suite: 'smoke', start: Date.parse('2026-02-01T03:00:00Z') });
+    await writeHistory(h, 12, [{ ...SERIES[2], p50: () => 5000 }], {
+      suite: 'smoke',
+      start: Date.parse('2026-02-01T03:00:00Z'),
+    });
     await mkdir(join(h, 'broken'));
     await writeFile(join(h, 'broken', 'summary.json'), '{"runId": ');
     const loaded = await loadHistoryDir(h, { suite: 'nightly' });
@@ -179,7 +243,9 @@ describe('regress over a results folder', () => {
     expect(regress(loaded.runs).regressions).toEqual([]);
     // both suites mixed: the smoke runs (another region) that came later look like a change
     const mixed = await cli(['regress', '--history', h, '--format', 'json']);
-    expect(JSON.parse(mixed.stdout).regressions.length + JSON.parse(mixed.stdout).improvements.length).toBeGreaterThan(0);
+    expect(JSON.parse(mixed.stdout).regressions.length + JSON.parse(mixed.stdout).improvements.length).toBeGreaterThan(
+      0,
+    );
     const r = await cli(['regress', '--history', h, '--suite', 'nightly']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/skipped: .*broken\/summary\.json/);
@@ -187,9 +253,19 @@ describe('regress over a results folder', () => {
 
   it('escapes XML', () => {
     const xml = renderRegressJunit({
-      generatedAt: 'now', source: 's', options: {} as never, runs: 0, firstRunId: null, lastRunId: null,
-      series: [{ key: 'a<b>&"/shmem/alloc/4096/1', metric: 'p50', points: 3 }], regressions: [], improvements: [], skipped: [],
+      generatedAt: 'now',
+      source: 's',
+      options: {} as never,
+      runs: 0,
+      firstRunId: null,
+      lastRunId: null,
+      series: [{ key: 'a<b>&"/shmem/alloc/4096/1', metric: 'p50', points: 3 }],
+      regressions: [],
+      improvements: [],
+      skipped: [],
     });
-    expect(xml).toContain('<testcase classname="gmembench.regress.a&lt;b&gt;&amp;&quot;" name="shmem alloc 4K x1 p50">');
+    expect(xml).toContain(
+      '<testcase classname="gmembench.regress.a&lt;b&gt;&amp;&quot;" name="shmem alloc 4K x1 p50">',
+    );
   });
 });

@@ -79,7 +79,9 @@ describe('report --html', () => {
 
   it('scopes SVG ids so that charts do not share clip paths', () => {
     const svg = '<svg><clipPath id="clip1"><rect/></clipPath><g clip-path="url(#clip1)"></g><use href="#clip1"/></svg>';
-    expect(scopeSvgIds(svg, 'c2')).toBe('<svg><clipPath id="c2-clip1"><rect/></clipPath><g clip-path="url(#c2-clip1)"></g><use href="#c2-clip1"/></svg>');
+    expect(scopeSvgIds(svg, 'c2')).toBe(
+      '<svg><clipPath id="c2-clip1"><rect/></clipPath><g clip-path="url(#c2-clip1)"></g><use href="#c2-clip1"/></svg>',
+    );
   });
 
   it('a missing run exits 2 naming it; --html is required', async () => {
@@ -135,7 +137,9 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
         const svg = f.querySelector('svg');
         const box = svg?.getBoundingClientRect();
         const kind = f.getAttribute('data-kind');
-        const marks = [...f.querySelectorAll(kind === 'bars' ? 'g.mark-rect.role-mark path' : 'g.mark-line.role-mark path')].filter((p) => {
+        const marks = [
+          ...f.querySelectorAll(kind === 'bars' ? 'g.mark-rect.role-mark path' : 'g.mark-line.role-mark path'),
+        ].filter((p) => {
           const b = (p as SVGGraphicsElement).getBBox();
           return (p.getAttribute('d') ?? '').length > 0 && b.width + b.height > 0;
         });
@@ -151,7 +155,10 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
       expect(f.height, f.id).toBeGreaterThan(150);
       expect(f.marks, `${f.id} (${f.kind}) draws no marks`).toBeGreaterThan(0);
       // units on the latency axis; percentiles on the x axis of the curves
-      expect(f.labels.some((l) => /\d ?(ns|µs|ms|s)$/.test(l)), `${f.id} has no unit labels: ${f.labels.join('|')}`).toBe(true);
+      expect(
+        f.labels.some((l) => /\d ?(ns|µs|ms|s)$/.test(l)),
+        `${f.id} has no unit labels: ${f.labels.join('|')}`,
+      ).toBe(true);
       if (f.kind === 'percentiles') expect(f.labels).toContain('99%');
     }
     const tables = await page.locator('table.comparison').count();
@@ -160,7 +167,11 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     const cells = await page.evaluate(() =>
       ['worse', 'better'].map((k) => {
         const span = document.querySelector(`table.comparison td > .${k}`)!;
-        return { text: span.textContent, colour: getComputedStyle(span).color, background: getComputedStyle(span.parentElement!).backgroundColor };
+        return {
+          text: span.textContent,
+          colour: getComputedStyle(span).color,
+          background: getComputedStyle(span.parentElement!).backgroundColor,
+        };
       }),
     );
     expect(cells[0]).toMatchObject({ colour: 'rgb(179, 38, 30)', background: 'rgb(253, 232, 230)' });
@@ -221,13 +232,16 @@ describe.skipIf(!hasChromium)('the report of two real smoke runs in headless Chr
       const first = document.querySelector('table.comparison')!;
       const run = document.querySelector('details.run')!;
       const body = document.body.getBoundingClientRect();
-      const pad = parseFloat(getComputedStyle(document.body).paddingLeft) + parseFloat(getComputedStyle(document.body).paddingRight);
+      const pad =
+        parseFloat(getComputedStyle(document.body).paddingLeft) +
+        parseFloat(getComputedStyle(document.body).paddingRight);
       const colour = (sel: string) => {
         const e = document.querySelector(sel);
         return e ? getComputedStyle(e).color : null;
       };
       return {
-        comparisonFirst: !!(first.compareDocumentPosition(run) & Node.DOCUMENT_POSITION_FOLLOWING) && !run.contains(first),
+        comparisonFirst:
+          !!(first.compareDocumentPosition(run) & Node.DOCUMENT_POSITION_FOLLOWING) && !run.contains(first),
         runs: [...document.querySelectorAll('details.run')].map((d) => (d as HTMLDetailsElement).open),
         // three repetitions a side cannot reach p < 0.05: the smoke comparison marks nothing, its legend shows the colours
         worse: colour('ul.legend .worse'),

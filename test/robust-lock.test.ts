@@ -18,13 +18,19 @@ describe('host lock on a directory that is not a lock', () => {
     await writeFile(join(dir, 'sub', 'deep'), 'me too');
     const old = new Date(Date.now() - 3_600_000);
     await utimes(dir, old, old);
-    const err = await acquireHostLock(t, dir, { runId: 'r' }).then(() => null, (e: unknown) => e);
+    const err = await acquireHostLock(t, dir, { runId: 'r' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ subStatus: 'locked' });
     expect((err as Error).message).toContain('not a gmembench lock');
     expect(readFileSync(join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
     expect(readFileSync(join(dir, 'sub', 'deep'), 'utf8')).toBe('me too');
     // even --break-lock does not delete them
-    const forced = await acquireHostLock(t, dir, { runId: 'r', breakLock: true }).then(() => null, (e: unknown) => e);
+    const forced = await acquireHostLock(t, dir, { runId: 'r', breakLock: true }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((forced as Error).message).toContain('not a gmembench lock');
     expect(existsSync(join(dir, 'sub', 'deep'))).toBe(true);
   });
@@ -32,7 +38,10 @@ describe('host lock on a directory that is not a lock', () => {
   it('a stale gmembench lock is taken over; a stranger file beside owner.json is kept', async () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'gmembench-rl-')), 'lock');
     await mkdir(dir);
-    await writeFile(join(dir, 'owner.json'), JSON.stringify({ controller: 'far', pid: 7, user: 'bob', startedAt: 'x', runId: 'old' }));
+    await writeFile(
+      join(dir, 'owner.json'),
+      JSON.stringify({ controller: 'far', pid: 7, user: 'bob', startedAt: 'x', runId: 'old' }),
+    );
     const old = new Date(Date.now() - 3_600_000);
     await utimes(dir, old, old);
     const ok = await acquireHostLock(t, dir, { runId: 'r', maxAgeMs: 1000 });
@@ -41,10 +50,16 @@ describe('host lock on a directory that is not a lock', () => {
     expect(existsSync(dir)).toBe(false);
 
     await mkdir(dir);
-    await writeFile(join(dir, 'owner.json'), JSON.stringify({ controller: 'far', pid: 7, user: 'bob', startedAt: 'x', runId: 'old' }));
+    await writeFile(
+      join(dir, 'owner.json'),
+      JSON.stringify({ controller: 'far', pid: 7, user: 'bob', startedAt: 'x', runId: 'old' }),
+    );
     await writeFile(join(dir, 'notes'), 'not ours');
     await utimes(dir, old, old);
-    const err = await acquireHostLock(t, dir, { runId: 'r', maxAgeMs: 1000 }).then(() => null, (e: unknown) => e);
+    const err = await acquireHostLock(t, dir, { runId: 'r', maxAgeMs: 1000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((err as Error).message).toContain('not a gmembench lock');
     expect(readFileSync(join(dir, 'notes'), 'utf8')).toBe('not ours');
   });

@@ -50,7 +50,9 @@ function cmdline(pid: number): string {
 
 describe('signal numbers', () => {
   it('an ssh exit-signal name maps to its number through os.constants.signals', () => {
-    expect([signalNumber('TERM'), signalNumber('KILL'), signalNumber('INT'), signalNumber('USR1')]).toEqual([15, 9, 2, 10]);
+    expect([signalNumber('TERM'), signalNumber('KILL'), signalNumber('INT'), signalNumber('USR1')]).toEqual([
+      15, 9, 2, 10,
+    ]);
     expect(signalNumber('NOSUCH')).toBe(0);
     expect(signalNumber(null)).toBe(0);
     expect([signalExitCode('SIGINT'), signalExitCode('SIGTERM'), signalExitCode('SIGHUP')]).toEqual([130, 143, 129]);
@@ -89,26 +91,54 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     }
   });
 
-  const localHost = (name: string) => ({ name, transport: 'local', lockPath: join(dir, `${name}-lock`), labels: { platform: 'test' } });
+  const localHost = (name: string) => ({
+    name,
+    transport: 'local',
+    lockPath: join(dir, `${name}-lock`),
+    labels: { platform: 'test' },
+  });
   const inventory = async (hosts: object[]) => {
     const f = join(dir, `inv-${n++}.yaml`);
     await writeFile(f, JSON.stringify({ hosts }));
     return f;
   };
   const start = (inv: string, runId: string) => {
-    const run = runInPty(['node', '--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'run', suiteFile, '--hosts', inv, '--results', join(dir, 'results'),
-      '--run-id', runId, '--progress', 'plain', '--processes', '1'], { cwd: ROOT, env: { NO_COLOR: '1' } });
+    const run = runInPty(
+      [
+        'node',
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/index.ts'),
+        'run',
+        suiteFile,
+        '--hosts',
+        inv,
+        '--results',
+        join(dir, 'results'),
+        '--run-id',
+        runId,
+        '--progress',
+        'plain',
+        '--processes',
+        '1',
+      ],
+      { cwd: ROOT, env: { NO_COLOR: '1' } },
+    );
     started.push(run);
     return run;
   };
   const summaryOf = async (runId: string): Promise<RunSummary | null> =>
     readSummary(join(dir, 'results', runId)).catch(() => null);
   /** the local probes the run's controller started (its descendants running the probe binary) */
-  const localProbes = async (run: PtyRun) => descendants(await run.pid()).filter((p) => cmdline(p).startsWith(`${probe.path} run`));
+  const localProbes = async (run: PtyRun) =>
+    descendants(await run.pid()).filter((p) => cmdline(p).startsWith(`${probe.path} run`));
   const alive = (pids: number[]) => pids.filter((p) => cmdline(p).startsWith(probe.path));
   /** the first job's row is on disk and the endless job's probe runs */
   const measuring = async (_run: PtyRun, runId: string, host: string) => {
-    await waitUntil('the first row is written', async () => ((await summaryOf(runId))?.results.filter((r) => r.host === host).length ?? 0) >= 1);
+    await waitUntil(
+      'the first row is written',
+      async () => ((await summaryOf(runId))?.results.filter((r) => r.host === host).length ?? 0) >= 1,
+    );
   };
 
   it('the first Ctrl-C on a local run kills the probe, marks the host interrupted, frees the lock, prints the table, exits 130', async () => {
@@ -129,14 +159,30 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     const s = (await summaryOf('local-int'))!;
     expect(s.finishedAt).not.toBeNull();
     expect(s.results.map((r) => r.op)).toEqual(['alloc']);
-    expect(s.hosts).toEqual([expect.objectContaining({ name: 'loc', status: 'failed', subStatus: 'interrupted', jobsTotal: 2, jobsNotRun: 1 })]);
+    expect(s.hosts).toEqual([
+      expect.objectContaining({ name: 'loc', status: 'failed', subStatus: 'interrupted', jobsTotal: 2, jobsNotRun: 1 }),
+    ]);
     expect(existsSync(join(dir, 'loc-lock'))).toBe(false);
   });
 
   it('nightly: the first Ctrl-C kills the probe, frees the host and nightly locks, keeps the run, exits 130', async () => {
     const results = join(dir, 'nightly-results');
-    const run = runInPty(['node', '--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'nightly', '--suite', suiteFile,
-      '--hosts', await inventory([localHost('nly')]), '--results', results], { cwd: ROOT, env: { NO_COLOR: '1' } });
+    const run = runInPty(
+      [
+        'node',
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/index.ts'),
+        'nightly',
+        '--suite',
+        suiteFile,
+        '--hosts',
+        await inventory([localHost('nly')]),
+        '--results',
+        results,
+      ],
+      { cwd: ROOT, env: { NO_COLOR: '1' } },
+    );
     started.push(run);
     await waitUntil('the endless probe runs', async () => (await localProbes(run)).length > 0);
     const probes = await localProbes(run);
@@ -193,7 +239,13 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
     expect(await run.exit()).toBe(137);
     const s = (await summaryOf('local-kill9'))!;
     expect(s.finishedAt).toBeNull();
-    expect(s.hosts[0]).toMatchObject({ name: 'k9', status: 'failed', subStatus: 'interrupted', jobsTotal: 2, jobsNotRun: 1 });
+    expect(s.hosts[0]).toMatchObject({
+      name: 'k9',
+      status: 'failed',
+      subStatus: 'interrupted',
+      jobsTotal: 2,
+      jobsNotRun: 1,
+    });
     // nothing could clean up: this test does (its own probe and lock only)
     for (const p of alive(probes)) process.kill(-p, 'SIGKILL');
     await rm(join(dir, 'k9-lock'), { recursive: true, force: true });
@@ -202,10 +254,13 @@ describe.skipIf(why !== null)('Ctrl-C and SIGTERM through a real terminal', () =
   it('a command that handles no signal (fingerprint, hosts) still takes its local children with it on Ctrl-C', async () => {
     const script = join(dir, 'no-handler.mts');
     const mark = `gmembench-nohandler-${process.pid}`;
-    await writeFile(script, `
+    await writeFile(
+      script,
+      `
 import { LocalTransport } from ${JSON.stringify(join(ROOT, 'src/transport/local.ts'))};
 void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
-`);
+`,
+    );
     const run = runInPty(['node', '--import', 'tsx', script], { cwd: ROOT });
     started.push(run);
     // the shell (its command line carries the mark) and its sleep
@@ -223,7 +278,11 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
   describe.skipIf(sshWhy !== null)('over SSH (real sshd on loopback)', () => {
     let lab: SshLab;
     const remoteProbes = async (i: number) =>
-      (await execa('pgrep', ['-f', join(lab.hosts[i].dir, 'remote')], { reject: false })).stdout.trim().split('\n').filter(Boolean).map(Number);
+      (await execa('pgrep', ['-f', join(lab.hosts[i].dir, 'remote')], { reject: false })).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
     const sshHost = (i: number, extra: object = {}) => ({ ...JSON.parse(lab.inventoryYaml()).hosts[i], ...extra });
 
     beforeAll(async () => {
@@ -243,7 +302,13 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
       expect(await remoteProbes(0)).toEqual([]);
       const s = (await summaryOf('ssh-int'))!;
       expect(s.finishedAt).not.toBeNull();
-      expect(s.hosts[0]).toMatchObject({ name: 'h0', status: 'failed', subStatus: 'interrupted', jobsTotal: 2, jobsNotRun: 1 });
+      expect(s.hosts[0]).toMatchObject({
+        name: 'h0',
+        status: 'failed',
+        subStatus: 'interrupted',
+        jobsTotal: 2,
+        jobsNotRun: 1,
+      });
       expect(existsSync(join(lab.hosts[0].dir, 'lock'))).toBe(false);
       expect(run.output()).toMatch(/alloc\s+4K\s+1\s/);
     });
@@ -252,7 +317,10 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
       const run = start(await inventory([localHost('mix'), sshHost(1)]), 'mixed-term');
       await measuring(run, 'mixed-term', 'mix');
       await measuring(run, 'mixed-term', 'h1');
-      await waitUntil('both probes run', async () => (await localProbes(run)).length > 0 && (await remoteProbes(1)).length > 0);
+      await waitUntil(
+        'both probes run',
+        async () => (await localProbes(run)).length > 0 && (await remoteProbes(1)).length > 0,
+      );
       const probes = await localProbes(run);
       process.kill(await run.pid(), 'SIGTERM');
       expect(await run.exit(), run.output()).toBe(143);
@@ -260,7 +328,10 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
       expect(await remoteProbes(1)).toEqual([]);
       const s = (await summaryOf('mixed-term'))!;
       expect(s.finishedAt).not.toBeNull();
-      expect(s.hosts.map((h) => [h.name, h.subStatus, h.jobsNotRun]).sort()).toEqual([['h1', 'interrupted', 1], ['mix', 'interrupted', 1]]);
+      expect(s.hosts.map((h) => [h.name, h.subStatus, h.jobsNotRun]).sort()).toEqual([
+        ['h1', 'interrupted', 1],
+        ['mix', 'interrupted', 1],
+      ]);
       expect(existsSync(join(dir, 'mix-lock'))).toBe(false);
       // two hosts' plain progress lines interleave: each names its host
       expect(run.output()).toContain('› mix: [1/2] shmem alloc 4K x1');
@@ -273,7 +344,10 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
       const run = start(await inventory([localHost('two'), sshHost(0)]), 'twice');
       await measuring(run, 'twice', 'two');
       await measuring(run, 'twice', 'h0');
-      await waitUntil('both probes run', async () => (await localProbes(run)).length > 0 && (await remoteProbes(0)).length > 0);
+      await waitUntil(
+        'both probes run',
+        async () => (await localProbes(run)).length > 0 && (await remoteProbes(0)).length > 0,
+      );
       const probes = await localProbes(run);
       const remote = await remoteProbes(0);
       // freeze h0's sshd session processes (not its probe): the remote kill and the lock release hang
@@ -303,7 +377,9 @@ void new LocalTransport('here').exec(['sh', '-c', 'sleep 300; : ${mark}']);
     it('an SSH command cancelled while it still prints leaves no timer behind: the process ends by itself', async () => {
       const script = join(dir, 'cancel-chatty.mts');
       const host = { ...sshHost(1), idleTimeout: 600 };
-      await writeFile(script, `
+      await writeFile(
+        script,
+        `
 import { SshTransport } from ${JSON.stringify(join(ROOT, 'src/transport/ssh/index.ts'))};
 const t = await SshTransport.open(${JSON.stringify(host)});
 const ac = new AbortController();
@@ -313,7 +389,8 @@ const r = t.exec(['sh', '-c', 'while :; do echo gmembench-chatty-${process.pid};
 });
 console.log(await r.then(() => 'resolved', (e) => 'rejected: ' + e.message));
 await t.close();
-`);
+`,
+      );
       const began = Date.now();
       const r = await execa('node', ['--import', 'tsx', script], { cwd: ROOT, reject: false, timeout: 100_000 });
       expect(r.timedOut, 'the process was still alive 100 s later').toBe(false);

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { loadInventory } from '../src/config/hosts.js';
 import { ConfigError } from '../src/config/load.js';
-import { addKnownHost, checkHostKey, fingerprint, parseKnownHosts, patternsMatch } from '../src/transport/ssh/known-hosts.js';
+import {
+  addKnownHost,
+  checkHostKey,
+  fingerprint,
+  parseKnownHosts,
+  patternsMatch,
+} from '../src/transport/ssh/known-hosts.js';
 import { shellQuote } from '../src/util/shell.js';
 
 async function inv(yaml: string): Promise<string> {
@@ -53,19 +59,29 @@ describe('ssh inventory', () => {
   });
 
   it('accepts user@host:port jumps and refuses a local jump host', async () => {
-    const ok = await loadInventory(await inv('hosts:\n  - {name: a, transport: ssh, address: x, user: u, jump: "me@gw.example:2222"}\n'));
+    const ok = await loadInventory(
+      await inv('hosts:\n  - {name: a, transport: ssh, address: x, user: u, jump: "me@gw.example:2222"}\n'),
+    );
     expect(ok.hosts[0]).toMatchObject({ jump: 'me@gw.example:2222' });
-    const msg = await configErrors('hosts:\n  - {name: l, transport: local}\n  - {name: a, transport: ssh, address: x, user: u, jump: l}\n');
+    const msg = await configErrors(
+      'hosts:\n  - {name: l, transport: local}\n  - {name: a, transport: ssh, address: x, user: u, jump: l}\n',
+    );
     expect(msg).toContain('hosts[1].jump: jump host "l" is not an ssh host');
   });
 
   it('names missing and misspelt ssh fields, and wants identityFile with passphraseEnv', async () => {
-    expect(await configErrors('hosts:\n  - {name: a, transport: ssh, address: x}\n')).toMatch(/lab\.yaml:2:5: hosts\[0\]\.user: /);
-    expect(await configErrors('hosts:\n  - {name: a, transport: ssh, address: x, user: u, identityFiel: k}\n')).toMatch(/hosts\[0\]\.identityFiel: /);
-    expect(await configErrors('hosts:\n  - {name: a, transport: ssh, address: x, user: u, passphraseEnv: K}\n')).toContain(
-      'hosts[0].passphraseEnv: needs identityFile',
+    expect(await configErrors('hosts:\n  - {name: a, transport: ssh, address: x}\n')).toMatch(
+      /lab\.yaml:2:5: hosts\[0\]\.user: /,
     );
-    expect(await configErrors('hosts:\n  - {name: a, transport: ssh, address: x, user: u, port: 70000}\n')).toContain('hosts[0].port');
+    expect(await configErrors('hosts:\n  - {name: a, transport: ssh, address: x, user: u, identityFiel: k}\n')).toMatch(
+      /hosts\[0\]\.identityFiel: /,
+    );
+    expect(
+      await configErrors('hosts:\n  - {name: a, transport: ssh, address: x, user: u, passphraseEnv: K}\n'),
+    ).toContain('hosts[0].passphraseEnv: needs identityFile');
+    expect(await configErrors('hosts:\n  - {name: a, transport: ssh, address: x, user: u, port: 70000}\n')).toContain(
+      'hosts[0].port',
+    );
   });
 });
 
@@ -75,7 +91,10 @@ describe('known_hosts', () => {
     const f = join(dir, 'kh');
     await writeFile(f, '[10.1.2.3]:2222 ssh-ed25519 AAAA\nlab-7.example ssh-ed25519 AAAA\n');
     await execa('ssh-keygen', ['-H', '-f', f]);
-    const [hashedPort, hashedPlain] = (await readFile(f, 'utf8')).trim().split('\n').map((l) => l.split(' ')[0]);
+    const [hashedPort, hashedPlain] = (await readFile(f, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0]);
     expect(hashedPort.startsWith('|1|')).toBe(true);
     expect(patternsMatch(hashedPort, '[10.1.2.3]:2222')).toBe(true);
     expect(patternsMatch(hashedPort, '10.1.2.3')).toBe(false);
@@ -89,13 +108,21 @@ describe('known_hosts', () => {
     const a = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 1, 65])]);
     const b = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from('ssh-ed25519'), Buffer.from([0, 0, 0, 1, 66])]);
     const lines = parseKnownHosts(
-      [`# comment`, `h1 ssh-ed25519 ${a.toString('base64')}`, `h2 ssh-ed25519 ${b.toString('base64')}`,
-        `@revoked * ssh-ed25519 ${b.toString('base64')}`, `@cert-authority *.ca ssh-ed25519 ${a.toString('base64')}`].join('\n'),
+      [
+        `# comment`,
+        `h1 ssh-ed25519 ${a.toString('base64')}`,
+        `h2 ssh-ed25519 ${b.toString('base64')}`,
+        `@revoked * ssh-ed25519 ${b.toString('base64')}`,
+        `@cert-authority *.ca ssh-ed25519 ${a.toString('base64')}`,
+      ].join('\n'),
     );
     expect(checkHostKey(lines, 'h1', a)).toEqual({ kind: 'known', line: 2 });
     expect(checkHostKey(lines, 'h1', b)).toMatchObject({ kind: 'revoked' });
     expect(checkHostKey(lines, 'h3', a)).toEqual({ kind: 'unknown' });
-    expect(checkHostKey(parseKnownHosts(`h1 ssh-ed25519 ${b.toString('base64')}`), 'h1', a)).toEqual({ kind: 'changed', lines: [1] });
+    expect(checkHostKey(parseKnownHosts(`h1 ssh-ed25519 ${b.toString('base64')}`), 'h1', a)).toEqual({
+      kind: 'changed',
+      lines: [1],
+    });
     // a CA line is not a host key: a host matching only it is unknown here (certificates unsupported)
     expect(checkHostKey(lines, 'x.ca', a)).toEqual({ kind: 'unknown' });
   });

@@ -46,7 +46,10 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   const ssh = (inv: Inventory, i: number) => inv.hosts[i] as SshHostConfig;
   const results = () => join(lab.dir, 'results');
   const remoteProbes = async (i: number) =>
-    (await execa('pgrep', ['-f', join(lab.hosts[i].dir, 'remote')], { reject: false })).stdout.trim().split('\n').filter(Boolean);
+    (await execa('pgrep', ['-f', join(lab.hosts[i].dir, 'remote')], { reject: false })).stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   const waitUntil = async (what: string, cond: () => Promise<boolean> | boolean) => {
     // a wait for a state, not a timed assertion: the test timeout bounds it
     while (!(await cond())) await new Promise((r) => setTimeout(r, 25));
@@ -56,12 +59,24 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   beforeAll(async () => {
     lab = await startLab(4);
     probe = await buildProbe();
-    tiny = await loadSuite(await file('tiny.yaml',
-      'name: ssh-tiny\ndefaults: {repetitions: 2, warmup: 0}\nworkloads:\n  - {paths: [shmem, gmem], ops: [alloc], granules: [4K], region: 1M}\n'));
-    long = await loadSuite(await file('long.yaml',
-      'name: ssh-long\ndefaults: {repetitions: 5, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc, fault, punch], granules: [4K, 8K, 16K, 32K, 64K, 128K], region: 32M}\n'));
-    endless = await loadSuite(await file('endless.yaml',
-      'name: ssh-endless\ndefaults: {repetitions: 100000, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [fault], granules: [4K], region: 256M}\n'));
+    tiny = await loadSuite(
+      await file(
+        'tiny.yaml',
+        'name: ssh-tiny\ndefaults: {repetitions: 2, warmup: 0}\nworkloads:\n  - {paths: [shmem, gmem], ops: [alloc], granules: [4K], region: 1M}\n',
+      ),
+    );
+    long = await loadSuite(
+      await file(
+        'long.yaml',
+        'name: ssh-long\ndefaults: {repetitions: 5, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc, fault, punch], granules: [4K, 8K, 16K, 32K, 64K, 128K], region: 32M}\n',
+      ),
+    );
+    endless = await loadSuite(
+      await file(
+        'endless.yaml',
+        'name: ssh-endless\ndefaults: {repetitions: 100000, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [fault], granules: [4K], region: 256M}\n',
+      ),
+    );
   });
   afterAll(async () => {
     await lab?.stop();
@@ -76,9 +91,18 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const path = /results: (\S+)\/summary\.json/.exec(r.stdout)?.[1];
     const s = await readSummary(path!);
-    expect(s.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['h0', 'ok'], ['h1', 'ok'], ['h2', 'ok']]);
+    expect(s.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['h0', 'ok'],
+      ['h1', 'ok'],
+      ['h2', 'ok'],
+    ]);
     for (const h of ['h0', 'h1', 'h2']) {
-      expect(s.results.filter((x) => x.host === h).map((x) => x.path).sort()).toEqual(['gmem', 'shmem']);
+      expect(
+        s.results
+          .filter((x) => x.host === h)
+          .map((x) => x.path)
+          .sort(),
+      ).toEqual(['gmem', 'shmem']);
       expect(s.results.find((x) => x.host === h && x.path === 'shmem')).toMatchObject({ status: 'ok', samples: 512 });
       expect(s.hosts.find((x) => x.name === h)?.fingerprint?.kernel.release).toBeTruthy();
     }
@@ -92,12 +116,18 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   });
 
   it('prints every host as a capability table with `gmembench hosts`', async () => {
-    const invFile = await file('hosts.yaml', lab.inventoryYaml((h, i) => (i === 3 ? { port: 1 } : {})));
+    const invFile = await file(
+      'hosts.yaml',
+      lab.inventoryYaml((h, i) => (i === 3 ? { port: 1 } : {})),
+    );
     const r = await cli(['hosts', invFile, '--progress', 'silent']);
     expect(r.code, r.stdout + r.stderr).toBe(3);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^host\s+status\s+kernel\s+arch\s+kvm\s+vm types\s+guest_memfd flags\s+numa\s+hugetlb\s+secretmem$/);
-    for (const h of ['h0', 'h1', 'h2']) expect(r.stdout).toMatch(new RegExp(`^${h}\\s+ok\\s+\\S+\\s+${probe.arch}\\s`, 'm'));
+    expect(lines[0]).toMatch(
+      /^host\s+status\s+kernel\s+arch\s+kvm\s+vm types\s+guest_memfd flags\s+numa\s+hugetlb\s+secretmem$/,
+    );
+    for (const h of ['h0', 'h1', 'h2'])
+      expect(r.stdout).toMatch(new RegExp(`^${h}\\s+ok\\s+\\S+\\s+${probe.arch}\\s`, 'm'));
     expect(r.stdout).toMatch(/^h3\s+failed \(unreachable\)/m);
     expect(r.stdout).toMatch(/^host h3: failed \(unreachable\): 127\.0\.0\.1:1: ECONNREFUSED/m);
   });
@@ -106,10 +136,25 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     const kh = join(lab.dir, 'known_hosts.changed');
     // h1's entry holds h2's key: to the controller, h1's key has changed
     await writeFile(kh, (await readFile(lab.knownHosts, 'utf8')).replace(lab.hosts[1].hostKey, lab.hosts[2].hostKey));
-    const fp = (await execa('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(lab.hosts[1].dir, 'host_ed25519.pub')])).stdout.split(' ')[1];
+    const fp = (
+      await execa('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(lab.hosts[1].dir, 'host_ed25519.pub')])
+    ).stdout.split(' ')[1];
     expect(fp).toMatch(/^SHA256:/);
-    const invFile = await file('changed.yaml', lab.inventoryYaml(() => ({ knownHosts: kh })));
-    const r = await cli(['run', tiny.file, '--hosts', invFile, '--results', results(), '--progress', 'plain', '--json']);
+    const invFile = await file(
+      'changed.yaml',
+      lab.inventoryYaml(() => ({ knownHosts: kh })),
+    );
+    const r = await cli([
+      'run',
+      tiny.file,
+      '--hosts',
+      invFile,
+      '--results',
+      results(),
+      '--progress',
+      'plain',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(3);
     const s = JSON.parse(r.stdout) as RunSummary;
     const h1 = s.hosts.find((h) => h.name === 'h1')!;
@@ -119,7 +164,18 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     expect(s.results.some((x) => x.host === 'h1')).toBe(false);
     for (const h of ['h0', 'h2', 'h3']) expect(s.hosts.find((x) => x.name === h)?.status).toBe('ok');
     // even --accept-new-host-keys does not accept a changed key
-    const again = await cli(['run', tiny.file, '--hosts', invFile, '--results', results(), '--progress', 'silent', '--json', '--accept-new-host-keys']);
+    const again = await cli([
+      'run',
+      tiny.file,
+      '--hosts',
+      invFile,
+      '--results',
+      results(),
+      '--progress',
+      'silent',
+      '--json',
+      '--accept-new-host-keys',
+    ]);
     expect((JSON.parse(again.stdout) as RunSummary).hosts.find((h) => h.name === 'h1')?.subStatus).toBe('hostkey');
   });
 
@@ -129,9 +185,18 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     const inv = await inventory(() => ({ knownHosts: kh }), [3]);
     const refused = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
     expect(refused.summary.hosts[0]).toMatchObject({ status: 'failed', subStatus: 'hostkey' });
-    expect(refused.summary.hosts[0].error).toMatch(new RegExp(`unknown host key for \\[127\\.0\\.0\\.1\\]:${lab.hosts[3].port}: ssh-ed25519 SHA256:\\S+ is not in`));
+    expect(refused.summary.hosts[0].error).toMatch(
+      new RegExp(`unknown host key for \\[127\\.0\\.0\\.1\\]:${lab.hosts[3].port}: ssh-ed25519 SHA256:\\S+ is not in`),
+    );
     expect(await readFile(kh, 'utf8')).toBe('');
-    const accepted = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe, acceptNewHostKeys: true });
+    const accepted = await runSuite({
+      suite: tiny,
+      inventory: inv,
+      resultsDir: results(),
+      progress: 'silent',
+      probe,
+      acceptNewHostKeys: true,
+    });
     expect(accepted.summary.hosts[0].status).toBe('ok');
     expect(await readFile(kh, 'utf8')).toBe(`[127.0.0.1]:${lab.hosts[3].port} ${lab.hosts[3].hostKey}\n`);
     const found = await execa('ssh-keygen', ['-F', `[127.0.0.1]:${lab.hosts[3].port}`, '-f', kh], { reject: false });
@@ -155,8 +220,17 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   });
 
   it('marks a wrong user key `auth` and a closed port `unreachable`', async () => {
-    const inv = await inventory((h, i) => (i === 0 ? { identityFile: lab.wrongKey } : i === 1 ? { port: 1 } : {}), [0, 1, 2]);
-    const { summary } = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
+    const inv = await inventory(
+      (h, i) => (i === 0 ? { identityFile: lab.wrongKey } : i === 1 ? { port: 1 } : {}),
+      [0, 1, 2],
+    );
+    const { summary } = await runSuite({
+      suite: tiny,
+      inventory: inv,
+      resultsDir: results(),
+      progress: 'silent',
+      probe,
+    });
     const by = (n: string) => summary.hosts.find((h) => h.name === n)!;
     expect(by('h0')).toMatchObject({ status: 'failed', subStatus: 'auth' });
     expect(by('h0').error).toMatch(/authentication refused/);
@@ -171,7 +245,13 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     try {
       const port = (silent.address() as AddressInfo).port;
       const inv = await inventory(() => ({ port, connectTimeout: 1 }), [0]);
-      const { summary } = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
+      const { summary } = await runSuite({
+        suite: tiny,
+        inventory: inv,
+        resultsDir: results(),
+        progress: 'silent',
+        probe,
+      });
       expect(summary.hosts[0]).toMatchObject({ status: 'failed', subStatus: 'unreachable' });
       expect(summary.hosts[0].error).toContain(`127.0.0.1:${port}: no SSH login within 1 s`);
     } finally {
@@ -218,12 +298,18 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
       expect((await t.exec(['echo', 'hi'])).stdout).toBe('hi\n');
       await t.close();
       process.env.GMEMBENCH_TEST_KEY_PASS = 'not the passphrase';
-      const err = await openTransport(inv.hosts[0]).then(() => null, (e: unknown) => e);
+      const err = await openTransport(inv.hosts[0]).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(HostFailure);
       expect((err as HostFailure).subStatus).toBe('auth');
       expect((err as Error).message).not.toContain('not the passphrase');
       delete process.env.GMEMBENCH_TEST_KEY_PASS;
-      const unset = await openTransport(inv.hosts[0]).then(() => null, (e: unknown) => e);
+      const unset = await openTransport(inv.hosts[0]).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect((unset as Error).message).toContain('environment variable GMEMBENCH_TEST_KEY_PASS is not set');
     } finally {
       delete process.env.GMEMBENCH_TEST_KEY_PASS;
@@ -233,7 +319,15 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   it('keeps the results of the other hosts, and what the lost host measured, when one sshd is killed mid-run', async () => {
     const inv = await inventory(undefined, [0, 1, 2]);
     const runId = 'killed-mid-run';
-    const running = runSuite({ suite: long, inventory: inv, resultsDir: results(), runId, progress: 'silent', probe, jobTimeoutMs: 600_000 });
+    const running = runSuite({
+      suite: long,
+      inventory: inv,
+      resultsDir: results(),
+      runId,
+      progress: 'silent',
+      probe,
+      jobTimeoutMs: 600_000,
+    });
     const summaryFile = join(results(), runId, 'summary.json');
     await waitUntil('h1 has a saved row', async () => {
       try {
@@ -264,7 +358,15 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   it('a second controller is told who holds the host; Ctrl-C then kills the remote probe and frees the lock', async () => {
     const inv = await inventory(undefined, [0]);
     const ac = new AbortController();
-    const first = runSuite({ suite: endless, inventory: inv, resultsDir: results(), runId: 'holder-run', progress: 'silent', probe, signal: ac.signal });
+    const first = runSuite({
+      suite: endless,
+      inventory: inv,
+      resultsDir: results(),
+      runId: 'holder-run',
+      progress: 'silent',
+      probe,
+      signal: ac.signal,
+    });
     await waitUntil('the probe runs on h0', async () => (await remoteProbes(0)).length > 0);
     const second = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
     expect(second.summary.hosts[0]).toMatchObject({ status: 'failed', subStatus: 'locked' });
@@ -278,8 +380,25 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
 
   it('Ctrl-C on the CLI kills the remote probe, frees the lock and finishes the summary (exit 130)', async () => {
     const invFile = await file('ctrlc.yaml', JSON.stringify({ hosts: [JSON.parse(lab.inventoryYaml()).hosts[0]] }));
-    const child = execa('node', ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'run', endless.file, '--hosts', invFile,
-      '--results', results(), '--run-id', 'ctrl-c', '--progress', 'plain'], { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } });
+    const child = execa(
+      'node',
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/index.ts'),
+        'run',
+        endless.file,
+        '--hosts',
+        invFile,
+        '--results',
+        results(),
+        '--run-id',
+        'ctrl-c',
+        '--progress',
+        'plain',
+      ],
+      { cwd: ROOT, reject: false, env: { FORCE_COLOR: '0' } },
+    );
     await waitUntil('the probe runs on h0', async () => (await remoteProbes(0)).length > 0);
     child.kill('SIGINT');
     const r = await child;
@@ -293,7 +412,14 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
 
   it('kills the remote probe when a job runs past its time limit (`timeout`)', async () => {
     const inv = await inventory(undefined, [2]);
-    const { summary } = await runSuite({ suite: endless, inventory: inv, resultsDir: results(), progress: 'silent', probe, jobTimeoutMs: 1500 });
+    const { summary } = await runSuite({
+      suite: endless,
+      inventory: inv,
+      resultsDir: results(),
+      progress: 'silent',
+      probe,
+      jobTimeoutMs: 1500,
+    });
     expect(summary.hosts[0]).toMatchObject({ status: 'failed', subStatus: 'timeout' });
     expect(summary.hosts[0].error).toMatch(/timed out after 1\.5 s/);
     expect(await remoteProbes(2)).toEqual([]);
@@ -305,11 +431,17 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     const mark = `gmembench-limit-${process.pid}`;
     const running = async () => (await execa('pgrep', ['-f', mark], { reject: false })).stdout.trim();
     try {
-      const quiet = await t.exec(['sh', '-c', `sleep 60; echo ${mark}-quiet`], { onStdoutLine: () => undefined }).then(() => null, (e: unknown) => e);
+      const quiet = await t.exec(['sh', '-c', `sleep 60; echo ${mark}-quiet`], { onStdoutLine: () => undefined }).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(quiet).toMatchObject({ subStatus: 'timeout' });
       expect((quiet as Error).message).toContain('printed nothing for 1 s (idleTimeout)');
       expect(await running()).toBe('');
-      const chatty = await t.exec(['sh', '-c', `while :; do echo ${mark}-chatty; sleep 0.2; done`]).then(() => null, (e: unknown) => e);
+      const chatty = await t.exec(['sh', '-c', `while :; do echo ${mark}-chatty; sleep 0.2; done`]).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(chatty).toMatchObject({ subStatus: 'timeout' });
       expect((chatty as Error).message).toContain('timed out after 1.5 s');
       expect(await running()).toBe('');
@@ -323,11 +455,23 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
   it('finds the process group even when the login shell writes to stderr first, and still kills by group', async () => {
     const noise = join(lab.dir, 'noise.sh');
     await writeFile(noise, 'echo "motd-like noise" >&2\n');
-    const noisy = await startSshd(lab.dir, 'noisy', join(lab.dir, 'authorized_keys'), ['ed25519'], [`SetEnv BASH_ENV=${noise}`]);
+    const noisy = await startSshd(
+      lab.dir,
+      'noisy',
+      join(lab.dir, 'authorized_keys'),
+      ['ed25519'],
+      [`SetEnv BASH_ENV=${noise}`],
+    );
     try {
       const kh = join(lab.dir, 'known_hosts.noisy');
       await writeFile(kh, `[127.0.0.1]:${noisy.port} ${noisy.hostKey}\n`);
-      const host: SshHostConfig = { ...ssh(await inventory(), 0), name: 'noisy', port: noisy.port, knownHosts: kh, idleTimeout: 1 };
+      const host: SshHostConfig = {
+        ...ssh(await inventory(), 0),
+        name: 'noisy',
+        port: noisy.port,
+        knownHosts: kh,
+        idleTimeout: 1,
+      };
       const t = await openTransport(host);
       try {
         const r = await t.exec(['sh', '-c', 'echo out; echo err >&2; exit 3']);
@@ -335,7 +479,10 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
         // (once per bash the rc files start: root's may start several)
         expect(r.stderr).toMatch(/^(motd-like noise\n)+err\n$/);
         const mark = `gmembench-noisy-${process.pid}`;
-        const err = await t.exec(['sh', '-c', `sleep 60; echo ${mark}`]).then(() => null, (e: unknown) => e);
+        const err = await t.exec(['sh', '-c', `sleep 60; echo ${mark}`]).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err).toMatchObject({ subStatus: 'timeout' });
         expect((await execa('pgrep', ['-f', mark], { reject: false })).stdout).toBe('');
       } finally {
@@ -346,7 +493,7 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     }
   });
 
-  it('takes over a stale lock of this controller, refuses another controller\'s, and breaks it with breakLock', async () => {
+  it("takes over a stale lock of this controller, refuses another controller's, and breaks it with breakLock", async () => {
     const inv = await inventory(undefined, [3]);
     const lock = join(lab.hosts[3].dir, 'lock');
     const hold = async (owner: object) => {
@@ -354,16 +501,35 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
       await mkdir(lock);
       await writeFile(join(lock, 'owner.json'), JSON.stringify(owner));
     };
-    await hold({ controller: 'other-box', pid: 4242, user: 'alice', startedAt: new Date().toISOString(), runId: 'their-nightly' });
+    await hold({
+      controller: 'other-box',
+      pid: 4242,
+      user: 'alice',
+      startedAt: new Date().toISOString(),
+      runId: 'their-nightly',
+    });
     const refused = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
     expect(refused.summary.hosts[0]).toMatchObject({ status: 'failed', subStatus: 'locked' });
     expect(refused.summary.hosts[0].error).toContain('locked by alice@other-box pid 4242, run their-nightly');
     expect(existsSync(join(lock, 'owner.json'))).toBe(true);
-    const broken = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe, breakLock: true });
+    const broken = await runSuite({
+      suite: tiny,
+      inventory: inv,
+      resultsDir: results(),
+      progress: 'silent',
+      probe,
+      breakLock: true,
+    });
     expect(broken.summary.hosts[0].status).toBe('ok');
     // a lock of this machine whose pid is gone is stale
     const dead = (await execa('sh', ['-c', 'sh -c "echo \\$\\$"'])).stdout.trim();
-    await hold({ controller: hostname(), pid: Number(dead), user: 'root', startedAt: new Date().toISOString(), runId: 'crashed' });
+    await hold({
+      controller: hostname(),
+      pid: Number(dead),
+      user: 'root',
+      startedAt: new Date().toISOString(),
+      runId: 'crashed',
+    });
     const stale = await runSuite({ suite: tiny, inventory: inv, resultsDir: results(), progress: 'silent', probe });
     expect(stale.summary.hosts[0].status).toBe('ok');
     expect(existsSync(lock)).toBe(false);
@@ -382,13 +548,26 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     } finally {
       await t.close();
     }
-    const viaAddress: SshHostConfig = { ...ssh(base, 3), name: 'behind2', jump: `${ssh(base, 0).user}@127.0.0.1:${lab.hosts[0].port}` };
-    const { summary } = await runSuite({ suite: tiny, inventory: { hosts: [viaAddress] }, resultsDir: results(), progress: 'silent', probe });
+    const viaAddress: SshHostConfig = {
+      ...ssh(base, 3),
+      name: 'behind2',
+      jump: `${ssh(base, 0).user}@127.0.0.1:${lab.hosts[0].port}`,
+    };
+    const { summary } = await runSuite({
+      suite: tiny,
+      inventory: { hosts: [viaAddress] },
+      resultsDir: results(),
+      progress: 'silent',
+      probe,
+    });
     expect(summary.hosts[0].status).toBe('ok');
     expect(summary.results.filter((r) => r.host === 'behind2')).toHaveLength(2);
     // a jump host that refuses us fails the target with the jump's reason
     const badJump = { ...bastion, identityFile: lab.wrongKey };
-    const err = await openTransport(target, { hosts: [badJump, target] }).then(() => null, (e: unknown) => e);
+    const err = await openTransport(target, { hosts: [badJump, target] }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ subStatus: 'auth' });
     expect((err as Error).message).toMatch(/^via jump host bastion: /);
   });
@@ -397,21 +576,55 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
     // a host whose PATH has the tools the harness uses but no cc, gcc or clang
     const bin = join(lab.dir, 'nocc-bin');
     await mkdir(bin, { recursive: true });
-    for (const tool of ['sh', 'uname', 'sha256sum', 'mkdir', 'cat', 'mv', 'rm', 'chmod', 'test', 'cut', 'stat', 'date', 'grep', 'kill', 'sleep', 'printf']) {
+    for (const tool of [
+      'sh',
+      'uname',
+      'sha256sum',
+      'mkdir',
+      'cat',
+      'mv',
+      'rm',
+      'chmod',
+      'test',
+      'cut',
+      'stat',
+      'date',
+      'grep',
+      'kill',
+      'sleep',
+      'printf',
+    ]) {
       const real = (await execa('sh', ['-c', `command -v ${tool}`], { reject: false })).stdout.trim();
       if (real.startsWith('/')) await execa('ln', ['-sf', real, join(bin, tool)]);
     }
-    const nocc = await startSshd(lab.dir, 'nocc', join(lab.dir, 'authorized_keys'), ['ed25519'], [`SetEnv PATH=${bin}`]);
+    const nocc = await startSshd(
+      lab.dir,
+      'nocc',
+      join(lab.dir, 'authorized_keys'),
+      ['ed25519'],
+      [`SetEnv PATH=${bin}`],
+    );
     try {
       const kh = join(lab.dir, 'known_hosts.nocc');
       await writeFile(kh, `[127.0.0.1]:${nocc.port} ${nocc.hostKey}\n`);
-      const host: SshHostConfig = { ...ssh(await inventory(), 0), name: 'nocc', port: nocc.port, knownHosts: kh, remoteDir: join(nocc.dir, 'remote') };
+      const host: SshHostConfig = {
+        ...ssh(await inventory(), 0),
+        name: 'nocc',
+        port: nocc.port,
+        knownHosts: kh,
+        remoteDir: join(nocc.dir, 'remote'),
+      };
       const t = (await openTransport(host)) as SshTransport;
       try {
         // (the login shell's rc files may add to PATH; no compiler must be on it either way)
         expect((await t.exec(['sh', '-c', 'echo $PATH'])).stdout.trim().endsWith(bin)).toBe(true);
-        expect((await t.exec(['sh', '-c', 'command -v cc || command -v gcc || command -v clang'])).exitCode).not.toBe(0);
-        const err = await t.deliverProbe({ ...probe, arch: `not-${probe.arch}` }).then(() => null, (e: unknown) => e);
+        expect((await t.exec(['sh', '-c', 'command -v cc || command -v gcc || command -v clang'])).exitCode).not.toBe(
+          0,
+        );
+        const err = await t.deliverProbe({ ...probe, arch: `not-${probe.arch}` }).then(
+          () => null,
+          (e: unknown) => e,
+        );
         expect(err).toMatchObject({ host: 'nocc', subStatus: 'probe-error' });
         expect((err as Error).message).toBe(
           `host is ${probe.arch}, the controller built the probe for not-${probe.arch}, and the host has no C compiler (cc, gcc, clang) to build it`,
@@ -447,7 +660,9 @@ describe.skipIf(why !== null)('SSH fleet against real sshd on loopback', () => {
       const foreign = { ...probe, arch: `not-${probe.arch}` };
       log.length = 0;
       const built = await t.deliverProbe(foreign, (m) => log.push(m));
-      expect(built).toBe(join(lab.hosts[3].dir, 'remote', 'probe', `src-${probe.sourceHash}-${probe.arch}`, 'gmembench-probe'));
+      expect(built).toBe(
+        join(lab.hosts[3].dir, 'remote', 'probe', `src-${probe.sourceHash}-${probe.arch}`, 'gmembench-probe'),
+      );
       expect(log[0]).toMatch(/^building probe on host/);
       const fp = await new ProbeClient(t, built).fingerprint();
       expect(fp.kernel.machine).toBe(probe.arch);

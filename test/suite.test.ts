@@ -17,7 +17,10 @@ import { parseSize, formatSize, formatNs } from '../src/util/units.js';
 const fixture = (n: string) => resolve(__dirname, 'fixtures/suites', n);
 
 async function configError(p: Promise<unknown>): Promise<ConfigError> {
-  const err = await p.then(() => null, (e) => e);
+  const err = await p.then(
+    () => null,
+    (e) => e,
+  );
   expect(err).toBeInstanceOf(ConfigError);
   return err as ConfigError;
 }
@@ -36,7 +39,10 @@ describe('suites', () => {
     for (const path of ['shmem', 'gmem', 'hugetlb', 'secretmem'])
       for (const op of ['alloc', 'fault', 'punch'])
         for (const granule of [4096, 2 * 1024 * 1024])
-          expect(jobs.some((j) => j.path === path && j.op === op && j.granule === granule), `${path} ${op} ${granule}`).toBe(true);
+          expect(
+            jobs.some((j) => j.path === path && j.op === op && j.granule === granule),
+            `${path} ${op} ${granule}`,
+          ).toBe(true);
   });
 
   it('nightly expands threads "all" to the host cores without duplicates', async () => {
@@ -49,7 +55,8 @@ describe('suites', () => {
       `${j.path}/${j.op}/${j.granule}/${j.threads}/${j.region}`;
     for (const jobs of [two, eight]) expect(new Set(jobs.map(key)).size).toBe(jobs.length);
     // a workload on the default [1, 2, all]: 2 jobs per combination on 2 cores, 3 on 8
-    const alloc4k = (jobs: typeof two) => jobs.filter((j) => j.path === 'shmem' && j.op === 'alloc' && j.granule === 4096);
+    const alloc4k = (jobs: typeof two) =>
+      jobs.filter((j) => j.path === 'shmem' && j.op === 'alloc' && j.granule === 4096);
     expect(alloc4k(two)).toHaveLength(2);
     expect(alloc4k(eight)).toHaveLength(3);
   });
@@ -75,7 +82,7 @@ describe('suites', () => {
     expect(err.message).toContain('not a size: "2 lightyears"');
   });
 
-  it('checks an op\'s params, naming the field and the op', async () => {
+  it("checks an op's params, naming the field and the op", async () => {
     const err = await configError(loadSuite(fixture('bad-param.yaml')));
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]).toMatchObject({ line: 8, field: 'workloads[0].params.pressure' });
@@ -141,7 +148,14 @@ describe('mistakes refused at load, with file:line:col', () => {
     const a = await configError(loadSuite(await suiteFile('nl.yaml', `name: "smoke\\nbad,x=1 2"\nworkloads:\n${WL}`)));
     expect(a.problems).toEqual([expect.objectContaining({ line: 1, col: 7, field: 'name' })]);
     expect(a.message).toMatch(/nl\.yaml:1:7: name: .*control character \(U\+000A\)/);
-    const b = await configError(loadSuite(await suiteFile('wl.yaml', `workloads:\n  - name: "tab\\there"\n    paths: [shmem]\n    ops: [alloc]\n    granules: [4K]\n`)));
+    const b = await configError(
+      loadSuite(
+        await suiteFile(
+          'wl.yaml',
+          `workloads:\n  - name: "tab\\there"\n    paths: [shmem]\n    ops: [alloc]\n    granules: [4K]\n`,
+        ),
+      ),
+    );
     expect(b.problems).toEqual([expect.objectContaining({ line: 2, col: 11, field: 'workloads[0].name' })]);
     expect(b.message).toMatch(/U\+0009/);
   });
@@ -150,7 +164,9 @@ describe('mistakes refused at load, with file:line:col', () => {
     const bs = await configError(loadSuite(await suiteFile('bs.yaml', `name: 'ends\\'\nworkloads:\n${WL}`)));
     expect(bs.problems[0]).toMatchObject({ line: 1, col: 7, field: 'name' });
     expect(bs.message).toMatch(/ends with a backslash/);
-    const long = await configError(loadSuite(await suiteFile('long.yaml', `name: ${'x'.repeat(300)}\nworkloads:\n${WL}`)));
+    const long = await configError(
+      loadSuite(await suiteFile('long.yaml', `name: ${'x'.repeat(300)}\nworkloads:\n${WL}`)),
+    );
     expect(long.problems[0]).toMatchObject({ line: 1, col: 7, field: 'name' });
     expect(long.message).toMatch(/300 bytes long; at most 100/);
     // no name: the file's own name must fit too
@@ -165,35 +181,44 @@ describe('mistakes refused at load, with file:line:col', () => {
   });
 
   it('a granule that is not a page multiple, larger than the region, or threads x granule beyond it', async () => {
-    const f = await suiteFile('geo.yaml', [
-      'workloads:',
-      '  - paths: [shmem]',
-      '    ops: [alloc]',
-      '    granules: [4K, 5000, 64M]',
-      '    region: 16M',
-      '  - paths: [shmem]',
-      '    ops: [alloc]',
-      '    granules: 4M',
-      '    threads: [1, 8]',
-      '    region: 16M',
-      '',
-    ].join('\n'));
+    const f = await suiteFile(
+      'geo.yaml',
+      [
+        'workloads:',
+        '  - paths: [shmem]',
+        '    ops: [alloc]',
+        '    granules: [4K, 5000, 64M]',
+        '    region: 16M',
+        '  - paths: [shmem]',
+        '    ops: [alloc]',
+        '    granules: 4M',
+        '    threads: [1, 8]',
+        '    region: 16M',
+        '',
+      ].join('\n'),
+    );
     const err = await configError(loadSuite(f));
     expect(err.problems.map((p) => [p.line, p.col, p.field])).toEqual([
       [4, 20, 'workloads[0].granules[1]'],
       [4, 26, 'workloads[0].granules[2]'],
       [9, 18, 'workloads[1].threads[1]'],
     ]);
-    expect(err.message).toContain('geo.yaml:4:20: workloads[0].granules[1]: granule 5000 bytes is not a multiple of the page size (4096 bytes)');
+    expect(err.message).toContain(
+      'geo.yaml:4:20: workloads[0].granules[1]: granule 5000 bytes is not a multiple of the page size (4096 bytes)',
+    );
     expect(err.message).toContain('granule 64M is larger than the region 16M (a region is never enlarged');
     expect(err.message).toContain('8 threads x granule 4M do not fit in the region 16M');
   });
 
   it('the default region counts too, and a region must be a page multiple', async () => {
-    const big = await configError(loadSuite(await suiteFile('big.yaml', 'workloads:\n  - {paths: [shmem], ops: [alloc], granules: [32M]}\n')));
+    const big = await configError(
+      loadSuite(await suiteFile('big.yaml', 'workloads:\n  - {paths: [shmem], ops: [alloc], granules: [32M]}\n')),
+    );
     expect(big.problems[0]).toMatchObject({ line: 2, col: 47, field: 'workloads[0].granules[0]' });
     expect(big.message).toContain('larger than the region 16M');
-    const odd = await configError(loadSuite(await suiteFile('odd.yaml', 'defaults: {region: 10000}\nworkloads:\n' + WL)));
+    const odd = await configError(
+      loadSuite(await suiteFile('odd.yaml', 'defaults: {region: 10000}\nworkloads:\n' + WL)),
+    );
     expect(odd.problems[0]).toMatchObject({ line: 1, col: 20, field: 'defaults.region' });
   });
 
@@ -212,17 +237,22 @@ describe('mistakes refused at load, with file:line:col', () => {
   });
 
   it('inventory: control characters in labels, and a jump port out of range named', async () => {
-    const f = await suiteFile('inv.yaml', [
-      'hosts:',
-      '  - {name: a, transport: ssh, address: 127.0.0.1, user: root, jump: "root@127.0.0.1:99999"}',
-      '  - {name: b, transport: local, labels: {platform: "tdx\\r"}}',
-      '',
-    ].join('\n'));
+    const f = await suiteFile(
+      'inv.yaml',
+      [
+        'hosts:',
+        '  - {name: a, transport: ssh, address: 127.0.0.1, user: root, jump: "root@127.0.0.1:99999"}',
+        '  - {name: b, transport: local, labels: {platform: "tdx\\r"}}',
+        '',
+      ].join('\n'),
+    );
     const err = await configError(loadInventory(f));
-    expect(err.problems.map((p) => [p.line, p.col, p.field])).toEqual(expect.arrayContaining([
-      [3, 52, 'hosts[1].labels.platform'],
-      [2, 69, 'hosts[0].jump'],
-    ]));
+    expect(err.problems.map((p) => [p.line, p.col, p.field])).toEqual(
+      expect.arrayContaining([
+        [3, 52, 'hosts[1].labels.platform'],
+        [2, 69, 'hosts[0].jump'],
+      ]),
+    );
     expect(err.message).toContain('port 99999 of "root@127.0.0.1:99999" is out of range (1-65535)');
     expect(err.message).toMatch(/labels\.platform: .*control character/);
   });
@@ -248,49 +278,89 @@ describe('what depends on the host is refused before it measures anything', () =
       { paths: ['gmem'], ops: ['fault'], granules: [2 << 20], region: 8 << 20, threads: ['all'] },
     ]);
     expect(precheckProblems(s, fp())).toEqual([]);
-    expect(precheckProblems(s, fp({ pageSize: 65536 }))).toEqual(['shmem alloc 4K x1: granule 4K is not a multiple of the host\'s page size 64K']);
-    expect(precheckProblems(s, fp({ cores: 8 }))).toEqual(['gmem fault 2M x8: 8 threads x granule 2M do not fit in the region 8M (the region is never enlarged)']);
+    expect(precheckProblems(s, fp({ pageSize: 65536 }))).toEqual([
+      "shmem alloc 4K x1: granule 4K is not a multiple of the host's page size 64K",
+    ]);
+    expect(precheckProblems(s, fp({ cores: 8 }))).toEqual([
+      'gmem fault 2M x8: 8 threads x granule 2M do not fit in the region 8M (the region is never enlarged)',
+    ]);
     const big = suite([{ paths: ['shmem', 'gmem'], ops: ['alloc'], granules: [4096], region: 2 ** 40 }]);
     expect(precheckProblems(big, fp())).toEqual([
       "shmem alloc 4K x1: region 1T is larger than the host's memory (8.0 GiB)",
       "gmem alloc 4K x1: region 1T is larger than the host's memory (8.0 GiB)",
     ]);
-    expect(() => precheckHost('lab-1', big, fp())).toThrow(/^lab-1 cannot run 2 job\(s\) of suite t, nothing was measured: shmem alloc 4K x1: region 1T/);
+    expect(() => precheckHost('lab-1', big, fp())).toThrow(
+      /^lab-1 cannot run 2 job\(s\) of suite t, nothing was measured: shmem alloc 4K x1: region 1T/,
+    );
   });
 
   it('a run whose every row of a host failed is a failed host', () => {
-    const row = (host: string, status: 'ok' | 'failed' | 'unsupported') => ({ host, status }) as RunSummary['results'][number];
+    const row = (host: string, status: 'ok' | 'failed' | 'unsupported') =>
+      ({ host, status }) as RunSummary['results'][number];
     const host = (name: string, status: 'ok' | 'failed' = 'ok') => ({ name, status }) as RunSummary['hosts'][number];
-    expect(failedHosts({ hosts: [host('a'), host('b'), host('c', 'failed'), host('d')], results: [row('a', 'failed'), row('a', 'failed'), row('b', 'failed'), row('b', 'ok'), row('d', 'unsupported')] }))
-      .toEqual(['a', 'c']);
+    expect(
+      failedHosts({
+        hosts: [host('a'), host('b'), host('c', 'failed'), host('d')],
+        results: [row('a', 'failed'), row('a', 'failed'), row('b', 'failed'), row('b', 'ok'), row('d', 'unsupported')],
+      }),
+    ).toEqual(['a', 'c']);
   });
 
   /** `run` of a suite on this machine, under a lock of its own (other runs on this machine hold the default one) */
-  async function runLocal(suiteYaml: string, args: string[] = []): Promise<{ code: number; stderr: string; summary: RunSummary }> {
+  async function runLocal(
+    suiteYaml: string,
+    args: string[] = [],
+  ): Promise<{ code: number; stderr: string; summary: RunSummary }> {
     const dir = await mkdtemp(join(tmpdir(), 'gmembench-precheck-'));
     try {
       const [f, inv] = [join(dir, 'suite.yaml'), join(dir, 'hosts.yaml')];
       await writeFile(f, suiteYaml);
       await writeFile(inv, `hosts:\n  - {name: local, transport: local, lockPath: ${join(dir, 'host.lock')}}\n`);
-      const r = await cli(['run', f, '--hosts', inv, '--results', join(dir, 'results'), '--json', '--progress', 'silent', ...args]);
+      const r = await cli([
+        'run',
+        f,
+        '--hosts',
+        inv,
+        '--results',
+        join(dir, 'results'),
+        '--json',
+        '--progress',
+        'silent',
+        ...args,
+      ]);
       return { code: r.code, stderr: r.stderr, summary: JSON.parse(r.stdout) as RunSummary };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  it.skipIf(!hasCc)('run: every row of the host failed (the memory guard refused each job): exit 3, not 0', async () => {
-    const r = await runLocal('name: guarded\ndefaults: {repetitions: 1, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc, punch], granules: [4K], region: 1G}\n', ['--max-mem-share', '0.001']);
-    expect(r.summary.hosts[0].status).toBe('ok');
-    expect(r.summary.results.map((x) => x.status)).toEqual(['failed', 'failed']);
-    expect(r.code, r.stderr).toBe(3);
-  }, 120_000);
+  it.skipIf(!hasCc)(
+    'run: every row of the host failed (the memory guard refused each job): exit 3, not 0',
+    async () => {
+      const r = await runLocal(
+        'name: guarded\ndefaults: {repetitions: 1, warmup: 0}\nworkloads:\n  - {paths: [shmem], ops: [alloc, punch], granules: [4K], region: 1G}\n',
+        ['--max-mem-share', '0.001'],
+      );
+      expect(r.summary.hosts[0].status).toBe('ok');
+      expect(r.summary.results.map((x) => x.status)).toEqual(['failed', 'failed']);
+      expect(r.code, r.stderr).toBe(3);
+    },
+    120_000,
+  );
 
-  it.skipIf(!hasCc)('run: a region larger than the host (1T) fails the host before any job, exit 3', async () => {
-    const r = await runLocal('name: big\nworkloads:\n  - {paths: [shmem], ops: [alloc], granules: [4K], region: 1T}\n');
-    expect(r.code, r.stderr).toBe(3);
-    expect(r.summary.results).toEqual([]);
-    expect(r.summary.hosts[0]).toMatchObject({ name: 'local', status: 'failed', subStatus: 'unsuitable' });
-    expect(r.summary.hosts[0].error).toContain("local cannot run 1 job(s) of suite big, nothing was measured: shmem alloc 4K x1: region 1T is larger than the host's memory");
-  }, 120_000);
+  it.skipIf(!hasCc)(
+    'run: a region larger than the host (1T) fails the host before any job, exit 3',
+    async () => {
+      const r = await runLocal(
+        'name: big\nworkloads:\n  - {paths: [shmem], ops: [alloc], granules: [4K], region: 1T}\n',
+      );
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.summary.results).toEqual([]);
+      expect(r.summary.hosts[0]).toMatchObject({ name: 'local', status: 'failed', subStatus: 'unsuitable' });
+      expect(r.summary.hosts[0].error).toContain(
+        "local cannot run 1 job(s) of suite big, nothing was measured: shmem alloc 4K x1: region 1T is larger than the host's memory",
+      );
+    },
+    120_000,
+  );
 });

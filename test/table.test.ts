@@ -17,14 +17,22 @@ const M2 = 2 << 20;
 const SERIES: FixtureSeries[] = [];
 for (const op of ['alloc', 'fault', 'punch']) {
   for (const granule of [4096, M2]) {
-    for (const [path, f] of [['shmem', 1], ['gmem', 0.8], ['hugetlb', 1.1], ['secretmem', 1.3]] as const) {
+    for (const [path, f] of [
+      ['shmem', 1],
+      ['gmem', 0.8],
+      ['hugetlb', 1.1],
+      ['secretmem', 1.3],
+    ] as const) {
       if (path === 'hugetlb' && granule === 4096) continue;
       const base = op === 'alloc' ? 1500 : op === 'fault' ? 2600 : 250_000;
       SERIES.push({ path, op, granule, p50: () => base * f * (granule === M2 ? 40 : 1) });
     }
   }
 }
-SERIES.push({ path: 'shmem', op: 'guest-fault', granule: 4096, p50: () => 9000 }, { path: 'gmem', op: 'guest-fault', granule: 4096, p50: () => 8000 });
+SERIES.push(
+  { path: 'shmem', op: 'guest-fault', granule: 4096, p50: () => 9000 },
+  { path: 'gmem', op: 'guest-fault', granule: 4096, p50: () => 8000 },
+);
 
 const LONG_REASON =
   'hugetlb memfd needs reserved huge pages: /proc/sys/vm/nr_hugepages is 0 on this host, so MFD_HUGETLB of 4K granules cannot be measured; reserve pages with sysctl vm.nr_hugepages=64 and run again';
@@ -39,8 +47,23 @@ function smokeLikeSummary(): RunSummary {
   g.mean = 9380;
   g.stddev = 319_700;
   const unsupported: ResultRow = {
-    ...s.results[0], path: 'hugetlb', op: 'alloc', granule: 4096, status: 'unsupported', reason: LONG_REASON,
-    samples: 0, min: null, p50: null, p90: null, p99: null, p999: null, max: null, mean: null, stddev: null, histogram: null, repetitions: [],
+    ...s.results[0],
+    path: 'hugetlb',
+    op: 'alloc',
+    granule: 4096,
+    status: 'unsupported',
+    reason: LONG_REASON,
+    samples: 0,
+    min: null,
+    p50: null,
+    p90: null,
+    p99: null,
+    p999: null,
+    max: null,
+    mean: null,
+    stddev: null,
+    histogram: null,
+    repetitions: [],
   };
   s.results.push(unsupported, { ...unsupported, op: 'fault' }, { ...unsupported, op: 'punch' });
   return s;
@@ -101,11 +124,17 @@ describe('run table', () => {
     }
     const narrow = formatRunTable(summary, { width: 80 });
     if (process.env.SHOW_TABLE) console.log(`${narrow}\n\n${formatRunTable(summary, { width: 100 })}`);
-    expect(narrow.replace(/\n(?=\S)/g, ' ')).toMatch(/\d+ column\(s\) left out to fit 80 columns \(.*\); --wide shows every column/);
+    expect(narrow.replace(/\n(?=\S)/g, ' ')).toMatch(
+      /\d+ column\(s\) left out to fit 80 columns \(.*\); --wide shows every column/,
+    );
     const wide = formatRunTable(summary, { width: 80, wide: true });
     const header = lines(wide)[1].split(/\s+/).filter(Boolean);
     // every path: p50 p99 p90 max sd calls
-    for (const h of ['p50', 'p99', 'p90', 'max', 'sd', 'calls']) expect(header.filter((x) => x === h), h).toHaveLength(4);
+    for (const h of ['p50', 'p99', 'p90', 'max', 'sd', 'calls'])
+      expect(
+        header.filter((x) => x === h),
+        h,
+      ).toHaveLength(4);
     expect(wide).not.toContain('left out');
     expect(Math.max(...lines(wide).map((l) => l.length))).toBeGreaterThan(100);
   });
@@ -133,17 +162,25 @@ describe('run table', () => {
       // nothing is lost: the words of the reason all appear, in order
       expect(entry.map((l) => l.trim()).join(' ')).toContain(LONG_REASON);
       const notes = ls.indexOf('notes:');
-      expect(ls[notes + 1]).toMatch(/^ {2}shmem, gmem guest-fault 4K: KVM_RUN without a fault \(entry \+ exit\): 2\.10us$/);
+      expect(ls[notes + 1]).toMatch(
+        /^ {2}shmem, gmem guest-fault 4K: KVM_RUN without a fault \(entry \+ exit\): 2\.10us$/,
+      );
     }
     // without a width (the summary keeps the text in full) the reason is one line
     expect(formatRunTable(summary, { wide: true })).toContain(`unsupported: ${LONG_REASON}`);
   });
 
   it('several hosts get a host column; a failed host is named with its reason', () => {
-    const s = fixtureSummary(1, [
-      { host: 'a', path: 'shmem', p50: () => 1000 }, { host: 'a', path: 'gmem', p50: () => 900 },
-      { host: 'b', path: 'shmem', p50: () => 1100 }, { host: 'b', path: 'gmem', p50: () => 1000 },
-    ], { failedHosts: ['c'] });
+    const s = fixtureSummary(
+      1,
+      [
+        { host: 'a', path: 'shmem', p50: () => 1000 },
+        { host: 'a', path: 'gmem', p50: () => 900 },
+        { host: 'b', path: 'shmem', p50: () => 1100 },
+        { host: 'b', path: 'gmem', p50: () => 1000 },
+      ],
+      { failedHosts: ['c'] },
+    );
     const t = formatRunTable(s, { width: 100 });
     expect(lines(t)[1].split(/\s+/)[0]).toBe('host');
     expect(tableRows(t).map((r) => r.split(/\s+/)[0])).toEqual(['a', 'b']);
@@ -168,7 +205,9 @@ describe('live progress', () => {
   it('shows the job count, elapsed time and an ETA from the mean job time', () => {
     expect(jobProgressLine('gmem fault 4K t1', 0, 64, 0)).toBe('[1/64] gmem fault 4K t1 (0:00 elapsed)');
     // 4 jobs in 12 s: 3 s a job, 60 left -> 3:00
-    expect(jobProgressLine('gmem fault 4K t1', 4, 64, 12_000)).toBe('[5/64] gmem fault 4K t1 (0:12 elapsed, ~3:00 left)');
+    expect(jobProgressLine('gmem fault 4K t1', 4, 64, 12_000)).toBe(
+      '[5/64] gmem fault 4K t1 (0:12 elapsed, ~3:00 left)',
+    );
     expect(jobProgressLine('x', 10, 20, 3_600_000)).toBe('[11/20] x (1:00:00 elapsed, ~1:00:00 left)');
     // no job count (host connect, lock): the message as it is
     expect(jobProgressLine('taking the host lock', 0, 0, 0)).toBe('taking the host lock');
@@ -184,7 +223,9 @@ describe('run --only', () => {
   });
 
   it('a bad filter is a clear error naming --only, the part and the keys', () => {
-    expect(() => parseOnly('colour=red')).toThrow(/--only: "colour=red" is not key=value with a key of path, op, granule, threads/);
+    expect(() => parseOnly('colour=red')).toThrow(
+      /--only: "colour=red" is not key=value with a key of path, op, granule, threads/,
+    );
     expect(() => parseOnly('op')).toThrow(/--only: "op" is not key=value/);
     expect(() => parseOnly(',')).toThrow(/--only: give at least one key=value/);
     expect(() => parseOnly('granule=huge')).toThrow(/not a size: "huge"/);
@@ -201,13 +242,20 @@ describe('run --only', () => {
     expect(f.workloads[1].region).toBe(suite.workloads.find((w) => w.name === 'conversion-huge')!.region);
     const g = filterSuite(suite, parseOnly('granule=2M,path=shmem,path=gmem,op=alloc'));
     expect(g.workloads).toHaveLength(1);
-    expect(g.workloads[0]).toMatchObject({ name: 'huge-granules', paths: ['shmem', 'gmem'], ops: ['alloc'], granules: [2 << 20] });
+    expect(g.workloads[0]).toMatchObject({
+      name: 'huge-granules',
+      paths: ['shmem', 'gmem'],
+      ops: ['alloc'],
+      granules: [2 << 20],
+    });
     const t = filterSuite(suite, parseOnly('threads=2'));
     expect(t.workloads.map((w) => w.name)).toEqual(['stress']);
   });
 
   it('a filter that matches nothing names the filter and the suite file', async () => {
     const suite = await loadSuite(resolve(ROOT, 'suites/smoke.yaml'));
-    expect(() => filterSuite(suite, parseOnly('op=compact,granule=2M'))).toThrow(/--only op=compact, granule=2097152: no workload of .*smoke\.yaml measures that/);
+    expect(() => filterSuite(suite, parseOnly('op=compact,granule=2M'))).toThrow(
+      /--only op=compact, granule=2097152: no workload of .*smoke\.yaml measures that/,
+    );
   });
 });

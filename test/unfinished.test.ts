@@ -20,17 +20,28 @@ const host = (h: Partial<HostEntry>): HostEntry => ({ name: 'h0', status: 'ok', 
 describe('unfinished runs in words', () => {
   it('names interrupted hosts with the jobs not run, and an older summary by its finishedAt only', () => {
     expect(unfinishedNote({ runId: 'r', finishedAt: 'x', hosts: [host({})] })).toBeNull();
-    expect(unfinishedNote({
-      runId: 'r', finishedAt: 'x',
-      hosts: [host({}), host({ name: 'h1', status: 'failed', subStatus: 'interrupted', jobsTotal: 40, jobsNotRun: 12 })],
-    })).toBe('run r is incomplete: h1 interrupted, 12 of 40 jobs not run');
-    expect(unfinishedHosts({ finishedAt: 'x', hosts: [host({ status: 'failed', subStatus: 'lost', jobsTotal: 4, jobsNotRun: 3 })] }))
-      .toEqual(['h0 failed (lost), 3 of 4 jobs not run']);
+    expect(
+      unfinishedNote({
+        runId: 'r',
+        finishedAt: 'x',
+        hosts: [
+          host({}),
+          host({ name: 'h1', status: 'failed', subStatus: 'interrupted', jobsTotal: 40, jobsNotRun: 12 }),
+        ],
+      }),
+    ).toBe('run r is incomplete: h1 interrupted, 12 of 40 jobs not run');
+    expect(
+      unfinishedHosts({
+        finishedAt: 'x',
+        hosts: [host({ status: 'failed', subStatus: 'lost', jobsTotal: 4, jobsNotRun: 3 })],
+      }),
+    ).toEqual(['h0 failed (lost), 3 of 4 jobs not run']);
     // a host that failed before its jobs began is a failure, not an unfinished run
     expect(unfinishedHosts({ finishedAt: 'x', hosts: [host({ status: 'failed', subStatus: 'auth' })] })).toEqual([]);
     // written before hosts were marked (or by a controller killed before it could mark them)
-    expect(unfinishedNote({ runId: 'old', finishedAt: null, hosts: [host({}), host({ name: 'h1' })] }))
-      .toBe('run old is incomplete: finishedAt is null: the results of h0, h1 may be incomplete');
+    expect(unfinishedNote({ runId: 'old', finishedAt: null, hosts: [host({}), host({ name: 'h1' })] })).toBe(
+      'run old is incomplete: finishedAt is null: the results of h0, h1 may be incomplete',
+    );
   });
 });
 
@@ -45,20 +56,43 @@ describe.skipIf(why !== null)('report, compare and push on a run that did not fi
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gmembench-unfinished-'));
     const suite = join(dir, 's.yaml');
-    await writeFile(suite, `name: unf
+    await writeFile(
+      suite,
+      `name: unf
 defaults: {warmup: 0}
 workloads:
   - {paths: [shmem, gmem], ops: [alloc], granules: [4K], region: 1M, repetitions: 2}
   - {paths: [shmem], ops: [fault], granules: [4K], region: 16M, repetitions: 100000}
-`);
+`,
+    );
     const inv = join(dir, 'hosts.yaml');
     await writeFile(inv, JSON.stringify({ hosts: [{ name: 'loc', transport: 'local', lockPath: join(dir, 'lock') }] }));
     const results = join(dir, 'results');
-    const child = execa('node', ['--import', 'tsx', join(ROOT, 'src/cli/index.ts'), 'run', suite, '--hosts', inv, '--results', results,
-      '--run-id', 'stopped', '--progress', 'silent', '--processes', '1'], { cwd: ROOT, reject: false });
+    const child = execa(
+      'node',
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'src/cli/index.ts'),
+        'run',
+        suite,
+        '--hosts',
+        inv,
+        '--results',
+        results,
+        '--run-id',
+        'stopped',
+        '--progress',
+        'silent',
+        '--processes',
+        '1',
+      ],
+      { cwd: ROOT, reject: false },
+    );
     stopped = join(results, 'stopped');
     // a wait for a state: the hook timeout bounds it
-    while (((await readSummary(stopped).catch(() => null))?.results.length ?? 0) < 2) await new Promise((r) => setTimeout(r, 50));
+    while (((await readSummary(stopped).catch(() => null))?.results.length ?? 0) < 2)
+      await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(143);
     // the same run as an older controller would have left it after kill -9: no marks, finishedAt null
@@ -67,7 +101,12 @@ workloads:
     const s = JSON.parse(await readFile(join(old, 'summary.json'), 'utf8'));
     s.runId = 'old';
     s.finishedAt = null;
-    s.hosts = s.hosts.map((h: HostEntry) => ({ name: h.name, status: 'ok', labels: h.labels, fingerprint: h.fingerprint }));
+    s.hosts = s.hosts.map((h: HostEntry) => ({
+      name: h.name,
+      status: 'ok',
+      labels: h.labels,
+      fingerprint: h.fingerprint,
+    }));
     await writeFile(join(old, 'summary.json'), JSON.stringify(s));
   });
   afterAll(async () => {
@@ -76,14 +115,24 @@ workloads:
 
   it('the stopped run marks its host interrupted with the job it did not run', async () => {
     const s = await readSummary(stopped);
-    expect(s.hosts[0]).toMatchObject({ name: 'loc', status: 'failed', subStatus: 'interrupted', jobsTotal: 3, jobsNotRun: 1 });
+    expect(s.hosts[0]).toMatchObject({
+      name: 'loc',
+      status: 'failed',
+      subStatus: 'interrupted',
+      jobsTotal: 3,
+      jobsNotRun: 1,
+    });
   });
 
   it('report says so for each run that did not finish', async () => {
     const r = await cli(['report', stopped, old, '--html', join(dir, 'r.html')]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('gmembench report: note: run stopped is incomplete: loc interrupted, 1 of 3 jobs not run');
-    expect(r.stderr).toContain('gmembench report: note: run old is incomplete: finishedAt is null: the results of loc may be incomplete');
+    expect(r.stderr).toContain(
+      'gmembench report: note: run stopped is incomplete: loc interrupted, 1 of 3 jobs not run',
+    );
+    expect(r.stderr).toContain(
+      'gmembench report: note: run old is incomplete: finishedAt is null: the results of loc may be incomplete',
+    );
     // and the page itself, under each run's heading
     const html = await readFile(join(dir, 'r.html'), 'utf8');
     expect(html).toContain('<strong>run stopped is incomplete: loc interrupted, 1 of 3 jobs not run</strong>');

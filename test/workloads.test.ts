@@ -26,7 +26,8 @@ const CONVERSION = ['to-private', 'to-shared', 'vmm-to-private', 'vmm-to-shared'
 const GUEST = ['guest-fault', 'guest-refault'];
 
 if (!hasCc) skipReason('workload tests', 'no C compiler (cc) on this machine');
-if (!hasKvm) skipReason('gmem and guest rows', 'no /dev/kvm: they must come back unsupported, which is what is checked');
+if (!hasKvm)
+  skipReason('gmem and guest rows', 'no /dev/kvm: they must come back unsupported, which is what is checked');
 if (!isRoot) skipReason('compaction rows', 'not root: they must come back unsupported, which is what is checked');
 
 describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and stress on this machine', () => {
@@ -34,40 +35,72 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
   let summary: RunSummary;
   let fp: Fingerprint;
   const row = (path: string, op: string, granule: number, threads = 1): ResultRow => {
-    const r = summary.results.find((x) => x.path === path && x.op === op && x.granule === granule && x.threads === threads);
+    const r = summary.results.find(
+      (x) => x.path === path && x.op === op && x.granule === granule && x.threads === threads,
+    );
     if (!r) throw new Error(`no row for ${path} ${op} ${granule} t${threads}`);
     return r;
   };
   // what the probe's loops must do: one sample per granule of the region, except guest-refault, which
   // re-faults every other granule of each thread's range (the punched ones)
-  const perRep = (r: ResultRow) => r.op === 'guest-refault'
-    ? r.threads * Math.ceil(r.params.region / r.threads / r.granule / 2)
-    : Math.floor(r.params.region / r.granule);
+  const perRep = (r: ResultRow) =>
+    r.op === 'guest-refault'
+      ? r.threads * Math.ceil(r.params.region / r.threads / r.granule / 2)
+      : Math.floor(r.params.region / r.granule);
   const expectedSamples = (r: ResultRow) => REPS * perRep(r);
-  const privateVm = () => (fp.kvm.caps?.memoryAttributes ?? 0) > 0 ||
+  const privateVm = () =>
+    (fp.kvm.caps?.memoryAttributes ?? 0) > 0 ||
     (fp.kvm.caps?.vmTypeNames ?? []).some((t) => ['sw-protected', 'snp', 'tdx'].includes(t));
 
   beforeAll(async () => {
     probe = await buildProbe();
     fp = await new ProbeClient(new LocalTransport(), probe.path).fingerprint();
     const suite: Suite = {
-      name: 'workloads-test', file: 'workloads-test.yaml', defaults: { repetitions: REPS, warmup: 1 },
+      name: 'workloads-test',
+      file: 'workloads-test.yaml',
+      defaults: { repetitions: REPS, warmup: 1 },
       workloads: [
-        { paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'], ops: [...CONVERSION, ...GUEST, 'migrate'], granules: [4096], region: 2 * MB },
+        {
+          paths: ['shmem', 'gmem', 'hugetlb', 'secretmem'],
+          ops: [...CONVERSION, ...GUEST, 'migrate'],
+          granules: [4096],
+          region: 2 * MB,
+        },
         { paths: ['shmem', 'gmem'], ops: [...CONVERSION, ...GUEST], granules: [2 * MB], region: 16 * MB },
-        { paths: ['shmem', 'gmem'], ops: ['vmm-to-private', 'guest-fault'], granules: [4096], region: 2 * MB, threads: [2] },
+        {
+          paths: ['shmem', 'gmem'],
+          ops: ['vmm-to-private', 'guest-fault'],
+          granules: [4096],
+          region: 2 * MB,
+          threads: [2],
+        },
         { paths: ['shmem', 'gmem'], ops: ['compact'], granules: [4096], region: 8 * MB, repetitions: 1 },
-        { paths: ['shmem', 'gmem', 'secretmem'], ops: ['stress'], granules: [4096], region: 8 * MB, threads: [2], repetitions: 1, params: { durationMs: 200 } },
+        {
+          paths: ['shmem', 'gmem', 'secretmem'],
+          ops: ['stress'],
+          granules: [4096],
+          region: 8 * MB,
+          threads: [2],
+          repetitions: 1,
+          params: { durationMs: 200 },
+        },
       ],
     };
     ({ summary } = await runSuite({
-      suite, inventory: LOCAL_INVENTORY, resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-workloads-')), progress: 'silent', probe,
+      suite,
+      inventory: LOCAL_INVENTORY,
+      resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-workloads-')),
+      progress: 'silent',
+      probe,
     }));
   });
 
   it('no row failed, and every row that is not ok says why', () => {
-    expect(summary.results.filter((r) => r.status === 'failed').map((r) => `${r.path} ${r.op}: ${r.reason}`)).toEqual([]);
-    for (const r of summary.results.filter((x) => x.status !== 'ok')) expect(r.reason, `${r.path} ${r.op}`).toBeTruthy();
+    expect(summary.results.filter((r) => r.status === 'failed').map((r) => `${r.path} ${r.op}: ${r.reason}`)).toEqual(
+      [],
+    );
+    for (const r of summary.results.filter((x) => x.status !== 'ok'))
+      expect(r.reason, `${r.path} ${r.op}`).toBeTruthy();
   });
 
   const paths = hasKvm ? ['shmem', 'gmem'] : ['shmem'];
@@ -175,9 +208,19 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
     expect(secret.reason).toMatch(/fallocate/);
   });
 
-  const stressJob = (path: string, params: Record<string, number>) => new ProbeClient(new LocalTransport(), probe.path).run({
-    path, op: 'stress', granule: 4096, region: 4 * MB, threads: 2, repetitions: 1, warmup: 0, maxMemShare: 0.5, raw: false, params,
-  });
+  const stressJob = (path: string, params: Record<string, number>) =>
+    new ProbeClient(new LocalTransport(), probe.path).run({
+      path,
+      op: 'stress',
+      granule: 4096,
+      region: 4 * MB,
+      threads: 2,
+      repetitions: 1,
+      warmup: 0,
+      maxMemShare: 0.5,
+      raw: false,
+      params,
+    });
 
   it('stress under memory pressure holds that share of MemAvailable in a helper and still gives it all back', async () => {
     const out = await stressJob('shmem', { durationMs: 100, pressure: 0.02 });
@@ -186,8 +229,16 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
     expect(x.memAvailable.pressureBytes).toBeGreaterThan(0.01 * x.memAvailable.beforeBytes);
     expect(x.leak).toMatchObject({ shmemBytes: 0, guestMemfdBytes: 0, hugetlbBytes: 0 });
     const bad = await new ProbeClient(new LocalTransport(), probe.path).run({
-      path: 'shmem', op: 'stress', granule: 4096, region: 4 * MB, threads: 1, repetitions: 1, warmup: 0,
-      maxMemShare: 0.5, raw: false, params: { pressure: 0.9 },
+      path: 'shmem',
+      op: 'stress',
+      granule: 4096,
+      region: 4 * MB,
+      threads: 1,
+      repetitions: 1,
+      warmup: 0,
+      maxMemShare: 0.5,
+      raw: false,
+      params: { pressure: 0.9 },
     });
     expect(bad.result.status).toBe('failed');
     expect(bad.result.reason).toMatch(/params.pressure/);
@@ -205,16 +256,34 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
       for (const durationMs of [700, 2000, 6000]) {
         let other: ReturnType<typeof execa> | undefined;
         let held: Promise<number> | undefined;
-        const o = await new ProbeClient(new LocalTransport(), probe.path).run({
-          path: 'shmem', op: 'stress', granule: 4096, region: 4 * MB, threads: 2, repetitions: 3, warmup: 0, maxMemShare: 0.5,
-          raw: false, params: { durationMs, ...m },
-        }, { onRep: (rep) => {
-          if (rep.index !== 0) return;
-          other = execa(process.execPath, ['-e',
-            "const b = Buffer.alloc(2 ** 30, 1); process.stdout.write('held ' + b[b.length - 1] + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));"],
-          { stdin: 'pipe', stdout: 'pipe' });
-          held = new Promise<number>((res) => other!.stdout!.once('data', () => res(Date.now())));
-        } });
+        const o = await new ProbeClient(new LocalTransport(), probe.path).run(
+          {
+            path: 'shmem',
+            op: 'stress',
+            granule: 4096,
+            region: 4 * MB,
+            threads: 2,
+            repetitions: 3,
+            warmup: 0,
+            maxMemShare: 0.5,
+            raw: false,
+            params: { durationMs, ...m },
+          },
+          {
+            onRep: (rep) => {
+              if (rep.index !== 0) return;
+              other = execa(
+                process.execPath,
+                [
+                  '-e',
+                  "const b = Buffer.alloc(2 ** 30, 1); process.stdout.write('held ' + b[b.length - 1] + '\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));",
+                ],
+                { stdin: 'pipe', stdout: 'pipe' },
+              );
+              held = new Promise<number>((res) => other!.stdout!.once('data', () => res(Date.now())));
+            },
+          },
+        );
         const doneAt = Date.now();
         expect(other, 'the job wrote its first rep line').toBeDefined();
         const heldAt = await held!;
@@ -243,10 +312,20 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
 
   it('stress leaves no cgroup of its own behind', async () => {
     const dirs = ['/sys/fs/cgroup', '/sys/fs/cgroup/unified', '/sys/fs/cgroup/memory'];
-    const own = (await Promise.all(dirs.map((d) => execa('find', [d, '-maxdepth', '4', '-type', 'd', '-name', 'gmembench-*'], { reject: false }))))
-      .flatMap((r) => r.stdout.split('\n').filter(Boolean));
+    const own = (
+      await Promise.all(
+        dirs.map((d) => execa('find', [d, '-maxdepth', '4', '-type', 'd', '-name', 'gmembench-*'], { reject: false })),
+      )
+    ).flatMap((r) => r.stdout.split('\n').filter(Boolean));
     // a probe still running elsewhere on this machine may own some: only those of exited probes are left behind
-    const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     expect(own.filter((d) => !alive(Number(/gmembench-(\d+)-/.exec(d)?.[1] ?? 0)))).toEqual([]);
   });
 
@@ -259,8 +338,16 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
 
   it('integrity check: a conversion that skips the shared discard reads stale data and fails the row', async () => {
     const out = await new ProbeClient(new LocalTransport(), probe.path).run({
-      path: 'shmem', op: 'vmm-to-private', granule: 4096, region: 1 * MB, threads: 1, repetitions: 1, warmup: 0,
-      maxMemShare: 0.5, raw: false, params: { skipSharedDiscard: 1 },
+      path: 'shmem',
+      op: 'vmm-to-private',
+      granule: 4096,
+      region: 1 * MB,
+      threads: 1,
+      repetitions: 1,
+      warmup: 0,
+      maxMemShare: 0.5,
+      raw: false,
+      params: { skipSharedDiscard: 1 },
     });
     expect(out.result.status).toBe('failed');
     expect(out.result.reason).toMatch(/^integrity: \d+ page\(s\) read stale data/);

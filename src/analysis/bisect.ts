@@ -24,7 +24,9 @@ export interface BisectResult {
 
 export function repetitionValues(row: ResultRow | undefined, metric: Metric): number[] {
   if (!row || row.status !== 'ok') return [];
-  const reps = (row.repetitions ?? []).map((r) => r[metric]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const reps = (row.repetitions ?? [])
+    .map((r) => r[metric])
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (reps.length > 0) return reps;
   const v = row[metric];
   return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
@@ -33,11 +35,18 @@ export function repetitionValues(row: ResultRow | undefined, metric: Metric): nu
 /** values a side needs before a verdict (fewer: skip) */
 export const MIN_VALUES = 3;
 
-export function bisectVerdict(baseline: number[], fresh: number[], o: { threshold: number; maxPValue: number }): BisectResult {
+export function bisectVerdict(
+  baseline: number[],
+  fresh: number[],
+  o: { threshold: number; maxPValue: number },
+): BisectResult {
   if (baseline.length === 0) return { verdict: 'skip', reason: 'no baseline values' };
   if (fresh.length === 0) return { verdict: 'skip', reason: 'no fresh values (not measured, unsupported or failed)' };
   if (baseline.length < MIN_VALUES || fresh.length < MIN_VALUES) {
-    return { verdict: 'skip', reason: `too few values to decide (baseline ${baseline.length}, fresh ${fresh.length}; need ${MIN_VALUES} a side: more repetitions or baseline runs)` };
+    return {
+      verdict: 'skip',
+      reason: `too few values to decide (baseline ${baseline.length}, fresh ${fresh.length}; need ${MIN_VALUES} a side: more repetitions or baseline runs)`,
+    };
   }
   const before = median(baseline);
   const after = median(fresh);
@@ -50,6 +59,9 @@ export function bisectVerdict(baseline: number[], fresh: number[], o: { threshol
     reason: slower
       ? `slower by ${pct} (p=${pValue.toExponential(1)}), threshold ${(o.threshold * 100).toFixed(1)}%`
       : `${pct} (p=${pValue.toExponential(1)}): within the threshold ${(o.threshold * 100).toFixed(1)}% or not significant`,
-    before, after, changePct: change * 100, pValue,
+    before,
+    after,
+    changePct: change * 100,
+    pValue,
   };
 }

@@ -24,12 +24,32 @@
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
 import {
-  compareMetric, failedHosts, groupUp, repValues, rowLabel, sideInfo, summarize,
-  type CompareMetric, type CompareOptions, type ComparedRow, type Comparison, type MetricComparison,
-  type NotCompared, type Pair, type PairGroup, type Pairing,
+  compareMetric,
+  failedHosts,
+  groupUp,
+  repValues,
+  rowLabel,
+  sideInfo,
+  summarize,
+  type CompareMetric,
+  type CompareOptions,
+  type ComparedRow,
+  type Comparison,
+  type MetricComparison,
+  type NotCompared,
+  type Pair,
+  type PairGroup,
+  type Pairing,
 } from './compare.js';
 import { percentChange } from './change.js';
-import { groupNoise, historyNoise, historyPermutationTest, noiseKey, type HistoryNoise, type NoiseSource } from './run-noise.js';
+import {
+  groupNoise,
+  historyNoise,
+  historyPermutationTest,
+  noiseKey,
+  type HistoryNoise,
+  type NoiseSource,
+} from './run-noise.js';
 import type { HistoryRun } from './series.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, mean, median } from './stats/describe.js';
@@ -40,7 +60,13 @@ export interface AcrossOptions extends CompareOptions {
   noiseFactor: number;
 }
 
-export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = { metrics: ['p50'], noise: 0.05, alpha: 0.01, minChange: 0.03, noiseFactor: 3 };
+export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = {
+  metrics: ['p50'],
+  noise: 0.05,
+  alpha: 0.01,
+  minChange: 0.03,
+  noiseFactor: 3,
+};
 
 /** A history of runs to take the series' noise from, and where it came from (for the header). */
 export interface History {
@@ -73,7 +99,10 @@ function failedHostsOf(runs: RunSummary[], side: string): NotCompared[] {
       else byHost.set(f.host, { n: 1, first: f });
     }
   }
-  return [...byHost.values()].map(({ n, first }) => ({ ...first, reason: `${first.reason.replace(/^failed in the \w+/, `failed in ${n} of ${runs.length} ${side} runs`)}` }));
+  return [...byHost.values()].map(({ n, first }) => ({
+    ...first,
+    reason: `${first.reason.replace(/^failed in the \w+/, `failed in ${n} of ${runs.length} ${side} runs`)}`,
+  }));
 }
 
 function pairsOf(groups: PairGroup[]): Pair[] {
@@ -86,12 +115,21 @@ function label(runs: RunSummary[]): string {
 
 /** Rows of several runs per side, keyed by (host, path, op, granule, threads). */
 export function pairRunGroups(baseline: RunSummary[], candidate: RunSummary[]): RunsPairing {
-  if (baseline.length === 0 || candidate.length === 0) throw new Error(`compare: the ${baseline.length === 0 ? 'baseline' : 'candidate'} has no runs`);
+  if (baseline.length === 0 || candidate.length === 0)
+    throw new Error(`compare: the ${baseline.length === 0 ? 'baseline' : 'candidate'} has no runs`);
   const one = baseline.length === 1 && candidate.length === 1;
-  const { groups, notCompared } = groupUp(baseline.map((r) => r.results), candidate.map((r) => r.results), seriesKey, true, {
-    base: 'baseline', cand: 'candidate',
-    onlyBase: one ? 'only in the baseline run' : 'only in the baseline runs', onlyCand: one ? 'only in the candidate run' : 'only in the candidate runs',
-  });
+  const { groups, notCompared } = groupUp(
+    baseline.map((r) => r.results),
+    candidate.map((r) => r.results),
+    seriesKey,
+    true,
+    {
+      base: 'baseline',
+      cand: 'candidate',
+      onlyBase: one ? 'only in the baseline run' : 'only in the baseline runs',
+      onlyCand: one ? 'only in the candidate run' : 'only in the candidate runs',
+    },
+  );
   return {
     mode: 'runs',
     baseline: sideInfo(baseline, label(baseline)),
@@ -109,7 +147,10 @@ export function pairPathGroups(runs: RunSummary[], baselinePath: string, candida
   if (runs.length === 0) throw new Error('compare --paths: no runs');
   const known = new Set(runs.flatMap((run) => run.results.map((r) => r.path)));
   for (const p of [baselinePath, candidatePath]) {
-    if (!known.has(p)) throw new Error(`--paths: ${runs.length === 1 ? `run ${runs[0].runId} has` : `the ${runs.length} runs have`} no rows for path "${p}" (${runs.length === 1 ? 'it has' : 'they have'} ${[...known].join(', ') || 'no rows'})`);
+    if (!known.has(p))
+      throw new Error(
+        `--paths: ${runs.length === 1 ? `run ${runs[0].runId} has` : `the ${runs.length} runs have`} no rows for path "${p}" (${runs.length === 1 ? 'it has' : 'they have'} ${[...known].join(', ') || 'no rows'})`,
+      );
   }
   const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
   const { groups, notCompared } = groupUp(
@@ -117,14 +158,24 @@ export function pairPathGroups(runs: RunSummary[], baselinePath: string, candida
     runs.map((run) => run.results.filter((r) => r.path === candidatePath)),
     key,
     false,
-    { base: baselinePath, cand: candidatePath, onlyBase: `no ${candidatePath} row`, onlyCand: `no ${baselinePath} row` },
+    {
+      base: baselinePath,
+      cand: candidatePath,
+      onlyBase: `no ${candidatePath} row`,
+      onlyCand: `no ${baselinePath} row`,
+    },
   );
   const b = sideInfo(runs, baselinePath);
   const c = sideInfo(runs, candidatePath);
   return {
-    mode: 'paths', baseline: b, candidate: c, pairs: pairsOf(groups),
+    mode: 'paths',
+    baseline: b,
+    candidate: c,
+    pairs: pairsOf(groups),
     notCompared: [...notCompared, ...failedHostsOf(runs, 'run')],
-    groups, baselineRuns: runs, candidateRuns: runs,
+    groups,
+    baselineRuns: runs,
+    candidateRuns: runs,
   };
 }
 
@@ -134,7 +185,11 @@ function figure(r: ResultRow, m: CompareMetric): number | null {
 }
 
 function withinRunCv(rows: ResultRow[], m: CompareMetric): number | null {
-  const cvs = rows.map((r) => repValues(r, m)).filter((v) => v.length >= 2).map((v) => cv(v)).filter((x) => Number.isFinite(x));
+  const cvs = rows
+    .map((r) => repValues(r, m))
+    .filter((v) => v.length >= 2)
+    .map((v) => cv(v))
+    .filter((x) => Number.isFinite(x));
   return cvs.length ? median(cvs) : null;
 }
 
@@ -150,22 +205,39 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
   const nB = b.length;
   const nC = c.length;
   const within = withinRunCv([...g.baseline, ...g.candidate], m);
-  const once = g.baseline.every((r) => (r.repetitions?.length ?? 0) <= 1) || g.candidate.every((r) => (r.repetitions?.length ?? 0) <= 1);
+  const once =
+    g.baseline.every((r) => (r.repetitions?.length ?? 0) <= 1) ||
+    g.candidate.every((r) => (r.repetitions?.length ?? 0) <= 1);
   const between = [noiseOf.runs, noiseOf.history?.noise ?? null].filter((x): x is number => x !== null);
-  const source: NoiseSource = noiseOf.runs !== null && noiseOf.history ? 'runs+history' : noiseOf.runs !== null ? 'runs' : noiseOf.history ? 'history' : 'none';
+  const source: NoiseSource =
+    noiseOf.runs !== null && noiseOf.history
+      ? 'runs+history'
+      : noiseOf.runs !== null
+        ? 'runs'
+        : noiseOf.history
+          ? 'history'
+          : 'none';
   const cvB = withinRunCv(g.baseline, m);
   const cvC = withinRunCv(g.candidate, m);
   const reps = (rows: ResultRow[]) => rows.reduce((s, r) => s + repValues(r, m).length, 0);
   const common = {
-    runsBaseline: nB, runsCandidate: nC, measuredOnce: once, cvBaseline: cvB, cvCandidate: cvC,
-    repsBaseline: reps(g.baseline), repsCandidate: reps(g.candidate),
+    runsBaseline: nB,
+    runsCandidate: nC,
+    measuredOnce: once,
+    cvBaseline: cvB,
+    cvCandidate: cvC,
+    repsBaseline: reps(g.baseline),
+    repsCandidate: reps(g.candidate),
   };
   if (between.length === 0 && nB === 1 && nC === 1) {
     // the noise is unknown: the repetitions' test is shown, as a lower bound, never as a verdict
     const w = compareMetric(m, g.baseline[0], g.candidate[0], o);
     if (!w) return null;
     return {
-      ...w, ...common, cvBaseline: w.cvBaseline, cvCandidate: w.cvCandidate,
+      ...w,
+      ...common,
+      cvBaseline: w.cvBaseline,
+      cvCandidate: w.cvCandidate,
       // significant or noisy over the repetitions: either way no verdict without the run-to-run noise
       mark: w.mark === 'none' ? 'none' : 'noisy',
       noise: { between: null, source, withinRun: within, used: null },
@@ -201,7 +273,15 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
   const significant = pValue < o.alpha;
   const beyond = threshold !== null && Math.abs(changePct) > threshold * 100;
   return {
-    metric: m, baseline: mb, candidate: mc, ratio: mc / mb, changePct, ci, pValue, test, ...common,
+    metric: m,
+    baseline: mb,
+    candidate: mc,
+    ratio: mc / mb,
+    changePct,
+    ci,
+    pValue,
+    test,
+    ...common,
     mark: significant && beyond ? 'significant' : significant ? 'noisy' : 'none',
     noise: { between: between.length ? Math.max(...between) : null, source, withinRun: within, used },
     ...(threshold !== null && { threshold }),
@@ -237,10 +317,22 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     }
     const b = g.baseline[0];
     if (metrics.length === 0) {
-      notCompared.push({ host: b.host, what: rowLabel(b, p.mode === 'runs'), reason: `no ${o.metrics.join('/')} figure on one side` });
+      notCompared.push({
+        host: b.host,
+        what: rowLabel(b, p.mode === 'runs'),
+        reason: `no ${o.metrics.join('/')} figure on one side`,
+      });
       continue;
     }
-    rows.push({ host: b.host, path: b.path, candidatePath: g.candidate[0].path, op: b.op, granule: b.granule, threads: b.threads, metrics });
+    rows.push({
+      host: b.host,
+      path: b.path,
+      candidatePath: g.candidate[0].path,
+      op: b.op,
+      granule: b.granule,
+      threads: b.threads,
+      metrics,
+    });
   }
   const all = rows.flatMap((r) => r.metrics);
   const known = all.filter((m) => m.noise?.used !== null && m.noise?.used !== undefined);
@@ -256,20 +348,30 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
         '(--baseline RUN... --candidate RUN...) or give --history DIR.',
     );
   } else if (all.length > 0 && known.length === 0) {
-    banner.push(`${runsText} give no estimate of the run-to-run noise (3 or more runs a side are needed) and there is no history: nothing is marked. Give more runs or --history DIR.`);
+    banner.push(
+      `${runsText} give no estimate of the run-to-run noise (3 or more runs a side are needed) and there is no history: nothing is marked. Give more runs or --history DIR.`,
+    );
   } else if (known.length > 0) {
     const sources = new Set(known.map((m) => m.noise!.source));
     const from: string[] = [];
     if (sources.has('runs') || sources.has('runs+history')) from.push(`the ${runsText}`);
-    if (history && (sources.has('history') || sources.has('runs+history'))) from.push(`a history of ${history.runs.length} runs (${history.source})`);
-    banner.push(`spread: the noise column is each series' run-to-run noise (robust CV of the runs) from ${from.join(' and ')}; never below the within-run cv.`);
+    if (history && (sources.has('history') || sources.has('runs+history')))
+      from.push(`a history of ${history.runs.length} runs (${history.source})`);
+    banner.push(
+      `spread: the noise column is each series' run-to-run noise (robust CV of the runs) from ${from.join(' and ')}; never below the within-run cv.`,
+    );
     if (Math.min(nB, nC) === 1 && history) {
-      banner.push('one run on a side: a single odd run (a slow run in twenty, a host-wide shift) can still be marked; give 3 or more runs a side for a verdict that holds up.');
+      banner.push(
+        'one run on a side: a single odd run (a slow run in twenty, a host-wide shift) can still be marked; give 3 or more runs a side for a verdict that holds up.',
+      );
     }
-    if (known.length < all.length) notes.push(`${all.length - known.length} row(s) without a run-to-run noise estimate (noise -): not marked`);
+    if (known.length < all.length)
+      notes.push(`${all.length - known.length} row(s) without a run-to-run noise estimate (noise -): not marked`);
     const reachable = minimumP(nB, nC) < o.alpha;
     if (!reachable && !history) {
-      banner.push(`${nB} vs ${nC} runs cannot reach p < ${o.alpha} (Mann-Whitney over the runs): nothing is marked; give 5 or more runs a side, or --history DIR.`);
+      banner.push(
+        `${nB} vs ${nC} runs cannot reach p < ${o.alpha} (Mann-Whitney over the runs): nothing is marked; give 5 or more runs a side, or --history DIR.`,
+      );
     }
   }
   return {
@@ -287,10 +389,21 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
   };
 }
 
-export function compareSides(baseline: RunSummary[], candidate: RunSummary[], opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
+export function compareSides(
+  baseline: RunSummary[],
+  candidate: RunSummary[],
+  opts: Partial<AcrossOptions> = {},
+  history?: History,
+): Comparison {
   return judgeAcross(pairRunGroups(baseline, candidate), opts, history);
 }
 
-export function comparePathsAcross(runs: RunSummary[], baselinePath: string, candidatePath: string, opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
+export function comparePathsAcross(
+  runs: RunSummary[],
+  baselinePath: string,
+  candidatePath: string,
+  opts: Partial<AcrossOptions> = {},
+  history?: History,
+): Comparison {
   return judgeAcross(pairPathGroups(runs, baselinePath, candidatePath), opts, history);
 }

@@ -179,7 +179,10 @@ export function sideInfo(runs: RunSummary[], label: string): SideInfo {
     label,
     suite: run.suite?.name ?? '',
     startedAt: run.startedAt,
-    kernels: runs.length === 1 ? run.hosts.map((h) => ({ host: h.name, release: h.fingerprint?.kernel?.release ?? null })) : kernels,
+    kernels:
+      runs.length === 1
+        ? run.hosts.map((h) => ({ host: h.name, release: h.fingerprint?.kernel?.release ?? null }))
+        : kernels,
     runIds: runs.map((r) => r.runId),
     detail: sideDetail(runs),
   };
@@ -214,7 +217,13 @@ export interface PairGroup {
  * ok rows (one per run); a key ok on neither side, or present on one only, is not compared, with
  * the reason.
  */
-export function groupUp(base: ResultRow[][], cand: ResultRow[][], key: (r: ResultRow) => string, withPath: boolean, w: SideWords): { groups: PairGroup[]; notCompared: NotCompared[] } {
+export function groupUp(
+  base: ResultRow[][],
+  cand: ResultRow[][],
+  key: (r: ResultRow) => string,
+  withPath: boolean,
+  w: SideWords,
+): { groups: PairGroup[]; notCompared: NotCompared[] } {
   const collect = (runs: ResultRow[][]) => {
     const m = new Map<string, ResultRow[]>();
     for (const rows of runs) {
@@ -239,25 +248,39 @@ export function groupUp(base: ResultRow[][], cand: ResultRow[][], key: (r: Resul
     const bOk = bs.filter(comparable);
     const cOk = (cs ?? []).filter(comparable);
     if (!cs) notCompared.push({ host: b.host, what, reason: w.onlyBase });
-    else if (bOk.length === 0 && cOk.length === 0 && b.status === cs[0].status && b.reason === cs[0].reason) notCompared.push({ host: b.host, what, reason: whyNot(b, 'both') });
-    else if (bOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(b, w.base) + (cOk.length ? '' : `; ${whyNot(cs[0], w.cand)}`) });
+    else if (bOk.length === 0 && cOk.length === 0 && b.status === cs[0].status && b.reason === cs[0].reason)
+      notCompared.push({ host: b.host, what, reason: whyNot(b, 'both') });
+    else if (bOk.length === 0)
+      notCompared.push({
+        host: b.host,
+        what,
+        reason: whyNot(b, w.base) + (cOk.length ? '' : `; ${whyNot(cs[0], w.cand)}`),
+      });
     else if (cOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(cs[0], w.cand) });
     else groups.push({ key: k, baseline: bOk, candidate: cOk });
   }
-  for (const [k, cs] of cm) if (!bm.has(k)) notCompared.push({ host: cs[0].host, what: rowLabel(cs[0], withPath), reason: w.onlyCand });
+  for (const [k, cs] of cm)
+    if (!bm.has(k)) notCompared.push({ host: cs[0].host, what: rowLabel(cs[0], withPath), reason: w.onlyCand });
   return { groups, notCompared };
 }
 
 export function failedHosts(run: RunSummary, side: string): NotCompared[] {
   return run.hosts
     .filter((h) => h.status !== 'ok')
-    .map((h) => ({ host: h.name, what: 'host', reason: `failed in the ${side}${h.subStatus ? ` (${h.subStatus})` : ''}${h.error ? `: ${h.error}` : ''}` }));
+    .map((h) => ({
+      host: h.name,
+      what: 'host',
+      reason: `failed in the ${side}${h.subStatus ? ` (${h.subStatus})` : ''}${h.error ? `: ${h.error}` : ''}`,
+    }));
 }
 
 /** Rows present in both runs, keyed by (host, path, op, granule, threads). */
 export function pairRuns(baseline: RunSummary, candidate: RunSummary): Pairing {
   const { groups, notCompared } = groupUp([baseline.results], [candidate.results], seriesKey, true, {
-    base: 'baseline', cand: 'candidate', onlyBase: 'only in the baseline run', onlyCand: 'only in the candidate run',
+    base: 'baseline',
+    cand: 'candidate',
+    onlyBase: 'only in the baseline run',
+    onlyCand: 'only in the candidate run',
   });
   return {
     mode: 'runs',
@@ -272,7 +295,10 @@ export function pairRuns(baseline: RunSummary, candidate: RunSummary): Pairing {
 export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: string): Pairing {
   const known = new Set(run.results.map((r) => r.path));
   for (const p of [baselinePath, candidatePath]) {
-    if (!known.has(p)) throw new Error(`--paths: run ${run.runId} has no rows for path "${p}" (it has ${[...known].join(', ') || 'no rows'})`);
+    if (!known.has(p))
+      throw new Error(
+        `--paths: run ${run.runId} has no rows for path "${p}" (it has ${[...known].join(', ') || 'no rows'})`,
+      );
   }
   const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
   const { groups, notCompared } = groupUp(
@@ -280,7 +306,12 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
     [run.results.filter((r) => r.path === candidatePath)],
     key,
     false,
-    { base: baselinePath, cand: candidatePath, onlyBase: `no ${candidatePath} row`, onlyCand: `no ${baselinePath} row` },
+    {
+      base: baselinePath,
+      cand: candidatePath,
+      onlyBase: `no ${candidatePath} row`,
+      onlyCand: `no ${baselinePath} row`,
+    },
   );
   return {
     mode: 'paths',
@@ -293,10 +324,17 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
 
 /** Per-repetition figures of a row (the RepStat field), finite ones only. */
 export function repValues(row: ResultRow, metric: CompareMetric): number[] {
-  return (row.repetitions ?? []).map((r) => r[metric]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return (row.repetitions ?? [])
+    .map((r) => r[metric])
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
 
-export function compareMetric(metric: CompareMetric, base: ResultRow, cand: ResultRow, o: CompareOptions): MetricComparison | null {
+export function compareMetric(
+  metric: CompareMetric,
+  base: ResultRow,
+  cand: ResultRow,
+  o: CompareOptions,
+): MetricComparison | null {
   const b = base[metric];
   const c = cand[metric];
   if (typeof b !== 'number' || typeof c !== 'number' || !(b > 0) || !(c >= 0)) return null;
@@ -317,8 +355,19 @@ export function compareMetric(metric: CompareMetric, base: ResultRow, cand: Resu
     mark = clear ? 'significant' : 'noisy';
   } else mark = significant ? 'significant' : 'none';
   return {
-    metric, baseline: b, candidate: c, ratio, changePct, ci, pValue: mw.p, test: mw.method,
-    cvBaseline: cvB, cvCandidate: cvC, repsBaseline: rb.length, repsCandidate: rc.length, mark,
+    metric,
+    baseline: b,
+    candidate: c,
+    ratio,
+    changePct,
+    ci,
+    pValue: mw.p,
+    test: mw.method,
+    cvBaseline: cvB,
+    cvCandidate: cvC,
+    repsBaseline: rb.length,
+    repsCandidate: rc.length,
+    mark,
   };
 }
 
@@ -333,11 +382,23 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
       if (mc) metrics.push(mc);
     }
     if (metrics.length === 0) {
-      notCompared.push({ host: b.host, what: rowLabel(b, p.mode === 'runs'), reason: `no ${o.metrics.join('/')} figure on one side` });
+      notCompared.push({
+        host: b.host,
+        what: rowLabel(b, p.mode === 'runs'),
+        reason: `no ${o.metrics.join('/')} figure on one side`,
+      });
       continue;
     }
     const once = (b.repetitions?.length ?? 0) <= 1 || (c.repetitions?.length ?? 0) <= 1;
-    rows.push({ host: b.host, path: b.path, candidatePath: c.path, op: b.op, granule: b.granule, threads: b.threads, metrics: metrics.map((m) => ({ ...m, measuredOnce: once })) });
+    rows.push({
+      host: b.host,
+      path: b.path,
+      candidatePath: c.path,
+      op: b.op,
+      granule: b.granule,
+      threads: b.threads,
+      metrics: metrics.map((m) => ({ ...m, measuredOnce: once })),
+    });
   }
   const summary = summarize(rows, o.metrics);
   const notes: string[] = [];
@@ -345,14 +406,28 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
   if (all.length > 0) {
     const best = Math.min(...all.map((m) => minimumP(m.repsBaseline, m.repsCandidate)));
     if (best >= o.alpha) {
-      const fewest = all.reduce((a, m) => (m.repsBaseline + m.repsCandidate < a.repsBaseline + a.repsCandidate ? m : a));
+      const fewest = all.reduce((a, m) =>
+        m.repsBaseline + m.repsCandidate < a.repsBaseline + a.repsCandidate ? m : a,
+      );
       notes.push(
         `${fewest.repsBaseline} vs ${fewest.repsCandidate} repetitions cannot reach p < ${o.alpha} (Mann-Whitney); ` +
           'use repetitions >= 4 on both sides for * marks',
       );
     }
   }
-  return { mode: p.mode, model: 'within-run', spread: 'within-run', banner: [], baseline: p.baseline, candidate: p.candidate, options: o, rows, notCompared, summary, notes };
+  return {
+    mode: p.mode,
+    model: 'within-run',
+    spread: 'within-run',
+    banner: [],
+    baseline: p.baseline,
+    candidate: p.candidate,
+    options: o,
+    rows,
+    notCompared,
+    summary,
+    notes,
+  };
 }
 
 /**
@@ -363,7 +438,8 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
 export function summarize(rows: ComparedRow[], metrics: readonly CompareMetric[]): MetricSummary[] {
   return metrics.map((metric): MetricSummary => {
     const ms = rows.flatMap((r) => r.metrics.filter((m) => m.metric === metric));
-    const once = (m: MetricComparison) => m.measuredOnce === true && !((m.runsBaseline ?? 1) >= 2 && (m.runsCandidate ?? 1) >= 2);
+    const once = (m: MetricComparison) =>
+      m.measuredOnce === true && !((m.runsBaseline ?? 1) >= 2 && (m.runsCandidate ?? 1) >= 2);
     const positive = ms.filter((m) => m.ratio > 0 && !once(m));
     const g = geomean(positive.map((m) => m.ratio));
     return {
@@ -379,10 +455,19 @@ export function summarize(rows: ComparedRow[], metrics: readonly CompareMetric[]
   });
 }
 
-export function compareRuns(baseline: RunSummary, candidate: RunSummary, opts: Partial<CompareOptions> = {}): Comparison {
+export function compareRuns(
+  baseline: RunSummary,
+  candidate: RunSummary,
+  opts: Partial<CompareOptions> = {},
+): Comparison {
   return judge(pairRuns(baseline, candidate), opts);
 }
 
-export function comparePaths(run: RunSummary, baselinePath: string, candidatePath: string, opts: Partial<CompareOptions> = {}): Comparison {
+export function comparePaths(
+  run: RunSummary,
+  baselinePath: string,
+  candidatePath: string,
+  opts: Partial<CompareOptions> = {},
+): Comparison {
   return judge(pairPaths(run, baselinePath, candidatePath), opts);
 }

@@ -57,6 +57,9 @@ export function percentiles(h: Histogram): Percentiles {
 }
 
 /** [percentile, value] points for a latency percentile curve (plots). */
-export function percentileCurve(h: Histogram, points = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100]): [number, number][] {
+export function percentileCurve(
+  h: Histogram,
+  points = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100],
+): [number, number][] {
   return points.map((p) => [p, p === 0 ? h.minNonZeroValue : h.getValueAtPercentile(p)]);
 }

@@ -17,8 +17,22 @@
  * - common mode: when at least `commonMode` of a host's series (and 3 or more) change at the same
  *   run, one host-wide shift is reported with what changed in the fingerprint, not N changes.
  */
-import { detectChangePoints, type ChangePoint, type ChangePointOptions, DEFAULT_CHANGEPOINT_OPTIONS } from './changepoint/edivisive.js';
-import { extractSeries, sortRuns, type HistoryRun, type HostState, type Metric, METRICS, type Series, type SeriesId } from './series.js';
+import {
+  detectChangePoints,
+  type ChangePoint,
+  type ChangePointOptions,
+  DEFAULT_CHANGEPOINT_OPTIONS,
+} from './changepoint/edivisive.js';
+import {
+  extractSeries,
+  sortRuns,
+  type HistoryRun,
+  type HostState,
+  type Metric,
+  METRICS,
+  type Series,
+  type SeriesId,
+} from './series.js';
 import { median } from './stats/describe.js';
 
 export interface RegressOptions extends ChangePointOptions {
@@ -35,7 +49,16 @@ export interface RegressOptions extends ChangePointOptions {
   baselineRuns: number;
 }
 
-export const DEFAULT_REGRESS_OPTIONS: RegressOptions = { ...DEFAULT_CHANGEPOINT_OPTIONS, test: 'robust', metrics: METRICS, noiseFactor: 3, fdr: 0.01, commonMode: 0.25, persistence: 3, baselineRuns: 8 };
+export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
+  ...DEFAULT_CHANGEPOINT_OPTIONS,
+  test: 'robust',
+  metrics: METRICS,
+  noiseFactor: 3,
+  fdr: 0.01,
+  commonMode: 0.25,
+  persistence: 3,
+  baselineRuns: 8,
+};
 
 /** Many series of one host moving at the same run: reported once. */
 export interface HostShift {
@@ -178,39 +201,87 @@ export function excursion(values: number[], n: number, bounds: number[], skip: [
   return worst;
 }
 
-export function seriesChanges(s: Series, opts: ChangePointOptions & { noiseFactor?: number; persistence?: number; baselineRuns?: number }): Change[] {
+export function seriesChanges(
+  s: Series,
+  opts: ChangePointOptions & { noiseFactor?: number; persistence?: number; baselineRuns?: number },
+): Change[] {
   const values = s.points.map((p) => p.value);
   const cps = detectChangePoints(values, opts);
-  const noise = seriesSpread(values, cps.map((c) => c.index));
+  const noise = seriesSpread(
+    values,
+    cps.map((c) => c.index),
+  );
   const floor = (opts.noiseFactor ?? 0) * noise;
   const persistence = opts.persistence ?? 0;
   const baseline = opts.baselineRuns ?? 0;
-  return cps.filter((cp) => cp.runsBefore >= baseline && Math.abs(cp.change) >= floor && holds(values, cp, persistence, cps.map((c) => c.index))).map((cp) => {
-    const first = s.points[cp.index];
-    const last = s.points[cp.index - 1];
-    return {
-      kind: cp.change > 0 ? 'regression' : 'improvement',
-      series: s.key, host: s.host, path: s.path, op: s.op, granule: s.granule, threads: s.threads, metric: s.metric,
-      firstRunId: first.runId, firstStartedAt: first.startedAt, lastGoodRunId: last.runId,
-      ...(last.kernel && { kernelBefore: last.kernel }),
-      ...(first.kernel && { kernelAfter: first.kernel }),
-      before: cp.before, after: cp.after, changePct: cp.change * 100, pValue: cp.pValue,
-      runsBefore: cp.runsBefore, runsAfter: cp.runsAfter, noisePct: noise * 100, known: false,
-    } satisfies Change;
-  });
+  return cps
+    .filter(
+      (cp) =>
+        cp.runsBefore >= baseline &&
+        Math.abs(cp.change) >= floor &&
+        holds(
+          values,
+          cp,
+          persistence,
+          cps.map((c) => c.index),
+        ),
+    )
+    .map((cp) => {
+      const first = s.points[cp.index];
+      const last = s.points[cp.index - 1];
+      return {
+        kind: cp.change > 0 ? 'regression' : 'improvement',
+        series: s.key,
+        host: s.host,
+        path: s.path,
+        op: s.op,
+        granule: s.granule,
+        threads: s.threads,
+        metric: s.metric,
+        firstRunId: first.runId,
+        firstStartedAt: first.startedAt,
+        lastGoodRunId: last.runId,
+        ...(last.kernel && { kernelBefore: last.kernel }),
+        ...(first.kernel && { kernelAfter: first.kernel }),
+        before: cp.before,
+        after: cp.after,
+        changePct: cp.change * 100,
+        pValue: cp.pValue,
+        runsBefore: cp.runsBefore,
+        runsAfter: cp.runsAfter,
+        noisePct: noise * 100,
+        known: false,
+      } satisfies Change;
+    });
 }
 
-export function regress(runs: HistoryRun[], opts: Partial<RegressOptions> = {}, meta: { source?: string; skipped?: string[] } = {}): RegressReport {
+export function regress(
+  runs: HistoryRun[],
+  opts: Partial<RegressOptions> = {},
+  meta: { source?: string; skipped?: string[] } = {},
+): RegressReport {
   const o = { ...DEFAULT_REGRESS_OPTIONS, ...opts };
   const series = extractSeries(runs, o.metrics);
-  return judge(runs, series, series.flatMap((s) => seriesChanges(s, o)), o, meta);
+  return judge(
+    runs,
+    series,
+    series.flatMap((s) => seriesChanges(s, o)),
+    o,
+    meta,
+  );
 }
 
 /**
  * The suite-wide decision over every series' candidate changes (seriesChanges): the budget, then
  * the host-wide shifts. Apart from regress() so the quality benchmark can swap one series' candidates.
  */
-export function judge(runs: HistoryRun[], series: Series[], candidates: Change[], o: RegressOptions, meta: { source?: string; skipped?: string[] } = {}): RegressReport {
+export function judge(
+  runs: HistoryRun[],
+  series: Series[],
+  candidates: Change[],
+  o: RegressOptions,
+  meta: { source?: string; skipped?: string[] } = {},
+): RegressReport {
   let changes = candidates;
   // the budget: Benjamini-Hochberg over all series (with metric) of each host
   const hosts = [...new Set(series.map((s) => s.host))];
@@ -218,7 +289,11 @@ export function judge(runs: HistoryRun[], series: Series[], candidates: Change[]
   for (const h of hosts) {
     const mine = changes.filter((c) => c.host === h);
     const m = Math.max(mine.length, series.filter((s) => s.host === h).length);
-    benjaminiHochberg(mine.map((c) => c.pValue), m, o.fdr).forEach((k, i) => k && kept.add(mine[i]));
+    benjaminiHochberg(
+      mine.map((c) => c.pValue),
+      m,
+      o.fdr,
+    ).forEach((k, i) => k && kept.add(mine[i]));
   }
   changes = changes.filter((c) => kept.has(c));
   // common mode: many series of one host at the same run -> one host-wide shift
@@ -242,8 +317,13 @@ export function judge(runs: HistoryRun[], series: Series[], candidates: Change[]
       const first = sorted[at];
       const last = sorted[at - 1];
       shifts.push({
-        host: h, firstRunId: c.firstRunId, firstStartedAt: c.firstStartedAt, lastGoodRunId: c.lastGoodRunId, series: group.length,
-        slower: group.filter((d) => d.changePct > 0).length, medianChangePct: median(group.map((d) => d.changePct)),
+        host: h,
+        firstRunId: c.firstRunId,
+        firstStartedAt: c.firstStartedAt,
+        lastGoodRunId: c.lastGoodRunId,
+        series: group.length,
+        slower: group.filter((d) => d.changePct > 0).length,
+        medianChangePct: median(group.map((d) => d.changePct)),
         fingerprint: fingerprintDiff(last?.hosts?.[h], first?.hosts?.[h]),
         members: group.map((d) => ({ series: d.series, metric: d.metric, changePct: d.changePct })),
       });
@@ -277,7 +357,14 @@ export interface SeriesState {
   regressed: boolean;
   /** direction of the latest change; none when the series never changed */
   direction: 'slower' | 'faster' | 'none';
-  latest?: { firstRunId: string; at: number; lastGoodRunId: string; changePct: number; hostWide: boolean; change?: Change };
+  latest?: {
+    firstRunId: string;
+    at: number;
+    lastGoodRunId: string;
+    changePct: number;
+    hostWide: boolean;
+    change?: Change;
+  };
 }
 
 /**
@@ -287,13 +374,37 @@ export interface SeriesState {
  */
 export function seriesStates(r: RegressReport): SeriesState[] {
   return r.series.map(({ key, metric }) => {
-    const own = [...r.regressions, ...r.improvements].filter((c) => c.series === key && c.metric === metric)
-      .map((c) => ({ firstRunId: c.firstRunId, at: Date.parse(c.firstStartedAt), lastGoodRunId: c.lastGoodRunId, changePct: c.changePct, hostWide: false, change: c }));
-    const shifted = (r.shifts ?? []).flatMap((sh) => (sh.members ?? []).filter((m) => m.series === key && m.metric === metric)
-      .map((m) => ({ firstRunId: sh.firstRunId, at: Date.parse(sh.firstStartedAt), lastGoodRunId: sh.lastGoodRunId, changePct: m.changePct, hostWide: true })));
+    const own = [...r.regressions, ...r.improvements]
+      .filter((c) => c.series === key && c.metric === metric)
+      .map((c) => ({
+        firstRunId: c.firstRunId,
+        at: Date.parse(c.firstStartedAt),
+        lastGoodRunId: c.lastGoodRunId,
+        changePct: c.changePct,
+        hostWide: false,
+        change: c,
+      }));
+    const shifted = (r.shifts ?? []).flatMap((sh) =>
+      (sh.members ?? [])
+        .filter((m) => m.series === key && m.metric === metric)
+        .map((m) => ({
+          firstRunId: sh.firstRunId,
+          at: Date.parse(sh.firstStartedAt),
+          lastGoodRunId: sh.lastGoodRunId,
+          changePct: m.changePct,
+          hostWide: true,
+        })),
+    );
     const latest = [...own, ...shifted].sort((a, b) => a.at - b.at).pop();
     const direction = !latest ? 'none' : latest.changePct > 0 ? 'slower' : 'faster';
-    return { series: key, host: key.split('/')[0], metric, regressed: direction === 'slower', direction, ...(latest && { latest }) };
+    return {
+      series: key,
+      host: key.split('/')[0],
+      metric,
+      regressed: direction === 'slower',
+      direction,
+      ...(latest && { latest }),
+    };
   });
 }
 
@@ -310,7 +421,12 @@ export interface KnownChange {
  * arrive; a change of the same series, metric and kind whose first run is within `slack` runs
  * (in this history's order) of a remembered one is the same change.
  */
-export function markKnown(report: RegressReport, known: KnownChange[], runOrder: string[], slack: number): RegressReport {
+export function markKnown(
+  report: RegressReport,
+  known: KnownChange[],
+  runOrder: string[],
+  slack: number,
+): RegressReport {
   const pos = new Map(runOrder.map((id, i) => [id, i]));
   const isKnown = (c: Change) =>
     known.some((k) => {

@@ -101,7 +101,14 @@ export interface HistoryTest {
  * the pool, so one odd run cannot look like a change: with one run a side p < 0.01 needs a pool
  * of about 200 runs, with 2 or 3 a side a history of about 20 serves.
  */
-export function historyPermutationTest(deviations: readonly number[], b: readonly number[], c: readonly number[], alpha: number, resamples = 2000, seed = 0x5eed): HistoryTest | null {
+export function historyPermutationTest(
+  deviations: readonly number[],
+  b: readonly number[],
+  c: readonly number[],
+  alpha: number,
+  resamples = 2000,
+  seed = 0x5eed,
+): HistoryTest | null {
   const nB = b.length;
   const nC = c.length;
   const lb = b.map(Math.log);
@@ -161,14 +168,24 @@ export function noiseKey(key: string, metric: Metric): string {
  * the medians of its segments (change points found as regress finds them, so a past step does
  * not count as noise). Runs in `exclude` (the runs being compared) are left out.
  */
-export function historyNoise(runs: HistoryRun[], metrics: readonly Metric[], exclude: ReadonlySet<string> = new Set()): Map<string, HistoryNoise> {
+export function historyNoise(
+  runs: HistoryRun[],
+  metrics: readonly Metric[],
+  exclude: ReadonlySet<string> = new Set(),
+): Map<string, HistoryNoise> {
   const out = new Map<string, HistoryNoise>();
-  for (const s of extractSeries(runs.filter((r) => !exclude.has(r.runId)), metrics)) {
+  for (const s of extractSeries(
+    runs.filter((r) => !exclude.has(r.runId)),
+    metrics,
+  )) {
     const values = s.points.map((p) => p.value);
     if (values.length < MIN_HISTORY_RUNS) continue;
     const cps = detectChangePoints(values).map((c) => c.index);
     out.set(noiseKey(s.key, s.metric), {
-      noise: seriesNoise(values, cps), rms: segmentRms(values, cps), runs: values.length, deviations: segmentDeviations(values, cps),
+      noise: seriesNoise(values, cps),
+      rms: segmentRms(values, cps),
+      runs: values.length,
+      deviations: segmentDeviations(values, cps),
     });
   }
   return out;

@@ -62,7 +62,13 @@ export function historyRunFromSummary(s: RunSummary): HistoryRun {
   const hosts: Record<string, HostState> = {};
   for (const h of s.hosts) {
     const f = h.fingerprint;
-    if (f) hosts[h.name] = { kernel: f.kernel?.release, cmdline: f.kernel?.cmdline, microcode: f.cpu?.microcode ?? null, thp: f.thp ? `${f.thp.enabled} shmem ${f.thp.shmemEnabled}` : null };
+    if (f)
+      hosts[h.name] = {
+        kernel: f.kernel?.release,
+        cmdline: f.kernel?.cmdline,
+        microcode: f.cpu?.microcode ?? null,
+        thp: f.thp ? `${f.thp.enabled} shmem ${f.thp.shmemEnabled}` : null,
+      };
   }
   return {
     runId: s.runId,
@@ -72,7 +78,13 @@ export function historyRunFromSummary(s: RunSummary): HistoryRun {
     rows: s.results
       .filter((r: ResultRow) => r.status === 'ok')
       .map((r) => ({
-        host: r.host, path: r.path, op: r.op, granule: r.granule, threads: r.threads, p50: r.p50, p99: r.p99,
+        host: r.host,
+        path: r.path,
+        op: r.op,
+        granule: r.granule,
+        threads: r.threads,
+        p50: r.p50,
+        p99: r.p99,
         ...(kernels.get(r.host) && { kernel: kernels.get(r.host) }),
       })),
   };
@@ -88,11 +100,18 @@ export interface LoadedHistory {
 export async function loadHistoryDir(dir: string, opts: { suite?: string } = {}): Promise<LoadedHistory> {
   const runs: HistoryRun[] = [];
   const skipped: string[] = [];
-  if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) throw new Error(`history ${dir}: not a folder of runs`);
+  if (
+    !(await stat(dir).then(
+      (st) => st.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new Error(`history ${dir}: not a folder of runs`);
   for (const runDir of await listRuns(dir)) {
     try {
       const run = historyRunFromSummary(await readSummary(runDir));
-      if (Number.isNaN(Date.parse(run.startedAt))) throw new Error(`${runDir}: startedAt is not a date: "${run.startedAt}"`);
+      if (Number.isNaN(Date.parse(run.startedAt)))
+        throw new Error(`${runDir}: startedAt is not a date: "${run.startedAt}"`);
       if (opts.suite === undefined || run.suite === opts.suite) runs.push(run);
     } catch (err) {
       skipped.push((err as Error).message);
@@ -117,7 +136,16 @@ export function extractSeries(runs: HistoryRun[], metrics: readonly Metric[] = M
         const id = `${key}#${metric}`;
         let s = bySeries.get(id);
         if (!s) {
-          s = { key, host: row.host, path: row.path, op: row.op, granule: row.granule, threads: row.threads, metric, points: [] };
+          s = {
+            key,
+            host: row.host,
+            path: row.path,
+            op: row.op,
+            granule: row.granule,
+            threads: row.threads,
+            metric,
+            points: [],
+          };
           bySeries.set(id, s);
         }
         s.points.push({ runId: run.runId, startedAt: run.startedAt, value, ...(row.kernel && { kernel: row.kernel }) });

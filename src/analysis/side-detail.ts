@@ -33,8 +33,20 @@ function add<T>(xs: T[], x: T | null | undefined): void {
 }
 
 export function sideDetail(runs: RunSummary[]): SideDetail {
-  const dates = runs.map((r) => r.startedAt).filter((d) => !Number.isNaN(Date.parse(d))).sort((a, b) => Date.parse(a) - Date.parse(b));
-  const d: SideDetail = { runs: runs.length, first: dates[0] ?? '', last: dates.at(-1) ?? '', suites: [], probes: [], repetitions: [], once: [], hosts: [] };
+  const dates = runs
+    .map((r) => r.startedAt)
+    .filter((d) => !Number.isNaN(Date.parse(d)))
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
+  const d: SideDetail = {
+    runs: runs.length,
+    first: dates[0] ?? '',
+    last: dates.at(-1) ?? '',
+    suites: [],
+    probes: [],
+    repetitions: [],
+    once: [],
+    hosts: [],
+  };
   for (const run of runs) {
     add(d.suites, run.suite?.name);
     add(d.probes, run.harness?.probeSha256?.slice(0, 12));

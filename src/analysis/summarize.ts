@@ -15,14 +15,23 @@ export class RowBuilder {
   private min = Infinity;
   private max = -Infinity;
 
-  constructor(readonly host: string, readonly job: ProbeJob) {}
+  constructor(
+    readonly host: string,
+    readonly job: ProbeJob,
+  ) {}
 
   /** process: the index of the probe process that measured it, when several did */
   addRep(rep: RepLine, process?: number): void {
     if (rep.samples <= 0) return;
     const h = fromBuckets(rep.buckets);
     const p = percentiles(h);
-    this.reps.push({ samples: rep.samples, p50: p.p50, p99: p.p99, mean: rep.sum / rep.samples, ...(process !== undefined && { process }) });
+    this.reps.push({
+      samples: rep.samples,
+      p50: p.p50,
+      p99: p.p99,
+      mean: rep.sum / rep.samples,
+      ...(process !== undefined && { process }),
+    });
     merge(this.all, h);
     h.destroy();
     this.n += rep.samples;
@@ -50,8 +59,18 @@ export class RowBuilder {
     };
     if (this.n === 0) {
       return {
-        ...base, samples: 0, min: null, p50: null, p90: null, p99: null, p999: null,
-        max: null, mean: null, stddev: null, histogram: null, repetitions: [],
+        ...base,
+        samples: 0,
+        min: null,
+        p50: null,
+        p90: null,
+        p99: null,
+        p999: null,
+        max: null,
+        mean: null,
+        stddev: null,
+        histogram: null,
+        repetitions: [],
       };
     }
     const n = this.n;
@@ -64,7 +83,10 @@ export class RowBuilder {
       ...base,
       samples: n,
       min: this.min,
-      p50: clamp(p.p50), p90: clamp(p.p90), p99: clamp(p.p99), p999: clamp(p.p999),
+      p50: clamp(p.p50),
+      p90: clamp(p.p90),
+      p99: clamp(p.p99),
+      p999: clamp(p.p999),
       max: this.max,
       mean,
       stddev: Math.sqrt(variance),

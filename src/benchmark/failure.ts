@@ -2,7 +2,11 @@
 import type { HostSubStatus } from '../results/schema.js';
 
 export class HostFailure extends Error {
-  constructor(readonly host: string, readonly subStatus: HostSubStatus, message: string) {
+  constructor(
+    readonly host: string,
+    readonly subStatus: HostSubStatus,
+    message: string,
+  ) {
     super(message);
     this.name = 'HostFailure';
   }

@@ -84,7 +84,11 @@ const REMOVE_STALE = [
 
 export async function acquireHostLock(t: Transport, path: string, opts: HostLockOptions): Promise<HostLock> {
   const owner: HostLockOwner = {
-    controller: hostname(), pid: process.pid, user: safeUser(), startedAt: new Date().toISOString(), runId: opts.runId,
+    controller: hostname(),
+    pid: process.pid,
+    user: safeUser(),
+    startedAt: new Date().toISOString(),
+    runId: opts.runId,
   };
   // what release() looks for before removing the lock: this controller's own, not a successor's
   const token = `"token":"${randomBytes(8).toString('hex')}"`;
@@ -96,15 +100,29 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
     const [status, ageLine, ...rest] = r.stdout.split('\n');
     if (r.exitCode === 0 && status === 'ACQUIRED') {
       return {
-        path, owner, ...(tookOver !== undefined && { tookOver }), ...(broke && { broke }),
+        path,
+        owner,
+        ...(tookOver !== undefined && { tookOver }),
+        ...(broke && { broke }),
         release: async () => {
           // only what this controller created: its own owner file, then the directory if now empty
-          await t.exec(['sh', '-c', 'grep -qF "$2" "$1/owner.json" 2>/dev/null && rm -f "$1/owner.json" && rmdir "$1" 2>/dev/null; true', 'sh', path, token]);
+          await t.exec([
+            'sh',
+            '-c',
+            'grep -qF "$2" "$1/owner.json" 2>/dev/null && rm -f "$1/owner.json" && rmdir "$1" 2>/dev/null; true',
+            'sh',
+            path,
+            token,
+          ]);
         },
       };
     }
     if (r.exitCode !== 0 || status !== 'HELD') {
-      throw new HostFailure(t.host, 'probe-error', `cannot create the host lock ${path}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+      throw new HostFailure(
+        t.host,
+        'probe-error',
+        `cannot create the host lock ${path}: ${r.stderr.trim() || `exit ${r.exitCode}`}`,
+      );
     }
     const holder = parseOwner(rest.join('\n'));
     const age = Number(ageLine) * 1000 || 0;
@@ -116,7 +134,8 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
       live === 'gone';
     if (!stale && !opts.breakLock) {
       throw new HostFailure(
-        t.host, 'locked',
+        t.host,
+        'locked',
         live === 'alive'
           ? `locked by ${describeOwner(holder)} (${path} on the host), a run still going (pid ${holder!.pid} is alive on ${holder!.controller}); wait for it`
           : `locked by ${describeOwner(holder)} (${path} on the host); wait for it, or use --break-lock if that run is gone`,
@@ -124,7 +143,8 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
     }
     if (!stale && live === 'alive' && !opts.force) {
       throw new HostFailure(
-        t.host, 'locked',
+        t.host,
+        'locked',
         `locked by ${describeOwner(holder)} (${path} on the host), and that controller is still running (pid ${holder!.pid} is alive on ${holder!.controller}): --break-lock does not break a live run's lock; add --force to break it anyway (both runs would then measure this host at once)`,
       );
     }
@@ -135,7 +155,8 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
     const rm = await t.exec(['sh', '-c', REMOVE_STALE, 'sh', path, holder ? '1' : '0']);
     if (rm.exitCode !== 0) {
       throw new HostFailure(
-        t.host, 'locked',
+        t.host,
+        'locked',
         `${path} on the host is not a gmembench lock (${rm.stderr.trim() || 'it holds other files'}); refusing to remove it: set lockPath to a path of its own`,
       );
     }
@@ -149,7 +170,9 @@ export async function acquireHostLock(t: Transport, path: string, opts: HostLock
  */
 async function liveness(t: Transport, holder: HostLockOwner): Promise<Liveness> {
   if (!Number.isInteger(holder.pid) || holder.pid <= 0) return 'unknown';
-  const r = await t.exec(['sh', '-c', 'hostname; if [ -d "/proc/$1" ]; then echo alive; else echo gone; fi', 'sh', String(holder.pid)]).catch(() => null);
+  const r = await t
+    .exec(['sh', '-c', 'hostname; if [ -d "/proc/$1" ]; then echo alive; else echo gone; fi', 'sh', String(holder.pid)])
+    .catch(() => null);
   const [name, state] = r?.exitCode === 0 ? r.stdout.split('\n') : [];
   if (name === holder.controller && (state === 'alive' || state === 'gone')) return state;
   if (holder.controller === hostname()) return pidAlive(holder.pid) ? 'alive' : 'gone';
@@ -159,7 +182,12 @@ async function liveness(t: Transport, holder: HostLockOwner): Promise<Liveness> 
 /** What a broken lock means for this run's figures, for the host's warnings. */
 export function brokeWarning(host: string, b: NonNullable<HostLock['broke']>): string {
   const whose = describeOwner(b.owner);
-  const state = b.holder === 'alive' ? 'its controller is still running' : b.holder === 'gone' ? 'its controller is gone' : 'whether its controller still runs cannot be checked from here';
+  const state =
+    b.holder === 'alive'
+      ? 'its controller is still running'
+      : b.holder === 'gone'
+        ? 'its controller is gone'
+        : 'whether its controller still runs cannot be checked from here';
   return `${host}: --break-lock broke the lock of ${whose}; ${state}: if that run goes on, both measure this host at once`;
 }
 

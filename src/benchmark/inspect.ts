@@ -27,7 +27,11 @@ export async function fingerprintHosts(inventory: Inventory, opts: InspectOption
     const entry: HostEntry = { name: host.name, status: 'ok', labels: host.labels ?? {}, fingerprint: null };
     try {
       report('connecting');
-      const t = await openTransport(host, { signal: opts.signal, acceptNewHostKeys: opts.acceptNewHostKeys, hosts: inventory.hosts });
+      const t = await openTransport(host, {
+        signal: opts.signal,
+        acceptNewHostKeys: opts.acceptNewHostKeys,
+        hosts: inventory.hosts,
+      });
       try {
         report('delivering probe');
         const path = await ensureProbe(t, probe, report);

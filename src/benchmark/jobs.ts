@@ -3,7 +3,13 @@ import type { Suite } from '../config/suite.js';
 import type { Fingerprint } from '../probe/fingerprint.js';
 import type { ProbeJob } from '../probe/protocol.js';
 
-export const DEFAULTS = { region: 16 * 1024 * 1024, repetitions: 5, warmup: 1, threads: [1] as (number | 'all')[], maxMemShare: 0.5 };
+export const DEFAULTS = {
+  region: 16 * 1024 * 1024,
+  repetitions: 5,
+  warmup: 1,
+  threads: [1] as (number | 'all')[],
+  maxMemShare: 0.5,
+};
 
 export interface JobOptions {
   raw?: boolean;

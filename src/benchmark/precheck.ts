@@ -30,10 +30,22 @@ export function precheckProblems(suite: Suite, fp: Pick<Fingerprint, 'cpu' | 'me
             const job = jobLabel({ path, op, granule, threads });
             if (seen.has(job)) continue;
             seen.add(job);
-            if (pageSize > 0 && granule % pageSize) problems.push(`${job}: granule ${formatSize(granule)} is not a multiple of the host's page size ${formatSize(pageSize)}`);
-            else if (pageSize > 0 && region % pageSize) problems.push(`${job}: region ${formatSize(region)} is not a multiple of the host's page size ${formatSize(pageSize)}`);
-            else if (granule * threads > region) problems.push(`${job}: ${threads} threads x granule ${formatSize(granule)} do not fit in the region ${formatSize(region)} (the region is never enlarged)`);
-            else if (totalBytes > 0 && region > totalBytes) problems.push(`${job}: region ${formatSize(region)} is larger than the host's memory (${(totalBytes / 2 ** 30).toFixed(1)} GiB)`);
+            if (pageSize > 0 && granule % pageSize)
+              problems.push(
+                `${job}: granule ${formatSize(granule)} is not a multiple of the host's page size ${formatSize(pageSize)}`,
+              );
+            else if (pageSize > 0 && region % pageSize)
+              problems.push(
+                `${job}: region ${formatSize(region)} is not a multiple of the host's page size ${formatSize(pageSize)}`,
+              );
+            else if (granule * threads > region)
+              problems.push(
+                `${job}: ${threads} threads x granule ${formatSize(granule)} do not fit in the region ${formatSize(region)} (the region is never enlarged)`,
+              );
+            else if (totalBytes > 0 && region > totalBytes)
+              problems.push(
+                `${job}: region ${formatSize(region)} is larger than the host's memory (${(totalBytes / 2 ** 30).toFixed(1)} GiB)`,
+              );
           }
   }
   return problems;
@@ -44,5 +56,9 @@ export function precheckHost(host: string, suite: Suite, fp: Pick<Fingerprint, '
   const problems = precheckProblems(suite, fp);
   if (problems.length === 0) return;
   const more = problems.length > SHOWN ? `; and ${problems.length - SHOWN} more job(s)` : '';
-  throw new HostFailure(host, 'unsuitable', `${host} cannot run ${problems.length} job(s) of suite ${suite.name}, nothing was measured: ${problems.slice(0, SHOWN).join('; ')}${more}`);
+  throw new HostFailure(
+    host,
+    'unsuitable',
+    `${host} cannot run ${problems.length} job(s) of suite ${suite.name}, nothing was measured: ${problems.slice(0, SHOWN).join('; ')}${more}`,
+  );
 }

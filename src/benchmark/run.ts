@@ -58,7 +58,13 @@ export interface RunOutcome {
  * Carries the summary as measured (in memory) and how much of it summary.json holds.
  */
 export class RunWriteError extends Error {
-  constructor(readonly writeError: ResultsWriteError, readonly summary: RunSummary, readonly runDir: string, readonly rowsOnDisk: number, wroteAny: boolean) {
+  constructor(
+    readonly writeError: ResultsWriteError,
+    readonly summary: RunSummary,
+    readonly runDir: string,
+    readonly rowsOnDisk: number,
+    wroteAny: boolean,
+  ) {
     const rows = summary.results.length;
     const kept = !wroteAny
       ? 'nothing was measured or written'
@@ -96,7 +102,11 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
   // that says which hosts it did not finish
   for (const host of opts.inventory.hosts) {
     summary.hosts.push({
-      name: host.name, status: 'failed', subStatus: 'interrupted', labels: host.labels ?? {}, fingerprint: null,
+      name: host.name,
+      status: 'failed',
+      subStatus: 'interrupted',
+      labels: host.labels ?? {},
+      fingerprint: null,
       error: 'did not finish: the controller stopped before this host was measured',
     });
   }
@@ -114,8 +124,12 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
     const failed = async (err: unknown): Promise<HostEntry> => {
       const f = signal.aborted ? null : classify(host.name, err);
       const entry: HostEntry = {
-        name: host.name, status: 'failed', subStatus: f?.subStatus ?? 'interrupted',
-        error: f?.message ?? `${stopReason(signal)}: stopped before this host was measured`, labels: host.labels ?? {}, fingerprint: null,
+        name: host.name,
+        status: 'failed',
+        subStatus: f?.subStatus ?? 'interrupted',
+        error: f?.message ?? `${stopReason(signal)}: stopped before this host was measured`,
+        labels: host.labels ?? {},
+        fingerprint: null,
       };
       await writer.setHost(entry).catch(() => undefined);
       return entry;
@@ -123,14 +137,22 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
     if (signal.aborted) return failed(null);
     try {
       report('connecting');
-      transport = await openTransport(host, { signal, acceptNewHostKeys: opts.acceptNewHostKeys, hosts: opts.inventory.hosts });
+      transport = await openTransport(host, {
+        signal,
+        acceptNewHostKeys: opts.acceptNewHostKeys,
+        hosts: opts.inventory.hosts,
+      });
     } catch (err) {
       return failed(err);
     }
     const warnings: string[] = [];
     try {
       report('taking the host lock');
-      lock = await acquireHostLock(transport, lockPathOf(host), { runId, breakLock: opts.breakLock, force: opts.forceBreakLock });
+      lock = await acquireHostLock(transport, lockPathOf(host), {
+        runId,
+        breakLock: opts.breakLock,
+        force: opts.forceBreakLock,
+      });
       if (lock.broke) {
         warnings.push(brokeWarning(host.name, lock.broke));
         report(`broke the lock of ${describeOwner(lock.broke.owner)} (--break-lock)`);
@@ -141,10 +163,19 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
     }
     try {
       return await runHost({
-        host, transport, probe, suite: opts.suite, writer,
-        raw: opts.raw, maxMemShare: opts.maxMemShare, signal, jobTimeoutMs: opts.jobTimeoutMs,
-        processes: opts.processes ?? 1, settle: opts.settle,
-        cpus: opts.pin, warnings,
+        host,
+        transport,
+        probe,
+        suite: opts.suite,
+        writer,
+        raw: opts.raw,
+        maxMemShare: opts.maxMemShare,
+        signal,
+        jobTimeoutMs: opts.jobTimeoutMs,
+        processes: opts.processes ?? 1,
+        settle: opts.settle,
+        cpus: opts.pin,
+        warnings,
         onProgress: (m, done, total) => {
           if (total > 0 && jobsStarted === undefined) jobsStarted = Date.now();
           report(jobProgressLine(m, done, total, Date.now() - (jobsStarted ?? Date.now())));
@@ -162,9 +193,8 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
       run: (report) => measure(host, report),
       describe: (e: HostEntry) => ({
         ok: e.status === 'ok',
-        line: e.status === 'ok'
-          ? `${summary.results.filter((r) => r.host === e.name).length} results`
-          : hostFailureText(e),
+        line:
+          e.status === 'ok' ? `${summary.results.filter((r) => r.host === e.name).length} results` : hostFailureText(e),
       }),
     })),
     { concurrency: opts.concurrency ?? 8, mode: opts.progress },

@@ -57,7 +57,10 @@ export function stopReason(signal: AbortSignal | undefined): string {
 /** What a host's entry says while its jobs run: if the controller dies now, this is what stays on disk. */
 function markUnfinished(entry: HostEntry, total: number, written: number): void {
   Object.assign(entry, {
-    status: 'failed', subStatus: 'interrupted', jobsTotal: total, jobsNotRun: total - written,
+    status: 'failed',
+    subStatus: 'interrupted',
+    jobsTotal: total,
+    jobsNotRun: total - written,
     error: `did not finish: ${total - written} of ${total} jobs not run (the controller stopped before this host finished)`,
   } satisfies Partial<HostEntry>);
 }
@@ -84,7 +87,15 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     precheckHost(host.name, ctx.suite, entry.fingerprint);
     markEmulation(entry);
     const findings = checkSystem(entry.fingerprint);
-    const warnings = [...(ctx.warnings ?? []), ...(noisy(findings) ? formatFindings(host.name, findings.filter((f) => f.level === 'warn')) : [])];
+    const warnings = [
+      ...(ctx.warnings ?? []),
+      ...(noisy(findings)
+        ? formatFindings(
+            host.name,
+            findings.filter((f) => f.level === 'warn'),
+          )
+        : []),
+    ];
     if (warnings.length > 0) entry.systemWarnings = warnings;
     const jobs = expandJobs(ctx.suite, entry.fingerprint, {
       raw: ctx.raw,
@@ -111,8 +122,15 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
     const failure = stopped ? null : classify(host.name, err);
     entry.status = 'failed';
     entry.subStatus = failure?.subStatus ?? 'interrupted';
-    const jobs = total !== undefined ? `stopped after ${progress.written} of ${total} jobs, ${total - progress.written} not run` : 'stopped before its jobs began';
-    entry.error = failure ? (total !== undefined && failure.subStatus !== 'interrupted' ? failure.message : `${failure.message}: ${jobs}`) : `${stopReason(ctx.signal)}: ${jobs}`;
+    const jobs =
+      total !== undefined
+        ? `stopped after ${progress.written} of ${total} jobs, ${total - progress.written} not run`
+        : 'stopped before its jobs began';
+    entry.error = failure
+      ? total !== undefined && failure.subStatus !== 'interrupted'
+        ? failure.message
+        : `${failure.message}: ${jobs}`
+      : `${stopReason(ctx.signal)}: ${jobs}`;
     if (total !== undefined) {
       entry.jobsTotal = total;
       entry.jobsNotRun = total - progress.written;
@@ -149,11 +167,21 @@ export function repetitionsOf(repetitions: number, procs: number, p: number): nu
  * run again. Rows are written in job order as they complete: histograms merged over the processes.
  */
 async function measureJobs(
-  ctx: RunHostContext, client: ProbeClient, jobs: ProbeJob[], settleFirst: boolean, entry: HostEntry, progress: { written: number },
+  ctx: RunHostContext,
+  client: ProbeClient,
+  jobs: ProbeJob[],
+  settleFirst: boolean,
+  entry: HostEntry,
+  progress: { written: number },
 ): Promise<void> {
   const k = Math.max(1, ctx.processes ?? 1);
   const states: JobState[] = jobs.map((job) => ({
-    job, builder: new RowBuilder(ctx.host.name, job), raw: [], results: [], done: false, procs: Math.min(k, job.repetitions),
+    job,
+    builder: new RowBuilder(ctx.host.name, job),
+    raw: [],
+    results: [],
+    done: false,
+    procs: Math.min(k, job.repetitions),
   }));
   const rounds = Math.max(0, ...states.map((s) => s.procs));
   const total = states.reduce((a, s) => a + s.procs, 0);
@@ -166,16 +194,19 @@ async function measureJobs(
       ctx.onProgress?.(`${jobLabel(s.job)}${s.procs > 1 ? ` (process ${p + 1}/${s.procs})` : ''}`, started++, total);
       if (settleFirst) await settle(ctx.transport, ctx.signal);
       // repetitions are folded in as they stream in: memory stays flat however many calls a job times
-      const { result } = await client.run({ ...s.job, repetitions: repetitionsOf(s.job.repetitions, s.procs, p) }, {
-        signal: ctx.signal,
-        timeoutMs: ctx.jobTimeoutMs,
-        keepReps: false,
-        cpus: ctx.cpus,
-        onRep: (rep) => {
-          s.builder.addRep(rep, k > 1 ? p : undefined);
-          if (s.job.raw) s.raw.push(rep.raw ?? []);
+      const { result } = await client.run(
+        { ...s.job, repetitions: repetitionsOf(s.job.repetitions, s.procs, p) },
+        {
+          signal: ctx.signal,
+          timeoutMs: ctx.jobTimeoutMs,
+          keepReps: false,
+          cpus: ctx.cpus,
+          onRep: (rep) => {
+            s.builder.addRep(rep, k > 1 ? p : undefined);
+            if (s.job.raw) s.raw.push(rep.raw ?? []);
+          },
         },
-      });
+      );
       s.results.push(result);
       if (result.status === 'ok' && p < s.procs - 1) continue;
       s.done = true;
@@ -184,7 +215,10 @@ async function measureJobs(
       if (result.cpus !== undefined) s.row.cpus = s.results[0].cpus ?? null;
       if (s.job.raw && s.raw.length > 0) {
         const j = s.job;
-        s.row.rawFile = await ctx.writer.writeRaw(`${ctx.host.name}-${j.path}-${j.op}-${j.granule}-t${j.threads}`, s.raw);
+        s.row.rawFile = await ctx.writer.writeRaw(
+          `${ctx.host.name}-${j.path}-${j.op}-${j.granule}-t${j.threads}`,
+          s.raw,
+        );
       }
       // summary.json keeps the suite's order: a row waits for the rows before it
       for (; written < states.length && states[written].row; written++) {

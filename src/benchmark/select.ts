@@ -23,7 +23,10 @@ export function parseSeriesKey(v: string): SeriesSelector {
 
 export function restrictSuite(suite: Suite, s: SeriesSelector): Suite {
   const workloads = suite.workloads
-    .filter((w) => (w.paths as string[]).includes(s.path) && (w.ops as string[]).includes(s.op) && w.granules.includes(s.granule))
+    .filter(
+      (w) =>
+        (w.paths as string[]).includes(s.path) && (w.ops as string[]).includes(s.op) && w.granules.includes(s.granule),
+    )
     .filter((w) => {
       const t = w.threads ?? suite.defaults?.threads ?? [1];
       return t.includes(s.threads) || t.includes('all');
@@ -31,7 +34,9 @@ export function restrictSuite(suite: Suite, s: SeriesSelector): Suite {
     .slice(0, 1)
     .map((w) => ({ ...w, paths: [s.path as PathName], ops: [s.op], granules: [s.granule], threads: [s.threads] }));
   if (workloads.length === 0) {
-    throw new Error(`${suite.file}: no workload measures ${s.path}/${s.op} at granule ${s.granule} with ${s.threads} thread(s)`);
+    throw new Error(
+      `${suite.file}: no workload measures ${s.path}/${s.op} at granule ${s.granule} with ${s.threads} thread(s)`,
+    );
   }
   return { ...suite, workloads };
 }
@@ -42,22 +47,29 @@ const FILTER_KEYS = ['path', 'op', 'granule', 'threads'] as const;
 
 export function parseOnly(v: string): SuiteFilter {
   const f: SuiteFilter = {};
-  for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z]+)=(.+)$/.exec(part);
     const key = m?.[1] as (typeof FILTER_KEYS)[number] | undefined;
     if (!m || !key || !FILTER_KEYS.includes(key)) {
-      throw new Error(`--only: "${part}" is not key=value with a key of ${FILTER_KEYS.join(', ')} (e.g. --only op=guest-fault,path=gmem)`);
+      throw new Error(
+        `--only: "${part}" is not key=value with a key of ${FILTER_KEYS.join(', ')} (e.g. --only op=guest-fault,path=gmem)`,
+      );
     }
     const value = key === 'granule' ? String(parseSize(m[2])) : m[2];
     f[key] = [...(f[key] ?? []), value];
   }
-  if (Object.keys(f).length === 0) throw new Error('--only: give at least one key=value (e.g. op=guest-fault,path=gmem)');
+  if (Object.keys(f).length === 0)
+    throw new Error('--only: give at least one key=value (e.g. op=guest-fault,path=gmem)');
   return f;
 }
 
 /** The suite with only the paths, ops, granules and thread counts the filter names. */
 export function filterSuite(suite: Suite, f: SuiteFilter): Suite {
-  const keep = <T,>(xs: T[], allowed: string[] | undefined) => (allowed ? xs.filter((x) => allowed.includes(String(x))) : xs);
+  const keep = <T>(xs: T[], allowed: string[] | undefined) =>
+    allowed ? xs.filter((x) => allowed.includes(String(x))) : xs;
   const workloads = suite.workloads
     .map((w) => ({
       ...w,
@@ -66,9 +78,17 @@ export function filterSuite(suite: Suite, f: SuiteFilter): Suite {
       granules: keep(w.granules, f.granule),
       ...(f.threads ? { threads: keep(w.threads ?? suite.defaults?.threads ?? [1], f.threads) } : {}),
     }))
-    .filter((w) => w.paths.length > 0 && w.ops.length > 0 && w.granules.length > 0 && (w.threads === undefined || w.threads.length > 0));
+    .filter(
+      (w) =>
+        w.paths.length > 0 &&
+        w.ops.length > 0 &&
+        w.granules.length > 0 &&
+        (w.threads === undefined || w.threads.length > 0),
+    );
   if (workloads.length === 0) {
-    const what = Object.entries(f).map(([k, v]) => `${k}=${v!.join('|')}`).join(', ');
+    const what = Object.entries(f)
+      .map(([k, v]) => `${k}=${v!.join('|')}`)
+      .join(', ');
     throw new Error(`--only ${what}: no workload of ${suite.file} measures that`);
   }
   return { ...suite, workloads };

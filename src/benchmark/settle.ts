@@ -12,10 +12,19 @@ export type SettleCheck = { ok: true } | { ok: false; reason: string };
 
 /** Whether this host lets us settle (root, and both files writable). */
 export async function checkSettle(t: Transport): Promise<SettleCheck> {
-  const r = await t.exec(['sh', '-c', 'id -u; test -w /proc/sys/vm/drop_caches && test -w /proc/sys/vm/compact_memory && echo writable']);
+  const r = await t.exec([
+    'sh',
+    '-c',
+    'id -u; test -w /proc/sys/vm/drop_caches && test -w /proc/sys/vm/compact_memory && echo writable',
+  ]);
   const [uid, writable] = r.stdout.trim().split('\n');
-  if (uid !== '0') return { ok: false, reason: `--settle needs root on ${t.host} (uid ${uid || '?'}): memory not settled` };
-  if (writable !== 'writable') return { ok: false, reason: `--settle: /proc/sys/vm/drop_caches or compact_memory is not writable on ${t.host}: memory not settled` };
+  if (uid !== '0')
+    return { ok: false, reason: `--settle needs root on ${t.host} (uid ${uid || '?'}): memory not settled` };
+  if (writable !== 'writable')
+    return {
+      ok: false,
+      reason: `--settle: /proc/sys/vm/drop_caches or compact_memory is not writable on ${t.host}: memory not settled`,
+    };
   return { ok: true };
 }
 

@@ -37,7 +37,9 @@ export function onInterrupt(command: string, write: (text: string) => void = say
   let received: NodeJS.Signals | undefined;
   const handler = (sig: NodeJS.Signals) => {
     if (received !== undefined) {
-      write(`\ngmembench ${command}: ${sig} again: exiting now, without clean-up (a probe may still run, a host lock may stay held)\n`);
+      write(
+        `\ngmembench ${command}: ${sig} again: exiting now, without clean-up (a probe may still run, a host lock may stay held)\n`,
+      );
       process.exit(signalExitCode(sig));
     }
     received = sig;
@@ -46,7 +48,9 @@ export function onInterrupt(command: string, write: (text: string) => void = say
       process.stdout.on('error', () => undefined);
       process.stderr.on('error', () => undefined);
     }
-    write(`\ngmembench ${command}: ${sig}: stopping: killing the probes, releasing the host locks, writing the summary (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again exits at once)\n`);
+    write(
+      `\ngmembench ${command}: ${sig}: stopping: killing the probes, releasing the host locks, writing the summary (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again exits at once)\n`,
+    );
     ac.abort(new Error(`interrupted (${sig})`));
   };
   for (const s of SIGNALS) process.on(s, handler);

@@ -49,14 +49,16 @@ export async function main(argv: string[]): Promise<number> {
   // the command being run, for "gmembench <command>: <usage error>"
   let command = '';
   program.hook('preAction', (_program, action) => {
-    for (let c: Command | null = action; c && c !== program; c = c.parent) command = command ? `${c.name()} ${command}` : c.name();
+    for (let c: Command | null = action; c && c !== program; c = c.parent)
+      command = command ? `${c.name()} ${command}` : c.name();
   });
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
     // the one usage error path: commander's (a bad option value, a missing option) and the actions' own
-    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : err.exitCode === BISECT_EXIT.abort ? BISECT_EXIT.abort : EXIT.usage;
+    if (err instanceof CommanderError)
+      return err.exitCode === 0 ? EXIT.ok : err.exitCode === BISECT_EXIT.abort ? BISECT_EXIT.abort : EXIT.usage;
     if (err instanceof UsageError) {
       process.stderr.write(`gmembench${command ? ` ${command}` : ''}: ${err.message}\n`);
       return command === 'bisect-check' ? BISECT_EXIT.abort : EXIT.usage;

@@ -82,19 +82,33 @@ export async function runNightly(o: NightlyOptions): Promise<NightlyOutcome> {
   }
 }
 
-async function nightlySteps(o: NightlyOptions, resultsDir: string, log: Logger): Promise<{ exit: number; runDir?: string }> {
+async function nightlySteps(
+  o: NightlyOptions,
+  resultsDir: string,
+  log: Logger,
+): Promise<{ exit: number; runDir?: string }> {
   const suite = await loadSuite(o.suiteFile);
   const inventory = o.hostsFile ? await loadInventory(o.hostsFile) : LOCAL_INVENTORY;
   await log(`run: suite ${suite.name} (${o.suiteFile}) on ${inventory.hosts.length} host(s)`);
   const { summary, runDir } = await (o.measure ?? runSuite)({
-    suite, inventory, resultsDir, progress: 'silent', signal: o.signal, jobTimeoutMs: o.jobTimeoutMs,
+    suite,
+    inventory,
+    resultsDir,
+    progress: 'silent',
+    signal: o.signal,
+    jobTimeoutMs: o.jobTimeoutMs,
   });
   // a host fails as such, or when every row it measured failed
   const failed = new Set(failedHostNames(summary));
   const failedHosts = summary.hosts.filter((h) => failed.has(h.name));
-  for (const h of failedHosts) await log(`host ${h.name} failed (${h.subStatus ?? (h.status === 'ok' ? 'every row failed' : 'failed')}): ${h.error ?? ''}`);
+  for (const h of failedHosts)
+    await log(
+      `host ${h.name} failed (${h.subStatus ?? (h.status === 'ok' ? 'every row failed' : 'failed')}): ${h.error ?? ''}`,
+    );
   const okRows = summary.results.filter((r) => r.status === 'ok').length;
-  await log(`run ${summary.runId}: ${okRows} results, ${summary.hosts.length - failedHosts.length}/${summary.hosts.length} hosts ok -> ${runDir}`);
+  await log(
+    `run ${summary.runId}: ${okRows} results, ${summary.hosts.length - failedHosts.length}/${summary.hosts.length} hosts ok -> ${runDir}`,
+  );
   if (failedHosts.length === summary.hosts.length) {
     await log('error: every host failed, nothing to push or analyse');
     return { exit: EXIT.error, runDir };
@@ -105,7 +119,13 @@ async function nightlySteps(o: NightlyOptions, resultsDir: string, log: Logger):
   if (o.influx) {
     const target = { url: o.influx, db: o.regress.db };
     try {
-      const push = o.push ?? ((dir: string, t: InfluxTarget) => pushRun(dir, t, { allowEmulated: o.regress.allowEmulated, onRetry: (r) => void log(`push: ${formatRetry(r)}`).catch(() => undefined) }));
+      const push =
+        o.push ??
+        ((dir: string, t: InfluxTarget) =>
+          pushRun(dir, t, {
+            allowEmulated: o.regress.allowEmulated,
+            onRetry: (r) => void log(`push: ${formatRetry(r)}`).catch(() => undefined),
+          }));
       const { points } = await push(runDir, target);
       await log(`push: ${points} points to ${redactUrl(o.influx)} db ${target.db}`);
     } catch (err) {
@@ -116,16 +136,32 @@ async function nightlySteps(o: NightlyOptions, resultsDir: string, log: Logger):
   }
 
   const { report, exit, deliveryErrors } = await executeRegress(
-    { ...o.regress, history: resultsDir, influx, suite: suite.name, state: o.regress.state ?? join(resultsDir, STATE_FILE) },
+    {
+      ...o.regress,
+      history: resultsDir,
+      influx,
+      suite: suite.name,
+      state: o.regress.state ?? join(resultsDir, STATE_FILE),
+    },
     o.print ?? ((s) => process.stdout.write(s)),
   );
   for (const e of deliveryErrors) await log(`delivery failed: ${e}`);
   errors += deliveryErrors.length;
   const fresh = report.regressions.filter((c) => !c.known);
-  await log(`regress: ${report.runs} runs, ${report.series.length} series, ${fresh.length} new regression(s), ${report.regressions.length - fresh.length} known, ${report.improvements.length} improvement(s)`);
-  for (const c of fresh) await log(`REGRESSION ${c.series} ${c.metric} ${c.changePct.toFixed(1)}% from run ${c.firstRunId}`);
+  await log(
+    `regress: ${report.runs} runs, ${report.series.length} series, ${fresh.length} new regression(s), ${report.regressions.length - fresh.length} known, ${report.improvements.length} improvement(s)`,
+  );
+  for (const c of fresh)
+    await log(`REGRESSION ${c.series} ${c.metric} ${c.changePct.toFixed(1)}% from run ${c.firstRunId}`);
 
-  const code = exit === EXIT.regression ? EXIT.regression : errors > 0 ? EXIT.error : failedHosts.length > 0 ? EXIT.hostFailed : EXIT.ok;
+  const code =
+    exit === EXIT.regression
+      ? EXIT.regression
+      : errors > 0
+        ? EXIT.error
+        : failedHosts.length > 0
+          ? EXIT.hostFailed
+          : EXIT.ok;
   await log(`done: exit ${code}`);
   return { exit: code, runDir };
 }

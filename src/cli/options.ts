@@ -29,7 +29,8 @@ function decimal(v: string, expected: string): number {
 
 /** An integer in [min, max]: counts (retries >= 0), concurrency (>= 1), segments (>= 2). */
 export function integer(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
-  const expected = max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`;
+  const expected =
+    max === Number.MAX_SAFE_INTEGER ? `a whole number >= ${min}` : `a whole number from ${min} to ${max}`;
   return (v) => {
     const n = decimal(v, expected);
     if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${expected}`);
@@ -82,7 +83,8 @@ export function fraction(max = 1): (v: string) => number {
 /** A relative change or a coefficient of variation: >= 0, written 0.05 or 5% (may exceed 1). */
 export function percentage(v: string): number {
   const n = fractionOrPercent(v);
-  if (!(n >= 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`not a fraction or percentage: "${v}" (write a number >= 0: 0.05 or 5%)`);
+  if (!(n >= 0) || !Number.isFinite(n))
+    throw new InvalidArgumentError(`not a fraction or percentage: "${v}" (write a number >= 0: 0.05 or 5%)`);
   return n;
 }
 
@@ -111,7 +113,9 @@ export const MAX_RUN_ID = 200;
 /** A run id: one directory name under --results, never a path (no "/", "..", or leading "."). */
 export function runId(v: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) || v.length > MAX_RUN_ID) {
-    throw new InvalidArgumentError(`expected a run directory name: letters, digits, ".", "_", "-" (not first), at most ${MAX_RUN_ID} characters`);
+    throw new InvalidArgumentError(
+      `expected a run directory name: letters, digits, ".", "_", "-" (not first), at most ${MAX_RUN_ID} characters`,
+    );
   }
   return v;
 }
@@ -130,7 +134,8 @@ export function hostList(v: string): string[] {
 /** One of a fixed set of words (for options that keep .option(); commander's .choices() does the same). */
 export function oneOf<T extends string>(values: readonly T[]): (v: string) => T {
   return (v) => {
-    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
+    if (!(values as readonly string[]).includes(v))
+      throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
     return v as T;
   };
 }
@@ -138,23 +143,32 @@ export function oneOf<T extends string>(values: readonly T[]): (v: string) => T 
 /** A comma-separated list of words from a fixed set: "p50,p99". */
 export function listOf<T extends string>(values: readonly T[]): (v: string) => T[] {
   return (v) => {
-    const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const items = v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = items.filter((x) => !(values as readonly string[]).includes(x));
-    if (items.length === 0 || bad.length > 0) throw new InvalidArgumentError(`expected a comma-separated list of ${values.join(', ')}`);
+    if (items.length === 0 || bad.length > 0)
+      throw new InvalidArgumentError(`expected a comma-separated list of ${values.join(', ')}`);
     return items as T[];
   };
 }
 
 /** Two different words, baseline first: "shmem,gmem". */
 export function pair(v: string): [string, string] {
-  const ps = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (ps.length !== 2 || ps[0] === ps[1]) throw new InvalidArgumentError('expected two different names, baseline first (e.g. shmem,gmem)');
+  const ps = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ps.length !== 2 || ps[0] === ps[1])
+    throw new InvalidArgumentError('expected two different names, baseline first (e.g. shmem,gmem)');
   return [ps[0], ps[1]];
 }
 
 /** Thread placement: auto, none, or a CPU list such as 1, 0,1 or 0-3. */
 export function cpuList(v: string): string {
-  if (!/^(auto|none|\d+(-\d+)?(,\d+(-\d+)?)*)$/.test(v)) throw new InvalidArgumentError('expected auto, none or a CPU list (1, 0,1, 0-3)');
+  if (!/^(auto|none|\d+(-\d+)?(,\d+(-\d+)?)*)$/.test(v))
+    throw new InvalidArgumentError('expected auto, none or a CPU list (1, 0,1, 0-3)');
   return v;
 }
 

@@ -5,7 +5,14 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { DEFAULT_REGRESS_OPTIONS, markKnown, newRegressions, regress, type RegressOptions, type RegressReport } from '../analysis/regress.js';
+import {
+  DEFAULT_REGRESS_OPTIONS,
+  markKnown,
+  newRegressions,
+  regress,
+  type RegressOptions,
+  type RegressReport,
+} from '../analysis/regress.js';
 import { DEFAULT_CHANGEPOINT_OPTIONS } from '../analysis/changepoint/edivisive.js';
 import { loadHistoryDir, METRICS, type HistoryRun, type Metric } from '../analysis/series.js';
 import { regressFormat, REGRESS_FORMATS } from '../export/regress-format.js';
@@ -50,26 +57,69 @@ export function addRegressOptions(cmd: Command): Command {
   return cmd
     .option('--db <name>', 'InfluxDB database', DEFAULT_DB)
     .option('--max-pvalue <p>', 'a change point needs a Student t p-value below this', pValue, d.maxPValue)
-    .option('--min-magnitude <x>', 'and a change of the median of at least this (0.05 or 5%)', percentage, d.minMagnitude)
+    .option(
+      '--min-magnitude <x>',
+      'and a change of the median of at least this (0.05 or 5%)',
+      percentage,
+      d.minMagnitude,
+    )
     .option('--min-segment <n>', 'runs each side of a change point must hold (>= 2)', integer(2), d.minSegment)
-    .option('--persistence <n>', 'runs the new level must hold, beyond the history\'s own n-run excursions (0: off)', integer(0), DEFAULT_REGRESS_OPTIONS.persistence)
-    .option('--baseline-runs <n>', 'runs of the old level a change needs before it', integer(0), DEFAULT_REGRESS_OPTIONS.baselineRuns)
-    .addOption(new Option('--test <kind>', 'robust: t test on winsorized values; rank: on ranks; student: on values, as Otava').choices(['rank', 'robust', 'student']).default(DEFAULT_REGRESS_OPTIONS.test))
+    .option(
+      '--persistence <n>',
+      "runs the new level must hold, beyond the history's own n-run excursions (0: off)",
+      integer(0),
+      DEFAULT_REGRESS_OPTIONS.persistence,
+    )
+    .option(
+      '--baseline-runs <n>',
+      'runs of the old level a change needs before it',
+      integer(0),
+      DEFAULT_REGRESS_OPTIONS.baselineRuns,
+    )
+    .addOption(
+      new Option('--test <kind>', 'robust: t test on winsorized values; rank: on ranks; student: on values, as Otava')
+        .choices(['rank', 'robust', 'student'])
+        .default(DEFAULT_REGRESS_OPTIONS.test),
+    )
     .option('--metrics <list>', 'metrics to analyse', listOf(METRICS), [...METRICS] as Metric[])
-    .option('--noise-factor <k>', "a change must be k times the series' between-run noise", nonNegative, DEFAULT_REGRESS_OPTIONS.noiseFactor)
-    .option('--fdr <q>', "Benjamini-Hochberg false-discovery rate over all of a host's series", fraction(), DEFAULT_REGRESS_OPTIONS.fdr)
-    .option('--common-mode <x>', "share of a host's series moving at one run reported as one host-wide shift", fraction(), DEFAULT_REGRESS_OPTIONS.commonMode)
+    .option(
+      '--noise-factor <k>',
+      "a change must be k times the series' between-run noise",
+      nonNegative,
+      DEFAULT_REGRESS_OPTIONS.noiseFactor,
+    )
+    .option(
+      '--fdr <q>',
+      "Benjamini-Hochberg false-discovery rate over all of a host's series",
+      fraction(),
+      DEFAULT_REGRESS_OPTIONS.fdr,
+    )
+    .option(
+      '--common-mode <x>',
+      "share of a host's series moving at one run reported as one host-wide shift",
+      fraction(),
+      DEFAULT_REGRESS_OPTIONS.commonMode,
+    )
     .addOption(new Option('--format <fmt>', 'what to print').choices(Object.keys(REGRESS_FORMATS)).default('text'))
     .option('--json-file <file>', 'also write the JSON report here')
     .option('--junit-file <file>', 'also write JUnit XML here (a failing case per new regression)')
     .option('--webhook <url>', 'POST a JSON body here when there are new regressions')
-    .option('--annotate-influx', 'write new change points to InfluxDB (measurement gmembench_annotations; needs --influx)')
+    .option(
+      '--annotate-influx',
+      'write new change points to InfluxDB (measurement gmembench_annotations; needs --influx)',
+    )
     .option('--grafana-url <url>', 'write new change points as Grafana annotations (POST /api/annotations)')
     .option('--grafana-token <token>', 'Grafana service-account token (default: $GRAFANA_TOKEN)')
-    .option('--allow-emulated', 'keep rows measured under TCG emulation (lab hosts): left out by default, their timings mean nothing');
+    .option(
+      '--allow-emulated',
+      'keep rows measured under TCG emulation (lab hosts): left out by default, their timings mean nothing',
+    );
 }
 
-export function regressActionOptions(o: Record<string, unknown>, extra: { history: string; influx?: string; suite?: string; state?: string }): RegressActionOptions {
+export function regressActionOptions(
+  o: Record<string, unknown>,
+  extra: { history: string; influx?: string; suite?: string; state?: string },
+): RegressActionOptions {
   const detect: RegressOptions = {
     maxPValue: o.maxPvalue as number,
     minMagnitude: o.minMagnitude as number,
@@ -82,12 +132,16 @@ export function regressActionOptions(o: Record<string, unknown>, extra: { histor
     persistence: (o.persistence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistence,
     baselineRuns: (o.baselineRuns as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.baselineRuns,
   };
-  if (!(Number.isInteger(detect.baselineRuns) && detect.baselineRuns >= 0)) throw new UsageError(`--baseline-runs: must be an integer >= 0, got ${o.baselineRuns}`);
-  if (!(Number.isInteger(detect.persistence) && detect.persistence >= 0)) throw new UsageError(`--persistence: must be an integer >= 0, got ${o.persistence}`);
+  if (!(Number.isInteger(detect.baselineRuns) && detect.baselineRuns >= 0))
+    throw new UsageError(`--baseline-runs: must be an integer >= 0, got ${o.baselineRuns}`);
+  if (!(Number.isInteger(detect.persistence) && detect.persistence >= 0))
+    throw new UsageError(`--persistence: must be an integer >= 0, got ${o.persistence}`);
   if (!(detect.noiseFactor >= 0)) throw new UsageError(`--noise-factor: must be >= 0, got ${o.noiseFactor}`);
   if (!(detect.fdr > 0 && detect.fdr <= 1)) throw new UsageError(`--fdr: must be in (0, 1], got ${o.fdr}`);
-  if (!(detect.maxPValue > 0 && detect.maxPValue <= 1)) throw new UsageError(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
-  if (!(Number.isInteger(detect.minSegment) && detect.minSegment >= 2)) throw new UsageError(`--min-segment: must be an integer >= 2, got ${o.minSegment}`);
+  if (!(detect.maxPValue > 0 && detect.maxPValue <= 1))
+    throw new UsageError(`--max-pvalue: must be in (0, 1], got ${o.maxPvalue}`);
+  if (!(Number.isInteger(detect.minSegment) && detect.minSegment >= 2))
+    throw new UsageError(`--min-segment: must be an integer >= 2, got ${o.minSegment}`);
   if (o.annotateInflux && !extra.influx) throw new UsageError('--annotate-influx needs --influx URL');
   const grafanaToken = (o.grafanaToken as string | undefined) ?? process.env.GRAFANA_TOKEN;
   if (o.grafanaUrl && !grafanaToken) throw new UsageError('--grafana-url needs --grafana-token or $GRAFANA_TOKEN');
@@ -127,7 +181,12 @@ export async function executeRegress(o: RegressActionOptions, print: (s: string)
   }
   let report = regress(runs, o.detect, { source: o.suite ? `${source} (suite ${o.suite})` : source, skipped });
   const known = o.state ? await readRegressState(o.state) : [];
-  report = markKnown(report, known, runs.map((r) => r.runId), o.detect.minSegment);
+  report = markKnown(
+    report,
+    known,
+    runs.map((r) => r.runId),
+    o.detect.minSegment,
+  );
 
   print(regressFormat(o.format).render(report));
   if (o.jsonFile) await writeFile(o.jsonFile, REGRESS_FORMATS.json.render(report));

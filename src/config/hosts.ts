@@ -49,7 +49,10 @@ export const sshHostSchema = z
     /** private key file on the controller (~ expanded) */
     identityFile: z.string().min(1).transform(expandHome).optional(),
     /** name of the environment variable holding the key's passphrase (never the passphrase itself) */
-    passphraseEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    passphraseEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+      .optional(),
     /** use ssh-agent: true = $SSH_AUTH_SOCK, or the agent socket's path */
     agent: z.union([z.boolean(), z.string().min(1).transform(expandHome)]).optional(),
     /** ProxyJump: another host of this inventory, or user@host[:port] */
@@ -108,7 +111,8 @@ export const inventorySchema = z
   .superRefine((inv, ctx) => {
     const byName = new Map<string, (typeof inv.hosts)[number]>();
     inv.hosts.forEach((h, i) => {
-      if (byName.has(h.name)) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `duplicate host name "${h.name}"` });
+      if (byName.has(h.name))
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `duplicate host name "${h.name}"` });
       byName.set(h.name, h);
     });
     inv.hosts.forEach((h, i) => {
@@ -117,17 +121,26 @@ export const inventorySchema = z
       if (!target) {
         const port = badJumpPort(h.jump);
         if (port) {
-          ctx.addIssue({ code: 'custom', path: ['hosts', i, 'jump'], message: `port ${port} of "${h.jump}" is out of range (1-65535)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['hosts', i, 'jump'],
+            message: `port ${port} of "${h.jump}" is out of range (1-65535)`,
+          });
         } else if (!parseJumpAddress(h.jump)) {
           ctx.addIssue({
-            code: 'custom', path: ['hosts', i, 'jump'],
+            code: 'custom',
+            path: ['hosts', i, 'jump'],
             message: `no host named "${h.jump}" in this inventory (write user@host[:port] for a jump host outside it)`,
           });
         }
         return;
       }
       if (target.transport !== 'ssh') {
-        ctx.addIssue({ code: 'custom', path: ['hosts', i, 'jump'], message: `jump host "${h.jump}" is not an ssh host` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hosts', i, 'jump'],
+          message: `jump host "${h.jump}" is not an ssh host`,
+        });
         return;
       }
       // follow the chain: a host met twice is a cycle
@@ -135,7 +148,11 @@ export const inventorySchema = z
       let cur: (typeof inv.hosts)[number] | undefined = target;
       while (cur && cur.transport === 'ssh') {
         if (chain.includes(cur.name)) {
-          ctx.addIssue({ code: 'custom', path: ['hosts', i, 'jump'], message: `jump hosts form a cycle: ${[...chain, cur.name].join(' -> ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['hosts', i, 'jump'],
+            message: `jump hosts form a cycle: ${[...chain, cur.name].join(' -> ')}`,
+          });
           return;
         }
         chain.push(cur.name);

@@ -11,11 +11,7 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: { line: number; col: number; field: string; message: string }[],
   ) {
-    super(
-      problems
-        .map((p) => `${file}:${p.line}:${p.col}: ${p.field ? `${p.field}: ` : ''}${p.message}`)
-        .join('\n'),
-    );
+    super(problems.map((p) => `${file}:${p.line}:${p.col}: ${p.field ? `${p.field}: ` : ''}${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -48,7 +44,14 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
     const { line, col } = firstAlias(doc, lineCounter);
-    throw new ConfigError(file, [{ line, col, field: '', message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} nodes from aliases): ${(err as Error).message}` }]);
+    throw new ConfigError(file, [
+      {
+        line,
+        col,
+        field: '',
+        message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} nodes from aliases): ${(err as Error).message}`,
+      },
+    ]);
   }
   const result = schema.safeParse(data);
   if (result.success) return result.data;

@@ -11,7 +11,8 @@ export const MAX_NAME_BYTES = 100;
 /** Why `v` cannot be a suite or workload name, or null. */
 export function nameProblem(v: string): string | null {
   const bytes = Buffer.byteLength(v, 'utf8');
-  if (bytes > MAX_NAME_BYTES) return `is ${bytes} bytes long; at most ${MAX_NAME_BYTES} (it becomes part of a file name)`;
+  if (bytes > MAX_NAME_BYTES)
+    return `is ${bytes} bytes long; at most ${MAX_NAME_BYTES} (it becomes part of a file name)`;
   return tagValueProblem(v);
 }
 
@@ -25,7 +26,8 @@ export function labelKeyProblem(v: string): string | null {
 const refined = (problem: (v: string) => string | null) =>
   z.string().superRefine((v, ctx) => {
     const p = problem(v);
-    if (p) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v)} ${p}` });
+    if (p)
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}...` : v)} ${p}` });
   });
 
 export const nameSchema = refined(nameProblem);

@@ -17,7 +17,6 @@ export type PathName = (typeof PATHS)[number];
 /** the smallest page of any host: granules and regions are multiples of it (the host's own page size is checked before it measures: benchmark/precheck.ts) */
 export const MIN_PAGE_SIZE = 4096;
 
-
 const size = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
   try {
     const n = parseSize(v);
@@ -96,23 +95,38 @@ function checkGeometry(suite: z.output<typeof suiteBase>, ctx: z.RefinementCtx):
   const d = suite.defaults ?? {};
   suite.workloads.forEach((w, i) => {
     const region = w.region ?? d.region ?? DEFAULTS.region;
-    const regionPath = w.region !== undefined ? ['workloads', i, 'region'] : d.region !== undefined ? ['defaults', 'region'] : ['workloads', i];
+    const regionPath =
+      w.region !== undefined
+        ? ['workloads', i, 'region']
+        : d.region !== undefined
+          ? ['defaults', 'region']
+          : ['workloads', i];
     if (region % MIN_PAGE_SIZE) {
-      issue({ path: regionPath, message: `region ${region} bytes is not a multiple of the page size (${MIN_PAGE_SIZE} bytes)` });
+      issue({
+        path: regionPath,
+        message: `region ${region} bytes is not a multiple of the page size (${MIN_PAGE_SIZE} bytes)`,
+      });
       return;
     }
     const threadList = w.threads ?? d.threads ?? DEFAULTS.threads;
-    const threadsPath = (k: number) => (w.threads !== undefined ? ['workloads', i, 'threads', k] : ['defaults', 'threads', k]);
+    const threadsPath = (k: number) =>
+      w.threads !== undefined ? ['workloads', i, 'threads', k] : ['defaults', 'threads', k];
     w.granules.forEach((g, j) => {
       const at = ['workloads', i, 'granules', j];
       if (g % MIN_PAGE_SIZE) {
         issue({ path: at, message: `granule ${g} bytes is not a multiple of the page size (${MIN_PAGE_SIZE} bytes)` });
       } else if (g > region) {
-        issue({ path: at, message: `granule ${formatSize(g)} is larger than the region ${formatSize(region)} (a region is never enlarged: raise region or use a smaller granule)` });
+        issue({
+          path: at,
+          message: `granule ${formatSize(g)} is larger than the region ${formatSize(region)} (a region is never enlarged: raise region or use a smaller granule)`,
+        });
       } else {
         threadList.forEach((t, k) => {
           if (t === 'all' || g * t <= region) return;
-          issue({ path: threadsPath(k), message: `${t} threads x granule ${formatSize(g)} do not fit in the region ${formatSize(region)} (each thread needs a granule of its own; the region is never enlarged)` });
+          issue({
+            path: threadsPath(k),
+            message: `${t} threads x granule ${formatSize(g)} do not fit in the region ${formatSize(region)} (each thread needs a granule of its own; the region is never enlarged)`,
+          });
         });
       }
     });
@@ -132,7 +146,14 @@ export async function loadSuite(file: string): Promise<Suite> {
   const name = data.name ?? basename(file).replace(/\.ya?ml$/, '');
   const problem = data.name === undefined ? nameProblem(name) : null;
   if (problem) {
-    throw new ConfigError(file, [{ line: 1, col: 1, field: 'name', message: `no name: given, and the file's name ${JSON.stringify(name)} ${problem}: give the suite a name:` }]);
+    throw new ConfigError(file, [
+      {
+        line: 1,
+        col: 1,
+        field: 'name',
+        message: `no name: given, and the file's name ${JSON.stringify(name)} ${problem}: give the suite a name:`,
+      },
+    ]);
   }
   return { ...data, name, file };
 }

@@ -9,10 +9,35 @@ import { direction, verdictOf } from './compare-cells.js';
 import type { CompareFormat } from './compare-format.js';
 
 const HEADER = [
-  'host', 'baseline_path', 'candidate_path', 'op', 'granule', 'threads', 'metric', 'baseline_ns', 'candidate_ns',
-  'ratio', 'change_pct', 'ci_lo_pct', 'ci_hi_pct', 'p_value', 'test', 'cv_baseline', 'cv_candidate',
-  'reps_baseline', 'reps_candidate', 'runs_baseline', 'runs_candidate', 'noise', 'noise_source', 'within_run_cv', 'threshold',
-  'measured_once', 'direction', 'verdict', 'mark',
+  'host',
+  'baseline_path',
+  'candidate_path',
+  'op',
+  'granule',
+  'threads',
+  'metric',
+  'baseline_ns',
+  'candidate_ns',
+  'ratio',
+  'change_pct',
+  'ci_lo_pct',
+  'ci_hi_pct',
+  'p_value',
+  'test',
+  'cv_baseline',
+  'cv_candidate',
+  'reps_baseline',
+  'reps_candidate',
+  'runs_baseline',
+  'runs_candidate',
+  'noise',
+  'noise_source',
+  'within_run_cv',
+  'threshold',
+  'measured_once',
+  'direction',
+  'verdict',
+  'mark',
 ];
 
 function cell(v: unknown): string {
@@ -28,11 +53,38 @@ export function renderCompareCsv(c: Comparison): string {
     for (const m of r.metrics) {
       lines.push(
         [
-          r.host, r.path, r.candidatePath, r.op, r.granule, r.threads, m.metric, m.baseline, m.candidate, m.ratio, m.changePct,
-          m.ci?.lo, m.ci?.hi, m.pValue, m.test, m.cvBaseline, m.cvCandidate, m.repsBaseline, m.repsCandidate,
-          m.runsBaseline ?? 1, m.runsCandidate ?? 1, m.noise?.used, m.noise?.source ?? 'within-run', m.noise?.withinRun, m.threshold,
-          m.measuredOnce ? 1 : 0, direction(m.changePct), verdictOf(m), m.mark,
-        ].map(cell).join(','),
+          r.host,
+          r.path,
+          r.candidatePath,
+          r.op,
+          r.granule,
+          r.threads,
+          m.metric,
+          m.baseline,
+          m.candidate,
+          m.ratio,
+          m.changePct,
+          m.ci?.lo,
+          m.ci?.hi,
+          m.pValue,
+          m.test,
+          m.cvBaseline,
+          m.cvCandidate,
+          m.repsBaseline,
+          m.repsCandidate,
+          m.runsBaseline ?? 1,
+          m.runsCandidate ?? 1,
+          m.noise?.used,
+          m.noise?.source ?? 'within-run',
+          m.noise?.withinRun,
+          m.threshold,
+          m.measuredOnce ? 1 : 0,
+          direction(m.changePct),
+          verdictOf(m),
+          m.mark,
+        ]
+          .map(cell)
+          .join(','),
       );
     }
   }

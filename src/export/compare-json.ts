@@ -8,7 +8,10 @@ import type { CompareFormat } from './compare-format.js';
 import { direction, legend, verdictOf } from './compare-cells.js';
 
 export function renderCompareJson(c: Comparison): string {
-  const rows = c.rows.map((r) => ({ ...r, metrics: r.metrics.map((m) => ({ ...m, direction: direction(m.changePct), verdict: verdictOf(m) || null })) }));
+  const rows = c.rows.map((r) => ({
+    ...r,
+    metrics: r.metrics.map((m) => ({ ...m, direction: direction(m.changePct), verdict: verdictOf(m) || null })),
+  }));
   return `${JSON.stringify({ legend: legend(c), ...c, rows }, null, 2)}\n`;
 }
 

@@ -2,7 +2,19 @@
 import type { Comparison } from '../analysis/compare.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { cvText, intervalText, kernelLines, legend, markOf, noiseText, notComparedLabel, sideLines, sideTitle, summaryLine, verdictOf } from './compare-cells.js';
+import {
+  cvText,
+  intervalText,
+  kernelLines,
+  legend,
+  markOf,
+  noiseText,
+  notComparedLabel,
+  sideLines,
+  sideTitle,
+  summaryLine,
+  verdictOf,
+} from './compare-cells.js';
 import { formatChange } from '../analysis/change.js';
 
 function esc(s: string): string {
@@ -26,17 +38,45 @@ export function renderCompareMarkdown(c: Comparison): string {
   const across = c.spread === 'between-runs';
   const level = `${Math.round((1 - c.options.alpha) * 100)}% interval`;
   const head = [
-    ...(multiHost ? ['host'] : []), ...(runs ? ['path'] : []), 'op', 'granule', 'threads', 'metric',
-    runs ? 'baseline' : esc(c.baseline.label), runs ? 'candidate' : esc(c.candidate.label), 'change', '',
+    ...(multiHost ? ['host'] : []),
+    ...(runs ? ['path'] : []),
+    'op',
+    'granule',
+    'threads',
+    'metric',
+    runs ? 'baseline' : esc(c.baseline.label),
+    runs ? 'candidate' : esc(c.candidate.label),
+    'change',
+    '',
     ...(across ? ['verdict', level, 'noise', 'runs b', 'runs c'] : ['cv b', 'cv c']),
   ];
-  const right = new Set(['granule', 'threads', 'change', 'cv b', 'cv c', level, 'noise', 'runs b', 'runs c', head[head.indexOf('metric') + 1], head[head.indexOf('metric') + 2]]);
+  const right = new Set([
+    'granule',
+    'threads',
+    'change',
+    'cv b',
+    'cv c',
+    level,
+    'noise',
+    'runs b',
+    'runs c',
+    head[head.indexOf('metric') + 1],
+    head[head.indexOf('metric') + 2],
+  ]);
   out.push(`| ${head.join(' | ')} |`, `|${head.map((h) => (right.has(h) ? ' ---: ' : ' --- ')).join('|')}|`);
   for (const r of c.rows) {
     for (const m of r.metrics) {
       const cells = [
-        ...(multiHost ? [r.host] : []), ...(runs ? [r.path] : []), r.op, formatSize(r.granule), String(r.threads), m.metric,
-        formatNs(m.baseline), formatNs(m.candidate), formatChange(m.changePct), markOf(m) === '*' ? '\\*' : markOf(m),
+        ...(multiHost ? [r.host] : []),
+        ...(runs ? [r.path] : []),
+        r.op,
+        formatSize(r.granule),
+        String(r.threads),
+        m.metric,
+        formatNs(m.baseline),
+        formatNs(m.candidate),
+        formatChange(m.changePct),
+        markOf(m) === '*' ? '\\*' : markOf(m),
         ...(across
           ? [verdictOf(m), intervalText(m.ci), noiseText(m), String(m.runsBaseline ?? 1), String(m.runsCandidate ?? 1)]
           : [cvText(m.cvBaseline), cvText(m.cvCandidate)]),
@@ -48,7 +88,14 @@ export function renderCompareMarkdown(c: Comparison): string {
   out.push('');
   for (const m of c.options.metrics) {
     const s = summaryLine(c, m);
-    if (s) out.push(`**${esc(s[0])}**, ${s.slice(1).map((x) => esc(x.trim()).replace(/\*/g, '\\*')).join('; ')}`, '');
+    if (s)
+      out.push(
+        `**${esc(s[0])}**, ${s
+          .slice(1)
+          .map((x) => esc(x.trim()).replace(/\*/g, '\\*'))
+          .join('; ')}`,
+        '',
+      );
   }
   for (const l of legend(c)) out.push(`- ${esc(l).replace(/^\* /, '\\* ')}`);
   for (const n of c.notes) out.push(`- note: ${esc(n)}`);

@@ -6,7 +6,18 @@ import type { ComparedRow, Comparison } from '../analysis/compare.js';
 import { formatColumns, type Column } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { cvText, intervalText, kernelLines, legend, markOf, noiseText, notComparedLabel, sideLines, sideTitle, summaryLine } from './compare-cells.js';
+import {
+  cvText,
+  intervalText,
+  kernelLines,
+  legend,
+  markOf,
+  noiseText,
+  notComparedLabel,
+  sideLines,
+  sideTitle,
+  summaryLine,
+} from './compare-cells.js';
 import { formatChange } from '../analysis/change.js';
 
 export const TEXT_WIDTH = 80;
@@ -139,7 +150,8 @@ export function renderCompareText(c: Comparison): string {
     ...titled('candidate', sideTitle(c, 'candidate')),
     ...sideLines(c, 'candidate').flatMap(indented),
   ];
-  if (c.mode === 'runs' && c.baseline.suite !== c.candidate.suite) out.push(`suites     ${c.baseline.suite} -> ${c.candidate.suite}`);
+  if (c.mode === 'runs' && c.baseline.suite !== c.candidate.suite)
+    out.push(`suites     ${c.baseline.suite} -> ${c.candidate.suite}`);
   kernelLines(c).forEach((k, i) => out.push(`${i === 0 ? 'kernel     ' : '           '}${k}`));
   out.push('');
   for (const b of c.banner) out.push(...wrap(b), '');
@@ -147,7 +159,12 @@ export function renderCompareText(c: Comparison): string {
   if (c.rows.length === 0) out.push('no rows to compare');
   for (const h of hosts) {
     out.push(`host ${h}`);
-    out.push(...table(c, c.rows.filter((r) => r.host === h)).split('\n'));
+    out.push(
+      ...table(
+        c,
+        c.rows.filter((r) => r.host === h),
+      ).split('\n'),
+    );
     out.push('');
   }
   for (const m of c.options.metrics) {

@@ -35,10 +35,15 @@ export function renderRegressJunit(r: RegressReport): string {
     let failures = 0;
     for (const st of states.filter((x) => x.host === host)) {
       const mine = changes.filter((c) => c.series === st.series && c.metric === st.metric);
-      const shifts = (r.shifts ?? []).filter((sh) => sh.members?.some((m) => m.series === st.series && m.metric === st.metric));
+      const shifts = (r.shifts ?? []).filter((sh) =>
+        sh.members?.some((m) => m.series === st.series && m.metric === st.metric),
+      );
       const history = [
         ...mine.map((c) => `${c.known ? 'known ' : ''}${c.kind}: ${describe(c)}`),
-        ...shifts.map((sh) => `host-wide shift from run ${sh.firstRunId} (${sh.series} series, median ${formatChange(sh.medianChangePct)}; fingerprint: ${sh.fingerprint})`),
+        ...shifts.map(
+          (sh) =>
+            `host-wide shift from run ${sh.firstRunId} (${sh.series} series, median ${formatChange(sh.medianChangePct)}; fingerprint: ${sh.fingerprint})`,
+        ),
       ];
       const out = history.length ? `<system-out>${xmlEscape([...history, SIGN_LEGEND].join('\n'))}</system-out>` : '';
       const attrs = `classname="gmembench.regress.${xmlEscape(host)}" name="${xmlEscape(caseName(st.series, st.metric))}"`;
@@ -47,8 +52,12 @@ export function renderRegressJunit(r: RegressReport): string {
         const l = st.latest;
         const label = `${seriesLabel({ host, path: st.series.split('/')[1], op: st.series.split('/')[2], granule: Number(st.series.split('/')[3]), threads: Number(st.series.split('/')[4]) })} ${st.metric}`;
         const msg = `${label} slower by ${formatChange(l.changePct)} from run ${l.firstRunId}${l.hostWide ? ' (host-wide shift)' : ''}${l.change?.known ? ' (known)' : ''}`;
-        const body = l.change ? describe(l.change) : `host-wide shift from run ${l.firstRunId} (last good ${l.lastGoodRunId})`;
-        cases.push(`    <testcase ${attrs}><failure type="regression" message="${xmlEscape(msg)}">${xmlEscape(body)}</failure>${out}</testcase>`);
+        const body = l.change
+          ? describe(l.change)
+          : `host-wide shift from run ${l.firstRunId} (last good ${l.lastGoodRunId})`;
+        cases.push(
+          `    <testcase ${attrs}><failure type="regression" message="${xmlEscape(msg)}">${xmlEscape(body)}</failure>${out}</testcase>`,
+        );
       } else {
         cases.push(`    <testcase ${attrs}>${out}</testcase>`);
       }

@@ -17,7 +17,11 @@ export function seriesLabel(c: Pick<Change, 'host' | 'path' | 'op' | 'granule' |
   return labelOf(c);
 }
 
-const TEST_NAMES = { rank: 'Student t on ranks', robust: 'Student t on winsorized values', student: 'Student t on values' } as const;
+const TEST_NAMES = {
+  rank: 'Student t on ranks',
+  robust: 'Student t on winsorized values',
+  student: 'Student t on values',
+} as const;
 
 /** a paragraph wrapped to the width, continuation lines indented */
 function para(text: string, indent = '  '): string[] {
@@ -29,12 +33,20 @@ function para(text: string, indent = '  '): string[] {
 class RunNotes {
   private readonly notes = new Map<string, { n: number; text: string }>();
   constructor(changes: Change[]) {
-    for (const c of [...changes].sort((a, b) => Date.parse(a.firstStartedAt) - Date.parse(b.firstStartedAt) || a.firstRunId.localeCompare(b.firstRunId))) this.ref(c);
+    for (const c of [...changes].sort(
+      (a, b) => Date.parse(a.firstStartedAt) - Date.parse(b.firstStartedAt) || a.firstRunId.localeCompare(b.firstRunId),
+    ))
+      this.ref(c);
   }
   ref(c: Change): string {
     let e = this.notes.get(c.firstRunId);
     if (!e) {
-      const kernel = c.kernelBefore && c.kernelAfter && c.kernelBefore !== c.kernelAfter ? `, kernel ${c.kernelBefore} -> ${c.kernelAfter}` : c.kernelAfter ? `, kernel ${c.kernelAfter}` : '';
+      const kernel =
+        c.kernelBefore && c.kernelAfter && c.kernelBefore !== c.kernelAfter
+          ? `, kernel ${c.kernelBefore} -> ${c.kernelAfter}`
+          : c.kernelAfter
+            ? `, kernel ${c.kernelAfter}`
+            : '';
       e = { n: this.notes.size + 1, text: `${c.firstRunId}\n    last good ${c.lastGoodRunId}${kernel}` };
       this.notes.set(c.firstRunId, e);
     }
@@ -48,39 +60,77 @@ class RunNotes {
 /** one table per host (the host is its heading, so the series column stays short) */
 function tables(changes: Change[], notes: RunNotes): string[] {
   const hosts = [...new Set(changes.map((c) => c.host))];
-  return hosts.flatMap((host) => [...para(`host ${host}:`), ...table(changes.filter((c) => c.host === host), notes)]);
+  return hosts.flatMap((host) => [
+    ...para(`host ${host}:`),
+    ...table(
+      changes.filter((c) => c.host === host),
+      notes,
+    ),
+  ]);
 }
 
 function table(changes: Change[], notes: RunNotes): string[] {
   const { text, hidden } = fitColumns(
     [
-      { header: 'series' }, { header: 'metric' }, { header: 'before', align: 'right' }, { header: 'after', align: 'right' },
-      { header: 'change', align: 'right' }, { header: 'noise', align: 'right', priority: 2 }, { header: 'p', align: 'right', priority: 1 },
-      { header: 'from run', align: 'right' }, { header: 'state' },
+      { header: 'series' },
+      { header: 'metric' },
+      { header: 'before', align: 'right' },
+      { header: 'after', align: 'right' },
+      { header: 'change', align: 'right' },
+      { header: 'noise', align: 'right', priority: 2 },
+      { header: 'p', align: 'right', priority: 1 },
+      { header: 'from run', align: 'right' },
+      { header: 'state' },
     ],
     changes.map((c) => [
-      `${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`, c.metric, formatNs(c.before), formatNs(c.after), formatChange(c.changePct),
-      c.noisePct === undefined ? '-' : `${c.noisePct.toFixed(1)}%`, c.pValue.toExponential(1), notes.ref(c), c.known ? '(known)' : 'NEW',
+      `${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`,
+      c.metric,
+      formatNs(c.before),
+      formatNs(c.after),
+      formatChange(c.changePct),
+      c.noisePct === undefined ? '-' : `${c.noisePct.toFixed(1)}%`,
+      c.pValue.toExponential(1),
+      notes.ref(c),
+      c.known ? '(known)' : 'NEW',
     ]),
     { width: REGRESS_TEXT_WIDTH },
   );
-  return [text, ...(hidden.length ? [`(left out to fit ${REGRESS_TEXT_WIDTH} columns: ${hidden.join(', ')}; --format json has them)`] : [])];
+  return [
+    text,
+    ...(hidden.length
+      ? [`(left out to fit ${REGRESS_TEXT_WIDTH} columns: ${hidden.join(', ')}; --format json has them)`]
+      : []),
+  ];
 }
 
 export function renderRegressText(r: RegressReport): string {
   const o = r.options;
   const out = [
-    ...para(`regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`),
-    ...para(`method: E-divisive means + ${TEST_NAMES[o.test] ?? o.test}, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs, ` +
-      `>= ${o.baselineRuns ?? 0} runs before a change, the new level holds for ${o.persistence ?? 0} runs (persistence)`),
-    ...para(`budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: CV between runs)`),
+    ...para(
+      `regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`,
+    ),
+    ...para(
+      `method: E-divisive means + ${TEST_NAMES[o.test] ?? o.test}, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs, ` +
+        `>= ${o.baselineRuns ?? 0} runs before a change, the new level holds for ${o.persistence ?? 0} runs (persistence)`,
+    ),
+    ...para(
+      `budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: CV between runs)`,
+    ),
     SIGN_LEGEND,
     '',
   ];
-  if (r.tooFew) out.push(...para(`too few runs for a verdict: ${r.tooFew.runs} of the ${r.tooFew.needed} needed (${Math.max(o.minSegment, o.baselineRuns ?? 0)} runs before a change, ${Math.max(o.minSegment, o.persistence ?? 0)} after it)`), '');
+  if (r.tooFew)
+    out.push(
+      ...para(
+        `too few runs for a verdict: ${r.tooFew.runs} of the ${r.tooFew.needed} needed (${Math.max(o.minSegment, o.baselineRuns ?? 0)} runs before a change, ${Math.max(o.minSegment, o.persistence ?? 0)} after it)`,
+      ),
+      '',
+    );
   for (const sh of r.shifts ?? []) {
     out.push(
-      ...para(`HOST-WIDE SHIFT on ${sh.host} at run ${sh.firstRunId}: ${sh.series} series moved (${sh.slower} slower), median ${formatChange(sh.medianChangePct)}`),
+      ...para(
+        `HOST-WIDE SHIFT on ${sh.host} at run ${sh.firstRunId}: ${sh.series} series moved (${sh.slower} slower), median ${formatChange(sh.medianChangePct)}`,
+      ),
       ...para(`  fingerprint changed: ${sh.fingerprint} (last run before: ${sh.lastGoodRunId})`, '    '),
     );
   }

@@ -55,14 +55,22 @@ export function changePoints(report: RegressReport, runs: HistoryRun[], suite = 
 }
 
 /** Write the verdicts into the database the history was read from; returns the points written. */
-export async function writeChangePoints(target: InfluxTarget, report: RegressReport, runs: HistoryRun[], suite?: string): Promise<number> {
+export async function writeChangePoints(
+  target: InfluxTarget,
+  report: RegressReport,
+  runs: HistoryRun[],
+  suite?: string,
+): Promise<number> {
   const points = changePoints(report, runs, suite);
   if (points.length === 0) return 0;
   const influx = connectInflux(target);
   try {
     await influx.writePoints(points, { precision: 'ms', database: target.db });
   } catch (err) {
-    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${CHANGES_MEASUREMENT}: ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${CHANGES_MEASUREMENT}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return points.length;
 }

@@ -18,9 +18,10 @@ export function checkInfluxUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    throw new Error("not a URL (write e.g. http://localhost:8086 or http://user:pass@host:8086)");
+    throw new Error('not a URL (write e.g. http://localhost:8086 or http://user:pass@host:8086)');
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${redactUrl(url)}: only http and https are supported`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new Error(`${redactUrl(url)}: only http and https are supported`);
   return url;
 }
 
@@ -44,7 +45,10 @@ export function connectInflux(target: InfluxTarget, opts: { timeoutMs?: number; 
     password: u.username ? decodeURIComponent(u.password) : (null as unknown as undefined),
     database: target.db,
     options: { timeout: opts.timeoutMs ?? 10_000 } as never,
-    pool: { requestTimeout: opts.timeoutMs ?? 10_000, ...(opts.maxRetries !== undefined && { maxRetries: opts.maxRetries }) },
+    pool: {
+      requestTimeout: opts.timeoutMs ?? 10_000,
+      ...(opts.maxRetries !== undefined && { maxRetries: opts.maxRetries }),
+    },
   });
 }
 

@@ -46,7 +46,10 @@ export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: st
   try {
     rows = (await influx.query<LatencyRow>(historyQuery(opts))) as unknown as LatencyRow[];
   } catch (err) {
-    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot read ${MEASUREMENT}: ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `--influx ${redactUrl(target.url)} (db ${target.db}): cannot read ${MEASUREMENT}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const runs = new Map<string, HistoryRun>();
   for (const r of rows) {
@@ -59,7 +62,11 @@ export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: st
       runs.set(runId, run);
     }
     const row: HistoryRow = {
-      host: r.host, path: r.path, op: r.op, granule: Number(r.granule), threads: Number(r.threads),
+      host: r.host,
+      path: r.path,
+      op: r.op,
+      granule: Number(r.granule),
+      threads: Number(r.threads),
       p50: typeof r.p50 === 'number' ? r.p50 : null,
       p99: typeof r.p99 === 'number' ? r.p99 : null,
       ...(r.kernel && { kernel: r.kernel }),
@@ -76,7 +83,15 @@ export async function writeInfluxAnnotations(target: InfluxTarget, changes: Chan
     await influx.writePoints(
       changes.map((c) => ({
         measurement: ANNOTATION_MEASUREMENT,
-        tags: { host: c.host, path: c.path, op: c.op, granule: String(c.granule), threads: String(c.threads), metric: c.metric, kind: c.kind },
+        tags: {
+          host: c.host,
+          path: c.path,
+          op: c.op,
+          granule: String(c.granule),
+          threads: String(c.threads),
+          metric: c.metric,
+          kind: c.kind,
+        },
         fields: {
           title: `${c.kind}: ${c.series} ${c.metric}`,
           text: `${c.series} ${c.metric} ${c.changePct >= 0 ? '+' : ''}${c.changePct.toFixed(1)}% from run ${c.firstRunId} (last good ${c.lastGoodRunId})`,
@@ -92,7 +107,10 @@ export async function writeInfluxAnnotations(target: InfluxTarget, changes: Chan
       { precision: 'ms' },
     );
   } catch (err) {
-    throw new Error(`--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${ANNOTATION_MEASUREMENT}: ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${ANNOTATION_MEASUREMENT}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   return changes.length;
 }

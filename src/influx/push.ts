@@ -94,11 +94,15 @@ export class PushError extends Error {
  * timer ends. A fresh client per attempt, after an exponential delay, is simpler to reason about.
  */
 class Writer {
-  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load' | 'allowEmulated'>> & Pick<PushOptions, 'onRetry'>;
+  private readonly o: Required<Omit<PushOptions, 'onRetry' | 'onBatch' | 'load' | 'allowEmulated'>> &
+    Pick<PushOptions, 'onRetry'>;
   private client: InfluxDB;
   private ready: Promise<void> | null = null;
 
-  constructor(private readonly target: InfluxTarget, opts: PushOptions) {
+  constructor(
+    private readonly target: InfluxTarget,
+    opts: PushOptions,
+  ) {
     this.o = { ...DEFAULT_PUSH_OPTIONS, ...opts };
     this.client = this.connect();
   }
@@ -116,7 +120,11 @@ class Writer {
         return fn(this.client);
       },
       {
-        retries, minTimeout: initialDelayMs, maxTimeout: maxDelayMs, factor: 2, randomize: false,
+        retries,
+        minTimeout: initialDelayMs,
+        maxTimeout: maxDelayMs,
+        factor: 2,
+        randomize: false,
         // called only when a retry is left: the one place that knows a retry will be sent
         shouldRetry: ({ error, retriesConsumed }) => {
           if (!retryable(error)) return false;
@@ -144,7 +152,12 @@ class Writer {
       // an existing database keeps its administrator's retention policies; one without any gets ours
       const rps = await c.showRetentionPolicies(this.target.db);
       if (rps.length === 0) {
-        await c.createRetentionPolicy(RETENTION_POLICY, { database: this.target.db, duration: RETENTION_DURATION, replication: 1, isDefault: true });
+        await c.createRetentionPolicy(RETENTION_POLICY, {
+          database: this.target.db,
+          duration: RETENTION_DURATION,
+          replication: 1,
+          isDefault: true,
+        });
       }
     }).catch((err) => {
       // InfluxDB 2 and 3 answer their 1.x API's CREATE/SHOW with 4xx: there a bucket mapped to the
@@ -155,7 +168,9 @@ class Writer {
   }
 
   async write(runs: string, batch: IPoint[]): Promise<void> {
-    await this.withRetries(runs, `write ${batch.length} points`, (c) => c.writePoints(batch, { precision: 'n', database: this.target.db }));
+    await this.withRetries(runs, `write ${batch.length} points`, (c) =>
+      c.writePoints(batch, { precision: 'n', database: this.target.db }),
+    );
   }
 }
 
@@ -185,9 +200,15 @@ export function toIPoint(p: Point): IPoint {
   const tags: Record<string, Escaped> = {};
   for (const [k, v] of Object.entries(p.tags)) tags[k] = new Escaped(escapeTag(v, `tag ${k}`));
   const fields: Record<string, number | Escaped> = {};
-  for (const [k, v] of Object.entries(p.fields)) fields[k] = typeof v === 'string' ? new Escaped(escapeStringField(v, `field ${k}`)) : v;
+  for (const [k, v] of Object.entries(p.fields))
+    fields[k] = typeof v === 'string' ? new Escaped(escapeStringField(v, `field ${k}`)) : v;
   // IPoint types tag values as strings; the client checks for Raw at run time (see Escaped)
-  return { measurement: p.measurement, tags: tags as unknown as Record<string, string>, fields, timestamp: p.timestampNs.toString() };
+  return {
+    measurement: p.measurement,
+    tags: tags as unknown as Record<string, string>,
+    fields,
+    timestamp: p.timestampNs.toString(),
+  };
 }
 
 export interface LoadedRun {
@@ -210,7 +231,11 @@ export async function loadRun(runDir: string, opts: { allowEmulated?: boolean } 
   }
   const points = summaryToPoints(summary);
   try {
-    return { runId: summary.runId, points: points.map(toIPoint), ...(left.size > 0 && { leftOutEmulated: describeLeft(left) }) };
+    return {
+      runId: summary.runId,
+      points: points.map(toIPoint),
+      ...(left.size > 0 && { leftOutEmulated: describeLeft(left) }),
+    };
   } catch (err) {
     // a run is written whole or not at all: never a part of its rows, nor a mangled tag
     return { runId: summary.runId, points: [], refused: points.length, error: err as Error };
@@ -319,7 +344,10 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
     const run = await next!;
     next = i + 1 < runDirs.length ? load(runDirs[i + 1]) : null;
     const report: PushReport = {
-      runDir: runDirs[i], runId: run.runId, points: run.points.length + (run.refused ?? 0), written: 0,
+      runDir: runDirs[i],
+      runId: run.runId,
+      points: run.points.length + (run.refused ?? 0),
+      written: 0,
       ...(run.leftOutEmulated && { leftOutEmulated: run.leftOutEmulated }),
     };
     reports.push(report);
@@ -327,7 +355,7 @@ export async function pushRuns(runDirs: string[], target: InfluxTarget, opts: Pu
       fail(report, run.error);
       continue;
     }
-    for (let j = 0; j < run.points.length; ) {
+    for (let j = 0; j < run.points.length;) {
       const take = Math.min(size - points.length, run.points.length - j);
       for (let k = 0; k < take; k++) points.push(run.points[j + k]);
       shares.push({ report, count: take });
@@ -356,7 +384,9 @@ export async function pushRun(runDir: string, target: InfluxTarget, opts: PushOp
 export function formatPushReport(r: PushReport): string {
   const name = r.runId ?? r.runDir;
   if (r.error) return `NOT PUSHED ${name}: ${r.error}`;
-  const left = r.leftOutEmulated ? `; not pushed, measured under TCG emulation: ${r.leftOutEmulated} (--allow-emulated pushes them)` : '';
+  const left = r.leftOutEmulated
+    ? `; not pushed, measured under TCG emulation: ${r.leftOutEmulated} (--allow-emulated pushes them)`
+    : '';
   return `pushed ${name}: ${r.written} points${left}`;
 }
 
@@ -365,7 +395,14 @@ export function formatPushReport(r: PushReport): string {
  * (never printed) and a line saying to add them back when the URL had any.
  */
 export function pushLaterCommand(runDirs: string[], target: InfluxTarget): string {
-  const argv = ['gmembench', 'push', ...runDirs, '--influx', redactUrl(target.url), ...(target.db !== DEFAULT_DB ? ['--db', target.db] : [])];
+  const argv = [
+    'gmembench',
+    'push',
+    ...runDirs,
+    '--influx',
+    redactUrl(target.url),
+    ...(target.db !== DEFAULT_DB ? ['--db', target.db] : []),
+  ];
   let credentials = false;
   try {
     const u = new URL(target.url);

@@ -27,13 +27,16 @@ export function markEmulation(entry: HostEntry): void {
 export function emulatedHosts(summary: Pick<RunSummary, 'hosts'>): Set<string> {
   const out = new Set<string>();
   for (const h of summary.hosts) {
-    const e = h.fingerprint ? (h.fingerprint.emulation ?? detectEmulation(h.fingerprint, h.labels)) : h.labels?.emulation;
+    const e = h.fingerprint
+      ? (h.fingerprint.emulation ?? detectEmulation(h.fingerprint, h.labels))
+      : h.labels?.emulation;
     if (e === 'tcg') out.add(h.name);
   }
   return out;
 }
 
-export const EMULATED_WHY = 'measured under QEMU TCG emulation: the timings say nothing about real hardware (statuses and per-page outcomes do)';
+export const EMULATED_WHY =
+  'measured under QEMU TCG emulation: the timings say nothing about real hardware (statuses and per-page outcomes do)';
 
 /** The run without the rows of emulated hosts, and what was left out (host -> rows). */
 export function withoutEmulated(summary: RunSummary): { summary: RunSummary; left: Map<string, number> } {

@@ -23,7 +23,10 @@ export async function leaveOutEmulated(dir: string, runs: HistoryRun[]): Promise
       left.set(r.host, (left.get(r.host) ?? 0) + 1);
       return false;
     });
-    if (left.size > 0) lines.push(`${run.runId}: rows of ${describeLeft(left)} left out: measured under TCG emulation (--allow-emulated keeps them)`);
+    if (left.size > 0)
+      lines.push(
+        `${run.runId}: rows of ${describeLeft(left)} left out: measured under TCG emulation (--allow-emulated keeps them)`,
+      );
   }
   return lines;
 }

@@ -73,16 +73,33 @@ async function freePort(): Promise<number> {
 function sshBanner(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((ok) => {
     const sock = connect({ host: '127.0.0.1', port });
-    const done = (v: boolean) => { sock.destroy(); ok(v); };
+    const done = (v: boolean) => {
+      sock.destroy();
+      ok(v);
+    };
     const t = setTimeout(() => done(false), timeoutMs);
-    sock.once('data', (d) => { clearTimeout(t); done(d.toString().startsWith('SSH-')); });
-    sock.once('error', () => { clearTimeout(t); done(false); });
-    sock.once('close', () => { clearTimeout(t); done(false); });
+    sock.once('data', (d) => {
+      clearTimeout(t);
+      done(d.toString().startsWith('SSH-'));
+    });
+    sock.once('error', () => {
+      clearTimeout(t);
+      done(false);
+    });
+    sock.once('close', () => {
+      clearTimeout(t);
+      done(false);
+    });
   });
 }
 
 export function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The session leader of this process (the terminal's shell, the CI job): the default owner of a lab host. */
@@ -98,21 +115,33 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
   if (missing) throw new Error(`lab: ${missing}`);
   const dir = labHostDir(o.name);
   const prev = await labState(o.name).catch(() => null);
-  if (prev && isOurQemu(prev.pid, o.name)) throw new Error(`lab up ${o.name}: already running (pid ${prev.pid}); lab down ${o.name} first`);
+  if (prev && isOurQemu(prev.pid, o.name))
+    throw new Error(`lab up ${o.name}: already running (pid ${prev.pid}); lab down ${o.name} first`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
 
   const k = await labKernel(o.kernel, o.modules, o.log);
   const extraModules = o.swProtected ? await swProtectedModules(o.kernel, k.release, o.log) : undefined;
-  const base = await baseInitramfs({ release: k.release, modulesDir: k.modulesDir, flavour: o.swProtected ? 'swprot' : 'stock', extraModules });
+  const base = await baseInitramfs({
+    release: k.release,
+    modulesDir: k.modulesDir,
+    flavour: o.swProtected ? 'swprot' : 'stock',
+    extraModules,
+  });
 
   const key = resolve(dir, 'id_ed25519');
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `gmembench-lab-${o.name}`, '-f', key]);
   const hostKey = resolve(dir, 'host_key');
   await execa('dropbearkey', ['-t', 'ed25519', '-f', hostKey]);
-  const hostPub = (await execa('dropbearkey', ['-y', '-f', hostKey])).stdout.split('\n').find((l) => l.startsWith('ssh-'));
+  const hostPub = (await execa('dropbearkey', ['-y', '-f', hostKey])).stdout
+    .split('\n')
+    .find((l) => l.startsWith('ssh-'));
   if (!hostPub) throw new Error('lab: dropbearkey printed no public key');
-  const initrd = await hostInitramfs(base, dir, { name: o.name, hostKey, authorizedKey: await readFile(`${key}.pub`, 'utf8') });
+  const initrd = await hostInitramfs(base, dir, {
+    name: o.name,
+    hostKey,
+    authorizedKey: await readFile(`${key}.pub`, 'utf8'),
+  });
 
   const accel = o.accel ?? chooseAccel().accel;
   const timeout = (o.bootTimeout ?? 90) * 1000;
@@ -125,19 +154,37 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
     const consoleLog = resolve(dir, `console-${attempt}.log`);
     const pidFile = resolve(dir, 'qemu.pid');
     await rm(pidFile, { force: true });
-    const args = qemuArgs({ kernel: k.image, initrd, consoleLog, pidFile, port, cpus: o.cpus, numa: o.numa, memMiB: o.memMiB, accel });
+    const args = qemuArgs({
+      kernel: k.image,
+      initrd,
+      consoleLog,
+      pidFile,
+      port,
+      cpus: o.cpus,
+      numa: o.numa,
+      memMiB: o.memMiB,
+      accel,
+    });
     const qemuLog = resolve(dir, `qemu-${attempt}.log`);
     const fd = openSync(qemuLog, 'w');
-    const watchdog = spawn('sh', [WATCHDOG, ownerFile, 'qemu-system-x86_64', ...args], { stdio: ['ignore', fd, fd], detached: true });
+    const watchdog = spawn('sh', [WATCHDOG, ownerFile, 'qemu-system-x86_64', ...args], {
+      stdio: ['ignore', fd, fd],
+      detached: true,
+    });
     closeSync(fd);
     let exited = false;
-    watchdog.once('exit', () => { exited = true; });
+    watchdog.once('exit', () => {
+      exited = true;
+    });
     watchdog.unref();
     o.log?.(`booting ${o.name} (${accel}, ${o.cpus} CPUs, ${o.numa} node(s), ${o.memMiB} MiB), attempt ${attempt}`);
     const t0 = Date.now();
     let ready = false;
     while (!exited && Date.now() - t0 < timeout) {
-      if (await sshBanner(port, 2000)) { ready = true; break; }
+      if (await sshBanner(port, 2000)) {
+        ready = true;
+        break;
+      }
       await sleep(300);
     }
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
@@ -145,7 +192,9 @@ export async function labUp(o: LabUpOptions): Promise<LabHostState> {
       const bootSeconds = (Date.now() - t0) / 1000;
       const state = await writeHost(o, dir, { pid, port, release: k.release, accel, key, hostPub, bootSeconds });
       await writeOwner(ownerFile, o.owner);
-      o.log?.(`${o.name} up in ${bootSeconds.toFixed(1)} s on 127.0.0.1:${port} (QEMU pid ${pid}; ${o.owner === 'none' ? 'runs until lab down' : `goes down when pid ${o.owner} ends`})`);
+      o.log?.(
+        `${o.name} up in ${bootSeconds.toFixed(1)} s on 127.0.0.1:${port} (QEMU pid ${pid}; ${o.owner === 'none' ? 'runs until lab down' : `goes down when pid ${o.owner} ends`})`,
+      );
       return state;
     }
     if (pid > 0 && isOurQemu(pid, o.name)) process.kill(pid, 'SIGKILL');
@@ -164,24 +213,63 @@ async function writeOwner(file: string, owner: number | 'none'): Promise<void> {
   await rename(`${file}.tmp`, file);
 }
 
-interface Booted { pid: number; port: number; release: string; accel: 'kvm' | 'tcg'; key: string; hostPub: string; bootSeconds: number }
+interface Booted {
+  pid: number;
+  port: number;
+  release: string;
+  accel: 'kvm' | 'tcg';
+  key: string;
+  hostPub: string;
+  bootSeconds: number;
+}
 
 async function writeHost(o: LabUpOptions, dir: string, s: Booted): Promise<LabHostState> {
   const knownHosts = resolve(dir, 'known_hosts');
   await writeFile(knownHosts, `[127.0.0.1]:${s.port} ${s.hostPub.split(' ').slice(0, 2).join(' ')}\n`);
   const inventory = resolve(dir, 'hosts.yaml');
   // emulation: the fingerprint takes it from here (src/lab/emulation.ts)
-  const labels: Record<string, string> = { lab: 'qemu', emulation: s.accel, kernel: o.kernel, ...(o.swProtected && { kvm: 'sw-protected' }) };
-  await writeFile(inventory, stringify({
-    hosts: [{
-      name: o.name, transport: 'ssh', address: '127.0.0.1', port: s.port, user: 'root',
-      identityFile: s.key, knownHosts, connectTimeout: 30, commandTimeout: 300,
-      keepaliveInterval: 5, keepaliveCountMax: 3, remoteDir: '/tmp/gmembench', labels,
-    }],
-  }));
+  const labels: Record<string, string> = {
+    lab: 'qemu',
+    emulation: s.accel,
+    kernel: o.kernel,
+    ...(o.swProtected && { kvm: 'sw-protected' }),
+  };
+  await writeFile(
+    inventory,
+    stringify({
+      hosts: [
+        {
+          name: o.name,
+          transport: 'ssh',
+          address: '127.0.0.1',
+          port: s.port,
+          user: 'root',
+          identityFile: s.key,
+          knownHosts,
+          connectTimeout: 30,
+          commandTimeout: 300,
+          keepaliveInterval: 5,
+          keepaliveCountMax: 3,
+          remoteDir: '/tmp/gmembench',
+          labels,
+        },
+      ],
+    }),
+  );
   const state: LabHostState = {
-    name: o.name, pid: s.pid, port: s.port, kernel: o.kernel, release: s.release, accel: s.accel,
-    numa: o.numa, cpus: o.cpus, memMiB: o.memMiB, owner: o.owner, swProtected: !!o.swProtected, inventory, startedAt: new Date().toISOString(),
+    name: o.name,
+    pid: s.pid,
+    port: s.port,
+    kernel: o.kernel,
+    release: s.release,
+    accel: s.accel,
+    numa: o.numa,
+    cpus: o.cpus,
+    memMiB: o.memMiB,
+    owner: o.owner,
+    swProtected: !!o.swProtected,
+    inventory,
+    startedAt: new Date().toISOString(),
     bootSeconds: Math.round(s.bootSeconds * 10) / 10,
   };
   await writeFile(resolve(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
@@ -192,7 +280,10 @@ export async function labState(name: string): Promise<LabHostState | null> {
   const f = resolve(labHostDir(name), 'state.json');
   if (!existsSync(f)) return null;
   const parsed = stateSchema.safeParse(JSON.parse(await readFile(f, 'utf8')));
-  if (!parsed.success) throw new Error(`${f}: not a lab host state (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`);
+  if (!parsed.success)
+    throw new Error(
+      `${f}: not a lab host state (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`,
+    );
   return parsed.data;
 }
 
@@ -213,7 +304,9 @@ export function isOurQemu(pid: number, name: string): boolean {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     return cmd[0].includes('qemu-system') && cmd.some((a) => a.includes(`${labHostDir(name)}/`));
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /** Stop a lab host's QEMU (TERM, then KILL after 5 s) and remove its directory; false when it was not running. */

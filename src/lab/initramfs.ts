@@ -11,26 +11,43 @@ import { execa } from 'execa';
 import { labCacheDir } from './paths.js';
 
 /** The modules a lab host loads, in this order after their dependencies (lab-facts: irqbypass, ccp, kvm, kvm-amd, ..., virtio_net). */
-export const LAB_MODULES = ['irqbypass', 'ccp', 'kvm', 'kvm-amd', 'kvm-intel', 'failover', 'net_failover', 'virtio_net'];
+export const LAB_MODULES = [
+  'irqbypass',
+  'ccp',
+  'kvm',
+  'kvm-amd',
+  'kvm-intel',
+  'failover',
+  'net_failover',
+  'virtio_net',
+];
 
 const BUSYBOX = '/bin/busybox';
 const DROPBEAR = '/usr/sbin/dropbear';
 
 export function labToolsMissing(): string | null {
   const tools: [string[], string][] = [
-    [[BUSYBOX], 'busybox-static'], [[DROPBEAR], 'dropbear-bin'], [['/usr/bin/dropbearkey'], 'dropbear-bin'],
-    [['/usr/bin/cpio', '/bin/cpio'], 'cpio'], [['/usr/bin/xz', '/bin/xz'], 'xz-utils'], [['/usr/bin/qemu-system-x86_64'], 'qemu-system-x86'],
-    [['/usr/bin/ssh-keygen'], 'openssh-client'], [['/usr/bin/setpriv', '/bin/setpriv'], 'util-linux'], [['/usr/sbin/depmod', '/sbin/depmod'], 'kmod'],
+    [[BUSYBOX], 'busybox-static'],
+    [[DROPBEAR], 'dropbear-bin'],
+    [['/usr/bin/dropbearkey'], 'dropbear-bin'],
+    [['/usr/bin/cpio', '/bin/cpio'], 'cpio'],
+    [['/usr/bin/xz', '/bin/xz'], 'xz-utils'],
+    [['/usr/bin/qemu-system-x86_64'], 'qemu-system-x86'],
+    [['/usr/bin/ssh-keygen'], 'openssh-client'],
+    [['/usr/bin/setpriv', '/bin/setpriv'], 'util-linux'],
+    [['/usr/sbin/depmod', '/sbin/depmod'], 'kmod'],
   ];
   for (const [paths, pkg] of tools) {
-    if (!paths.some((p) => existsSync(p))) return `${paths[0]} is missing (apt-get install ${pkg}; scripts/setup-test-deps.sh installs it)`;
+    if (!paths.some((p) => existsSync(p)))
+      return `${paths[0]} is missing (apt-get install ${pkg}; scripts/setup-test-deps.sh installs it)`;
   }
   return null;
 }
 
 /** Modules dir of an extracted kernel tree (bookworm packages use /lib/modules, trixie /usr/lib/modules). */
 export function modulesDirOf(tree: string, release: string): string {
-  for (const d of [resolve(tree, 'usr/lib/modules', release), resolve(tree, 'lib/modules', release)]) if (existsSync(d)) return d;
+  for (const d of [resolve(tree, 'usr/lib/modules', release), resolve(tree, 'lib/modules', release)])
+    if (existsSync(d)) return d;
   throw new Error(`lab: no modules for ${release} under ${tree}`);
 }
 
@@ -42,7 +59,12 @@ export function moduleLoadOrder(modulesDep: string, wanted: string[]): string[] 
     const m = /^([^:]+):\s*(.*)$/.exec(line);
     if (!m) continue;
     deps.set(m[1], m[2].split(/\s+/).filter(Boolean));
-    byName.set(basename(m[1]).replace(/\.ko(\.(xz|zst|gz))?$/, '').replace(/-/g, '_'), m[1]);
+    byName.set(
+      basename(m[1])
+        .replace(/\.ko(\.(xz|zst|gz))?$/, '')
+        .replace(/-/g, '_'),
+      m[1],
+    );
   }
   const order: string[] = [];
   const visit = (path: string) => {
@@ -100,14 +122,35 @@ setsid /bin/sh -c "$2"
 `;
 
 /** The kernel's part of the initramfs (busybox, dropbear, modules), cached by kernel release (+ module flavour). */
-export async function baseInitramfs(opts: { release: string; modulesDir: string; flavour: string; extraModules?: string }): Promise<string> {
+export async function baseInitramfs(opts: {
+  release: string;
+  modulesDir: string;
+  flavour: string;
+  extraModules?: string;
+}): Promise<string> {
   // the recipe is part of the name: a changed /init, login shell or module list builds a new archive
-  const recipe = createHash('sha256').update([INIT, LOGIN_SHELL, ...LAB_MODULES, statSync(BUSYBOX).size, statSync(DROPBEAR).size].join('\0')).digest('hex').slice(0, 12);
+  const recipe = createHash('sha256')
+    .update([INIT, LOGIN_SHELL, ...LAB_MODULES, statSync(BUSYBOX).size, statSync(DROPBEAR).size].join('\0'))
+    .digest('hex')
+    .slice(0, 12);
   const out = resolve(labCacheDir(), 'initramfs', `${opts.release}-${opts.flavour}-${recipe}.cpio.gz`);
   if (existsSync(out)) return out;
   const root = `${out}.root-${process.pid}`;
   await rm(root, { recursive: true, force: true });
-  for (const d of ['bin', 'sbin', 'etc/dropbear', 'lib/modules/lab', 'root/.ssh', 'usr/bin', 'usr/sbin', 'proc', 'sys', 'dev', 'tmp', 'dev/hugepages']) {
+  for (const d of [
+    'bin',
+    'sbin',
+    'etc/dropbear',
+    'lib/modules/lab',
+    'root/.ssh',
+    'usr/bin',
+    'usr/sbin',
+    'proc',
+    'sys',
+    'dev',
+    'tmp',
+    'dev/hugepages',
+  ]) {
     await mkdir(resolve(root, d), { recursive: true });
   }
   await copyFile(BUSYBOX, resolve(root, 'bin/busybox'));
@@ -124,9 +167,18 @@ export async function baseInitramfs(opts: { release: string; modulesDir: string;
     const name = basename(rel).replace(/\.(xz|zst|gz)$/, '');
     const dest = resolve(root, 'lib/modules/lab', name);
     if (override && existsSync(override)) await copyFile(override, dest);
-    else if (rel.endsWith('.xz')) await writeFile(dest, (await execa('xz', ['-dc', resolve(opts.modulesDir, rel)], { encoding: 'buffer' })).stdout);
-    else if (rel.endsWith('.zst')) await writeFile(dest, (await execa('zstd', ['-dc', resolve(opts.modulesDir, rel)], { encoding: 'buffer' })).stdout);
-    else if (rel.endsWith('.gz')) await writeFile(dest, (await execa('gzip', ['-dc', resolve(opts.modulesDir, rel)], { encoding: 'buffer' })).stdout);
+    else if (rel.endsWith('.xz'))
+      await writeFile(dest, (await execa('xz', ['-dc', resolve(opts.modulesDir, rel)], { encoding: 'buffer' })).stdout);
+    else if (rel.endsWith('.zst'))
+      await writeFile(
+        dest,
+        (await execa('zstd', ['-dc', resolve(opts.modulesDir, rel)], { encoding: 'buffer' })).stdout,
+      );
+    else if (rel.endsWith('.gz'))
+      await writeFile(
+        dest,
+        (await execa('gzip', ['-dc', resolve(opts.modulesDir, rel)], { encoding: 'buffer' })).stdout,
+      );
     else await copyFile(resolve(opts.modulesDir, rel), dest);
     names.push(name);
   }
@@ -149,11 +201,21 @@ export async function baseInitramfs(opts: { release: string; modulesDir: string;
 }
 
 async function cpioGz(root: string, out: string): Promise<void> {
-  await execa('sh', ['-c', 'cd "$1" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet | gzip -1 > "$2"', 'sh', root, out]);
+  await execa('sh', [
+    '-c',
+    'cd "$1" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet | gzip -1 > "$2"',
+    'sh',
+    root,
+    out,
+  ]);
 }
 
 /** The host's own part: host key, authorized key, host name; appended to the base archive. */
-export async function hostInitramfs(base: string, dir: string, opts: { name: string; hostKey: string; authorizedKey: string }): Promise<string> {
+export async function hostInitramfs(
+  base: string,
+  dir: string,
+  opts: { name: string; hostKey: string; authorizedKey: string },
+): Promise<string> {
   const root = resolve(dir, 'initramfs-root');
   await rm(root, { recursive: true, force: true });
   await mkdir(resolve(root, 'etc/dropbear'), { recursive: true });

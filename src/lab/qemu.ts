@@ -19,8 +19,10 @@ export interface MachineSpec {
  */
 export function chooseAccel(): { accel: 'kvm' | 'tcg'; reason: string } {
   if (!existsSync('/dev/kvm')) return { accel: 'tcg', reason: 'no /dev/kvm' };
-  if (existsSync('/sys/module/kvm_pvm')) return { accel: 'tcg', reason: '/dev/kvm is kvm_pvm (runs only PVM-aware guests)' };
-  if (existsSync('/sys/module/kvm_intel') || existsSync('/sys/module/kvm_amd')) return { accel: 'kvm', reason: 'kvm_intel/kvm_amd' };
+  if (existsSync('/sys/module/kvm_pvm'))
+    return { accel: 'tcg', reason: '/dev/kvm is kvm_pvm (runs only PVM-aware guests)' };
+  if (existsSync('/sys/module/kvm_intel') || existsSync('/sys/module/kvm_amd'))
+    return { accel: 'kvm', reason: 'kvm_intel/kvm_amd' };
   return { accel: 'tcg', reason: 'no kvm_intel or kvm_amd module' };
 }
 
@@ -33,32 +35,62 @@ export function parseMemMiB(s: string): number {
 }
 
 export function qemuArgs(s: MachineSpec): string[] {
-  if (s.numa < 1 || s.cpus < s.numa || s.cpus % s.numa) throw new Error(`--cpus ${s.cpus} --numa ${s.numa}: the CPUs must split evenly over the nodes`);
+  if (s.numa < 1 || s.cpus < s.numa || s.cpus % s.numa)
+    throw new Error(`--cpus ${s.cpus} --numa ${s.numa}: the CPUs must split evenly over the nodes`);
   const nodeMem = Math.floor(s.memMiB / s.numa);
   const args = [
-    '-name', 'gmembench-lab', '-nodefaults', '-no-user-config', '-display', 'none', '-vga', 'none',
-    '-machine', 'q35', '-cpu', 'max',
+    '-name',
+    'gmembench-lab',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-vga',
+    'none',
+    '-machine',
+    'q35',
+    '-cpu',
+    'max',
     // TCG with one thread for all vCPUs: with thread=multi a guest oopsed now and then in
     // __schedule with RIP inside an instruction (a jump label patched on one vCPU while another ran
     // the old translation); one thread sees its own code changes in order
-    s.accel === 'kvm' ? '-enable-kvm' : '-accel', ...(s.accel === 'kvm' ? [] : ['tcg,thread=single']),
+    s.accel === 'kvm' ? '-enable-kvm' : '-accel',
+    ...(s.accel === 'kvm' ? [] : ['tcg,thread=single']),
     // explicit sockets: with plain -smp N about 1 TCG boot in 35 oopsed in the scheduler (lab-facts)
-    '-smp', `${s.cpus},sockets=${s.numa},cores=${s.cpus / s.numa},threads=1`,
-    '-m', `${nodeMem * s.numa}M`,
+    '-smp',
+    `${s.cpus},sockets=${s.numa},cores=${s.cpus / s.numa},threads=1`,
+    '-m',
+    `${nodeMem * s.numa}M`,
   ];
   for (let i = 0; i < s.numa; i++) {
     const per = s.cpus / s.numa;
     const cpus = per === 1 ? `${i}` : `${i * per}-${i * per + per - 1}`;
-    args.push('-object', `memory-backend-ram,id=m${i},size=${nodeMem}M`, '-numa', `node,nodeid=${i},cpus=${cpus},memdev=m${i}`);
+    args.push(
+      '-object',
+      `memory-backend-ram,id=m${i},size=${nodeMem}M`,
+      '-numa',
+      `node,nodeid=${i},cpus=${cpus},memdev=m${i}`,
+    );
   }
   args.push(
-    '-kernel', s.kernel, '-initrd', s.initrd,
-    '-append', 'console=ttyS0 panic=-1 oops=panic quiet loglevel=4 rdinit=/init',
-    '-no-reboot', '-serial', `file:${s.consoleLog}`, '-monitor', 'none',
+    '-kernel',
+    s.kernel,
+    '-initrd',
+    s.initrd,
+    '-append',
+    'console=ttyS0 panic=-1 oops=panic quiet loglevel=4 rdinit=/init',
+    '-no-reboot',
+    '-serial',
+    `file:${s.consoleLog}`,
+    '-monitor',
+    'none',
     // loopback only; restrict=on: the guest reaches nothing but the forwarded port
-    '-netdev', `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${s.port}-:22`,
-    '-device', 'virtio-net-pci,netdev=n0,romfile=',
-    '-pidfile', s.pidFile,
+    '-netdev',
+    `user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:${s.port}-:22`,
+    '-device',
+    'virtio-net-pci,netdev=n0,romfile=',
+    '-pidfile',
+    s.pidFile,
   );
   return args;
 }

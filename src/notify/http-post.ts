@@ -1,5 +1,9 @@
 /** POST a JSON body (Node's fetch) with a timeout; errors name the URL without its credentials. */
-export async function postJson(url: string, body: unknown, opts: { headers?: Record<string, string>; timeoutMs?: number; what: string }): Promise<void> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  opts: { headers?: Record<string, string>; timeoutMs?: number; what: string },
+): Promise<void> {
   const safe = redact(url);
   let res: Response;
   try {

@@ -20,7 +20,9 @@ export interface WebhookBody {
 
 export function webhookBody(r: RegressReport): WebhookBody {
   const fresh = newRegressions(r);
-  const lines = fresh.map((c) => `• ${seriesLabel(c)} ${c.metric}: ${formatChange(c.changePct)} since run ${c.firstRunId}`);
+  const lines = fresh.map(
+    (c) => `• ${seriesLabel(c)} ${c.metric}: ${formatChange(c.changePct)} since run ${c.firstRunId}`,
+  );
   return {
     text: `gmembench: ${fresh.length} new regression(s) as of run ${r.lastRunId ?? '-'}\n${lines.join('\n')}`,
     source: r.source,
@@ -31,7 +33,11 @@ export function webhookBody(r: RegressReport): WebhookBody {
 }
 
 /** POST when there is something new to tell; returns whether it posted. */
-export async function postRegressWebhook(url: string, r: RegressReport, opts: { always?: boolean; timeoutMs?: number } = {}): Promise<boolean> {
+export async function postRegressWebhook(
+  url: string,
+  r: RegressReport,
+  opts: { always?: boolean; timeoutMs?: number } = {},
+): Promise<boolean> {
   if (!opts.always && newRegressions(r).length === 0) return false;
   await postJson(url, webhookBody(r), { what: 'webhook', timeoutMs: opts.timeoutMs });
   return true;

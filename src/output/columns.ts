@@ -23,7 +23,10 @@ export interface ColumnOptions {
 }
 
 /** The width a table printed on stdout should fit: COLUMNS, the terminal's, or 100 for a pipe. */
-export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
+export function outputWidth(
+  stream: { isTTY?: boolean; columns?: number } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const fromEnv = Number(env.COLUMNS);
   if (Number.isInteger(fromEnv) && fromEnv >= 40) return fromEnv;
   if (stream.isTTY && stream.columns && stream.columns >= 40) return stream.columns;
@@ -37,13 +40,19 @@ export function wrapText(text: string, width: number): string[] {
   let cur = '';
   for (let word of text.split(/\s+/).filter(Boolean)) {
     while (word.length > width) {
-      if (cur) { lines.push(cur); cur = ''; }
+      if (cur) {
+        lines.push(cur);
+        cur = '';
+      }
       lines.push(word.slice(0, width));
       word = word.slice(width);
     }
     if (!cur) cur = word;
     else if (cur.length + 1 + word.length <= width) cur += ` ${word}`;
-    else { lines.push(cur); cur = word; }
+    else {
+      lines.push(cur);
+      cur = word;
+    }
   }
   if (cur) lines.push(cur);
   return lines.length ? lines : [''];
@@ -61,9 +70,13 @@ export function fitColumns(columns: Column[], rows: string[][], opts: ColumnOpti
   const natural = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? '').length)));
   let keep = columns.map((_, i) => i);
   const total = (idx: number[], wrapMin: boolean) =>
-    idx.reduce((s, i) => s + (wrapMin && columns[i].wrap ? Math.min(natural[i], 24) : natural[i]), 0) + gapN * Math.max(0, idx.length - 1);
+    idx.reduce((s, i) => s + (wrapMin && columns[i].wrap ? Math.min(natural[i], 24) : natural[i]), 0) +
+    gapN * Math.max(0, idx.length - 1);
   // leave out the lowest-priority columns until the table fits (a wrap column counts as 24 wide)
-  const droppable = columns.map((c, i) => ({ i, p: c.priority })).filter((x) => x.p !== undefined).sort((a, b) => a.p! - b.p! || b.i - a.i);
+  const droppable = columns
+    .map((c, i) => ({ i, p: c.priority }))
+    .filter((x) => x.p !== undefined)
+    .sort((a, b) => a.p! - b.p! || b.i - a.i);
   for (const d of droppable) {
     if (total(keep, true) <= width) break;
     keep = keep.filter((i) => i !== d.i);
@@ -71,13 +84,26 @@ export function fitColumns(columns: Column[], rows: string[][], opts: ColumnOpti
   const widths = natural.slice();
   const wrapIdx = keep.find((i) => columns[i].wrap);
   if (wrapIdx !== undefined && Number.isFinite(width)) {
-    const others = total(keep.filter((i) => i !== wrapIdx), false) + gapN;
-    widths[wrapIdx] = Math.max(Math.min(natural[wrapIdx], width - others), Math.min(natural[wrapIdx], 16), columns[wrapIdx].header.length);
+    const others =
+      total(
+        keep.filter((i) => i !== wrapIdx),
+        false,
+      ) + gapN;
+    widths[wrapIdx] = Math.max(
+      Math.min(natural[wrapIdx], width - others),
+      Math.min(natural[wrapIdx], 16),
+      columns[wrapIdx].header.length,
+    );
   }
   const gap = ' '.repeat(gapN);
   const indentOf = (i: number) => keep.slice(0, keep.indexOf(i)).reduce((s, j) => s + widths[j] + gapN, 0);
   const line = (cells: string[]) =>
-    keep.map((i) => (columns[i].align === 'right' ? (cells[i] ?? '').padStart(widths[i]) : (cells[i] ?? '').padEnd(widths[i]))).join(gap).trimEnd();
+    keep
+      .map((i) =>
+        columns[i].align === 'right' ? (cells[i] ?? '').padStart(widths[i]) : (cells[i] ?? '').padEnd(widths[i]),
+      )
+      .join(gap)
+      .trimEnd();
   const out: string[] = [];
   // group headings: one line above the headers, each heading over its run of columns
   if (keep.some((i) => columns[i].group)) {
@@ -104,7 +130,9 @@ export function fitColumns(columns: Column[], rows: string[][], opts: ColumnOpti
     const pad = ' '.repeat(indentOf(wrapIdx));
     for (const p of parts.slice(1)) out.push(`${pad}${p}`.trimEnd());
   }
-  const hidden = columns.filter((_, i) => !keep.includes(i)).map((c) => (c.group ? `${c.group} ${c.header}` : c.header));
+  const hidden = columns
+    .filter((_, i) => !keep.includes(i))
+    .map((c) => (c.group ? `${c.group} ${c.header}` : c.header));
   return { text: out.join('\n'), hidden };
 }
 

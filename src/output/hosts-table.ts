@@ -9,11 +9,26 @@ export function capabilityCells(fp: Fingerprint): string[] {
   const caps = fp.kvm?.caps;
   const kvm = fp.kvm?.present ? `api ${fp.kvm.apiVersion ?? '?'}` : `no${fp.kvm?.reason ? ` (${fp.kvm.reason})` : ''}`;
   const vmTypes = caps?.vmTypeNames?.length ? caps.vmTypeNames.join(',') : '-';
-  const gmem = !caps ? '-' : caps.guestMemfd ? (caps.guestMemfdFlagNames?.length ? caps.guestMemfdFlagNames.join(',') : 'yes') : 'no';
+  const gmem = !caps
+    ? '-'
+    : caps.guestMemfd
+      ? caps.guestMemfdFlagNames?.length
+        ? caps.guestMemfdFlagNames.join(',')
+        : 'yes'
+      : 'no';
   const h = fp.hugetlb;
   const hugetlb = h?.defaultSize ? `${formatSize(h.defaultSize)} ${h.free}/${h.total} free` : 'no';
   const secretmem = fp.secretmem?.available ? 'yes' : `no${fp.secretmem?.reason ? ` (${fp.secretmem.reason})` : ''}`;
-  return [fp.kernel?.release ?? '?', fp.kernel?.machine ?? '?', kvm, vmTypes, gmem, String(fp.numa?.nodes ?? '?'), hugetlb, secretmem];
+  return [
+    fp.kernel?.release ?? '?',
+    fp.kernel?.machine ?? '?',
+    kvm,
+    vmTypes,
+    gmem,
+    String(fp.numa?.nodes ?? '?'),
+    hugetlb,
+    secretmem,
+  ];
 }
 
 export function formatHostsTable(entries: HostEntry[]): string {
@@ -24,8 +39,16 @@ export function formatHostsTable(entries: HostEntry[]): string {
   );
   const table = formatColumns(
     [
-      { header: 'host' }, { header: 'status' }, { header: 'kernel' }, { header: 'arch' }, { header: 'kvm' },
-      { header: 'vm types' }, { header: 'guest_memfd flags' }, { header: 'numa', align: 'right' }, { header: 'hugetlb' }, { header: 'secretmem' },
+      { header: 'host' },
+      { header: 'status' },
+      { header: 'kernel' },
+      { header: 'arch' },
+      { header: 'kvm' },
+      { header: 'vm types' },
+      { header: 'guest_memfd flags' },
+      { header: 'numa', align: 'right' },
+      { header: 'hugetlb' },
+      { header: 'secretmem' },
     ],
     rows,
   );

@@ -13,9 +13,13 @@ export interface HostTask<T> {
   describe(result: T): { ok: boolean; line: string };
 }
 
-export async function runWithProgress<T>(tasks: HostTask<T>[], opts: { concurrency: number; mode?: ProgressMode }): Promise<T[]> {
+export async function runWithProgress<T>(
+  tasks: HostTask<T>[],
+  opts: { concurrency: number; mode?: ProgressMode },
+): Promise<T[]> {
   const mode = opts.mode ?? 'auto';
-  const renderer = mode === 'silent' ? 'silent' : mode === 'tty' || (mode === 'auto' && process.stderr.isTTY) ? 'default' : 'simple';
+  const renderer =
+    mode === 'silent' ? 'silent' : mode === 'tty' || (mode === 'auto' && process.stderr.isTTY) ? 'default' : 'simple';
   const results: T[] = new Array(tasks.length);
   // progress goes to stderr: stdout keeps only the table or JSON a user pipes on
   const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });

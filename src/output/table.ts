@@ -57,7 +57,9 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     const main = (p: string) => p === 'shmem' || p === 'gmem';
     const cols: Column[] = [
       ...(multiHost ? [{ header: 'host' }] : []),
-      { header: 'op' }, { header: 'granule', align: 'right' }, { header: 'thr', align: 'right' },
+      { header: 'op' },
+      { header: 'granule', align: 'right' },
+      { header: 'thr', align: 'right' },
       ...(withRatio ? [{ header: 'gmem/shmem', align: 'right' as const, group: 'p50' }] : []),
     ];
     for (const p of paths) {
@@ -72,7 +74,10 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     const rows = [...series.values()].map((byPath) => {
       const any = [...byPath.values()][0];
       const cells = [
-        ...(multiHost ? [emulated.has(any.host) ? `${any.host} (tcg)` : any.host] : []), any.op, formatSize(any.granule), String(any.threads),
+        ...(multiHost ? [emulated.has(any.host) ? `${any.host} (tcg)` : any.host] : []),
+        any.op,
+        formatSize(any.granule),
+        String(any.threads),
         ...(withRatio ? [ratio(byPath.get('gmem')?.p50, byPath.get('shmem')?.p50)] : []),
       ];
       for (const p of paths) {
@@ -84,12 +89,23 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     });
     const t = fitColumns(cols, rows, { width });
     out.push(t.text);
-    if (t.hidden.length > 0) hiddenNote.push(`${t.hidden.length} column(s) left out to fit ${width} columns (${t.hidden.join(', ')}); --wide shows every column`);
-    if (withRatio) out.push(...wrapText('gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)', width));
+    if (t.hidden.length > 0)
+      hiddenNote.push(
+        `${t.hidden.length} column(s) left out to fit ${width} columns (${t.hidden.join(', ')}); --wide shows every column`,
+      );
+    if (withRatio)
+      out.push(
+        ...wrapText('gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)', width),
+      );
     if (opts.wide) out.push('sd: standard deviation of the calls');
   }
   for (const h of emulated) {
-    out.push(...hanging(`${multiHost ? `${h} (tcg)` : h}: ${EMULATED_WHY}; its rows are kept out of regress and InfluxDB unless --allow-emulated`, width).map((l) => l.slice(2)));
+    out.push(
+      ...hanging(
+        `${multiHost ? `${h} (tcg)` : h}: ${EMULATED_WHY}; its rows are kept out of regress and InfluxDB unless --allow-emulated`,
+        width,
+      ).map((l) => l.slice(2)),
+    );
   }
   // rows that share a note (e.g. every conversion row of a host) are listed once
   const groups = new Map<string, ResultRow[]>();
@@ -97,7 +113,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
     const n = rowNote(r);
     if (n !== null) groups.set(`${r.host}\0${n}`, [...(groups.get(`${r.host}\0${n}`) ?? []), r]);
   }
-  const uniq = <T,>(xs: T[]) => [...new Set(xs)].join(', ');
+  const uniq = <T>(xs: T[]) => [...new Set(xs)].join(', ');
   const subject = (rows: ResultRow[]) =>
     `${multiHost ? `${rows[0].host} ` : ''}${uniq(rows.map((r) => r.path))} ${uniq(rows.map((r) => r.op))} ${uniq(rows.map((r) => formatSize(r.granule)))}`;
   if (groups.size > 0) {

@@ -42,7 +42,13 @@ export function barsSpec(data: BarDatum[], o: BarsOptions): VlSpec {
     config: CONFIG,
     data: { values: shown },
     columns: Math.min(o.columns, panels.length || 1),
-    facet: { field: 'panel', type: 'nominal', title: null, sort: panels, header: { labelOrient: 'top', labelPadding: 4 } },
+    facet: {
+      field: 'panel',
+      type: 'nominal',
+      title: null,
+      sort: panels,
+      header: { labelOrient: 'top', labelPadding: 4 },
+    },
     resolve: { scale: { y: 'independent', x: 'independent', xOffset: 'independent' } },
     spacing: { row: 12, column: 14 },
     spec: {
@@ -57,10 +63,34 @@ export function barsSpec(data: BarDatum[], o: BarsOptions): VlSpec {
         {
           mark: { type: 'bar', tooltip: true },
           encoding: {
-            y: { field: 'value', type: 'quantitative', title: `${o.metric} ${LATENCY_UNITS}`, axis: { labelExpr: NS_LABEL, tickCount: 4, titleFontSize: 12 } },
-            color: { field: 'path', type: 'nominal', title: 'path', sort: paths, scale: pathColorScale(paths), legend: { orient: 'bottom', direction: 'horizontal' } },
+            y: {
+              field: 'value',
+              type: 'quantitative',
+              title: `${o.metric} ${LATENCY_UNITS}`,
+              axis: { labelExpr: NS_LABEL, tickCount: 4, titleFontSize: 12 },
+            },
+            color: {
+              field: 'path',
+              type: 'nominal',
+              title: 'path',
+              sort: paths,
+              scale: pathColorScale(paths),
+              legend: { orient: 'bottom', direction: 'horizontal' },
+            },
             ...(bySide
-              ? { opacity: { field: 'side', type: 'nominal', title: 'run', sort: sides, scale: { domain: sides, range: sides.map((s) => SIDE_OPACITY[s as keyof typeof SIDE_OPACITY] ?? 1) }, legend: { orient: 'bottom', direction: 'horizontal' } } }
+              ? {
+                  opacity: {
+                    field: 'side',
+                    type: 'nominal',
+                    title: 'run',
+                    sort: sides,
+                    scale: {
+                      domain: sides,
+                      range: sides.map((s) => SIDE_OPACITY[s as keyof typeof SIDE_OPACITY] ?? 1),
+                    },
+                    legend: { orient: 'bottom', direction: 'horizontal' },
+                  },
+                }
               : {}),
           },
         },

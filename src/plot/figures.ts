@@ -43,15 +43,31 @@ const panelsOf = (xs: { panel: string }[]) => [...new Set(xs.map((x) => x.panel)
 
 function barsSource(name: string, data: BarDatum[], o: { title: string; subtitle: string[] }): FigureSource {
   return {
-    name, kind: 'bars', panels: panelsOf(data),
-    build: (panels, columns, page) => barsSpec(data.filter((d) => panels.includes(d.panel)), { ...o, title: withPage(o.title, page), metric: 'p50', columns }),
+    name,
+    kind: 'bars',
+    panels: panelsOf(data),
+    build: (panels, columns, page) =>
+      barsSpec(
+        data.filter((d) => panels.includes(d.panel)),
+        { ...o, title: withPage(o.title, page), metric: 'p50', columns },
+      ),
   };
 }
 
-function curvesSource(name: string, points: CurvePoint[], o: { title: string; subtitle: string[]; sideTitle?: string }): FigureSource {
+function curvesSource(
+  name: string,
+  points: CurvePoint[],
+  o: { title: string; subtitle: string[]; sideTitle?: string },
+): FigureSource {
   return {
-    name, kind: 'percentiles', panels: panelsOf(points),
-    build: (panels, columns, page) => percentilesSpec(points.filter((d) => panels.includes(d.panel)), { ...o, title: withPage(o.title, page), columns }),
+    name,
+    kind: 'percentiles',
+    panels: panelsOf(points),
+    build: (panels, columns, page) =>
+      percentilesSpec(
+        points.filter((d) => panels.includes(d.panel)),
+        { ...o, title: withPage(o.title, page), columns },
+      ),
   };
 }
 
@@ -59,13 +75,22 @@ function curvesSource(name: string, points: CurvePoint[], o: { title: string; su
 export function runSources(run: RunSummary): FigureSource[] {
   const rows = okRows(run);
   const multiHost = new Set(rows.map((r) => r.host)).size > 1;
-  const points = rows.filter(curveable).flatMap((r) => curvePoints(r.histogram!, { panel: panelOf(r, multiHost), path: r.path, side: '' }));
+  const points = rows
+    .filter(curveable)
+    .flatMap((r) => curvePoints(r.histogram!, { panel: panelOf(r, multiHost), path: r.path, side: '' }));
   return [
-    barsSource('p50', rows.map((r) => bar(r, panelOf(r, multiHost), '')), {
-      title: 'p50 latency per call, by op and path',
-      subtitle: [`run ${run.runId}; whiskers: 95% bootstrap interval of the median over the repetitions`],
+    barsSource(
+      'p50',
+      rows.map((r) => bar(r, panelOf(r, multiHost), '')),
+      {
+        title: 'p50 latency per call, by op and path',
+        subtitle: [`run ${run.runId}; whiskers: 95% bootstrap interval of the median over the repetitions`],
+      },
+    ),
+    curvesSource('percentiles', points, {
+      title: 'latency percentiles per call',
+      subtitle: [`run ${run.runId}, from the merged HdrHistograms`],
     }),
-    curvesSource('percentiles', points, { title: 'latency percentiles per call', subtitle: [`run ${run.runId}, from the merged HdrHistograms`] }),
   ].filter((s) => s.panels.length > 0);
 }
 
@@ -84,16 +109,23 @@ export function comparisonSources(p: Pairing, c?: Comparison): FigureSource[] {
   for (const { baseline, candidate } of p.pairs) {
     const panel = panelOf(baseline, multiHost);
     data.push(bar(baseline, panel, runs ? 'baseline' : ''), bar(candidate, panel, runs ? 'candidate' : ''));
-    for (const [r, side] of [[baseline, 'baseline'], [candidate, 'candidate']] as const) {
+    for (const [r, side] of [
+      [baseline, 'baseline'],
+      [candidate, 'candidate'],
+    ] as const) {
       if (curveable(r)) points.push(...curvePoints(r.histogram!, { panel, path: r.path, side: runs ? side : '' }));
     }
   }
   const g = c?.summary[0];
-  const geomean = g && g.count > 0 ? [`geomean p50 candidate/baseline ${g.geomeanRatio.toFixed(3)} over ${g.count} rows`] : [];
+  const geomean =
+    g && g.count > 0 ? [`geomean p50 candidate/baseline ${g.geomeanRatio.toFixed(3)} over ${g.count} rows`] : [];
   return [
     barsSource('p50', data, {
       title: `p50 latency per call: ${runs ? 'baseline vs candidate' : `${p.baseline.label} vs ${p.candidate.label}`}`,
-      subtitle: [...subtitle(p), [...geomean, 'whiskers: 95% bootstrap interval of the median over the repetitions'].join('; ')],
+      subtitle: [
+        ...subtitle(p),
+        [...geomean, 'whiskers: 95% bootstrap interval of the median over the repetitions'].join('; '),
+      ],
     }),
     curvesSource('percentiles', points, {
       title: `latency percentiles per call: ${runs ? 'baseline vs candidate' : `${p.baseline.label} vs ${p.candidate.label}`}`,
@@ -112,4 +144,5 @@ const whole = (s: FigureSource | undefined): VlSpec => {
 export const runBars = (run: RunSummary): VlSpec => whole(runSources(run).find((s) => s.kind === 'bars'));
 export const runPercentiles = (run: RunSummary): VlSpec => whole(runSources(run).find((s) => s.kind === 'percentiles'));
 export const comparisonBars = (p: Pairing): VlSpec => whole(comparisonSources(p).find((s) => s.kind === 'bars'));
-export const comparisonPercentiles = (p: Pairing): VlSpec => whole(comparisonSources(p).find((s) => s.kind === 'percentiles'));
+export const comparisonPercentiles = (p: Pairing): VlSpec =>
+  whole(comparisonSources(p).find((s) => s.kind === 'percentiles'));

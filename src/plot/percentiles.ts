@@ -78,13 +78,45 @@ export function percentilesSpec(points: CurvePoint[], o: PercentilesOptions): Vl
       mark: { type: 'line', strokeWidth: 1.8, interpolate: 'step-after' },
       encoding: {
         x: {
-          field: 'nines', type: 'quantitative', title: 'percentile (%)',
+          field: 'nines',
+          type: 'quantitative',
+          title: 'percentile (%)',
           scale: { domain: [0, maxNines], nice: false },
-          axis: { values: Array.from({ length: maxNines + 1 }, (_, i) => i), labelOverlap: false, labelFlush: false, labelFontSize: 11, labelExpr: `${JSON.stringify(NINES_LABELS)}[datum.value]` },
+          axis: {
+            values: Array.from({ length: maxNines + 1 }, (_, i) => i),
+            labelOverlap: false,
+            labelFlush: false,
+            labelFontSize: 11,
+            labelExpr: `${JSON.stringify(NINES_LABELS)}[datum.value]`,
+          },
         },
-        y: { field: 'value', type: 'quantitative', title: `latency ${LATENCY_UNITS}`, scale: { type: 'log' }, axis: { labelExpr: LOG_NS_LABEL, titleFontSize: 12, tickCount: 3 } },
-        color: { field: 'path', type: 'nominal', title: 'path', sort: paths, scale: pathColorScale(paths), legend: { orient: 'bottom', direction: 'horizontal' } },
-        ...(sides.length > 1 ? { strokeDash: { field: 'side', type: 'nominal', title: o.sideTitle ?? 'side', sort: sides, scale: { domain: sides, range: sides.map((s) => (s === 'baseline' ? [5, 3] : [1, 0])) }, legend: { orient: 'bottom', direction: 'horizontal' } } } : {}),
+        y: {
+          field: 'value',
+          type: 'quantitative',
+          title: `latency ${LATENCY_UNITS}`,
+          scale: { type: 'log' },
+          axis: { labelExpr: LOG_NS_LABEL, titleFontSize: 12, tickCount: 3 },
+        },
+        color: {
+          field: 'path',
+          type: 'nominal',
+          title: 'path',
+          sort: paths,
+          scale: pathColorScale(paths),
+          legend: { orient: 'bottom', direction: 'horizontal' },
+        },
+        ...(sides.length > 1
+          ? {
+              strokeDash: {
+                field: 'side',
+                type: 'nominal',
+                title: o.sideTitle ?? 'side',
+                sort: sides,
+                scale: { domain: sides, range: sides.map((s) => (s === 'baseline' ? [5, 3] : [1, 0])) },
+                legend: { orient: 'bottom', direction: 'horizontal' },
+              },
+            }
+          : {}),
         tooltip: [{ field: 'path' }, { field: 'percentile' }, { field: 'value', title: 'ns' }],
       },
     },

@@ -17,7 +17,16 @@ import { FONT, type Figure, type Layout, type VlSpec } from './theme.js';
 // vega lays text out with the widths of the font resvg draws (see text-width.ts). npm installs
 // several copies of vega-scenegraph (vega's packages pin different versions): each keeps its own
 // textMetrics, and the one laying out the view (vega-view-transforms) is not the one vega exports.
-const SCENEGRAPH_USERS = ['vega', 'vega-view', 'vega-view-transforms', 'vega-parser', 'vega-label', 'vega-functions', 'vega-encode', 'vega-scenegraph'];
+const SCENEGRAPH_USERS = [
+  'vega',
+  'vega-view',
+  'vega-view-transforms',
+  'vega-parser',
+  'vega-label',
+  'vega-functions',
+  'vega-encode',
+  'vega-scenegraph',
+];
 let patched: Promise<void> | undefined;
 function useFontWidths(): Promise<void> {
   patched ??= (async () => {
@@ -51,7 +60,15 @@ const FONT_FILES = [
   '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
 ].filter((f) => existsSync(f));
 
-const QUIET = { level: () => QUIET, error: (...m: unknown[]) => { throw new Error(`vega-lite: ${m.join(' ')}`); }, warn: () => QUIET, info: () => QUIET, debug: () => QUIET } as never;
+const QUIET = {
+  level: () => QUIET,
+  error: (...m: unknown[]) => {
+    throw new Error(`vega-lite: ${m.join(' ')}`);
+  },
+  warn: () => QUIET,
+  info: () => QUIET,
+  debug: () => QUIET,
+} as never;
 
 /** The PNG's pixels per SVG pixel: 2x keeps 12 px labels sharp when a slide scales the image down. */
 export const PNG_SCALE = 2;
@@ -112,7 +129,13 @@ export async function layoutSource(src: FigureSource, layout: Layout): Promise<R
     for (const [i, panels] of parts.entries()) {
       const spec = src.build(panels, columns, parts.length > 1 ? `${i + 1}/${parts.length}` : undefined);
       const svg = await renderSvg(spec);
-      out.push({ name: parts.length > 1 ? `${src.name}-${i + 1}` : src.name, kind: src.kind, spec, svg, ...svgSize(svg) });
+      out.push({
+        name: parts.length > 1 ? `${src.name}-${i + 1}` : src.name,
+        kind: src.kind,
+        spec,
+        svg,
+        ...svgSize(svg),
+      });
     }
     const tooWide = out.some((f) => f.width > layout.maxWidth);
     const tooTall = out.some((f) => f.height > layout.maxHeight);

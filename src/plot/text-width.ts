@@ -15,7 +15,8 @@ export function loadFontWidths(file: string): FontWidths {
   const b = readFileSync(file);
   const u16 = (o: number) => b.readUInt16BE(o);
   const tables = new Map<string, number>();
-  for (let i = 0, n = u16(4); i < n; i++) tables.set(b.toString('latin1', 12 + 16 * i, 16 + 16 * i), b.readUInt32BE(20 + 16 * i));
+  for (let i = 0, n = u16(4); i < n; i++)
+    tables.set(b.toString('latin1', 12 + 16 * i, 16 + 16 * i), b.readUInt32BE(20 + 16 * i));
   const table = (tag: string) => {
     const o = tables.get(tag);
     if (o === undefined) throw new Error(`${file}: no ${tag} table`);

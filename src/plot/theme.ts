@@ -12,7 +12,14 @@ export const CONFIG = {
   padding: 8,
   // no aria-* attributes on every mark: a third of the SVG, and the page has text tables
   aria: false,
-  axis: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'normal', labelColor: '#222', titleColor: '#222', gridColor: '#e6e6e6' },
+  axis: {
+    labelFontSize: 12,
+    titleFontSize: 13,
+    titleFontWeight: 'normal',
+    labelColor: '#222',
+    titleColor: '#222',
+    gridColor: '#e6e6e6',
+  },
   legend: { labelFontSize: 12, titleFontSize: 13, titleFontWeight: 'normal', labelLimit: 320 },
   header: { labelFontSize: 13, titleFontSize: 13, labelFontWeight: 'bold' },
   title: { fontSize: 15, subtitleFontSize: 12, anchor: 'start' as const, subtitleColor: '#444' },
@@ -82,5 +89,15 @@ export interface Layout {
   panelsPerPage: number;
 }
 
-export const PLOT_LAYOUT: Layout = { columns: { bars: 4, percentiles: 2 }, maxWidth: 800, maxHeight: 600, panelsPerPage: 12 };
-export const REPORT_LAYOUT: Layout = { columns: { bars: 6, percentiles: 4 }, maxWidth: Infinity, maxHeight: Infinity, panelsPerPage: Infinity };
+export const PLOT_LAYOUT: Layout = {
+  columns: { bars: 4, percentiles: 2 },
+  maxWidth: 800,
+  maxHeight: 600,
+  panelsPerPage: 12,
+};
+export const REPORT_LAYOUT: Layout = {
+  columns: { bars: 6, percentiles: 4 },
+  maxWidth: Infinity,
+  maxHeight: Infinity,
+  panelsPerPage: Infinity,
+};

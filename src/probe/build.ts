@@ -39,14 +39,19 @@ export async function probeSources(dir = PROBE_SRC_DIR): Promise<string[]> {
 export async function hashSources(files: string[], extra: string[]): Promise<string> {
   const h = createHash('sha256');
   for (const f of files) {
-    h.update(f.slice(f.lastIndexOf('/') + 1)).update('\0').update(await readFile(f)).update('\0');
+    h.update(f.slice(f.lastIndexOf('/') + 1))
+      .update('\0')
+      .update(await readFile(f))
+      .update('\0');
   }
   h.update(extra.join(' '));
   return h.digest('hex');
 }
 
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 export async function buildProbe(opts: { cc?: string; dir?: string; werror?: boolean } = {}): Promise<ProbeBinary> {
@@ -65,7 +70,9 @@ export async function buildProbe(opts: { cc?: string; dir?: string; werror?: boo
       await execa(cc, [...cflags, ...cfiles, '-o', tmp]);
     } catch (err) {
       const e = err as { stderr?: string; shortMessage?: string };
-      throw new Error(`building the probe with ${cc} failed:\n${e.stderr ?? e.shortMessage ?? String(err)}`, { cause: err });
+      throw new Error(`building the probe with ${cc} failed:\n${e.stderr ?? e.shortMessage ?? String(err)}`, {
+        cause: err,
+      });
     }
     await rename(tmp, out);
   }

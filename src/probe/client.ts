@@ -6,7 +6,11 @@ import type { Fingerprint } from './fingerprint.js';
 import { parseProbeLine, type ProbeJob, type RepLine, type ResultLine } from './protocol.js';
 
 export class ProbeError extends Error {
-  constructor(readonly host: string, message: string, readonly stderr = '') {
+  constructor(
+    readonly host: string,
+    message: string,
+    readonly stderr = '',
+  ) {
     super(`${host}: ${message}${stderr ? `: ${stderr.trim().split('\n').slice(-3).join(' | ')}` : ''}`);
     this.name = 'ProbeError';
   }
@@ -19,7 +23,10 @@ export interface ProbeOutcome {
 }
 
 export class ProbeClient {
-  constructor(readonly transport: Transport, readonly probePath: string) {}
+  constructor(
+    readonly transport: Transport,
+    readonly probePath: string,
+  ) {}
 
   async fingerprint(signal?: AbortSignal): Promise<Fingerprint> {
     const r = await this.transport.exec([this.probePath, 'fingerprint'], { signal, timeoutMs: 60_000 });
@@ -41,7 +48,10 @@ export class ProbeClient {
   async run(
     job: ProbeJob,
     opts: {
-      signal?: AbortSignal; timeoutMs?: number; onRep?: (rep: RepLine) => void; keepReps?: boolean;
+      signal?: AbortSignal;
+      timeoutMs?: number;
+      onRep?: (rep: RepLine) => void;
+      keepReps?: boolean;
       /** thread placement: undefined or "none" = the scheduler's, "auto" = CPUs the probe chooses, or a list "1,0" */
       cpus?: string;
     } = {},
@@ -49,25 +59,28 @@ export class ProbeClient {
     const reps: RepLine[] = [];
     let result: ResultLine | undefined;
     let lineError: Error | undefined;
-    const r = await this.transport.exec([this.probePath, 'run', ...(opts.cpus !== undefined ? ['--cpus', opts.cpus] : [])], {
-      stdin: JSON.stringify(job),
-      signal: opts.signal,
-      timeoutMs: opts.timeoutMs,
-      onStdoutLine: (text) => {
-        try {
-          const line = parseProbeLine(text);
-          if (line.type === 'rep') {
-            if (opts.keepReps ?? true) reps.push(line);
-            opts.onRep?.(line);
-          } else if (line.type === 'result') {
-            checkExtra(line);
-            result = line;
+    const r = await this.transport.exec(
+      [this.probePath, 'run', ...(opts.cpus !== undefined ? ['--cpus', opts.cpus] : [])],
+      {
+        stdin: JSON.stringify(job),
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+        onStdoutLine: (text) => {
+          try {
+            const line = parseProbeLine(text);
+            if (line.type === 'rep') {
+              if (opts.keepReps ?? true) reps.push(line);
+              opts.onRep?.(line);
+            } else if (line.type === 'result') {
+              checkExtra(line);
+              result = line;
+            }
+          } catch (err) {
+            lineError ??= err as Error;
           }
-        } catch (err) {
-          lineError ??= err as Error;
-        }
+        },
       },
-    });
+    );
     if (lineError) throw new ProbeError(this.transport.host, lineError.message, r.stderr);
     if (r.exitCode !== 0) throw new ProbeError(this.transport.host, `probe run exited ${r.exitCode}`, r.stderr);
     if (!result) throw new ProbeError(this.transport.host, 'probe run ended without a result line', r.stderr);
@@ -81,5 +94,8 @@ function checkExtra(line: ResultLine): void {
   if (line.extra === undefined) return;
   if (!schema) throw new Error(`probe wrote an "extra" for ${line.op}, which reports none`);
   const r = schema.safeParse(line.extra);
-  if (!r.success) throw new Error(`probe wrote a "result" line whose extra does not match ${line.op}: ${issueText(r.error, 'extra')}`);
+  if (!r.success)
+    throw new Error(
+      `probe wrote a "result" line whose extra does not match ${line.op}: ${issueText(r.error, 'extra')}`,
+    );
 }

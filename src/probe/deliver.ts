@@ -15,7 +15,11 @@ export function canDeliver(t: Transport): t is Transport & ProbeDelivery {
   return typeof (t as Partial<ProbeDelivery>).deliverProbe === 'function';
 }
 
-export async function ensureProbe(t: Transport, probe: ProbeBinary, onProgress?: (msg: string) => void): Promise<string> {
+export async function ensureProbe(
+  t: Transport,
+  probe: ProbeBinary,
+  onProgress?: (msg: string) => void,
+): Promise<string> {
   if (canDeliver(t)) return t.deliverProbe(probe, onProgress);
   return probe.path;
 }

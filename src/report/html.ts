@@ -64,7 +64,10 @@ export function simplifySvg(svg: string): string {
     .replace(/ aria-hidden="true"/g, '')
     .replace(/ role="[^"]*"| aria-roledescription="[^"]*"| aria-label="[^"]*"/g, '')
     .replace(/<path class="(background|foreground)"[^>]*\/>/g, '')
-    .replace(/ (d|transform|x|y|x1|x2|y1|y2|width|height)="([^"]*)"/g, (_, k, v: string) => ` ${k}="${v.replace(/(\d+\.\d)\d+/g, '$1')}"`);
+    .replace(
+      / (d|transform|x|y|x1|x2|y1|y2|width|height)="([^"]*)"/g,
+      (_, k, v: string) => ` ${k}="${v.replace(/(\d+\.\d)\d+/g, '$1')}"`,
+    );
 }
 
 class Page {
@@ -78,7 +81,9 @@ class Page {
       const id = `chart${++this.charts}`;
       const svg = scopeSvgIds(simplifySvg(f.svg), id);
       const src = sources.find((s) => f.name.startsWith(s.name))!;
-      this.parts.push(`<figure class="chart" id="${id}" data-kind="${f.kind}">\n${svg}\n<figcaption>${esc(caption(src))}</figcaption></figure>`);
+      this.parts.push(
+        `<figure class="chart" id="${id}" data-kind="${f.kind}">\n${svg}\n<figcaption>${esc(caption(src))}</figcaption></figure>`,
+      );
     }
   }
   get chartCount(): number {
@@ -97,7 +102,9 @@ const CAPTION: Record<FigureSource['kind'], string> = {
 function comparisonTables(page: Page, c: Comparison): void {
   for (const line of c.banner) page.add(`<p class="meta">${esc(line)}</p>`);
   page.add(`<div class="scroll">${comparisonTable(c)}</div>`);
-  page.add(`<details><summary>as plain text (80 columns, for e-mail)</summary><pre>${esc(renderCompareText(c))}</pre></details>`);
+  page.add(
+    `<details><summary>as plain text (80 columns, for e-mail)</summary><pre>${esc(renderCompareText(c))}</pre></details>`,
+  );
 }
 
 /**
@@ -105,19 +112,29 @@ function comparisonTables(page: Page, c: Comparison): void {
  * folded section (hosts, rows, its paths compared). A run's own charts are drawn only when no
  * comparison of runs shows the same figures already.
  */
-export async function renderReport(runs: RunSummary[], opts: ReportOptions = {}): Promise<{ html: string; charts: number }> {
+export async function renderReport(
+  runs: RunSummary[],
+  opts: ReportOptions = {},
+): Promise<{ html: string; charts: number }> {
   const [pa, pb] = opts.paths ?? ['shmem', 'gmem'];
   const page = new Page();
   const now = opts.now ?? new Date();
   page.add(`<h1>gmembench report</h1>`);
-  page.add(`<p class="meta">${runs.length} run(s); generated ${esc(now.toISOString())} by gmembench ${esc(HARNESS_VERSION)}.</p>`);
-  page.add(`<ul>${runs.map((r, i) => `<li><a href="#run${i + 1}">${esc(r.runId)}</a> (suite ${esc(r.suite?.name)}, started ${esc(r.startedAt)})</li>`).join('')}</ul>`);
+  page.add(
+    `<p class="meta">${runs.length} run(s); generated ${esc(now.toISOString())} by gmembench ${esc(HARNESS_VERSION)}.</p>`,
+  );
+  page.add(
+    `<ul>${runs.map((r, i) => `<li><a href="#run${i + 1}">${esc(r.runId)}</a> (suite ${esc(r.suite?.name)}, started ${esc(r.startedAt)})</li>`).join('')}</ul>`,
+  );
   if (runs.length >= 2) {
     page.add(`<h2 id="comparisons">Comparisons with the first run</h2>`);
     // judged as compare judges: against each series' run-to-run noise, taken from the report's other
     // runs when there are any (with two runs only, the noise is unknown and nothing is marked)
     const history: History | undefined =
-      opts.history ?? (runs.length >= 3 ? { runs: runs.map(historyRunFromSummary), source: 'the other runs of this report' } : undefined);
+      opts.history ??
+      (runs.length >= 3
+        ? { runs: runs.map(historyRunFromSummary), source: 'the other runs of this report' }
+        : undefined);
     for (const cand of runs.slice(1)) {
       const p = pairRunGroups([runs[0]], [cand]);
       const c = judgeAcross(p, { metrics: ['p50', 'p99'] }, history);
@@ -128,7 +145,9 @@ export async function renderReport(runs: RunSummary[], opts: ReportOptions = {})
     }
   }
   for (const [i, run] of runs.entries()) {
-    page.add(`<details class="run" id="run${i + 1}"${runs.length === 1 ? ' open' : ''}><summary>Run ${esc(run.runId)}</summary>`);
+    page.add(
+      `<details class="run" id="run${i + 1}"${runs.length === 1 ? ' open' : ''}><summary>Run ${esc(run.runId)}</summary>`,
+    );
     page.add(
       `<p class="meta">suite ${esc(run.suite?.name)} (${esc(run.suite?.file)}); started ${esc(run.startedAt)}, finished ${esc(run.finishedAt ?? 'not finished')}; ` +
         `harness ${esc(run.harness?.version)}, probe ${esc(run.harness?.probeSha256?.slice(0, 12))}, node ${esc(run.harness?.node)}</p>`,

@@ -28,9 +28,16 @@ export function checkSystem(fp: Pick<Fingerprint, 'thp' | 'cpu' | 'numa' | 'syst
   }
   const cores = fp.cpu.cores || 1;
   if (s.governor && s.governor !== 'performance') {
-    warn('governor', `CPU frequency governor is ${s.governor}: the clock moves with load (cpupower frequency-set -g performance)`);
+    warn(
+      'governor',
+      `CPU frequency governor is ${s.governor}: the clock moves with load (cpupower frequency-set -g performance)`,
+    );
   }
-  if (s.noTurbo === '0') info('turbo', 'turbo boost is on: the clock depends on the other cores\' load (echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo)');
+  if (s.noTurbo === '0')
+    info(
+      'turbo',
+      "turbo boost is on: the clock depends on the other cores' load (echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo)",
+    );
   if (s.clocksource && s.clocksource !== 'tsc' && s.clocksource !== 'arch_sys_counter') {
     warn('clocksource', `clocksource is ${s.clocksource}: clock reads are slower and noisier than with tsc`);
   }
@@ -40,27 +47,55 @@ export function checkSystem(fp: Pick<Fingerprint, 'thp' | 'cpu' | 'numa' | 'syst
   }
   const busy = s.busyProcesses.filter((p) => p.cpuPercent >= BUSY_PERCENT);
   if (busy.length > 0) {
-    warn('busy', `busy processes over ${s.sampleMs} ms: ${busy.map((p) => `${p.comm} (pid ${p.pid}) ${p.cpuPercent}%`).join(', ')}`);
+    warn(
+      'busy',
+      `busy processes over ${s.sampleMs} ms: ${busy.map((p) => `${p.comm} (pid ${p.pid}) ${p.cpuPercent}%`).join(', ')}`,
+    );
   }
   if (s.stealPercent !== null && s.stealPercent >= STEAL_PERCENT) {
-    warn('steal', `${s.stealPercent}% of CPU time stolen by the hypervisor over ${s.sampleMs} ms: the vCPUs wait for real CPUs`);
+    warn(
+      'steal',
+      `${s.stealPercent}% of CPU time stolen by the hypervisor over ${s.sampleMs} ms: the vCPUs wait for real CPUs`,
+    );
   }
-  if (s.swapUsedBytes > 0) warn('swap', `${Math.round(s.swapUsedBytes / 1048576)} MiB of swap in use: faults may wait for swap-ins`);
-  if (fp.thp.defrag === 'always') warn('thp-defrag', 'THP defrag is always: faults stall in direct compaction (echo madvise > /sys/kernel/mm/transparent_hugepage/defrag)');
-  if (fp.thp.enabled === 'always') info('thp', 'THP enabled is always: anonymous mappings (the probe\'s buffers) get huge pages; khugepaged runs in the background');
+  if (s.swapUsedBytes > 0)
+    warn('swap', `${Math.round(s.swapUsedBytes / 1048576)} MiB of swap in use: faults may wait for swap-ins`);
+  if (fp.thp.defrag === 'always')
+    warn(
+      'thp-defrag',
+      'THP defrag is always: faults stall in direct compaction (echo madvise > /sys/kernel/mm/transparent_hugepage/defrag)',
+    );
+  if (fp.thp.enabled === 'always')
+    info(
+      'thp',
+      "THP enabled is always: anonymous mappings (the probe's buffers) get huge pages; khugepaged runs in the background",
+    );
   if (fp.thp.shmemEnabled && !['never', 'deny'].includes(fp.thp.shmemEnabled)) {
-    info('shmem-thp', `shmem THP is ${fp.thp.shmemEnabled}: the shmem path may fault huge pages, not comparable with hosts at never`);
+    info(
+      'shmem-thp',
+      `shmem THP is ${fp.thp.shmemEnabled}: the shmem path may fault huge pages, not comparable with hosts at never`,
+    );
   }
-  if (s.ksmRun === '1') warn('ksm', 'KSM is running: ksmd scans and merges pages in the background (echo 0 > /sys/kernel/mm/ksm/run)');
+  if (s.ksmRun === '1')
+    warn('ksm', 'KSM is running: ksmd scans and merges pages in the background (echo 0 > /sys/kernel/mm/ksm/run)');
   if (s.numaBalancing && s.numaBalancing !== '0' && fp.numa.nodes > 1) {
-    warn('numa-balancing', 'NUMA balancing is on: pages and threads move between nodes during a job (echo 0 > /proc/sys/kernel/numa_balancing)');
+    warn(
+      'numa-balancing',
+      'NUMA balancing is on: pages and threads move between nodes during a job (echo 0 > /proc/sys/kernel/numa_balancing)',
+    );
   }
   if (s.damonKdamonds > 0) {
-    warn('damon', `${s.damonKdamonds} DAMON kdamond(s) running: they sample and may reclaim physical pages in the background (/sys/kernel/mm/damon/admin)`);
+    warn(
+      'damon',
+      `${s.damonKdamonds} DAMON kdamond(s) running: they sample and may reclaim physical pages in the background (/sys/kernel/mm/damon/admin)`,
+    );
   }
   if (s.hypervisor) {
     const pvm = s.kvmModules.includes('kvm_pvm');
-    info('virtualized', `this host is a guest (hypervisor CPU flag)${pvm ? '; /dev/kvm is kvm_pvm, so guest ops run nested' : ''}: a hypervisor schedules its vCPUs, expect more run-to-run noise`);
+    info(
+      'virtualized',
+      `this host is a guest (hypervisor CPU flag)${pvm ? '; /dev/kvm is kvm_pvm, so guest ops run nested' : ''}: a hypervisor schedules its vCPUs, expect more run-to-run noise`,
+    );
   }
   return out;
 }
@@ -76,7 +111,8 @@ export function formatFindings(host: string, findings: SystemFinding[]): string[
 /** `gmembench system show`: every field of the state, one per line, then the findings. */
 export function formatSystemState(host: string, fp: Fingerprint): string {
   const s: Partial<SystemState> = fp.system ?? {};
-  const v = (x: unknown) => (x === null || x === undefined || x === '' ? '-' : Array.isArray(x) ? x.join(' ') : String(x));
+  const v = (x: unknown) =>
+    x === null || x === undefined || x === '' ? '-' : Array.isArray(x) ? x.join(' ') : String(x);
   const lines: [string, unknown][] = [
     ['kernel', fp.kernel.release],
     ['cpu', `${fp.cpu.model}, ${fp.cpu.cores} CPU(s)`],
@@ -84,7 +120,12 @@ export function formatSystemState(host: string, fp: Fingerprint): string {
     ['clocksource', s.clocksource],
     ['isolated CPUs', s.isolatedCpus],
     ['load average', s.loadAvg],
-    ['swap used', s.swapUsedBytes !== undefined ? `${Math.round(s.swapUsedBytes / 1048576)} MiB of ${Math.round((s.swapTotalBytes ?? 0) / 1048576)} MiB` : null],
+    [
+      'swap used',
+      s.swapUsedBytes !== undefined
+        ? `${Math.round(s.swapUsedBytes / 1048576)} MiB of ${Math.round((s.swapTotalBytes ?? 0) / 1048576)} MiB`
+        : null,
+    ],
     ['THP enabled / defrag', `${v(fp.thp.enabled)} / ${v(fp.thp.defrag)}`],
     ['shmem THP', fp.thp.shmemEnabled],
     ['KSM', s.ksmRun === '1' ? 'running' : s.ksmRun === undefined ? null : 'off'],
@@ -93,7 +134,10 @@ export function formatSystemState(host: string, fp: Fingerprint): string {
     ['DAMON kdamonds on', s.damonKdamonds],
     ['hypervisor flag', s.hypervisor],
     ['KVM modules', s.kvmModules],
-    ['steal', s.stealPercent !== undefined && s.stealPercent !== null ? `${s.stealPercent}% over ${s.sampleMs} ms` : null],
+    [
+      'steal',
+      s.stealPercent !== undefined && s.stealPercent !== null ? `${s.stealPercent}% over ${s.sampleMs} ms` : null,
+    ],
     ['busy processes', (s.busyProcesses ?? []).map((p) => `${p.comm}(${p.pid}) ${p.cpuPercent}%`).join(', ') || 'none'],
   ];
   const width = Math.max(...lines.map(([k]) => k.length));

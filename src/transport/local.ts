@@ -64,7 +64,10 @@ export class LocalTransport implements Transport {
     const onAbort = () => stop('cancelled');
     if (pgid !== undefined) watchGroup(pgid);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = opts.timeoutMs !== undefined && opts.timeoutMs > 0 ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
+    const timer =
+      opts.timeoutMs !== undefined && opts.timeoutMs > 0
+        ? setTimeout(() => stop('timeout'), opts.timeoutMs)
+        : undefined;
 
     let stdout = '';
     const lines = lineSplitter((l) => opts.onStdoutLine?.(l));
@@ -87,11 +90,16 @@ export class LocalTransport implements Transport {
     if (result.signal && why === undefined && pgid !== undefined) killGroup(pgid);
     lines.end();
     if (why === 'cancelled') throw new HostFailure(this.host, 'interrupted', `${this.host}: ${cmd} was cancelled`);
-    if (why === 'timeout') throw new HostFailure(this.host, 'timeout', `${this.host}: ${cmd} timed out after ${opts.timeoutMs} ms`);
+    if (why === 'timeout')
+      throw new HostFailure(this.host, 'timeout', `${this.host}: ${cmd} timed out after ${opts.timeoutMs} ms`);
     if (result.failed && result.exitCode === undefined) {
       if (result.signal) {
         // killed by someone else: a user's kill, the OOM killer
-        throw new HostFailure(this.host, result.signal === 'SIGKILL' ? 'probe-error' : 'interrupted', `${this.host}: ${cmd} was killed by ${result.signal}`);
+        throw new HostFailure(
+          this.host,
+          result.signal === 'SIGKILL' ? 'probe-error' : 'interrupted',
+          `${this.host}: ${cmd} was killed by ${result.signal}`,
+        );
       }
       throw new Error(`${this.host}: cannot run ${cmd}: ${result.shortMessage}`);
     }

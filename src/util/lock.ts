@@ -12,7 +12,10 @@ export interface LockInfo {
 }
 
 export class LockHeldError extends Error {
-  constructor(readonly file: string, readonly holder: LockInfo) {
+  constructor(
+    readonly file: string,
+    readonly holder: LockInfo,
+  ) {
     super(`${file}: another run holds the lock (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt})`);
     this.name = 'LockHeldError';
   }
@@ -42,19 +45,24 @@ export async function acquireLock(file: string): Promise<Lock & { tookOverStale?
       await fh.writeFile(`${JSON.stringify(info)}\n`);
       await fh.close();
       return {
-        file, info, ...(tookOverStale && { tookOverStale }),
+        file,
+        info,
+        ...(tookOverStale && { tookOverStale }),
         release: async () => {
           const now = await readLock(file);
-          if (now && now.pid === info.pid && now.startedAt === info.startedAt) await unlink(file).catch(() => undefined);
+          if (now && now.pid === info.pid && now.startedAt === info.startedAt)
+            await unlink(file).catch(() => undefined);
         },
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the lock: ${(err as Error).message}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`${file}: cannot create the lock: ${(err as Error).message}`, { cause: err });
     }
     const holder = await readLock(file);
     // empty or unreadable: being written right now, or left by a process killed between open and
     // write; give it a minute before calling it stale
-    if (!holder && (await ageMs(file)) < 60_000) throw new LockHeldError(file, { pid: 0, host: '?', startedAt: 'just now' });
+    if (!holder && (await ageMs(file)) < 60_000)
+      throw new LockHeldError(file, { pid: 0, host: '?', startedAt: 'just now' });
     if (holder && holder.host === hostname() && pidAlive(holder.pid)) throw new LockHeldError(file, holder);
     if (holder && holder.host !== hostname()) throw new LockHeldError(file, holder);
     tookOverStale = holder ?? { pid: 0, host: '?', startedAt: '?' };

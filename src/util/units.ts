@@ -15,7 +15,12 @@ export function parseSize(v: string | number): number {
 
 /** 4096 -> "4K", 2097152 -> "2M", 3000 -> "3000" */
 export function formatSize(bytes: number): string {
-  for (const [unit, mult] of [['T', 1024 ** 4], ['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) {
+  for (const [unit, mult] of [
+    ['T', 1024 ** 4],
+    ['G', 1024 ** 3],
+    ['M', 1024 ** 2],
+    ['K', 1024],
+  ] as const) {
     if (bytes >= mult && bytes % mult === 0) return `${bytes / mult}${unit}`;
   }
   return String(bytes);
@@ -24,7 +29,11 @@ export function formatSize(bytes: number): string {
 /** nanoseconds -> "812ns", "40.2us", "1.30ms", "2.01s" with 3 significant digits */
 export function formatNs(ns: number | null | undefined): string {
   if (ns === null || ns === undefined || !Number.isFinite(ns)) return '-';
-  const units: [string, number][] = [['s', 1e9], ['ms', 1e6], ['us', 1e3]];
+  const units: [string, number][] = [
+    ['s', 1e9],
+    ['ms', 1e6],
+    ['us', 1e3],
+  ];
   for (const [u, d] of units) if (Math.abs(ns) >= d) return `${sig3(ns / d)}${u}`;
   return `${Math.round(ns)}ns`;
 }

@@ -28,8 +28,10 @@ export const gmemNuma = defineWorkload({
   name: 'gmem-numa',
   summary:
     'guest_memfd placed on another NUMA node by mbind(MPOL_BIND) on its mapping (6.19+), placement verified after; unsupported on older kernels or one node',
-  timed: '`fallocate(guest_memfd, KEEP_SIZE)` of one granule plus a write to each of its pages through the `mbind()`ed mapping',
-  setup: 'guest_memfd with `MMAP|INIT_SHARED`, mapped; `mbind(MPOL_BIND)` of the mapping to a node other than the current one; after the pass every page\'s node is read back',
+  timed:
+    '`fallocate(guest_memfd, KEEP_SIZE)` of one granule plus a write to each of its pages through the `mbind()`ed mapping',
+  setup:
+    "guest_memfd with `MMAP|INIT_SHARED`, mapped; `mbind(MPOL_BIND)` of the mapping to a node other than the current one; after the pass every page's node is read back",
   extra: gmemNumaExtra,
   note: (x) =>
     `mbind to node ${x.toNode}: ${x.onTarget}/${x.pages} pages there (get_mempolicy)` +

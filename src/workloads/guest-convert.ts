@@ -32,7 +32,7 @@ export const guestConvert = defineWorkload({
   summary:
     'the guest asks for a conversion (KVM_HC_MAP_GPA_RANGE), the probe answers the KVM_EXIT_HYPERCALL as a VMM does; needs a VM type with private memory (sw-protected, SNP, TDX)',
   timed:
-    "one round trip as the guest sees it (its `rdtsc` before the hypercall to its `rdtsc` on resume, scaled by `KVM_GET_TSC_KHZ`): the exit, `KVM_SET_MEMORY_ATTRIBUTES` + discard of the other side, re-entry; each granule goes shared -> private -> shared (two samples)",
+    'one round trip as the guest sees it (its `rdtsc` before the hypercall to its `rdtsc` on resume, scaled by `KVM_GET_TSC_KHZ`): the exit, `KVM_SET_MEMORY_ATTRIBUTES` + discard of the other side, re-entry; each granule goes shared -> private -> shared (two samples)',
   setup:
     'a VM with private memory and `KVM_CAP_EXIT_HYPERCALL` for `KVM_HC_MAP_GPA_RANGE`; the region is guest_memfd bound by `KVM_SET_USER_MEMORY_REGION2`; after each round trip the guest touches the range and the probe checks its contents',
   extra: guestConvertExtra,

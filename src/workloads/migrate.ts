@@ -16,8 +16,16 @@ export const migrateExtra = z.object({
    * a node other than the target (left in place without an errno); `other`: an errno not listed
    */
   refused: z.object({
-    EBUSY: count, EFAULT: count, ENOENT: count, EACCES: count, ENOMEM: count, EINVAL: count, EIO: count, EPERM: count,
-    stayed: count, other: count,
+    EBUSY: count,
+    EFAULT: count,
+    ENOENT: count,
+    EACCES: count,
+    ENOMEM: count,
+    EINVAL: count,
+    EIO: count,
+    EPERM: count,
+    stayed: count,
+    other: count,
   }),
   /** move_pages' return values summed: pages it could not move */
   notMoved: count,
@@ -31,7 +39,8 @@ export const migrate = defineWorkload({
   summary:
     'move_pages(2) of one populated granule to another NUMA node; per-page outcomes in extra (moved, EBUSY, EFAULT, ...), the node of every moved page checked after; unsupported on one node',
   timed: 'one `move_pages(2)` of the populated pages of one granule to another NUMA node (the granule is the batch)',
-  setup: 'pages populated; target = first online node they are not on; after the pass every page\'s node is queried again',
+  setup:
+    "pages populated; target = first online node they are not on; after the pass every page's node is queried again",
   extra: migrateExtra,
   note: (x) => {
     const refused = Object.entries(x.refused).filter(([, n]) => n > 0);

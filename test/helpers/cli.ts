@@ -4,7 +4,10 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-export async function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}) {
+export async function cli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+) {
   const r = await execa('node', ['--import', 'tsx', resolve(ROOT, 'src/cli/index.ts'), ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...opts.env, FORCE_COLOR: '0' },

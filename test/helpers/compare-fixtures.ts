@@ -17,7 +17,11 @@ export const BASE_SERIES: FixtureSeries[] = [
  * Run i of a series set: same distributions for every i (fixtureSummary seeds by i, so two indexes
  * are two independent draws), with optional per-series factors applied to run `i`'s p50s.
  */
-export function runOf(i: number, factors: Record<number, number> = {}, opts: { reps?: number; kernel?: string } = {}): RunSummary {
+export function runOf(
+  i: number,
+  factors: Record<number, number> = {},
+  opts: { reps?: number; kernel?: string } = {},
+): RunSummary {
   const series = BASE_SERIES.map((s, k) => ({ ...s, p50: (j: number) => s.p50(j) * (factors[k] ?? 1) }));
   const run = fixtureSummary(i, series, { kernel: () => opts.kernel ?? '6.18.0' });
   return run;
@@ -28,7 +32,11 @@ export function runOf(i: number, factors: Record<number, number> = {}, opts: { r
  * series is its typical p50 times exp(noise x N(0, 1)) (seeded by run and series), times the
  * optional per-series factor (a step). Within each run the repetitions spread 0.3%, as before.
  */
-export function noisyRuns(i0: number, n: number, opts: { noise: number; factors?: Record<number, number>; suite?: string } ): RunSummary[] {
+export function noisyRuns(
+  i0: number,
+  n: number,
+  opts: { noise: number; factors?: Record<number, number>; suite?: string },
+): RunSummary[] {
   const out: RunSummary[] = [];
   for (let i = i0; i < i0 + n; i++) {
     const series = BASE_SERIES.map((s, k) => {

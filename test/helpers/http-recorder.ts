@@ -9,14 +9,23 @@ export interface Recorded {
   body: unknown;
 }
 
-export async function startRecorder(status = 200): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
+export async function startRecorder(
+  status = 200,
+): Promise<{ url: string; requests: Recorded[]; close(): Promise<void> }> {
   const requests: Recorded[] = [];
   const server = createServer((req, res) => {
     let data = '';
     req.on('data', (c) => (data += c));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: data ? JSON.parse(data) : null });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(status === 200 ? '{"id":1}' : '{"message":"nope"}');
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: data ? JSON.parse(data) : null,
+      });
+      res
+        .writeHead(status, { 'content-type': 'application/json' })
+        .end(status === 200 ? '{"id":1}' : '{"message":"nope"}');
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

@@ -40,7 +40,7 @@ export const ptyMissing: string | null = (() => {
     execaSync('python3', ['-c', 'import pty, select']);
     return null;
   } catch {
-    return "python3 with its pty module is not installed";
+    return 'python3 with its pty module is not installed';
   }
 })();
 
@@ -58,7 +58,11 @@ export interface PtyRun {
 
 export function runInPty(argv: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): PtyRun {
   const proc = execa('python3', ['-c', DRIVER, ...argv], {
-    cwd: opts.cwd, env: { FORCE_COLOR: '0', ...opts.env }, reject: false, stdin: 'pipe', buffer: false,
+    cwd: opts.cwd,
+    env: { FORCE_COLOR: '0', ...opts.env },
+    reject: false,
+    stdin: 'pipe',
+    buffer: false,
   });
   let out = '';
   let err = '';

@@ -5,7 +5,8 @@ import { cli, ROOT } from './cli.js';
 
 export async function realSmokeRun(resultsDir: string): Promise<string> {
   const r = await cli(['run', resolve(ROOT, 'suites/smoke.yaml'), '--results', resultsDir, '--progress', 'silent']);
-  if (r.code !== 0 && r.code !== 3) throw new Error(`gmembench run suites/smoke.yaml failed (exit ${r.code}):\n${r.stderr}`);
+  if (r.code !== 0 && r.code !== 3)
+    throw new Error(`gmembench run suites/smoke.yaml failed (exit ${r.code}):\n${r.stderr}`);
   const [run] = await readdir(resultsDir);
   return join(resultsDir, run);
 }

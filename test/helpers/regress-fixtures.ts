@@ -17,7 +17,13 @@ export interface FixtureSeries {
 }
 
 /** A row whose histogram holds `reps` repetitions of 200 samples around p50 (1% noise, a 3x tail). */
-export function fixtureRow(host: string, s: Omit<FixtureSeries, 'p50'>, p50: number, seed: number, reps = 5): ResultRow {
+export function fixtureRow(
+  host: string,
+  s: Omit<FixtureSeries, 'p50'>,
+  p50: number,
+  seed: number,
+  reps = 5,
+): ResultRow {
   const r = rng(seed);
   const all = newHistogram();
   const repetitions = [];
@@ -32,21 +38,50 @@ export function fixtureRow(host: string, s: Omit<FixtureSeries, 'p50'>, p50: num
   }
   const p = percentiles(all);
   return {
-    host, path: s.path ?? 'shmem', op: s.op ?? 'alloc', granule: s.granule ?? 4096, threads: s.threads ?? 1,
-    status: 'ok', samples: reps * 203, unit: 'ns', min: all.minNonZeroValue, ...p, max: all.maxValue, mean: all.mean, stddev: all.stdDeviation,
-    histogram: encode(all), repetitions, params: { region: 8 << 20, repetitions: reps, warmup: 1 },
+    host,
+    path: s.path ?? 'shmem',
+    op: s.op ?? 'alloc',
+    granule: s.granule ?? 4096,
+    threads: s.threads ?? 1,
+    status: 'ok',
+    samples: reps * 203,
+    unit: 'ns',
+    min: all.minNonZeroValue,
+    ...p,
+    max: all.maxValue,
+    mean: all.mean,
+    stddev: all.stdDeviation,
+    histogram: encode(all),
+    repetitions,
+    params: { region: 8 << 20, repetitions: reps, warmup: 1 },
   };
 }
 
-export function fixtureSummary(i: number, series: FixtureSeries[], opts: { suite?: string; start?: number; kernel?: (i: number) => string; failedHosts?: string[] } = {}): RunSummary {
+export function fixtureSummary(
+  i: number,
+  series: FixtureSeries[],
+  opts: { suite?: string; start?: number; kernel?: (i: number) => string; failedHosts?: string[] } = {},
+): RunSummary {
   const startedAt = new Date((opts.start ?? Date.parse('2026-01-01T02:00:00Z')) + i * 86_400_000).toISOString();
   const suite = opts.suite ?? 'nightly';
   const hostNames = [...new Set(series.map((s) => s.host ?? 'local'))];
   const hosts: HostEntry[] = hostNames.map((name) => ({
-    name, status: 'ok', labels: { platform: 'local' },
-    fingerprint: { kernel: { release: opts.kernel?.(i) ?? '6.18.0', version: '#1', cmdline: '', machine: 'x86_64' } } as never,
+    name,
+    status: 'ok',
+    labels: { platform: 'local' },
+    fingerprint: {
+      kernel: { release: opts.kernel?.(i) ?? '6.18.0', version: '#1', cmdline: '', machine: 'x86_64' },
+    } as never,
   }));
-  for (const name of opts.failedHosts ?? []) hosts.push({ name, status: 'failed', subStatus: 'unreachable', error: 'connect ECONNREFUSED', labels: {}, fingerprint: null });
+  for (const name of opts.failedHosts ?? [])
+    hosts.push({
+      name,
+      status: 'failed',
+      subStatus: 'unreachable',
+      error: 'connect ECONNREFUSED',
+      labels: {},
+      fingerprint: null,
+    });
   return {
     schemaVersion: SCHEMA_VERSION,
     runId: `${startedAt.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}-${suite}-${String(i).padStart(4, '0')}`,
@@ -60,7 +95,12 @@ export function fixtureSummary(i: number, series: FixtureSeries[], opts: { suite
 }
 
 /** Write runs 0..n-1 under dir; returns their directories, oldest first. */
-export async function writeHistory(dir: string, n: number, series: FixtureSeries[], opts: Parameters<typeof fixtureSummary>[2] = {}): Promise<string[]> {
+export async function writeHistory(
+  dir: string,
+  n: number,
+  series: FixtureSeries[],
+  opts: Parameters<typeof fixtureSummary>[2] = {},
+): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const dirs: string[] = [];
   for (let i = 0; i < n; i++) {

@@ -21,7 +21,8 @@ export const sshdMissing: string | null = (() => {
   } catch {
     return 'ssh-keygen is not installed';
   }
-  if (process.getuid?.() !== 0 && !existsSync('/run/sshd')) return 'not root and no /run/sshd (sshd privilege separation directory)';
+  if (process.getuid?.() !== 0 && !existsSync('/run/sshd'))
+    return 'not root and no /run/sshd (sshd privilege separation directory)';
   return null;
 })();
 
@@ -41,12 +42,27 @@ export interface Sshd {
 }
 
 async function keygen(file: string, comment: string, type = 'ed25519'): Promise<string> {
-  await execa('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', comment, '-f', file]);
+  await execa('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(type === 'rsa' ? ['-b', '2048'] : []),
+    '-N',
+    '',
+    '-C',
+    comment,
+    '-f',
+    file,
+  ]);
   return (await readFile(`${file}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
 }
 
 export async function startSshd(
-  root: string, name: string, authorizedKeys: string, keyTypes = ['ed25519'], extraConfig: string[] = [],
+  root: string,
+  name: string,
+  authorizedKeys: string,
+  keyTypes = ['ed25519'],
+  extraConfig: string[] = [],
 ): Promise<Sshd> {
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
@@ -59,10 +75,22 @@ export async function startSshd(
   await writeFile(
     config,
     [
-      `Port ${port}`, 'ListenAddress 127.0.0.1', ...keyTypes.map((t) => `HostKey ${join(dir, `host_${t}`)}`), `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${authorizedKeys}`, 'UsePAM no', 'StrictModes no', 'PermitRootLogin yes',
-      'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'AllowTcpForwarding yes',
-      'MaxStartups 100:30:200', 'MaxSessions 50', 'LogLevel ERROR', ...extraConfig, '',
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      ...keyTypes.map((t) => `HostKey ${join(dir, `host_${t}`)}`),
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${authorizedKeys}`,
+      'UsePAM no',
+      'StrictModes no',
+      'PermitRootLogin yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'AllowTcpForwarding yes',
+      'MaxStartups 100:30:200',
+      'MaxSessions 50',
+      'LogLevel ERROR',
+      ...extraConfig,
+      '',
     ].join('\n'),
   );
   const proc = execa(SSHD, ['-D', '-e', '-f', config], { reject: false, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -77,7 +105,13 @@ export async function startSshd(
     await new Promise((r) => setTimeout(r, 50));
   }
   const self: Sshd = {
-    name, port, dir, config, hostKey, hostKeys, proc,
+    name,
+    port,
+    dir,
+    config,
+    hostKey,
+    hostKeys,
+    proc,
     killTree: () => killTree(proc.pid!),
     stop: async () => {
       killTree(proc.pid!);
@@ -168,15 +202,31 @@ export async function startLab(n: number): Promise<SshLab> {
   await execa('ssh-keygen', ['-H', '-f', hashed]);
   const hashedLine = (await readFile(hashed, 'utf8')).trim();
   if (!hashedLine.startsWith('|1|')) throw new Error(`ssh-keygen -H wrote no hashed entry: ${hashedLine}`);
-  await writeFile(knownHosts, [hashedLine, ...hosts.slice(1).map((h) => `[127.0.0.1]:${h.port} ${h.hostKey}`), ''].join('\n'));
+  await writeFile(
+    knownHosts,
+    [hashedLine, ...hosts.slice(1).map((h) => `[127.0.0.1]:${h.port} ${h.hostKey}`), ''].join('\n'),
+  );
   return {
-    dir, clientKey, wrongKey, knownHosts, hosts,
+    dir,
+    clientKey,
+    wrongKey,
+    knownHosts,
+    hosts,
     inventoryYaml: (extra, names) =>
       JSON.stringify({
         hosts: hosts.map((h, i) => ({
-          name: names?.[i] ?? h.name, transport: 'ssh', address: '127.0.0.1', port: h.port, user: userInfo().username,
-          identityFile: clientKey, knownHosts, remoteDir: join(h.dir, 'remote'), lockPath: join(h.dir, 'lock'),
-          connectTimeout: 10, labels: { platform: 'test', lab: 'loopback' }, ...extra?.(h, i),
+          name: names?.[i] ?? h.name,
+          transport: 'ssh',
+          address: '127.0.0.1',
+          port: h.port,
+          user: userInfo().username,
+          identityFile: clientKey,
+          knownHosts,
+          remoteDir: join(h.dir, 'remote'),
+          lockPath: join(h.dir, 'lock'),
+          connectTimeout: 10,
+          labels: { platform: 'test', lab: 'loopback' },
+          ...extra?.(h, i),
         })),
       }),
     stop: async () => {

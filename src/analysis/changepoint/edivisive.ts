@@ -38,7 +38,12 @@ export interface ChangePointOptions {
   test: 'rank' | 'student' | 'robust';
 }
 
-export const DEFAULT_CHANGEPOINT_OPTIONS: ChangePointOptions = { maxPValue: 0.03, minMagnitude: 0.03, minSegment: 3, test: 'rank' };
+export const DEFAULT_CHANGEPOINT_OPTIONS: ChangePointOptions = {
+  maxPValue: 0.03,
+  minMagnitude: 0.03,
+  minSegment: 3,
+  test: 'rank',
+};
 
 export interface ChangePoint {
   /** index of the first value of the new segment */
@@ -55,7 +60,12 @@ export interface ChangePoint {
 }
 
 /** The split of x[lo, hi) maximizing the energy statistic, both sides >= minSegment long; O(n²). */
-export function bestSplit(x: ArrayLike<number>, lo: number, hi: number, minSegment: number): { index: number; q: number } | null {
+export function bestSplit(
+  x: ArrayLike<number>,
+  lo: number,
+  hi: number,
+  minSegment: number,
+): { index: number; q: number } | null {
   if (hi - lo < 2 * minSegment) return null;
   let within = 0; // sum of |x_i - x_j| over pairs inside [lo, hi)
   for (let i = lo; i < hi; i++) for (let j = i + 1; j < hi; j++) within += Math.abs(x[i] - x[j]);
@@ -86,12 +96,31 @@ function pairMean(sum: number, n: number): number {
 }
 
 /** Compare x[lo, cp) with x[cp, hi). */
-export function testChange(x: ArrayLike<number>, lo: number, cp: number, hi: number, test: ChangePointOptions['test'] = 'rank'): ChangePoint {
-  const v = test === 'rank' ? ranks(x, lo, hi) : test === 'robust' ? winsorized(x, lo, cp, hi) : Array.prototype.slice.call(x, lo, hi) as number[];
+export function testChange(
+  x: ArrayLike<number>,
+  lo: number,
+  cp: number,
+  hi: number,
+  test: ChangePointOptions['test'] = 'rank',
+): ChangePoint {
+  const v =
+    test === 'rank'
+      ? ranks(x, lo, hi)
+      : test === 'robust'
+        ? winsorized(x, lo, cp, hi)
+        : (Array.prototype.slice.call(x, lo, hi) as number[]);
   const { pValue } = studentTTest(sampleStats(v, 0, cp - lo), sampleStats(v, cp - lo, hi - lo));
   const before = median(x, lo, cp);
   const after = median(x, cp, hi);
-  return { index: cp, pValue, before, after, change: before === 0 ? 0 : after / before - 1, runsBefore: cp - lo, runsAfter: hi - cp };
+  return {
+    index: cp,
+    pValue,
+    before,
+    after,
+    change: before === 0 ? 0 : after / before - 1,
+    runsBefore: cp - lo,
+    runsAfter: hi - cp,
+  };
 }
 
 function passes(c: ChangePoint, o: ChangePointOptions): boolean {
@@ -119,12 +148,15 @@ export function detectChangePoints(x: ArrayLike<number>, opts: Partial<ChangePoi
 
   // 2. merge: drop the weakest failing change point until every one passes against its neighbours
   for (;;) {
-    const tested = cps.map((cp, i) => testChange(x, i === 0 ? 0 : cps[i - 1], cp, i === cps.length - 1 ? x.length : cps[i + 1], o.test));
+    const tested = cps.map((cp, i) =>
+      testChange(x, i === 0 ? 0 : cps[i - 1], cp, i === cps.length - 1 ? x.length : cps[i + 1], o.test),
+    );
     let weakest = -1;
     tested.forEach((c, i) => {
       if (passes(c, o)) return;
       const w = tested[weakest];
-      if (weakest < 0 || c.pValue > w.pValue || (c.pValue === w.pValue && Math.abs(c.change) < Math.abs(w.change))) weakest = i;
+      if (weakest < 0 || c.pValue > w.pValue || (c.pValue === w.pValue && Math.abs(c.change) < Math.abs(w.change)))
+        weakest = i;
     });
     if (weakest < 0) return tested;
     cps = cps.filter((_, i) => i !== weakest);
@@ -159,7 +191,7 @@ export function winsorized(x: ArrayLike<number>, lo: number, cp: number, hi: num
 export function ranks(x: ArrayLike<number>, lo: number, hi: number): number[] {
   const idx = Array.from({ length: hi - lo }, (_, i) => i).sort((a, b) => x[lo + a] - x[lo + b]);
   const r = new Array<number>(idx.length);
-  for (let i = 0; i < idx.length; ) {
+  for (let i = 0; i < idx.length;) {
     let j = i;
     while (j + 1 < idx.length && x[lo + idx[j + 1]] === x[lo + idx[i]]) j++;
     for (let k = i; k <= j; k++) r[idx[k]] = (i + j) / 2 + 1;

@@ -134,7 +134,11 @@ export function bootstrapMedian(xs: readonly number[], opts: BootstrapOptions = 
 }
 
 /** CI of median(b) / median(a), resampling each side independently. */
-export function bootstrapRatioOfMedians(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): Interval | null {
+export function bootstrapRatioOfMedians(
+  a: readonly number[],
+  b: readonly number[],
+  opts: BootstrapOptions = {},
+): Interval | null {
   if (a.length === 0 || b.length === 0) return null;
   const o = { ...DEFAULTS, ...opts };
   const rand = new Xorshift32(o.seed);

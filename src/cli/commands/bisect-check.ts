@@ -21,10 +21,19 @@ import { BISECT_EXIT } from '../exit.js';
 import { oneOf, percentage, pValue } from '../options.js';
 
 /** The baseline's values, and the per-run medians when it is several runs (to see whether it spans a change). */
-async function baselineValues(path: string, sel: SeriesSelector, metric: Metric): Promise<{ values: number[]; runMedians: number[] }> {
+async function baselineValues(
+  path: string,
+  sel: SeriesSelector,
+  metric: Metric,
+): Promise<{ values: number[]; runMedians: number[] }> {
   let runDirs: string[];
   try {
-    runDirs = (await stat(join(path, SUMMARY_FILE)).then(() => true, () => false)) ? [path] : await listRuns(path);
+    runDirs = (await stat(join(path, SUMMARY_FILE)).then(
+      () => true,
+      () => false,
+    ))
+      ? [path]
+      : await listRuns(path);
   } catch {
     runDirs = [];
   }
@@ -36,12 +45,16 @@ async function baselineValues(path: string, sel: SeriesSelector, metric: Metric)
     values.push(...v);
     if (v.length > 0) runMedians.push(median(v));
   }
-  if (values.length === 0) throw new Error(`--baseline ${path}: no ok result for ${seriesKey(sel)} in ${runDirs.length} run(s)`);
+  if (values.length === 0)
+    throw new Error(`--baseline ${path}: no ok result for ${seriesKey(sel)} in ${runDirs.length} run(s)`);
   return { values, runMedians };
 }
 
 function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): number[] {
-  return repetitionValues(s.results.find((r) => seriesKey(r) === seriesKey(sel)), metric);
+  return repetitionValues(
+    s.results.find((r) => seriesKey(r) === seriesKey(sel)),
+    metric,
+  );
 }
 
 export function registerBisectCheck(program: Command): void {
@@ -51,7 +64,9 @@ export function registerBisectCheck(program: Command): void {
     .exitOverride((err) => {
       throw err.exitCode === 0 ? err : new CommanderError(BISECT_EXIT.abort, err.code, err.message);
     })
-    .description('for git bisect run: measure one series and compare it with a baseline (0 good, 1 bad, 125 skip, 128 abort)')
+    .description(
+      'for git bisect run: measure one series and compare it with a baseline (0 good, 1 bad, 125 skip, 128 abort)',
+    )
     .option('--series <key>', 'host/path/op/granule/threads, e.g. local/shmem/alloc/4K/1')
     .option('--baseline <dir>', 'a run directory, or a results folder (every run in it)')
     .option('--suite <file>', 'the suite that measures the series (only that workload is run)')
@@ -63,7 +78,11 @@ export function registerBisectCheck(program: Command): void {
     .option('--max-pvalue <p>', 'and a Student t p-value below this', pValue, 0.01)
     .action(async (o) => {
       const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
-      let sel: SeriesSelector, metric: Metric, threshold: number, maxPValue: number, baseline: { values: number[]; runMedians: number[] };
+      let sel: SeriesSelector,
+        metric: Metric,
+        threshold: number,
+        maxPValue: number,
+        baseline: { values: number[]; runMedians: number[] };
       try {
         if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
         if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
@@ -85,17 +104,29 @@ export function registerBisectCheck(program: Command): void {
           const suite = restrictSuite(await loadSuite(o.suite), sel);
           const inv = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
           const hosts = inv.hosts.filter((h) => h.name === sel.host);
-          if (hosts.length === 0) throw new Error(`host "${sel.host}" is not in ${o.hosts ?? 'the local inventory (name: local)'}`);
-          ({ summary: fresh } = await runSuite({ suite, inventory: { hosts }, resultsDir: o.results, progress: 'silent' }));
+          if (hosts.length === 0)
+            throw new Error(`host "${sel.host}" is not in ${o.hosts ?? 'the local inventory (name: local)'}`);
+          ({ summary: fresh } = await runSuite({
+            suite,
+            inventory: { hosts },
+            resultsDir: o.results,
+            progress: 'silent',
+          }));
         }
         const spans = detectChangePoints(baseline.runMedians);
-        result = spans.length > 0
-          ? { verdict: 'skip', reason: `the baseline spans a change point (${spans.length}; first at baseline run ${spans[0].index + 1} of ${baseline.runMedians.length}): pick runs of one kernel` }
-          : bisectVerdict(baseline.values, rowValues(fresh, sel, metric), { threshold, maxPValue });
+        result =
+          spans.length > 0
+            ? {
+                verdict: 'skip',
+                reason: `the baseline spans a change point (${spans.length}; first at baseline run ${spans[0].index + 1} of ${baseline.runMedians.length}): pick runs of one kernel`,
+              }
+            : bisectVerdict(baseline.values, rowValues(fresh, sel, metric), { threshold, maxPValue });
       } catch (err) {
         result = { verdict: 'skip', reason: `cannot measure: ${(err as Error).message}` };
       }
-      say(`${result.verdict}: ${seriesKey(sel)} ${metric} ${formatNs(result.before)} -> ${formatNs(result.after)}: ${result.reason}`);
+      say(
+        `${result.verdict}: ${seriesKey(sel)} ${metric} ${formatNs(result.before)} -> ${formatNs(result.after)}: ${result.reason}`,
+      );
       process.exitCode = BISECT_EXIT[result.verdict];
     });
 }

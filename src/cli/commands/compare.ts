@@ -6,7 +6,14 @@
  */
 import type { Command } from 'commander';
 import { type CompareMetric } from '../../analysis/compare.js';
-import { DEFAULT_ACROSS_OPTIONS, judgeAcross, pairPathGroups, pairRunGroups, type History, type RunsPairing } from '../../analysis/compare-runs.js';
+import {
+  DEFAULT_ACROSS_OPTIONS,
+  judgeAcross,
+  pairPathGroups,
+  pairRunGroups,
+  type History,
+  type RunsPairing,
+} from '../../analysis/compare-runs.js';
 import { loadHistoryDir } from '../../analysis/series.js';
 import { compareFormat } from '../../export/compare-format.js';
 import { RunNotFoundError } from '../../results/resolve.js';
@@ -26,8 +33,12 @@ function noted(run: RunSummary): RunSummary {
 class UsageError extends Error {}
 
 function parsePaths(v: string): [string, string] {
-  const ps = v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (ps.length !== 2 || ps[0] === ps[1]) throw new UsageError(`--paths: give two different paths, baseline first (e.g. shmem,gmem), not "${v}"`);
+  const ps = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (ps.length !== 2 || ps[0] === ps[1])
+    throw new UsageError(`--paths: give two different paths, baseline first (e.g. shmem,gmem), not "${v}"`);
   return [ps[0], ps[1]];
 }
 
@@ -49,31 +60,48 @@ interface CompareCliOptions {
 async function pairing(args: string[], o: CompareCliOptions): Promise<RunsPairing> {
   if (o.paths) {
     const [a, b] = parsePaths(o.paths);
-    if (o.baseline || o.candidate) throw new UsageError('--paths compares two paths of the same runs: give them as RUN or --runs RUN..., not --baseline/--candidate');
+    if (o.baseline || o.candidate)
+      throw new UsageError(
+        '--paths compares two paths of the same runs: give them as RUN or --runs RUN..., not --baseline/--candidate',
+      );
     if (o.runs) {
       if (args.length > 0) throw new UsageError(`--paths with --runs: no positional runs as well (got ${args.length})`);
       return pairPathGroups(await loadRunsArgs(o.runs), a, b);
     }
     if (args.length !== 1) {
-      throw new UsageError(`--paths compares two paths of ONE run; got ${args.length} runs (for several runs of one kernel: a results folder holding them, or --runs RUN...)`);
+      throw new UsageError(
+        `--paths compares two paths of ONE run; got ${args.length} runs (for several runs of one kernel: a results folder holding them, or --runs RUN...)`,
+      );
     }
     return pairPathGroups(await loadRunsArg(args[0]), a, b);
   }
   if (o.runs) throw new UsageError('--runs goes with --paths; compare runs with --baseline RUN... --candidate RUN...');
   if (o.baseline || o.candidate) {
-    if (!o.baseline || !o.candidate) throw new UsageError(`give both --baseline RUN... and --candidate RUN... (got only --${o.baseline ? 'baseline' : 'candidate'})`);
-    if (args.length > 0) throw new UsageError(`with --baseline and --candidate, no positional runs (got ${args.join(' ')})`);
+    if (!o.baseline || !o.candidate)
+      throw new UsageError(
+        `give both --baseline RUN... and --candidate RUN... (got only --${o.baseline ? 'baseline' : 'candidate'})`,
+      );
+    if (args.length > 0)
+      throw new UsageError(`with --baseline and --candidate, no positional runs (got ${args.join(' ')})`);
     return pairRunGroups(await loadRunsArgs(o.baseline), await loadRunsArgs(o.candidate));
   }
-  if (args.length !== 2) throw new UsageError(`give a baseline and a candidate run (got ${args.length}); or --baseline RUN... --candidate RUN...; or one run with --paths A,B`);
+  if (args.length !== 2)
+    throw new UsageError(
+      `give a baseline and a candidate run (got ${args.length}); or --baseline RUN... --candidate RUN...; or one run with --paths A,B`,
+    );
   return pairRunGroups(await loadRunsArg(args[0]), await loadRunsArg(args[1]));
 }
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('compare runs (several per side, or two paths of the same runs) row by row against each series\' run-to-run noise')
-    .argument('[runs...]', 'baseline and candidate RUN (a run directory, its summary.json or a results folder of runs); one RUN with --paths')
+    .description(
+      "compare runs (several per side, or two paths of the same runs) row by row against each series' run-to-run noise",
+    )
+    .argument(
+      '[runs...]',
+      'baseline and candidate RUN (a run directory, its summary.json or a results folder of runs); one RUN with --paths',
+    )
     .option('--baseline <runs...>', 'the baseline runs (each a run directory, a summary.json or a results folder)')
     .option('--candidate <runs...>', 'the candidate runs')
     .option('--runs <runs...>', 'with --paths: the runs (of one kernel) whose two paths are compared')
@@ -81,17 +109,41 @@ export function registerCompare(program: Command): void {
     .option('--paths <a,b>', 'compare two backing paths of the same runs instead, baseline first (e.g. shmem,gmem)')
     .option('--format <f>', 'text (80 columns, for e-mail), markdown, json or csv', 'text')
     .option('--p99', 'compare p99 as well as p50')
-    .option('--alpha <p>', 'significance level (Mann-Whitney U over the runs, or the t test against the history)', pValue, DEFAULT_ACROSS_OPTIONS.alpha)
-    .option('--min-change <x>', 'the smallest change that is marked, whatever the noise (0.03 or 3%)', percentage, DEFAULT_ACROSS_OPTIONS.minChange)
-    .option('--noise-factor <k>', "a marked change must exceed k times the series' run-to-run noise", nonNegative, DEFAULT_ACROSS_OPTIONS.noiseFactor)
-    .option('--noise <cv>', 'one run a side, no history: within-run cv above which a change must be clearly beyond it (0.05 or 5%)', percentage, 0.05)
-    .option('--plot <file>', 'also draw the charts, one file per figure: FILE.svg or FILE.png gives FILE-p50.png, FILE-percentiles.png (-1, -2... when a figure is split into pages)')
+    .option(
+      '--alpha <p>',
+      'significance level (Mann-Whitney U over the runs, or the t test against the history)',
+      pValue,
+      DEFAULT_ACROSS_OPTIONS.alpha,
+    )
+    .option(
+      '--min-change <x>',
+      'the smallest change that is marked, whatever the noise (0.03 or 3%)',
+      percentage,
+      DEFAULT_ACROSS_OPTIONS.minChange,
+    )
+    .option(
+      '--noise-factor <k>',
+      "a marked change must exceed k times the series' run-to-run noise",
+      nonNegative,
+      DEFAULT_ACROSS_OPTIONS.noiseFactor,
+    )
+    .option(
+      '--noise <cv>',
+      'one run a side, no history: within-run cv above which a change must be clearly beyond it (0.05 or 5%)',
+      percentage,
+      0.05,
+    )
+    .option(
+      '--plot <file>',
+      'also draw the charts, one file per figure: FILE.svg or FILE.png gives FILE-p50.png, FILE-percentiles.png (-1, -2... when a figure is split into pages)',
+    )
     .action(async (runs: string[], o: CompareCliOptions) => {
       try {
         const format = compareFormat(o.format);
         const metrics: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
         const { noise, alpha, minChange, noiseFactor } = o;
-        if (o.plot && !/\.(svg|png)$/i.test(o.plot)) throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
+        if (o.plot && !/\.(svg|png)$/i.test(o.plot))
+          throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
         const p = await pairing(runs, o);
         for (const run of new Set([...p.baselineRuns, ...p.candidateRuns])) noted(run);
         let history: History | undefined;
@@ -99,7 +151,10 @@ export function registerCompare(program: Command): void {
           const h = await loadHistoryDir(o.history).catch((err: Error) => {
             throw new UsageError(`--history: ${err.message}`);
           });
-          if (h.runs.length === 0) throw new UsageError(`--history: ${o.history} holds no readable runs${h.skipped.length ? ` (${h.skipped[0]})` : ''}`);
+          if (h.runs.length === 0)
+            throw new UsageError(
+              `--history: ${o.history} holds no readable runs${h.skipped.length ? ` (${h.skipped[0]})` : ''}`,
+            );
           for (const s of h.skipped) process.stderr.write(`gmembench compare: --history: skipped ${s}\n`);
           history = { runs: h.runs, source: o.history };
         }
@@ -114,7 +169,8 @@ export function registerCompare(program: Command): void {
         process.exitCode = EXIT.ok;
       } catch (err) {
         process.stderr.write(`gmembench compare: ${(err as Error).message}\n`);
-        const usage = err instanceof UsageError || err instanceof RunNotFoundError || /^--/.test((err as Error).message);
+        const usage =
+          err instanceof UsageError || err instanceof RunNotFoundError || /^--/.test((err as Error).message);
         process.exitCode = usage ? EXIT.usage : EXIT.error;
       }
     });

@@ -9,10 +9,15 @@ import { oneOf, positiveInteger, PROGRESS_MODES } from '../options.js';
 export function registerHosts(program: Command): void {
   program
     .command('hosts')
-    .description("reach every host of an inventory and print what it can measure (kernel, KVM, VM types, guest_memfd flags, NUMA, hugetlb, secretmem)")
+    .description(
+      'reach every host of an inventory and print what it can measure (kernel, KVM, VM types, guest_memfd flags, NUMA, hugetlb, secretmem)',
+    )
     .argument('[inventory]', 'host inventory (hosts/*.yaml); default: this machine')
     .option('--concurrency <n>', 'hosts reached at once', positiveInteger, 8)
-    .option('--accept-new-host-keys', 'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused')
+    .option(
+      '--accept-new-host-keys',
+      'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused',
+    )
     .option('--progress <mode>', 'auto | tty | plain | silent', oneOf(PROGRESS_MODES), 'auto')
     .option('--json', 'print the host entries (with full fingerprints) as JSON')
     .action(async (file: string | undefined, o) => {
@@ -23,7 +28,10 @@ export function registerHosts(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const entries = await fingerprintHosts(inventory, {
-          concurrency: o.concurrency, progress: o.progress, acceptNewHostKeys: !!o.acceptNewHostKeys, signal: ac.signal,
+          concurrency: o.concurrency,
+          progress: o.progress,
+          acceptNewHostKeys: !!o.acceptNewHostKeys,
+          signal: ac.signal,
         });
         if (o.json) process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
         else process.stdout.write(`${formatHostsTable(entries)}\n`);

@@ -24,8 +24,15 @@ export function registerNightly(program: Command): void {
     const interrupt = onInterrupt('nightly');
     try {
       const { exit } = await runNightly({
-        suiteFile: o.suite, hostsFile: o.hosts, resultsDir: o.results, influx: o.influx, logFile: o.log, lockFile: o.lock,
-        regress: { ...regress, state: o.state }, jobTimeoutMs: o.jobTimeout * 1000, signal: interrupt.signal,
+        suiteFile: o.suite,
+        hostsFile: o.hosts,
+        resultsDir: o.results,
+        influx: o.influx,
+        logFile: o.log,
+        lockFile: o.lock,
+        regress: { ...regress, state: o.state },
+        jobTimeoutMs: o.jobTimeout * 1000,
+        signal: interrupt.signal,
       });
       process.exitCode = interrupt.exitCode ?? exit;
     } finally {

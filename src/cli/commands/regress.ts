@@ -8,7 +8,10 @@ export function registerRegress(program: Command): void {
     .command('regress')
     .description('find regressions (and improvements) in the run history: E-divisive means + Student t per series')
     .option('--history <dir>', 'results folder with the run directories', 'results')
-    .option('--influx <url>', 'read the history from InfluxDB instead (gmembench_latency) and write the verdicts there (gmembench_changes, for the alert rules)')
+    .option(
+      '--influx <url>',
+      'read the history from InfluxDB instead (gmembench_latency) and write the verdicts there (gmembench_changes, for the alert rules)',
+    )
     .option('--suite <name>', 'only runs of this suite (suites measure with different regions)')
     .option('--state <file>', 'remember reported changes here; only new ones fail, post and annotate');
   addRegressOptions(cmd).action(async (o) => {

@@ -15,14 +15,18 @@ export function registerReport(program: Command): void {
     .argument('<runs...>', 'run directories or summary.json files; later runs are compared with the first')
     .option('--html <file>', 'the page to write')
     .option('--paths <a,b>', 'compare these two paths within each run', pair, ['shmem', 'gmem'] as [string, string])
-    .option('--history <dir>', "a results folder of earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on; with 2 runs and no history nothing is marked)")
+    .option(
+      '--history <dir>',
+      "a results folder of earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on; with 2 runs and no history nothing is marked)",
+    )
     .action(async (args: string[], o) => {
       try {
         if (!o.html) throw new UsageError('--html <file> is required');
         const paths = o.paths as [string, string];
         const runs = [];
         for (const a of args) runs.push(await loadRun(a));
-        for (const note of runs.map(unfinishedNote)) if (note) process.stderr.write(`gmembench report: note: ${note}\n`);
+        for (const note of runs.map(unfinishedNote))
+          if (note) process.stderr.write(`gmembench report: note: ${note}\n`);
         const { renderReport } = await import('../../report/html.js'); // loads vega: only when asked
         let history: History | undefined;
         if (o.history) {

@@ -12,7 +12,18 @@ import { failedHosts } from '../../benchmark/outcome.js';
 import { DEFAULT_DB, redactUrl } from '../../influx/connect.js';
 import { formatPushReport, formatRetry, pushLaterCommand, pushRun, PushError } from '../../influx/push.js';
 import { influxUrlOk } from './push.js';
-import { cpuList, fraction, fromParser, integer, oneOf, positiveInteger, PROGRESS_MODES, runId, seconds, UsageError } from '../options.js';
+import {
+  cpuList,
+  fraction,
+  fromParser,
+  integer,
+  oneOf,
+  positiveInteger,
+  PROGRESS_MODES,
+  runId,
+  seconds,
+  UsageError,
+} from '../options.js';
 
 export function registerRun(program: Command): void {
   program
@@ -29,16 +40,48 @@ export function registerRun(program: Command): void {
     .option('--progress <mode>', 'auto | tty | plain | silent', oneOf(PROGRESS_MODES), 'auto')
     .option('--json', 'print the summary JSON instead of the table')
     .option('--wide', 'print every column of the table (p90, max, sd, calls), whatever the width')
-    .option('--only <filter>', 'run part of the suite, e.g. op=guest-fault,path=gmem (keys: path, op, granule, threads; a key given twice: either value)', fromParser(parseOnly))
-    .option('--influx <url>', 'then push the run to InfluxDB (a failed push keeps the results and prints the push command)')
+    .option(
+      '--only <filter>',
+      'run part of the suite, e.g. op=guest-fault,path=gmem (keys: path, op, granule, threads; a key given twice: either value)',
+      fromParser(parseOnly),
+    )
+    .option(
+      '--influx <url>',
+      'then push the run to InfluxDB (a failed push keeps the results and prints the push command)',
+    )
     .option('--db <name>', 'InfluxDB database for --influx', DEFAULT_DB)
-    .option('--allow-emulated', 'with --influx: also push rows measured under TCG emulation (lab hosts; left out by default)')
-    .option('--accept-new-host-keys', 'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused')
-    .option('--break-lock', "take each host's lock even if another controller holds it (not when that controller is seen alive: add --force)")
-    .option('--force', 'with --break-lock: break a lock even when its controller is alive (both runs then measure the host at once)')
-    .option('--processes <k>', `up to k separate probe processes share each job's repetitions, interleaved with the other jobs`, integer(1, 100), DEFAULT_PROCESSES)
-    .option('--pin <cpus>', "thread placement: none (the scheduler's), auto (pin to CPUs the probe chooses, the highest first), or a CPU list such as 1 or 0,1", cpuList, 'none')
-    .option('--settle', 'drop caches and compact memory before every probe process (root only; warns and goes on otherwise)')
+    .option(
+      '--allow-emulated',
+      'with --influx: also push rows measured under TCG emulation (lab hosts; left out by default)',
+    )
+    .option(
+      '--accept-new-host-keys',
+      'ssh: add unknown host keys to known_hosts (like OpenSSH accept-new); changed keys are still refused',
+    )
+    .option(
+      '--break-lock',
+      "take each host's lock even if another controller holds it (not when that controller is seen alive: add --force)",
+    )
+    .option(
+      '--force',
+      'with --break-lock: break a lock even when its controller is alive (both runs then measure the host at once)',
+    )
+    .option(
+      '--processes <k>',
+      `up to k separate probe processes share each job's repetitions, interleaved with the other jobs`,
+      integer(1, 100),
+      DEFAULT_PROCESSES,
+    )
+    .option(
+      '--pin <cpus>',
+      "thread placement: none (the scheduler's), auto (pin to CPUs the probe chooses, the highest first), or a CPU list such as 1 or 0,1",
+      cpuList,
+      'none',
+    )
+    .option(
+      '--settle',
+      'drop caches and compact memory before every probe process (root only; warns and goes on otherwise)',
+    )
     .action(async (suiteFile: string, o) => {
       if (o.influx !== undefined && !influxUrlOk(o.influx)) return;
       if (o.force && !o.breakLock) throw new UsageError('--force goes with --break-lock');
@@ -50,23 +93,39 @@ export function registerRun(program: Command): void {
         let outcome;
         try {
           outcome = await runSuite({
-            suite, inventory, resultsDir: o.results, runId: o.runId, raw: !!o.raw,
-            maxMemShare: o.maxMemShare, concurrency: o.concurrency, progress: o.progress,
-            signal: interrupt.signal, jobTimeoutMs: o.jobTimeout * 1000,
-            acceptNewHostKeys: !!o.acceptNewHostKeys, breakLock: !!o.breakLock, forceBreakLock: !!o.force,
-            processes: o.processes, pin: o.pin, settle: !!o.settle,
+            suite,
+            inventory,
+            resultsDir: o.results,
+            runId: o.runId,
+            raw: !!o.raw,
+            maxMemShare: o.maxMemShare,
+            concurrency: o.concurrency,
+            progress: o.progress,
+            signal: interrupt.signal,
+            jobTimeoutMs: o.jobTimeout * 1000,
+            acceptNewHostKeys: !!o.acceptNewHostKeys,
+            breakLock: !!o.breakLock,
+            forceBreakLock: !!o.force,
+            processes: o.processes,
+            pin: o.pin,
+            settle: !!o.settle,
           });
         } catch (err) {
           if (!(err instanceof RunWriteError) && interrupt.exitCode !== undefined) {
             // stopped before any host was measured (the probe's build, say)
-            process.stderr.write(`gmembench run: ${interrupt.received}: stopped before measuring: ${(err as Error).message}\n`);
+            process.stderr.write(
+              `gmembench run: ${interrupt.received}: stopped before measuring: ${(err as Error).message}\n`,
+            );
             process.exitCode = interrupt.exitCode;
             return;
           }
           if (!(err instanceof RunWriteError)) throw err;
           // what was measured is printed all the same: the disk may hold less of it
-          if (err.summary.results.length > 0) process.stdout.write(`\n${formatRunTable(err.summary, { width: outputWidth(), wide: !!o.wide })}\n`);
-          process.stderr.write(`gmembench run: ${err.message}${err.rowsOnDisk < err.summary.results.length ? ' (they are in the table above)' : ''}\n`);
+          if (err.summary.results.length > 0)
+            process.stdout.write(`\n${formatRunTable(err.summary, { width: outputWidth(), wide: !!o.wide })}\n`);
+          process.stderr.write(
+            `gmembench run: ${err.message}${err.rowsOnDisk < err.summary.results.length ? ' (they are in the table above)' : ''}\n`,
+          );
           process.exitCode = EXIT.error;
           return;
         }
@@ -74,11 +133,16 @@ export function registerRun(program: Command): void {
         // what looked noisy on a host: separate lines after the table, on stderr with --json
         const warnings = summary.hosts.flatMap((h) => h.systemWarnings ?? []);
         if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else process.stdout.write(`\n${formatRunTable(summary, { width: outputWidth(), wide: !!o.wide })}\n${warnings.length ? `\n${warnings.join('\n')}\n` : ''}\nresults: ${runDir}/summary.json\n`);
+        else
+          process.stdout.write(
+            `\n${formatRunTable(summary, { width: outputWidth(), wide: !!o.wide })}\n${warnings.length ? `\n${warnings.join('\n')}\n` : ''}\nresults: ${runDir}/summary.json\n`,
+          );
         if (o.json && warnings.length) process.stderr.write(`${warnings.join('\n')}\n`);
         process.exitCode = failedHosts(summary).length > 0 ? EXIT.hostFailed : EXIT.ok;
         if (interrupt.exitCode !== undefined) {
-          process.stderr.write(`gmembench run: ${interrupt.received}: stopped; ${summary.results.length} row(s) measured are in ${runDir}/summary.json${o.influx ? ' (not pushed)' : ''}\n`);
+          process.stderr.write(
+            `gmembench run: ${interrupt.received}: stopped; ${summary.results.length} row(s) measured are in ${runDir}/summary.json${o.influx ? ' (not pushed)' : ''}\n`,
+          );
           process.exitCode = interrupt.exitCode;
           return;
         }
@@ -95,7 +159,9 @@ export function registerRun(program: Command): void {
             process.stderr.write(`${formatPushReport(r)} (${redactUrl(target.url)} db ${target.db})\n`);
           } catch (err) {
             const msg = err instanceof PushError ? formatPushReport(err.report) : (err as Error).message;
-            process.stderr.write(`gmembench run: ${msg}\nthe results are saved; push them later with:\n  ${pushLaterCommand([runDir], target)}\n`);
+            process.stderr.write(
+              `gmembench run: ${msg}\nthe results are saved; push them later with:\n  ${pushLaterCommand([runDir], target)}\n`,
+            );
             process.exitCode = EXIT.error;
           }
         }

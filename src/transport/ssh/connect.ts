@@ -13,7 +13,13 @@ import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import { parseJumpAddress, type HostConfig, type SshHostConfig } from '../../config/hosts.js';
 import { HostFailure } from '../../benchmark/failure.js';
 import {
-  addKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostName, knownKeyTypes, readKnownHosts,
+  addKnownHost,
+  checkHostKey,
+  fingerprint,
+  keyTypeOf,
+  knownHostName,
+  knownKeyTypes,
+  readKnownHosts,
 } from './known-hosts.js';
 
 export interface SshConnectOptions {
@@ -39,7 +45,13 @@ export interface SshConnection {
 }
 
 const HOST_KEY_TYPES: ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
 ];
 
 export async function connectSsh(host: SshHostConfig, opts: SshConnectOptions = {}): Promise<SshConnection> {
@@ -55,7 +67,13 @@ export async function connectSsh(host: SshHostConfig, opts: SshConnectOptions = 
       jump!.client.forwardOut('127.0.0.1', 0, host.address, host.port, (err, stream) => {
         if (err) {
           jump!.close();
-          rej(new HostFailure(host.name, 'unreachable', `jump host ${jumpHost.name} cannot reach ${host.address}:${host.port}: ${err.message}`));
+          rej(
+            new HostFailure(
+              host.name,
+              'unreachable',
+              `jump host ${jumpHost.name} cannot reach ${host.address}:${host.port}: ${err.message}`,
+            ),
+          );
         } else res(stream);
       });
     });
@@ -83,11 +101,17 @@ export async function connectSsh(host: SshHostConfig, opts: SshConnectOptions = 
 function resolveJump(host: SshHostConfig, hosts: readonly HostConfig[]): SshHostConfig {
   const named = hosts.find((h) => h.name === host.jump);
   if (named) {
-    if (named.transport !== 'ssh') throw new HostFailure(host.name, 'unreachable', `jump host ${named.name} is not an ssh host`);
+    if (named.transport !== 'ssh')
+      throw new HostFailure(host.name, 'unreachable', `jump host ${named.name} is not an ssh host`);
     return named;
   }
   const a = parseJumpAddress(host.jump!);
-  if (!a) throw new HostFailure(host.name, 'unreachable', `jump "${host.jump}" is neither an inventory host nor user@host[:port]`);
+  if (!a)
+    throw new HostFailure(
+      host.name,
+      'unreachable',
+      `jump "${host.jump}" is neither an inventory host nor user@host[:port]`,
+    );
   return { ...host, name: host.jump!, address: a.address, port: a.port, user: a.user, jump: undefined };
 }
 
@@ -114,12 +138,17 @@ async function connectOnce(host: SshHostConfig, opts: SshConnectOptions, sock?: 
         verify(true);
         return;
       case 'revoked':
-        hostKeyProblem = new HostFailure(host.name, 'hostkey', `host key ${keyTypeOf(key)} ${fp} of ${knownName} is marked @revoked in ${where}:${verdict.line}`);
+        hostKeyProblem = new HostFailure(
+          host.name,
+          'hostkey',
+          `host key ${keyTypeOf(key)} ${fp} of ${knownName} is marked @revoked in ${where}:${verdict.line}`,
+        );
         verify(false);
         return;
       case 'changed':
         hostKeyProblem = new HostFailure(
-          host.name, 'hostkey',
+          host.name,
+          'hostkey',
           `HOST KEY CHANGED for ${knownName}: it offers ${keyTypeOf(key)} ${fp}, which does not match ${where}:${verdict.lines.join(',')}; ` +
             `refused (if the host was reinstalled, remove the old entry with ssh-keygen -R '${knownName}' -f ${where})`,
         );
@@ -128,7 +157,8 @@ async function connectOnce(host: SshHostConfig, opts: SshConnectOptions, sock?: 
       case 'unknown':
         if (!opts.acceptNewHostKeys) {
           hostKeyProblem = new HostFailure(
-            host.name, 'hostkey',
+            host.name,
+            'hostkey',
             `unknown host key for ${knownName}: ${keyTypeOf(key)} ${fp} is not in ${where}; refused ` +
               '(check the fingerprint, then run with --accept-new-host-keys to add it)',
           );
@@ -210,7 +240,14 @@ async function connectOnce(host: SshHostConfig, opts: SshConnectOptions, sock?: 
     client.on('close', () => {
       if (!ready) {
         opts.signal?.removeEventListener('abort', onAbort);
-        rej(hostKeyProblem ?? new HostFailure(host.name, 'unreachable', `${host.address}:${host.port} closed the connection before login`));
+        rej(
+          hostKeyProblem ??
+            new HostFailure(
+              host.name,
+              'unreachable',
+              `${host.address}:${host.port} closed the connection before login`,
+            ),
+        );
       } else {
         down(new HostFailure(host.name, 'lost', `connection to ${host.address}:${host.port} closed`));
       }
@@ -232,9 +269,15 @@ function connectFailure(host: SshHostConfig, err: Error & { level?: string; code
   }
   if (/Host denied/.test(err.message)) return new HostFailure(host.name, 'hostkey', `${where}: host key refused`);
   if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
-    return new HostFailure(host.name, 'unreachable', `${where}: no SSH login within ${host.connectTimeout} s (${err.message})`);
+    return new HostFailure(
+      host.name,
+      'unreachable',
+      `${where}: no SSH login within ${host.connectTimeout} s (${err.message})`,
+    );
   }
-  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(err.code ?? '')) {
+  if (
+    ['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(err.code ?? '')
+  ) {
     return new HostFailure(host.name, 'unreachable', `${where}: ${err.code} (${err.message})`);
   }
   return new HostFailure(host.name, 'unreachable', `${where}: ${err.message}`);
@@ -252,19 +295,28 @@ async function authConfig(host: SshHostConfig): Promise<Pick<ConnectConfig, 'pri
   if (!keyFile && !host.agent) {
     // neither given: the agent if there is one, else OpenSSH's default key files
     if (process.env.SSH_AUTH_SOCK) out.agent = process.env.SSH_AUTH_SOCK;
-    else keyFile = ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((n) => resolve(homedir(), '.ssh', n)).find((f) => existsSync(f));
-    if (!out.agent && !keyFile) throw new HostFailure(host.name, 'auth', 'no identityFile, no agent (SSH_AUTH_SOCK) and no ~/.ssh/id_* key');
+    else
+      keyFile = ['id_ed25519', 'id_ecdsa', 'id_rsa']
+        .map((n) => resolve(homedir(), '.ssh', n))
+        .find((f) => existsSync(f));
+    if (!out.agent && !keyFile)
+      throw new HostFailure(host.name, 'auth', 'no identityFile, no agent (SSH_AUTH_SOCK) and no ~/.ssh/id_* key');
   }
   if (keyFile) {
     try {
       out.privateKey = await readFile(keyFile);
     } catch (err) {
-      throw new HostFailure(host.name, 'auth', `cannot read identityFile ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new HostFailure(
+        host.name,
+        'auth',
+        `cannot read identityFile ${keyFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   if (host.passphraseEnv) {
     const p = process.env[host.passphraseEnv];
-    if (p === undefined) throw new HostFailure(host.name, 'auth', `passphraseEnv: environment variable ${host.passphraseEnv} is not set`);
+    if (p === undefined)
+      throw new HostFailure(host.name, 'auth', `passphraseEnv: environment variable ${host.passphraseEnv} is not set`);
     out.passphrase = p;
   }
   return out;

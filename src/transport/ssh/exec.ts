@@ -18,7 +18,6 @@ import { shellQuote } from '../../util/shell.js';
 
 const PGID_MARKER = 'gmembench-pgid ';
 
-
 export interface ExecLimits {
   /** ms, when the caller gives no timeoutMs and reads no stream of lines */
   defaultTimeoutMs: number;
@@ -26,7 +25,12 @@ export interface ExecLimits {
   idleTimeoutMs: number;
 }
 
-export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, limits: ExecLimits): Promise<ExecResult> {
+export function sshExec(
+  conn: SshConnection,
+  argv: string[],
+  opts: ExecOptions,
+  limits: ExecLimits,
+): Promise<ExecResult> {
   const host = conn.name;
   const what = argv[0]?.split('/').pop() ?? 'command';
   if (conn.failure) return Promise.reject(conn.failure);
@@ -85,7 +89,8 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
       channel?.close();
     };
     const onAbort = () => fail(new Error(`${host}: ${what} was cancelled`), true);
-    const onDown = (f: HostFailure) => fail(new HostFailure(host, 'lost', `lost while ${what} was running: ${f.message}`), false);
+    const onDown = (f: HostFailure) =>
+      fail(new HostFailure(host, 'lost', `lost while ${what} was running: ${f.message}`), false);
     let offDown = () => undefined as void;
     const armIdle = () => {
       // output that arrives after the command settled (the rest of a killed probe's lines) must
@@ -93,7 +98,15 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
       if (settled || limits.idleTimeoutMs <= 0) return;
       clearTimeout(idle);
       idle = setTimeout(
-        () => fail(new HostFailure(host, 'timeout', `${what} printed nothing for ${limits.idleTimeoutMs / 1000} s (idleTimeout); killed`), true),
+        () =>
+          fail(
+            new HostFailure(
+              host,
+              'timeout',
+              `${what} printed nothing for ${limits.idleTimeoutMs / 1000} s (idleTimeout); killed`,
+            ),
+            true,
+          ),
         limits.idleTimeoutMs,
       );
     };
@@ -104,7 +117,10 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
     // commandTimeout is for the harness's short commands
     const limit = opts.timeoutMs ?? (opts.onStdoutLine ? 0 : limits.defaultTimeoutMs);
     if (limit > 0) {
-      timer = setTimeout(() => fail(new HostFailure(host, 'timeout', `${what} timed out after ${limit / 1000} s; killed`), true), limit);
+      timer = setTimeout(
+        () => fail(new HostFailure(host, 'timeout', `${what} timed out after ${limit / 1000} s; killed`), true),
+        limit,
+      );
     }
     armIdle();
 
@@ -135,7 +151,8 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
           if (m) {
             const n = Number(m[1]);
             pgid = Number.isInteger(n) && n > 1 ? n : -1;
-            stderr += stderrHead.slice(0, m.index + (m[0].startsWith('\n') ? 1 : 0)) + stderrHead.slice(m.index + m[0].length);
+            stderr +=
+              stderrHead.slice(0, m.index + (m[0].startsWith('\n') ? 1 : 0)) + stderrHead.slice(m.index + m[0].length);
             stderrHead = '';
           } else if (stderrHead.length > 8192) {
             pgid = -1; // no marker (a non-POSIX login shell?): cannot kill by process group
@@ -155,7 +172,11 @@ export function sshExec(conn: SshConnection, argv: string[], opts: ExecOptions, 
         lines.end();
         if (exitCode === null && exitSignal === null) {
           // sshd always sends exit-status or exit-signal for a command that ended
-          fail(conn.failure ?? new HostFailure(host, 'lost', `${what}: the channel closed without an exit status (connection lost)`), false);
+          fail(
+            conn.failure ??
+              new HostFailure(host, 'lost', `${what}: the channel closed without an exit status (connection lost)`),
+            false,
+          );
           return;
         }
         settled = true;
@@ -186,7 +207,13 @@ async function waitFor(cond: () => boolean, ms: number): Promise<void> {
  * Copy a local file to the host through `cat` on an exec channel (no SFTP subsystem needed: many
  * lab sshd configs lack one). The file is written under a temporary name and renamed into place.
  */
-export function sshUpload(conn: SshConnection, localPath: string, remotePath: string, mode: number, timeoutMs: number): Promise<void> {
+export function sshUpload(
+  conn: SshConnection,
+  localPath: string,
+  remotePath: string,
+  mode: number,
+  timeoutMs: number,
+): Promise<void> {
   const host = conn.name;
   if (conn.failure) return Promise.reject(conn.failure);
   const tmp = `${remotePath}.upload-${process.pid}-${Date.now()}`;
@@ -204,7 +231,9 @@ export function sshUpload(conn: SshConnection, localPath: string, remotePath: st
       if (err) reject(err);
       else resolve();
     };
-    const offDown = conn.onDown((f) => finish(new HostFailure(host, 'lost', `lost while uploading ${remotePath}: ${f.message}`)));
+    const offDown = conn.onDown((f) =>
+      finish(new HostFailure(host, 'lost', `lost while uploading ${remotePath}: ${f.message}`)),
+    );
     let channel: ClientChannel | undefined;
     const timer = setTimeout(() => {
       finish(new HostFailure(host, 'timeout', `upload of ${remotePath} timed out after ${timeoutMs / 1000} s`));
@@ -221,8 +250,15 @@ export function sshUpload(conn: SshConnection, localPath: string, remotePath: st
       ch.on('exit', (c: number | null) => (code = c));
       ch.on('close', () => {
         if (code === 0) finish();
-        else if (code === null) finish(conn.failure ?? new HostFailure(host, 'lost', `upload of ${remotePath}: channel closed without an exit status`));
-        else finish(new HostFailure(host, 'probe-error', `upload to ${remotePath} failed (exit ${code}): ${stderr.trim()}`));
+        else if (code === null)
+          finish(
+            conn.failure ??
+              new HostFailure(host, 'lost', `upload of ${remotePath}: channel closed without an exit status`),
+          );
+        else
+          finish(
+            new HostFailure(host, 'probe-error', `upload to ${remotePath} failed (exit ${code}): ${stderr.trim()}`),
+          );
       });
       const src = createReadStream(localPath);
       src.on('error', (e) => {

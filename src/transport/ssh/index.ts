@@ -14,7 +14,10 @@ import { sshExec, sshUpload } from './exec.js';
 export class SshTransport implements Transport, ProbeDelivery {
   private remoteDirResolved: Promise<string> | null = null;
 
-  private constructor(readonly config: SshHostConfig, readonly conn: SshConnection) {}
+  private constructor(
+    readonly config: SshHostConfig,
+    readonly conn: SshConnection,
+  ) {}
 
   get host(): string {
     return this.config.name;
@@ -42,7 +45,8 @@ export class SshTransport implements Transport, ProbeDelivery {
       if (d !== '~' && !d.startsWith('~/')) return d;
       const r = await this.exec(['sh', '-c', 'printf %s "$HOME"']);
       const home = r.stdout.trim();
-      if (r.exitCode !== 0 || !home.startsWith('/')) throw new HostFailure(this.host, 'probe-error', `cannot find the remote home directory for ${d}`);
+      if (r.exitCode !== 0 || !home.startsWith('/'))
+        throw new HostFailure(this.host, 'probe-error', `cannot find the remote home directory for ${d}`);
       return home + d.slice(1);
     })();
     return this.remoteDirResolved;
@@ -56,4 +60,3 @@ export class SshTransport implements Transport, ProbeDelivery {
     this.conn.close();
   }
 }
-

@@ -89,7 +89,12 @@ function hashedMatch(entry: string, name: string): boolean {
 
 function globMatch(pattern: string, s: string): boolean {
   if (!/[*?]/.test(pattern)) return pattern === s;
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
   return re.test(s);
 }
 

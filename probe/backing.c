@@ -105,6 +105,8 @@ static int open_gmem(struct backing *b, bool need_mmap, struct outcome *o)
 	b->vm_fd = kvm_create_vm(b->kvm_fd, b->vm_type);
 	if (b->vm_fd < 0)
 		return outcome_errno(o, errno, "KVM_CREATE_VM(type %s)", kvm_vm_type_name((int)b->vm_type));
+	if (cvm_setup(b->kvm_fd, b->vm_fd, (int)b->vm_type, o))
+		return -1;
 	b->fd = kvm_create_guest_memfd(b->vm_fd, b->size, flags);
 	if (b->fd < 0)
 		return outcome_errno(o, errno, "KVM_CREATE_GUEST_MEMFD(size=%llu, flags=%#llx)",

@@ -116,6 +116,9 @@ int kvm_set_memslot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void 
 		    uint64_t gmem_off);
 /* KVM_SET_MEMORY_ATTRIBUTES on [gpa, gpa+size). -1 with errno. */
 int kvm_set_attributes(int vm_fd, uint64_t gpa, uint64_t size, uint64_t attrs);
+/* cvm.c: what an SNP or TDX VM needs before guest_memfd and the attributes ioctl (nothing for the
+ * others); -1 with the step, errno and firmware/module error in o */
+int cvm_setup(int kvm_fd, int vm_fd, int vm_type, struct outcome *o);
 
 #define KVM_CAP_USER_MEMORY2		231
 #define KVM_CAP_MEMORY_FAULT_INFO	232

@@ -104,7 +104,7 @@ int kvm_set_attributes(int vm_fd, uint64_t gpa, uint64_t size, uint64_t attrs)
 	return ioctl(vm_fd, GMB_KVM_SET_MEMORY_ATTRIBUTES, &a);
 }
 
-int kvm_private_vm_type(char *why, size_t len)
+static int find_private_vm_type(char *why, size_t len)
 {
 	static const int candidates[] = { KVM_X86_SW_PROTECTED_VM, KVM_X86_SNP_VM, KVM_X86_TDX_VM };
 	int kvm = kvm_open(), types;
@@ -134,4 +134,24 @@ int kvm_private_vm_type(char *why, size_t len)
 		 "needs sw-protected (CONFIG_KVM_SW_PROTECTED_VM, kvm.tdp_mmu=Y), snp (kvm_amd.sev_snp=Y) or tdx "
 		 "(kvm_intel.tdx=Y)", types, types <= 1 ? "default only" : "none of them reports attributes");
 	return -1;
+}
+
+/* The probe asks once: creating a VM of each candidate type is not free. */
+int kvm_private_vm_type(char *why, size_t len)
+{
+	static int cached = -2;
+	static char cached_why[512];
+
+	if (cached == -2)
+		cached = find_private_vm_type(cached_why, sizeof(cached_why));
+	if (why)
+		snprintf(why, len, "%s", cached_why);
+	return cached;
+}
+
+unsigned long kvm_private_vm_type_or_default(void)
+{
+	int t = kvm_private_vm_type(NULL, 0);
+
+	return t < 0 ? KVM_X86_DEFAULT_VM : (unsigned long)t;
 }

@@ -45,22 +45,10 @@ static struct {
 	uint64_t pages_checked, stale_pages;
 } stats = { .vm_type = -1 };
 
-static int private_vm_type(char *why, size_t len)
-{
-	static int cached = -2;
-	static char cached_why[512];
-
-	if (cached == -2)
-		cached = kvm_private_vm_type(cached_why, sizeof(cached_why));
-	if (why)
-		snprintf(why, len, "%s", cached_why);
-	return cached;
-}
-
 static unsigned long conv_vm_type(const struct job *job)
 {
 	(void)job;
-	return private_vm_type(NULL, 0) < 0 ? KVM_X86_DEFAULT_VM : (unsigned long)private_vm_type(NULL, 0);
+	return kvm_private_vm_type_or_default();
 }
 
 static int conv_check(const struct job *job, struct outcome *o)
@@ -79,7 +67,7 @@ static int attr_check(const struct job *job, struct outcome *o)
 		return outcome_unsupported(o, "KVM_SET_MEMORY_ATTRIBUTES converts guest_memfd-bound memory; the shmem "
 					   "path has no private fd upstream (MFD_INACCESSIBLE was not merged): see "
 					   "vmm-to-private/vmm-to-shared for its modelled sequence");
-	if (private_vm_type(why, sizeof(why)) < 0)
+	if (kvm_private_vm_type(why, sizeof(why)) < 0)
 		return outcome_unsupported(o, "%s", why);
 	return 0;
 }

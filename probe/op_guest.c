@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #define CODE_GPA	0x0ULL
-#define CODE_SIZE	(64 * KiB)
 #define SCRATCH_GPA	(CODE_GPA + 0x8000)   /* a page of the code slot the baseline touches */
 #define REGION_GPA	(1ULL << 30)
 #define REGION_MAX	(2ULL << 30)          /* stays below 4 GiB: the guest has no paging */
@@ -36,11 +35,6 @@
  */
 static const unsigned char guest_code[] = {
 	0x89, 0xf9, 0x88, 0x03, 0x01, 0xf3, 0x49, 0x75, 0xf9, 0x01, 0xd3, 0xe6, IO_PORT, 0xeb, 0xf1,
-};
-
-struct vcpu {
-	int fd;
-	struct kvm_run *run;
 };
 
 struct guest {
@@ -75,15 +69,9 @@ static void guest_teardown(const struct job *job, struct backing *b)
 	(void)job;
 	if (!g)
 		return;
-	for (int i = 0; i < g->nvcpus; i++) {
-		if (g->vcpus[i].run)
-			munmap(g->vcpus[i].run, g->run_size);
-		if (g->vcpus[i].fd >= 0)
-			close(g->vcpus[i].fd);
-	}
-	free(g->vcpus);
+	vcpus_free(g->vcpus, g->nvcpus, g->run_size);
 	if (g->code)
-		munmap(g->code, CODE_SIZE);
+		munmap(g->code, GUEST_CODE_SIZE);
 	free(g);
 	b->priv = NULL;
 }
@@ -95,38 +83,18 @@ static int guest_setup(const struct job *job, struct backing *b, struct outcome 
 
 	PROBE_ASSERT(g, "guest state");
 	b->priv = g;
-	g->vcpus = calloc((size_t)job->threads, sizeof(*g->vcpus));
-	PROBE_ASSERT(g->vcpus, "vcpu table");
-	for (int i = 0; i < job->threads; i++)
-		g->vcpus[i].fd = -1;
+	g->vcpus = vcpus_alloc(job->threads);
 	g->nvcpus = job->threads;
 	if (b->vm_fd < 0)
 		return outcome_errno(o, b->vm_err, "KVM_CREATE_VM for the guest");
 	g->run_size = (size_t)ioctl(b->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	g->code = mmap(NULL, CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	PROBE_ASSERT(g->code != MAP_FAILED, "code mapping");
-	memcpy(g->code, guest_code, sizeof(guest_code));
-	if (kvm_set_memslot(b->vm_fd, 0, CODE_GPA, CODE_SIZE, g->code, -1, 0))
-		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 (code slot)");
+	g->code = guest_code_slot(b->vm_fd, guest_code, sizeof(guest_code), o);
+	if (!g->code)
+		return -1;
 	if (kvm_set_memslot(b->vm_fd, 1, REGION_GPA, b->size, b->map, is_gmem ? b->fd : -1, 0))
 		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 (%s region of %llu bytes)", job->path,
 				     (unsigned long long)b->size);
 	return 0;
-}
-
-/* flat 32-bit protected mode, no paging, caches on */
-static void protected_mode(struct kvm_sregs *s)
-{
-	struct kvm_segment seg = {
-		.base = 0, .limit = 0xffffffff, .selector = 1 << 3, .present = 1, .type = 11,
-		.dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
-	};
-
-	s->cr0 = 0x11;   /* PE | ET */
-	s->cs = seg;
-	seg.type = 3;
-	seg.selector = 2 << 3;
-	s->ds = s->es = s->fs = s->gs = s->ss = seg;
 }
 
 static int set_regs(struct vcpu *v, uint64_t rbx, uint64_t rsi, uint64_t rdi, uint64_t rdx, struct outcome *o)
@@ -141,13 +109,8 @@ static int set_regs(struct vcpu *v, uint64_t rbx, uint64_t rsi, uint64_t rdi, ui
 /* one KVM_RUN, which must end at the guest's OUT */
 static int run_once(struct vcpu *v, struct outcome *o)
 {
-	int ret;
-
-	do {
-		ret = ioctl(v->fd, KVM_RUN, 0);
-	} while (ret && errno == EINTR);
-	if (ret)
-		return outcome_errno(o, errno, "KVM_RUN");
+	if (vcpu_run(v, o))
+		return -1;
 	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != IO_PORT)
 		return outcome_failed(o, 0, "KVM_RUN: unexpected exit reason %u%s", v->run->exit_reason,
 				      v->run->exit_reason == 39 ? " (KVM_EXIT_MEMORY_FAULT)" : "");
@@ -180,27 +143,6 @@ static int measure_exit_only(struct vcpu *v, struct outcome *o)
 	return 0;
 }
 
-static int open_vcpu(struct range *r, struct vcpu *v, struct outcome *o)
-{
-	struct guest *g = r->b->priv;
-	struct kvm_sregs sregs;
-
-	v->fd = ioctl(r->b->vm_fd, KVM_CREATE_VCPU, r->index);
-	if (v->fd < 0)
-		return outcome_errno(o, errno, "KVM_CREATE_VCPU(%d)", r->index);
-	v->run = mmap(NULL, g->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		return outcome_errno(o, errno, "mmap(kvm_run)");
-	}
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
-		return outcome_errno(o, errno, "KVM_GET_SREGS");
-	protected_mode(&sregs);
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs))
-		return outcome_errno(o, errno, "KVM_SET_SREGS");
-	return 0;
-}
-
 /* untimed: a vCPU for this thread, the baseline, and the registers of the timed walk */
 static int guest_prepare_walk(struct range *r, uint64_t skip, struct outcome *o)
 {
@@ -208,7 +150,7 @@ static int guest_prepare_walk(struct range *r, uint64_t skip, struct outcome *o)
 	struct vcpu *v = &g->vcpus[r->index];
 	uint64_t page = r->b->page_size;
 
-	if (open_vcpu(r, v, o))
+	if (vcpu_open(r->b->vm_fd, r->index, g->run_size, v, o))
 		return -1;
 	if (r->index == 0 && measure_exit_only(v, o))
 		return -1;

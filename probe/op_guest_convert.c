@@ -36,7 +36,6 @@
 #define MAP_GPA_ENCRYPTED	(1ULL << 4)   /* KVM_MAP_GPA_RANGE_ENCRYPTED */
 
 #define CODE_GPA	0x0ULL
-#define CODE_SIZE	(64 * KiB)
 #define SCRATCH_OFF	0x8000ULL              /* per-vCPU 256-byte records in the code slot */
 #define REGION_GPA	(1ULL << 30)
 #define REGION_MAX	(2ULL << 30)          /* below 4 GiB: the guest runs without paging */
@@ -89,17 +88,12 @@ struct gc_record {
 	uint8_t touch;
 };
 
-struct gc_vcpu {
-	int fd;
-	struct kvm_run *run;
-};
-
 struct gc_pass {
 	char *code;
 	int shared_fd;
 	char *shared;
 	size_t run_size;
-	struct gc_vcpu *vcpus;
+	struct vcpu *vcpus;
 	int nvcpus;
 	uint64_t tsc_khz;
 };
@@ -111,22 +105,10 @@ static struct {
 	char hypercall_insn[8];
 } stats = { .vm_type = -1 };
 
-static int private_vm_type(char *why, size_t len)
-{
-	static int cached = -2;
-	static char cached_why[512];
-
-	if (cached == -2)
-		cached = kvm_private_vm_type(cached_why, sizeof(cached_why));
-	if (why)
-		snprintf(why, len, "%s", cached_why);
-	return cached;
-}
-
 static unsigned long gc_vm_type(const struct job *job)
 {
 	(void)job;
-	return private_vm_type(NULL, 0) < 0 ? KVM_X86_DEFAULT_VM : (unsigned long)private_vm_type(NULL, 0);
+	return kvm_private_vm_type_or_default();
 }
 
 static int gc_check(const struct job *job, struct outcome *o)
@@ -140,9 +122,9 @@ static int gc_check(const struct job *job, struct outcome *o)
 	if (job->region > REGION_MAX)
 		return outcome_failed(o, EINVAL, "guest-convert region must be at most 2 GiB (the guest runs without "
 				      "paging below 4 GiB); got %llu MiB", (unsigned long long)(job->region / MiB));
-	if (job->threads * 256 > (int)(CODE_SIZE - SCRATCH_OFF))
-		return outcome_failed(o, EINVAL, "guest-convert runs at most %d vCPUs", (int)((CODE_SIZE - SCRATCH_OFF) / 256));
-	type = private_vm_type(why, sizeof(why));
+	if (job->threads * 256 > (int)(GUEST_CODE_SIZE - SCRATCH_OFF))
+		return outcome_failed(o, EINVAL, "guest-convert runs at most %d vCPUs", (int)((GUEST_CODE_SIZE - SCRATCH_OFF) / 256));
+	type = kvm_private_vm_type(why, sizeof(why));
 	if (type < 0)
 		return outcome_unsupported(o, "%s", why);
 	if (type != KVM_X86_SW_PROTECTED_VM)
@@ -168,15 +150,9 @@ static void gc_teardown(const struct job *job, struct backing *b)
 	(void)job;
 	if (!p)
 		return;
-	for (int i = 0; i < p->nvcpus; i++) {
-		if (p->vcpus[i].run)
-			munmap(p->vcpus[i].run, p->run_size);
-		if (p->vcpus[i].fd >= 0)
-			close(p->vcpus[i].fd);
-	}
-	free(p->vcpus);
+	vcpus_free(p->vcpus, p->nvcpus, p->run_size);
 	if (p->code)
-		munmap(p->code, CODE_SIZE);
+		munmap(p->code, GUEST_CODE_SIZE);
 	if (p->shared)
 		munmap(p->shared, b->size);
 	if (p->shared_fd >= 0)
@@ -194,10 +170,7 @@ static int gc_setup(const struct job *job, struct backing *b, struct outcome *o)
 	PROBE_ASSERT(p, "guest-convert state");
 	b->priv = p;
 	p->shared_fd = -1;
-	p->vcpus = calloc((size_t)job->threads, sizeof(*p->vcpus));
-	PROBE_ASSERT(p->vcpus, "vcpu table");
-	for (int i = 0; i < job->threads; i++)
-		p->vcpus[i].fd = -1;
+	p->vcpus = vcpus_alloc(job->threads);
 	p->nvcpus = job->threads;
 	stats.vm_type = (int)b->vm_type;
 	if (!(kvm_check(b->vm_fd, KVM_CAP_EXIT_HYPERCALL) & (1 << KVM_HC_MAP_GPA_RANGE)))
@@ -206,9 +179,9 @@ static int gc_setup(const struct job *job, struct backing *b, struct outcome *o)
 	if (ioctl(b->vm_fd, KVM_ENABLE_CAP, &cap))
 		return outcome_errno(o, errno, "KVM_ENABLE_CAP(KVM_CAP_EXIT_HYPERCALL, MAP_GPA_RANGE)");
 	p->run_size = (size_t)ioctl(b->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	p->code = mmap(NULL, CODE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	PROBE_ASSERT(p->code != MAP_FAILED, "code mapping");
-	memcpy(p->code, gc_start, (size_t)(gc_end - gc_start));
+	p->code = guest_code_slot(b->vm_fd, gc_start, (size_t)(gc_end - gc_start), o);
+	if (!p->code)
+		return -1;
 	if (amd)
 		p->code[gc_hcall - gc_start + 2] = (char)0xd9;   /* 0f 01 c1 vmcall -> 0f 01 d9 vmmcall */
 	snprintf(stats.hypercall_insn, sizeof(stats.hypercall_insn), "%s", amd ? "vmmcall" : "vmcall");
@@ -220,26 +193,10 @@ static int gc_setup(const struct job *job, struct backing *b, struct outcome *o)
 		p->shared = NULL;
 		return outcome_errno(o, errno, "mmap of the shared side (%llu bytes)", (unsigned long long)b->size);
 	}
-	if (kvm_set_memslot(b->vm_fd, 0, CODE_GPA, CODE_SIZE, p->code, -1, 0))
-		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 (code slot)");
 	if (kvm_set_memslot(b->vm_fd, 1, REGION_GPA, b->size, p->shared, b->fd, 0))
 		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 binding the guest_memfd (VM type %s)",
 				     kvm_vm_type_name((int)b->vm_type));
 	return 0;
-}
-
-static void protected_mode(struct kvm_sregs *s)
-{
-	struct kvm_segment seg = {
-		.base = 0, .limit = 0xffffffff, .selector = 1 << 3, .present = 1, .type = 11,
-		.dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
-	};
-
-	s->cr0 = 0x11;   /* PE | ET */
-	s->cs = seg;
-	seg.type = 3;
-	seg.selector = 2 << 3;
-	s->ds = s->es = s->fs = s->gs = s->ss = seg;
 }
 
 static struct gc_record *record_of(struct gc_pass *p, int index)
@@ -251,23 +208,11 @@ static struct gc_record *record_of(struct gc_pass *p, int index)
 static int gc_prepare(struct range *r, struct outcome *o)
 {
 	struct gc_pass *p = r->b->priv;
-	struct gc_vcpu *v = &p->vcpus[r->index];
-	struct kvm_sregs sregs;
+	struct vcpu *v = &p->vcpus[r->index];
 	int khz;
 
-	v->fd = ioctl(r->b->vm_fd, KVM_CREATE_VCPU, r->index);
-	if (v->fd < 0)
-		return outcome_errno(o, errno, "KVM_CREATE_VCPU(%d)", r->index);
-	v->run = mmap(NULL, p->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
-	if (v->run == MAP_FAILED) {
-		v->run = NULL;
-		return outcome_errno(o, errno, "mmap(kvm_run)");
-	}
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs))
-		return outcome_errno(o, errno, "KVM_GET_SREGS");
-	protected_mode(&sregs);
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs))
-		return outcome_errno(o, errno, "KVM_SET_SREGS");
+	if (vcpu_open(r->b->vm_fd, r->index, p->run_size, v, o))
+		return -1;
 	khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
 	if (khz <= 0)
 		return outcome_errno(o, khz < 0 ? errno : EINVAL, "KVM_GET_TSC_KHZ (converts the guest's rdtsc)");
@@ -298,18 +243,6 @@ static int vmm_convert(struct backing *b, struct gc_pass *p, uint64_t gpa, uint6
 	return 0;
 }
 
-static int kvm_run_once(struct gc_vcpu *v, struct outcome *o)
-{
-	int ret;
-
-	do {
-		ret = ioctl(v->fd, KVM_RUN, 0);
-	} while (ret && errno == EINTR);
-	if (ret)
-		return outcome_errno(o, errno, "KVM_RUN");
-	return 0;
-}
-
 static uint64_t tsc_ns(const struct gc_pass *p, uint64_t ticks)
 {
 	return ticks * 1000000ULL / p->tsc_khz;
@@ -320,7 +253,7 @@ static int round_trip(struct range *r, uint64_t off, bool to_private, struct his
 {
 	struct backing *b = r->b;
 	struct gc_pass *p = b->priv;
-	struct gc_vcpu *v = &p->vcpus[r->index];
+	struct vcpu *v = &p->vcpus[r->index];
 	volatile struct gc_record *rec = record_of(p, r->index);
 	uint64_t gpa = REGION_GPA + off, page = b->page_size, vmm_ns = 0;
 	struct kvm_regs regs = { .rip = CODE_GPA, .rflags = 2, .rbx = gpa, .rdi = r->granule / page,
@@ -330,7 +263,7 @@ static int round_trip(struct range *r, uint64_t off, bool to_private, struct his
 	rec->touch = to_private ? PRIVATE_BYTE : SHARED_BYTE;
 	if (ioctl(v->fd, KVM_SET_REGS, &regs))
 		return outcome_errno(o, errno, "KVM_SET_REGS");
-	if (kvm_run_once(v, o))
+	if (vcpu_run(v, o))
 		return -1;
 	if (v->run->exit_reason != KVM_EXIT_HYPERCALL || v->run->hypercall.nr != KVM_HC_MAP_GPA_RANGE)
 		return outcome_failed(o, 0, "KVM_RUN: expected KVM_EXIT_HYPERCALL(MAP_GPA_RANGE), got exit %u (nr %llu)",
@@ -342,7 +275,7 @@ static int round_trip(struct range *r, uint64_t off, bool to_private, struct his
 	if (vmm_convert(b, p, gpa, r->granule, (v->run->hypercall.args[2] & MAP_GPA_ENCRYPTED) != 0, &vmm_ns, o))
 		return -1;
 	v->run->hypercall.ret = 0;
-	if (kvm_run_once(v, o))
+	if (vcpu_run(v, o))
 		return -1;
 	if (v->run->exit_reason != KVM_EXIT_IO || v->run->io.port != IO_PORT)
 		return outcome_failed(o, 0, "KVM_RUN after the conversion: exit reason %u%s, not the guest's OUT",

@@ -111,11 +111,25 @@ const char *kvm_vm_type_name(int type);
 /* The first VM type with private memory (sw-protected, snp, tdx) whose VM reports
  * KVM_CAP_MEMORY_ATTRIBUTES with PRIVATE; -1 with the reason in why when there is none. */
 int kvm_private_vm_type(char *why, size_t len);
+unsigned long kvm_private_vm_type_or_default(void);   /* the one above, else the default VM type */
 /* KVM_SET_USER_MEMORY_REGION2; gmem_fd < 0 for a memslot without guest_memfd. -1 with errno. */
 int kvm_set_memslot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *uaddr, int gmem_fd,
 		    uint64_t gmem_off);
 /* KVM_SET_MEMORY_ATTRIBUTES on [gpa, gpa+size). -1 with errno. */
 int kvm_set_attributes(int vm_fd, uint64_t gpa, uint64_t size, uint64_t attrs);
+/* vcpu.c: the vCPUs of the tiny guests (flat 32-bit protected mode, no paging) and their code slot */
+#define GUEST_CODE_SIZE (64 * KiB)   /* memslot 0 at guest physical 0 */
+struct kvm_run;
+struct vcpu {
+	int fd;              /* -1 until opened */
+	struct kvm_run *run;
+};
+struct vcpu *vcpus_alloc(int n);
+void vcpus_free(struct vcpu *v, int n, size_t run_size);
+int vcpu_open(int vm_fd, int index, size_t run_size, struct vcpu *v, struct outcome *o);
+int vcpu_run(struct vcpu *v, struct outcome *o);   /* one KVM_RUN, retried on EINTR */
+/* GUEST_CODE_SIZE bytes holding code, bound as memslot 0; NULL with the reason in o */
+char *guest_code_slot(int vm_fd, const void *code, size_t len, struct outcome *o);
 /* cvm.c: what an SNP or TDX VM needs before guest_memfd and the attributes ioctl (nothing for the
  * others); -1 with the step, errno and firmware/module error in o */
 int cvm_setup(int kvm_fd, int vm_fd, int vm_type, struct outcome *o);

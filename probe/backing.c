@@ -12,6 +12,7 @@
 #include <linux/falloc.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -115,11 +116,30 @@ static int open_gmem(struct backing *b, bool need_mmap, struct outcome *o)
 	return 0;
 }
 
+/*
+ * secretmem pages count as locked memory, and on some kernels (Debian's 6.12 and 7.3 in the lab) a
+ * fault past RLIMIT_MEMLOCK is a SIGBUS that kills the probe: raise the soft limit to unlimited
+ * where allowed (CAP_SYS_RESOURCE), else to the hard limit. Where neither reaches the region the job
+ * goes on as before: kernels that do not enforce it here (this machine's 6.18) measure it.
+ */
+static void secretmem_memlock(uint64_t size)
+{
+	struct rlimit rl, unlimited = { .rlim_cur = RLIM_INFINITY, .rlim_max = RLIM_INFINITY };
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= size)
+		return;
+	if (!setrlimit(RLIMIT_MEMLOCK, &unlimited))
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
 static int open_memfd(struct backing *b, struct outcome *o)
 {
 	bool huge = b->path_id == PATH_HUGETLB;
 
 	if (b->path_id == PATH_SECRETMEM) {
+		secretmem_memlock(b->size);
 		b->fd = (int)syscall(SYS_memfd_secret, O_CLOEXEC);
 		if (b->fd < 0 && errno == ENOSYS)
 			return outcome_unsupported(o, "memfd_secret: ENOSYS (boot with secretmem.enable=1, or the "

@@ -309,6 +309,8 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     expect(numa.extra?.pages).toBeGreaterThan(0);
     expect(numa.extra).toMatchObject({ onTarget: numa.extra?.pages, elsewhere: 0, queryErrors: 0 });
     expect(row(run1, A, 'gmem', 'gmem-numa', 4096).reason).toMatch(/cannot be mmap\(\)ed|honoured from 6\.19/);
+    // 16 MiB of secretmem, twice the guests' default RLIMIT_MEMLOCK: measured, not a SIGBUS
+    for (const h of [A, B]) expect(row(run1, h, 'secretmem', 'fault', 2 << 20).status).toBe('ok');
     // the guest's own conversion requests need a VM type with private memory: these two have none
     for (const h of [A, B])
       expect(row(run1, h, 'gmem', 'guest-convert', 4096).reason).toMatch(/no VM type with private memory/);

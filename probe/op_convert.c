@@ -31,8 +31,7 @@
 enum phase { P_ATTR_PRIVATE, P_VMM_PRIVATE, P_TOUCH_PRIVATE, P_ATTR_SHARED, P_VMM_SHARED, P_TOUCH_SHARED };
 
 struct conv_pass {
-	int shared_fd;       /* the memfd holding the shared side */
-	char *shared;        /* its MAP_SHARED mapping */
+	struct shared_side side;   /* the shared side, as the VMM keeps it */
 	bool memslot;        /* the region is a memslot (so discards also zap KVM's mappings) */
 	bool attrs;          /* the VM has private memory: KVM_SET_MEMORY_ATTRIBUTES is part of the sequence */
 	bool skip_discard;   /* params.skipSharedDiscard: a deliberate bug, so tests see the integrity check fail */
@@ -79,10 +78,7 @@ static void conv_teardown(const struct job *job, struct backing *b)
 	(void)job;
 	if (!p)
 		return;
-	if (p->shared)
-		munmap(p->shared, b->size);
-	if (p->shared_fd >= 0)
-		close(p->shared_fd);
+	shared_side_close(&p->side, b->size);
 	free(p);
 	b->priv = NULL;
 }
@@ -94,16 +90,10 @@ static int conv_setup(const struct job *job, struct backing *b, struct outcome *
 
 	PROBE_ASSERT(p, "conversion state");
 	b->priv = p;
-	p->shared_fd = memfd_create("gmembench-shared", MFD_CLOEXEC);
-	if (p->shared_fd < 0 || ftruncate(p->shared_fd, (off_t)b->size))
-		return outcome_errno(o, errno, "memfd_create/ftruncate of the shared side");
-	p->shared = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, p->shared_fd, 0);
-	if (p->shared == MAP_FAILED) {
-		p->shared = NULL;
-		return outcome_errno(o, errno, "mmap of the shared side (%llu bytes)", (unsigned long long)b->size);
-	}
+	if (shared_side_open(&p->side, b->size, o))
+		return -1;
 	/* a memslot over the region, as a VMM has: discards then also zap KVM's mappings */
-	p->memslot = b->vm_fd >= 0 && !kvm_set_memslot(b->vm_fd, 0, CONV_GPA, b->size, p->shared, is_gmem ? b->fd : -1, 0);
+	p->memslot = b->vm_fd >= 0 && !kvm_set_memslot(b->vm_fd, 0, CONV_GPA, b->size, p->side.map, is_gmem ? b->fd : -1, 0);
 	/* before 6.18 only VMs with private memory take a guest_memfd memslot; such a VM answers 0 here */
 	if (is_gmem && !p->memslot && errno == EINVAL && !kvm_check(b->vm_fd, KVM_CAP_GUEST_MEMFD))
 		return outcome_unsupported(o, "a %s VM cannot bind a guest_memfd to a memslot on this kernel "
@@ -126,7 +116,7 @@ static int conv_prepare(struct range *r, struct outcome *o)
 	struct conv_pass *p = r->b->priv;
 
 	(void)o;
-	memset(p->shared + r->off, STALE_BYTE, r->len);
+	memset(p->side.map + r->off, STALE_BYTE, r->len);
 	return 0;
 }
 
@@ -146,16 +136,12 @@ static int discard_shared(struct conv_pass *p, uint64_t off, uint64_t len, struc
 {
 	if (p->skip_discard)
 		return 0;
-	if (fallocate(p->shared_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
-		return outcome_errno(o, errno, "fallocate(shared, PUNCH_HOLE) at offset %llu", (unsigned long long)off);
-	if (madvise(p->shared + off, len, MADV_DONTNEED))
-		return outcome_errno(o, errno, "madvise(shared, MADV_DONTNEED) at offset %llu", (unsigned long long)off);
-	return 0;
+	return shared_side_discard(&p->side, off, len, o);
 }
 
 static void touch_shared(struct conv_pass *p, uint64_t off, uint64_t len, uint64_t page)
 {
-	volatile char *s = p->shared + off;
+	volatile char *s = p->side.map + off;
 
 	for (uint64_t i = 0; i < len; i += page)
 		s[i] = 1;
@@ -167,7 +153,7 @@ static int check_integrity(struct conv_pass *p, uint64_t off, uint64_t len, uint
 	uint64_t stale = 0, first = 0;
 
 	for (uint64_t i = 0; i < len; i += page) {
-		unsigned char a = (unsigned char)p->shared[off + i + 1], z = (unsigned char)p->shared[off + i + page - 1];
+		unsigned char a = (unsigned char)p->side.map[off + i + 1], z = (unsigned char)p->side.map[off + i + page - 1];
 
 		if (a || z) {
 			if (!stale++)

@@ -90,8 +90,7 @@ struct gc_record {
 
 struct gc_pass {
 	char *code;
-	int shared_fd;
-	char *shared;
+	struct shared_side side;
 	size_t run_size;
 	struct vcpu *vcpus;
 	int nvcpus;
@@ -153,10 +152,7 @@ static void gc_teardown(const struct job *job, struct backing *b)
 	vcpus_free(p->vcpus, p->nvcpus, p->run_size);
 	if (p->code)
 		munmap(p->code, GUEST_CODE_SIZE);
-	if (p->shared)
-		munmap(p->shared, b->size);
-	if (p->shared_fd >= 0)
-		close(p->shared_fd);
+	shared_side_close(&p->side, b->size);
 	free(p);
 	b->priv = NULL;
 }
@@ -169,7 +165,7 @@ static int gc_setup(const struct job *job, struct backing *b, struct outcome *o)
 
 	PROBE_ASSERT(p, "guest-convert state");
 	b->priv = p;
-	p->shared_fd = -1;
+	p->side.fd = -1;
 	p->vcpus = vcpus_alloc(job->threads);
 	p->nvcpus = job->threads;
 	stats.vm_type = (int)b->vm_type;
@@ -185,15 +181,9 @@ static int gc_setup(const struct job *job, struct backing *b, struct outcome *o)
 	if (amd)
 		p->code[gc_hcall - gc_start + 2] = (char)0xd9;   /* 0f 01 c1 vmcall -> 0f 01 d9 vmmcall */
 	snprintf(stats.hypercall_insn, sizeof(stats.hypercall_insn), "%s", amd ? "vmmcall" : "vmcall");
-	p->shared_fd = memfd_create("gmembench-shared", MFD_CLOEXEC);
-	if (p->shared_fd < 0 || ftruncate(p->shared_fd, (off_t)b->size))
-		return outcome_errno(o, errno, "memfd_create/ftruncate of the shared side");
-	p->shared = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_SHARED, p->shared_fd, 0);
-	if (p->shared == MAP_FAILED) {
-		p->shared = NULL;
-		return outcome_errno(o, errno, "mmap of the shared side (%llu bytes)", (unsigned long long)b->size);
-	}
-	if (kvm_set_memslot(b->vm_fd, 1, REGION_GPA, b->size, p->shared, b->fd, 0))
+	if (shared_side_open(&p->side, b->size, o))
+		return -1;
+	if (kvm_set_memslot(b->vm_fd, 1, REGION_GPA, b->size, p->side.map, b->fd, 0))
 		return outcome_errno(o, errno, "KVM_SET_USER_MEMORY_REGION2 binding the guest_memfd (VM type %s)",
 				     kvm_vm_type_name((int)b->vm_type));
 	return 0;
@@ -218,7 +208,7 @@ static int gc_prepare(struct range *r, struct outcome *o)
 		return outcome_errno(o, khz < 0 ? errno : EINVAL, "KVM_GET_TSC_KHZ (converts the guest's rdtsc)");
 	p->tsc_khz = (uint64_t)khz;
 	stats.tsc_khz = (uint64_t)khz;
-	memset(p->shared + r->off, STALE_BYTE, r->len);
+	memset(p->side.map + r->off, STALE_BYTE, r->len);
 	return 0;
 }
 
@@ -232,10 +222,8 @@ static int vmm_convert(struct backing *b, struct gc_pass *p, uint64_t gpa, uint6
 		return outcome_errno(o, errno, "KVM_SET_MEMORY_ATTRIBUTES(%s) answering MAP_GPA_RANGE at gpa %#llx",
 				     to_private ? "PRIVATE" : "0", (unsigned long long)gpa);
 	if (to_private) {
-		if (fallocate(p->shared_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len))
-			return outcome_errno(o, errno, "fallocate(shared, PUNCH_HOLE) at offset %llu", (unsigned long long)off);
-		if (madvise(p->shared + off, len, MADV_DONTNEED))
-			return outcome_errno(o, errno, "madvise(shared, MADV_DONTNEED) at offset %llu", (unsigned long long)off);
+		if (shared_side_discard(&p->side, off, len, o))
+			return -1;
 	} else if (backing_punch(b, off, len, o)) {
 		return -1;
 	}
@@ -304,14 +292,14 @@ static int check_integrity(struct range *r, uint64_t off, bool after_private, st
 		unsigned char a, z, want0 = after_private ? 0 : SHARED_BYTE;
 
 		if (after_private) {
-			if (pread(p->shared_fd, &a, 1, (off_t)(off + i)) != 1 ||
-			    pread(p->shared_fd, &z, 1, (off_t)(off + i + page - 1)) != 1)
+			if (pread(p->side.fd, &a, 1, (off_t)(off + i)) != 1 ||
+			    pread(p->side.fd, &z, 1, (off_t)(off + i + page - 1)) != 1)
 				return outcome_errno(o, errno, "pread(shared) checking offset %llu", (unsigned long long)(off + i));
 		} else {
-			a = (unsigned char)p->shared[off + i];
-			z = (unsigned char)p->shared[off + i + page - 1];
+			a = (unsigned char)p->side.map[off + i];
+			z = (unsigned char)p->side.map[off + i + page - 1];
 		}
-		if (a != want0 || z || (!after_private && p->shared[off + i + 1])) {
+		if (a != want0 || z || (!after_private && p->side.map[off + i + 1])) {
 			if (!stale++)
 				first = off + i;
 		}

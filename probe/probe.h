@@ -117,6 +117,14 @@ int kvm_set_memslot(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void 
 		    uint64_t gmem_off);
 /* KVM_SET_MEMORY_ATTRIBUTES on [gpa, gpa+size). -1 with errno. */
 int kvm_set_attributes(int vm_fd, uint64_t gpa, uint64_t size, uint64_t attrs);
+/* shared_side.c: a converted range's shared side, as a VMM keeps it beside guest_memfd (a memfd, mapped) */
+struct shared_side {
+	int fd;     /* -1 when not open */
+	char *map;
+};
+int shared_side_open(struct shared_side *s, uint64_t size, struct outcome *o);
+int shared_side_discard(struct shared_side *s, uint64_t off, uint64_t len, struct outcome *o);   /* punch + DONTNEED */
+void shared_side_close(struct shared_side *s, uint64_t size);
 /* vcpu.c: the vCPUs of the tiny guests (flat 32-bit protected mode, no paging) and their code slot */
 #define GUEST_CODE_SIZE (64 * KiB)   /* memslot 0 at guest physical 0 */
 struct kvm_run;

@@ -196,9 +196,8 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     dir = await mkdtemp(join(tmpdir(), 'gmembench-lab-'));
     invA = (await up(A, 'debian:6.12')).inventory;
     invB = (await up(B, 'debian:7.3')).inventory;
-    // a lock of its own: on a shared machine other runs may hold this machine's default lock
     const hosts = [
-      { name: 'local', transport: 'local', lockPath: join(dir, 'local.lock') },
+      { name: 'local', transport: 'local' },
       ...parse(await readFile(invA, 'utf8')).hosts,
       ...parse(await readFile(invB, 'utf8')).hosts,
     ];

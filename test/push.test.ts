@@ -1,5 +1,5 @@
 /** gmembench push / run --influx against a real influxd: idempotent pushes, nothing lost when it goes away. */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -37,16 +37,6 @@ interface Row {
 async function count(influxd: Influxd, db: string): Promise<number> {
   const r = await influxd.client(db).query<{ count: number }>(`SELECT count("p50") FROM "${MEASUREMENT}"`);
   return r.length === 0 ? 0 : r[0].count;
-}
-
-/** this machine as host "local" with a lock of its own: other controllers on a shared machine take the default one */
-async function ownLock(dir: string): Promise<string> {
-  const file = join(dir, 'local-own-lock.yaml');
-  await writeFile(
-    file,
-    `hosts:\n  - {name: local, transport: local, labels: {platform: local}, lockPath: ${join(dir, 'host.lock')}}\n`,
-  );
-  return file;
 }
 
 /** the real run with its rows copied onto `hosts` hosts: enough points for many small batches */
@@ -184,8 +174,6 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     const r = await cli([
       'run',
       join(ROOT, 'suites/smoke.yaml'),
-      '--hosts',
-      await ownLock(tmp),
       '--results',
       results,
       '--progress',
@@ -384,8 +372,6 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     const r = await cli([
       'run',
       join(ROOT, 'suites/smoke.yaml'),
-      '--hosts',
-      await ownLock(tmp),
       '--results',
       results,
       '--progress',

@@ -2,6 +2,8 @@
 # Record N separate runs of a suite on this machine into DIR (the regress-quality history),
 # one gmembench process per run, so run-to-run noise is real. Resumes: counts runs already there.
 # usage: bench/record-history.sh DIR [N] [SUITE]
+# GMEMBENCH_RECORD_INTERVAL=SECONDS waits that long between runs (nightlies are not back to back:
+# runs recorded seconds apart share the machine's slow drifts, which a history a day apart does not).
 set -euo pipefail
 dir=${1:?usage: record-history.sh DIR [N] [SUITE]}
 n=${2:-32}
@@ -11,4 +13,5 @@ mkdir -p "$dir"
 have() { find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | wc -l; }
 while [ "$(have)" -lt "$n" ]; do
   node --import tsx "$root/src/cli/index.ts" run "$root/$suite" --results "$dir" --progress silent >/dev/null || true
+  sleep "${GMEMBENCH_RECORD_INTERVAL:-0}"
 done

@@ -192,7 +192,7 @@ describe.skipIf(!hasProbe || !hasInfluxd)('nightly end to end: real probe, real 
     );
     const r = await cli(['nightly', '--suite', suite, '--results', results, '--influx', influxd.url, '--db', 'gm']);
     expect(r.code, r.stderr).toBe(0);
-    const runs = await readInfluxHistory({ url: influxd.url, db: 'gm' });
+    const { runs } = await readInfluxHistory({ url: influxd.url, db: 'gm' });
     expect(runs).toHaveLength(1);
     expect(await readFile(join(results, 'nightly.log'), 'utf8')).toMatch(/push: 1 points/);
   });

@@ -85,7 +85,7 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
   });
 
   it('reads the history back grouped by series and run', async () => {
-    const runs = await readInfluxHistory({ url: influxd.url, db: 'gm' }, { suite: 'nightly' });
+    const { runs } = await readInfluxHistory({ url: influxd.url, db: 'gm' }, { suite: 'nightly' });
     expect(runs).toHaveLength(24);
     expect(runs[0].runId).toBe('2026-01-01T02-00-00Z-nightly-0000');
     expect(runs[0].rows).toHaveLength(3);
@@ -97,6 +97,45 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
       kernel: '6.18.0',
     });
     expect(runs[23].startedAt).toBe('2026-01-24T02:00:00.000Z');
+  });
+
+  it('leaves out rows tagged emulation=tcg unless allowEmulated, and says so', async () => {
+    // a database of its own: the other tests count gm's points
+    const influx = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influxd.url).port), database: 'gmlab' });
+    await influx.createDatabase('gmlab');
+    const points = summaryToPoints(
+      fixtureSummary(
+        40,
+        [
+          { op: 'alloc', granule: 4096, p50: () => 7000 },
+          { host: 'box2', op: 'alloc', granule: 4096, p50: () => 7000 },
+        ],
+        { suite: 'lab' },
+      ),
+    );
+    // no CPU model, no hypervisor flag in these fingerprints
+    expect(new Set(points.map((p) => p.tags.emulation))).toEqual(new Set(['none']));
+    await influx.writePoints(
+      points.map((p) => ({
+        measurement: p.measurement,
+        tags: { ...p.tags, emulation: p.tags.host === 'box2' ? 'tcg' : 'none' },
+        fields: p.fields,
+        timestamp: p.timestampNs.toString(),
+      })),
+      { precision: 'n' },
+    );
+    const hosts = (runs: { rows: { host: string }[] }[]) => [
+      ...new Set(runs.flatMap((r) => r.rows.map((x) => x.host))),
+    ];
+    const left = await readInfluxHistory({ url: influxd.url, db: 'gmlab' }, { suite: 'lab' });
+    expect(hosts(left.runs)).not.toContain('box2');
+    expect(hosts(left.runs).length).toBeGreaterThan(0);
+    expect(left.skipped).toEqual([
+      expect.stringMatching(/^\S+-lab-\S+: rows of box2 \(1 row\) left out: measured under TCG emulation/),
+    ]);
+    const kept = await readInfluxHistory({ url: influxd.url, db: 'gmlab' }, { suite: 'lab', allowEmulated: true });
+    expect(hosts(kept.runs)).toContain('box2');
+    expect(kept.skipped).toEqual([]);
   });
 
   it('finds the regression, writes gmembench_annotations, exit 4', async () => {

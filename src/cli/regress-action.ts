@@ -169,10 +169,13 @@ export interface RegressOutcome {
 
 export async function executeRegress(o: RegressActionOptions, print: (s: string) => void): Promise<RegressOutcome> {
   let runs: HistoryRun[];
-  let skipped: string[] = [];
+  let skipped: string[];
   let source: string;
   if (o.influx) {
-    runs = await readInfluxHistory({ url: o.influx, db: o.db }, { suite: o.suite });
+    ({ runs, skipped } = await readInfluxHistory(
+      { url: o.influx, db: o.db },
+      { suite: o.suite, allowEmulated: o.allowEmulated },
+    ));
     source = `${redactUrl(o.influx)} db ${o.db}`;
   } else {
     ({ runs, skipped } = await loadHistoryDir(o.history, { suite: o.suite }));

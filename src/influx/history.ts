@@ -16,6 +16,7 @@ import type { HistoryRow, HistoryRun } from '../analysis/series.js';
 import { sortRuns } from '../analysis/series.js';
 import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
 import { influxqlString, MEASUREMENT } from './schema.js';
+import { describeLeft } from '../lab/emulation.js';
 
 export const ANNOTATION_MEASUREMENT = 'gmembench_annotations';
 
@@ -23,7 +24,7 @@ const SERIES_TAGS = ['host', 'path', 'op', 'granule', 'threads'] as const;
 
 export function historyQuery(opts: { suite?: string } = {}): string {
   const where = opts.suite !== undefined ? ` WHERE "suite" = ${influxqlString(opts.suite)}` : '';
-  return `SELECT "p50", "p99", "run_id", "kernel", "suite" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
+  return `SELECT "p50", "p99", "run_id", "kernel", "suite", "emulation" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
 }
 
 interface LatencyRow {
@@ -33,6 +34,7 @@ interface LatencyRow {
   run_id?: string | null;
   kernel?: string | null;
   suite?: string | null;
+  emulation?: string | null;
   host: string;
   path: string;
   op: string;
@@ -40,7 +42,14 @@ interface LatencyRow {
   threads: string;
 }
 
-export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: string } = {}): Promise<HistoryRun[]> {
+/**
+ * The runs in gmembench_latency, oldest first. Rows tagged `emulation=tcg` (pushed with
+ * --allow-emulated) are left out unless `allowEmulated`; `skipped` says, per run, what was.
+ */
+export async function readInfluxHistory(
+  target: InfluxTarget,
+  opts: { suite?: string; allowEmulated?: boolean } = {},
+): Promise<{ runs: HistoryRun[]; skipped: string[] }> {
   const influx = connectInflux(target);
   let rows: LatencyRow[];
   try {
@@ -52,6 +61,7 @@ export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: st
     );
   }
   const runs = new Map<string, HistoryRun>();
+  const left = new Map<string, Map<string, number>>();
   for (const r of rows) {
     const startedAt = r.time.toISOString();
     // points written without run_id (by other tools) still make one run per timestamp
@@ -60,6 +70,12 @@ export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: st
     if (!run) {
       run = { runId, startedAt, suite: r.suite ?? '', rows: [] };
       runs.set(runId, run);
+    }
+    if (r.emulation === 'tcg' && !opts.allowEmulated) {
+      const mine = left.get(runId) ?? new Map<string, number>();
+      mine.set(r.host, (mine.get(r.host) ?? 0) + 1);
+      left.set(runId, mine);
+      continue;
     }
     const row: HistoryRow = {
       host: r.host,
@@ -73,7 +89,11 @@ export async function readInfluxHistory(target: InfluxTarget, opts: { suite?: st
     };
     run.rows.push(row);
   }
-  return sortRuns([...runs.values()]);
+  const skipped = [...left].map(
+    ([id, m]) =>
+      `${id}: rows of ${describeLeft(m)} left out: measured under TCG emulation (--allow-emulated keeps them)`,
+  );
+  return { runs: sortRuns([...runs.values()]), skipped };
 }
 
 export async function writeInfluxAnnotations(target: InfluxTarget, changes: Change[]): Promise<number> {

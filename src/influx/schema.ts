@@ -4,11 +4,12 @@
  * fields. The timestamp is the run's start, so pushing a run twice writes the same points.
  */
 import type { ResultRow, RunSummary } from '../results/schema.js';
+import { hostEmulation } from '../lab/emulation.js';
 
 export const MEASUREMENT = 'gmembench_latency';
 
 /** tag keys, in the order used everywhere (queries, dashboards, regress) */
-export const TAGS = ['host', 'platform', 'kernel', 'suite', 'path', 'op', 'granule', 'threads'] as const;
+export const TAGS = ['host', 'platform', 'kernel', 'emulation', 'suite', 'path', 'op', 'granule', 'threads'] as const;
 export type TagKey = (typeof TAGS)[number];
 
 /** numeric fields (ns, except samples) */
@@ -40,6 +41,8 @@ export function rowToPoint(summary: RunSummary, row: ResultRow): Point | null {
       host: row.host,
       platform: host?.labels?.platform ?? 'unknown',
       kernel: host?.fingerprint?.kernel.release ?? 'unknown',
+      // tcg rows are pushed only with --allow-emulated; the tag keeps them apart from real hosts' rows
+      emulation: (host && hostEmulation(host)) ?? 'unknown',
       suite: summary.suite.name,
       path: row.path,
       op: row.op,

@@ -23,16 +23,16 @@ export function markEmulation(entry: HostEntry): void {
   if (entry.fingerprint) entry.fingerprint.emulation = detectEmulation(entry.fingerprint, entry.labels);
 }
 
-/** The hosts of a run whose rows come from an emulated CPU (old runs: from their labels and CPU model). */
+/** A host entry's emulation (old runs: from its labels and CPU model); undefined when nothing tells. */
+export function hostEmulation(h: Pick<HostEntry, 'fingerprint' | 'labels'>): Emulation | undefined {
+  if (h.fingerprint) return h.fingerprint.emulation ?? detectEmulation(h.fingerprint, h.labels);
+  const label = h.labels?.emulation;
+  return label === 'tcg' || label === 'kvm' || label === 'none' ? label : undefined;
+}
+
+/** The hosts of a run whose rows come from an emulated CPU. */
 export function emulatedHosts(summary: Pick<RunSummary, 'hosts'>): Set<string> {
-  const out = new Set<string>();
-  for (const h of summary.hosts) {
-    const e = h.fingerprint
-      ? (h.fingerprint.emulation ?? detectEmulation(h.fingerprint, h.labels))
-      : h.labels?.emulation;
-    if (e === 'tcg') out.add(h.name);
-  }
-  return out;
+  return new Set(summary.hosts.filter((h) => hostEmulation(h) === 'tcg').map((h) => h.name));
 }
 
 export const EMULATED_WHY =

@@ -20,6 +20,10 @@ import { isOurQemu, labState } from '../src/lab/host.js';
 import { labHostDir } from '../src/lab/paths.js';
 import { KERNEL_SCRIPT } from '../src/lab/kernel.js';
 import { loadRun } from '../src/influx/push.js';
+import { loadInventory } from '../src/config/hosts.js';
+import { openTransport } from '../src/transport/index.js';
+import { deliverProbeOverSsh } from '../src/transport/ssh/deliver.js';
+import { buildProbe } from '../src/probe/build.js';
 import { detectEmulation, emulatedHosts, withoutEmulated } from '../src/lab/emulation.js';
 import { qemuArgs, parseMemMiB } from '../src/lab/qemu.js';
 import { moduleLoadOrder } from '../src/lab/initramfs.js';
@@ -325,6 +329,46 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     expect(r.stdout).not.toContain('local (tcg)');
   }, 600_000);
 
+  it('secretmem past a limit the probe cannot raise (no CAP_SYS_RESOURCE): unsupported with why, not a SIGBUS', async () => {
+    // 7.3 kills a secretmem fault past RLIMIT_MEMLOCK with SIGBUS; the probe tries in a child first
+    const nocap = join(dir, 'nocap');
+    await execa('cc', ['-O2', '-static', '-Wall', '-Wextra', '-o', nocap, resolve(ROOT, 'test/helpers/nocap.c')]);
+    const host = (await loadInventory(invB)).hosts[0];
+    const t = await openTransport(host);
+    try {
+      const probe = await deliverProbeOverSsh(t, '/root/.cache/gmembench', await buildProbe());
+      await t.put(nocap, '/root/.cache/gmembench/nocap', 0o755);
+      const job = (region: number) =>
+        JSON.stringify({
+          path: 'secretmem',
+          op: 'fault',
+          granule: 2 << 20,
+          region,
+          threads: 1,
+          repetitions: 1,
+          warmup: 0,
+          maxMemShare: 0.5,
+          raw: false,
+          params: {},
+        });
+      const result = async (region: number) => {
+        const r = await t.exec(['/root/.cache/gmembench/nocap', '8192', probe, 'run'], { stdin: job(region) });
+        expect(r.exitCode, r.stderr).toBe(0);
+        return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+      };
+      expect(await result(16 << 20)).toMatchObject({
+        status: 'unsupported',
+        reason: expect.stringMatching(
+          /^memfd_secret: a fault past RLIMIT_MEMLOCK \(8192 KiB\) is a SIGBUS on this kernel.*16384 KiB.*CAP_SYS_RESOURCE/,
+        ),
+      });
+      // within the limit it measures
+      expect(await result(4 << 20)).toMatchObject({ status: 'ok' });
+    } finally {
+      await t.close();
+    }
+  }, 300_000);
+
   it('TCG rows stay out of the InfluxDB points and of regress unless --allow-emulated', async () => {
     const kept = await loadRun(run1Dir);
     const all = await loadRun(run1Dir, { allowEmulated: true });
@@ -333,6 +377,11 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     expect(kept.leftOutEmulated).toContain(`${A} (${rows(A)} rows)`);
     expect(kept.leftOutEmulated).toContain(`${B} (${rows(B)} rows)`);
     expect(kept.points.every((p) => String(p.tags?.host) === 'local')).toBe(true);
+    // pushed with --allow-emulated, they carry emulation=tcg (the local host's are none or kvm)
+    for (const p of all.points)
+      expect(String(p.tags?.emulation)).toEqual(
+        String(p.tags?.host) === 'local' ? expect.not.stringMatching(/tcg/) : 'tcg',
+      );
     const reg = await cli(['regress', '--history', dir]);
     // the text wraps at 100 columns: read it as one line per paragraph
     expect(reg.stdout.replace(/\n\s+/g, ' ')).toMatch(

@@ -62,6 +62,8 @@ describe('report --html', () => {
     expect(html).toMatch(/<span class="better">-(19|20)\.\d%\*<\/span>/);
     expect(html).toMatch(/<span class="worse">\+(29|30)\.\d%\*<\/span>/);
     expect(html).toContain('gmem relative to shmem');
+    // the paths within a run are judged against the history's run-to-run noise too
+    expect(html.slice(html.indexOf('gmem relative to shmem'))).toMatch(/from a history of 20 runs/);
     // every chart's ids are its own
     const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
@@ -105,6 +107,10 @@ describe('report --html without a history', () => {
     expect(comparison).toContain('+30.0%');
     expect(comparison).not.toMatch(/<td[^>]*>\s*<span class="(worse|better)">/);
     expect(comparison).not.toMatch(/%\*<\/span>/);
+    // within each run, the paths compared: one run, no noise, nothing marked either
+    const paths = html.slice(html.indexOf('gmem relative to shmem'));
+    expect(paths).toMatch(/one run and no history: the run-to-run noise is unknown/);
+    expect(paths).not.toMatch(/%\*<\/span>/);
   });
 });
 

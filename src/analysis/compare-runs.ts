@@ -341,7 +341,13 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
   const banner: string[] = [];
   const notes: string[] = [];
   const runsText = p.mode === 'paths' ? `${nB} run${nB > 1 ? 's' : ''}` : `${nB} + ${nC} compared runs`;
-  if (all.length > 0 && known.length === 0 && nB === 1 && nC === 1) {
+  if (all.length > 0 && known.length === 0 && nB === 1 && p.mode === 'paths') {
+    banner.push(
+      'one run and no history: the run-to-run noise is unknown, so no row is marked slower or faster ' +
+        '(cv b, cv c are the within-run spread, only a lower bound of it). Compare the paths over several ' +
+        'runs (compare --paths A,B --runs RUN...) or give --history DIR.',
+    );
+  } else if (all.length > 0 && known.length === 0 && nB === 1 && nC === 1) {
     banner.push(
       'one run per side and no history: the run-to-run noise is unknown, so no row is marked slower or faster ' +
         '(cv b, cv c are the within-run spread, only a lower bound of it). Compare several runs per side ' +

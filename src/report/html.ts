@@ -3,8 +3,7 @@
  * and inlined, so the page has no script and fetches nothing when it is opened.
  */
 import type { Comparison } from '../analysis/compare.js';
-import { judge, pairPaths } from '../analysis/compare.js';
-import { judgeAcross, pairRunGroups, type History } from '../analysis/compare-runs.js';
+import { comparePathsAcross, judgeAcross, pairRunGroups, type History } from '../analysis/compare-runs.js';
 import { historyRunFromSummary } from '../analysis/series.js';
 import { renderCompareText } from '../export/compare-text.js';
 import { comparisonSources, runSources, type FigureSource } from '../plot/figures.js';
@@ -126,15 +125,13 @@ export async function renderReport(
   page.add(
     `<ul>${runs.map((r, i) => `<li><a href="#run${i + 1}">${esc(r.runId)}</a> (suite ${esc(r.suite?.name)}, started ${esc(r.startedAt)})</li>`).join('')}</ul>`,
   );
+  // verdicts as compare gives them: against each series' run-to-run noise, taken from the report's
+  // other runs when there are any (with two runs only, the noise is unknown and nothing is marked)
+  const history: History | undefined =
+    opts.history ??
+    (runs.length >= 3 ? { runs: runs.map(historyRunFromSummary), source: 'the other runs of this report' } : undefined);
   if (runs.length >= 2) {
     page.add(`<h2 id="comparisons">Comparisons with the first run</h2>`);
-    // judged as compare judges: against each series' run-to-run noise, taken from the report's other
-    // runs when there are any (with two runs only, the noise is unknown and nothing is marked)
-    const history: History | undefined =
-      opts.history ??
-      (runs.length >= 3
-        ? { runs: runs.map(historyRunFromSummary), source: 'the other runs of this report' }
-        : undefined);
     for (const cand of runs.slice(1)) {
       const p = pairRunGroups([runs[0]], [cand]);
       const c = judgeAcross(p, { metrics: ['p50', 'p99'] }, history);
@@ -160,9 +157,9 @@ export async function renderReport(
     page.add(`<div class="scroll">${resultsTable(run)}</div>`);
     const paths = new Set(run.results.map((r) => r.path));
     if (paths.has(pa) && paths.has(pb)) {
-      const p = pairPaths(run, pa, pb);
+      // judged against the paths' run-to-run noise from the history, as the comparisons above
       page.add(`<h3>${esc(`${pb} relative to ${pa}`)}</h3>`);
-      comparisonTables(page, judge(p, { metrics: ['p50', 'p99'] }));
+      comparisonTables(page, comparePathsAcross([run], pa, pb, { metrics: ['p50', 'p99'] }, history));
     }
     // with two runs or more the comparison's charts above hold every figure of every run
     if (runs.length === 1) await page.charts_(runSources(run), (s) => `${run.runId}: ${CAPTION[s.kind]}`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './helpers/cli.js';
 import { fixtureSummary } from './helpers/regress-fixtures.js';
 import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
-import { summaryToPoints } from '../src/influx/schema.js';
+import { summaryToPoints, type Point } from '../src/influx/schema.js';
 import { readInfluxHistory } from '../src/influx/history.js';
 import { alertProvisioning } from '../src/dashboards/alerts.js';
 
@@ -46,6 +46,19 @@ function rules(): AlertRule[] {
 if (!hasInfluxd)
   console.warn('SKIP regress --influx: influxd is not installed (scripts/setup-test-deps.sh installs it)');
 
+/** our points, written as the influx package takes them */
+function writePoints(influx: InfluxDB, points: Point[]): Promise<void> {
+  return influx.writePoints(
+    points.map((p) => ({
+      measurement: p.measurement,
+      tags: p.tags,
+      fields: p.fields,
+      timestamp: p.timestampNs.toString(),
+    })),
+    { precision: 'n' },
+  );
+}
+
 describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
   let influxd: Influxd;
   let tmp: string;
@@ -59,24 +72,11 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
     tmp = await mkdtemp(join(tmpdir(), 'gmembench-regress-influx-'));
     const influx = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influxd.url).port), database: 'gm' });
     await influx.createDatabase('gm');
-    for (let i = 0; i < 24; i++) {
-      const s = fixtureSummary(i, series);
-      await influx.writePoints(
-        summaryToPoints(s).map((p) => ({
-          measurement: p.measurement,
-          tags: p.tags,
-          fields: p.fields,
-          timestamp: p.timestampNs.toString(),
-        })),
-        { precision: 'n' },
-      );
-    }
+    for (let i = 0; i < 24; i++) await writePoints(influx, summaryToPoints(fixtureSummary(i, series)));
     // another suite's points in the same measurement
-    await influx.writePoints(
-      summaryToPoints(fixtureSummary(30, [{ op: 'alloc', granule: 4096, p50: () => 9000 }], { suite: 'smoke' })).map(
-        (p) => ({ measurement: p.measurement, tags: p.tags, fields: p.fields, timestamp: p.timestampNs.toString() }),
-      ),
-      { precision: 'n' },
+    await writePoints(
+      influx,
+      summaryToPoints(fixtureSummary(30, [{ op: 'alloc', granule: 4096, p50: () => 9000 }], { suite: 'smoke' })),
     );
   });
   afterAll(async () => {
@@ -115,14 +115,9 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
     );
     // no CPU model, no hypervisor flag in these fingerprints
     expect(new Set(points.map((p) => p.tags.emulation))).toEqual(new Set(['none']));
-    await influx.writePoints(
-      points.map((p) => ({
-        measurement: p.measurement,
-        tags: { ...p.tags, emulation: p.tags.host === 'box2' ? 'tcg' : 'none' },
-        fields: p.fields,
-        timestamp: p.timestampNs.toString(),
-      })),
-      { precision: 'n' },
+    await writePoints(
+      influx,
+      points.map((p) => ({ ...p, tags: { ...p.tags, emulation: p.tags.host === 'box2' ? 'tcg' : 'none' } })),
     );
     const hosts = (runs: { rows: { host: string }[] }[]) => [
       ...new Set(runs.flatMap((r) => r.rows.map((x) => x.host))),

@@ -67,6 +67,8 @@ mkdir -p "$b/arch/x86" "$b/virt" "$b/trace/x" # trace/x/../../arch/x86/kvm: wher
 mv "$work/linux-source-$series/arch/x86/kvm" "$b/arch/x86/"
 mv "$work/linux-source-$series/virt/kvm" "$b/virt/"
 sed -i "s#^ccflags-y += -I \$(srctree)/arch/x86/kvm#ccflags-y += -I $bw/trace/x -I $bw/arch/x86/kvm -DCONFIG_KVM_SW_PROTECTED_VM=1#; s#^include \$(srctree)/virt/kvm/Makefile.kvm#include $bw/virt/kvm/Makefile.kvm#" "$b/arch/x86/kvm/Makefile"
+# 7.x checks the exports of the kvm sources under $(srctree), which the headers do not have: these
+sed -i "s#-nrw \$(srctree)/virt/kvm \$(srctree)/arch/x86/kvm#-nrw $bw/virt/kvm $bw/arch/x86/kvm#" "$b/arch/x86/kvm/Makefile"
 grep -q DCONFIG_KVM_SW_PROTECTED_VM "$b/arch/x86/kvm/Makefile" || { echo "lab-kvm-sw-protected.sh: the kvm Makefile of $release has another shape" >&2; exit 1; }
 # no BTF for the modules (it needs pahole, and loading them does not)
 build make -s -C "$w/root/usr/src/linux-headers-$release" M="$bw/arch/x86/kvm" -j"$(nproc)" modules CONFIG_DEBUG_INFO_BTF_MODULES=

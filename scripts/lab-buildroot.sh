@@ -14,6 +14,10 @@ lab_buildroot() {
   want=$(printf '%s\n' "$@" | sort -u | tr '\n' ' ')
   dir=$cache/buildroot/$suite
   buildroot=$dir/root
+  # what a build killed before its clean-up left: ours by name, its process gone
+  for tmp in "$dir".tmp-* "$buildroot"/build/*.tmp-*; do
+    if [ -e "$tmp" ] && ! kill -0 "${tmp##*.tmp-}" 2>/dev/null; then lab_buildroot_rm "$tmp"; fi
+  done
   if [ -f "$dir/.complete" ] && [ -z "$(comm -13 <(tr ' ' '\n' <"$dir/.complete" | sort -u) <(tr ' ' '\n' <<<"$want" | sort -u) | grep .)" ]; then
     return 0
   fi

@@ -22,6 +22,8 @@ command -v xz >/dev/null || need+=(xz-utils)
 command -v depmod >/dev/null || [ -x /sbin/depmod ] || need+=(kmod)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v make >/dev/null || need+=(make) # the sw-protected KVM modules (scripts/lab-kvm-sw-protected.sh)
+# ... and, for a kernel of another Debian release (trixie's 7.3), the build root they are built in
+[ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
@@ -39,8 +41,11 @@ if command -v apt-get >/dev/null && command -v dpkg >/dev/null; then
   for k in 6.12 7.3; do
     bash "$(dirname "$0")/lab-kernel.sh" "$k" >/dev/null || echo "setup-test-deps: lab kernel $k not fetched (the lab tests will skip)" >&2
   done
-  # and 6.12's KVM modules rebuilt with CONFIG_KVM_SW_PROTECTED_VM (~170 MB of sources, 1-3 min once)
-  if r=$(bash "$(dirname "$0")/lab-kernel.sh" 6.12 2>/dev/null | tail -1 | cut -f1) && [ -n "$r" ]; then
-    bash "$(dirname "$0")/lab-kvm-sw-protected.sh" "$r" >/dev/null || echo "setup-test-deps: sw-protected KVM modules for $r not built (lab up --sw-protected will build them)" >&2
-  fi
+  # and their KVM modules rebuilt with CONFIG_KVM_SW_PROTECTED_VM (~170 MB of sources each, about
+  # 1 min once; 7.3's in a trixie build root, ~400 MB and 40 s more, once)
+  for k in 6.12 7.3; do
+    if r=$(bash "$(dirname "$0")/lab-kernel.sh" "$k" 2>/dev/null | tail -1 | cut -f1) && [ -n "$r" ]; then
+      bash "$(dirname "$0")/lab-kvm-sw-protected.sh" "$r" >/dev/null || echo "setup-test-deps: sw-protected KVM modules for $r not built (lab up --sw-protected will build them)" >&2
+    fi
+  done
 fi

@@ -4,6 +4,8 @@
  * kernel can do; a lab host whose QEMU is killed mid-run ends `lost` while the others keep their
  * rows; the cover-letter flow (same host, kernel 6.12 then 7.3, compare); a host goes down with
  * its owner; TCG rows stay out of push and regress unless --allow-emulated.
+ * Sw-protected hosts of both kernels (KVM modules rebuilt; 7.3's in a trixie build root) run the
+ * attributes rows and guest-convert with integrity ok.
  * Skips, saying why, without QEMU and its tools or without the kernel packages (the archive).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { cli, ROOT } from './helpers/cli.js';
-import { hasCc, skipReason } from './helpers/host.js';
+import { hasCc, isRoot, skipReason } from './helpers/host.js';
 import { labToolsMissing } from '../src/lab/initramfs.js';
 import { isOurQemu, labState } from '../src/lab/host.js';
 import { labHostDir } from '../src/lab/paths.js';
@@ -131,6 +133,20 @@ const A = `${tag}-612`;
 const B = `${tag}-73`;
 const K = `${tag}-k`;
 const S = `${tag}-swp`;
+/** sw-protected hosts: 6.12 built here, 7.3 (a trixie kernel) in a debootstrap build root, which needs root */
+const SW_PROTECTED = [
+  { kernel: '6.12', name: `${S}612`, skip: null },
+  {
+    kernel: '7.3',
+    name: `${S}73`,
+    skip: !isRoot
+      ? 'not root (its trixie build root is a debootstrap + chroot)'
+      : !existsSync('/usr/sbin/debootstrap')
+        ? 'no debootstrap (apt-get install debootstrap) for its trixie build root'
+        : null,
+  },
+];
+for (const w of SW_PROTECTED) if (w.skip && !why) skipReason(`sw-protected ${w.kernel} lab host`, w.skip);
 
 describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
   let dir: string;
@@ -210,7 +226,7 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
   }, 1_200_000);
 
   afterAll(async () => {
-    for (const n of [A, B, K, S]) {
+    for (const n of [A, B, K, ...SW_PROTECTED.map((w) => w.name)]) {
       const s = await labState(n).catch(() => null);
       await cli(['lab', 'down', n]);
       if (s) expect(isOurQemu(s.pid, n)).toBe(false);
@@ -467,39 +483,56 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     expect(isOurQemu(pid, K)).toBe(false);
   }, 900_000);
 
-  it('a sw-protected 6.12 host (KVM modules rebuilt): VM type 1, the attributes rows and guest-convert ok with integrity ok', async () => {
-    const r = await cli(
-      ['lab', 'up', S, '--kernel', 'debian:6.12', '--sw-protected', '--mem', '1G', '--owner', String(process.pid)],
-      { timeoutMs: 900_000 },
+  for (const { kernel, name: S, skip } of SW_PROTECTED)
+    it.skipIf(skip !== null)(
+      `a sw-protected ${kernel} host (KVM modules rebuilt): VM type 1, the attributes rows and guest-convert ok with integrity ok`,
+      async () => {
+        const r = await cli(
+          [
+            'lab',
+            'up',
+            S,
+            '--kernel',
+            `debian:${kernel}`,
+            '--sw-protected',
+            '--mem',
+            '1G',
+            '--owner',
+            String(process.pid),
+          ],
+          { timeoutMs: 900_000 },
+        );
+        expect(r.code, r.stderr).toBe(0);
+        const inventory = r.stdout.trim().split('\n').at(-1)!;
+        expect(parse(await readFile(inventory, 'utf8')).hosts[0].labels.kvm).toBe('sw-protected');
+        const x = await run(inventory, `swp${kernel}`, [
+          '--only',
+          'op=to-private,op=to-shared,op=vmm-to-private,op=vmm-to-shared,op=guest-convert',
+        ]);
+        expect(x.code, x.why).toBe(0);
+        const s = await summary(x.runDir);
+        expect(s.hosts[0].fingerprint!.kernel.release.startsWith(`${kernel}.`)).toBe(true);
+        expect(s.hosts[0].fingerprint!.kvm.caps!.vmTypeNames).toContain('sw-protected');
+        for (const op of ['to-private', 'to-shared', 'vmm-to-private', 'vmm-to-shared']) {
+          const g = row(s, S, 'gmem', op);
+          expect(g.status, `${op} ${g.reason}`).toBe('ok');
+          expect(g.extra).toMatchObject({ vmType: 'sw-protected', attributesIoctl: true, stalePages: 0 });
+          expect(g.extra?.integrityPages).toBeGreaterThan(0);
+        }
+        // the guest asks (KVM_HC_MAP_GPA_RANGE), the probe answers each exit as a VMM does: both granules
+        for (const g of s.results.filter((r) => r.host === S && r.op === 'guest-convert')) {
+          expect(g.status, g.reason).toBe('ok');
+          expect(g.samples).toBe(2 * Math.floor(g.params.region / g.granule) * g.repetitions.length);
+          expect(g.extra).toMatchObject({ vmType: 'sw-protected', stalePages: 0 });
+          expect(g.extra?.hypercalls).toBe(g.samples);
+          expect(g.extra?.integrityPages).toBeGreaterThan(0);
+        }
+        expect(s.results.filter((r) => r.host === S && r.op === 'guest-convert').map((r) => r.granule)).toEqual([
+          4096,
+          2 << 20,
+        ]);
+        await cli(['lab', 'down', S]);
+      },
+      900_000,
     );
-    expect(r.code, r.stderr).toBe(0);
-    const inventory = r.stdout.trim().split('\n').at(-1)!;
-    expect(parse(await readFile(inventory, 'utf8')).hosts[0].labels.kvm).toBe('sw-protected');
-    const x = await run(inventory, 'swp', [
-      '--only',
-      'op=to-private,op=to-shared,op=vmm-to-private,op=vmm-to-shared,op=guest-convert',
-    ]);
-    expect(x.code, x.why).toBe(0);
-    const s = await summary(x.runDir);
-    expect(s.hosts[0].fingerprint!.kvm.caps!.vmTypeNames).toContain('sw-protected');
-    for (const op of ['to-private', 'to-shared', 'vmm-to-private', 'vmm-to-shared']) {
-      const g = row(s, S, 'gmem', op);
-      expect(g.status, `${op} ${g.reason}`).toBe('ok');
-      expect(g.extra).toMatchObject({ vmType: 'sw-protected', attributesIoctl: true, stalePages: 0 });
-      expect(g.extra?.integrityPages).toBeGreaterThan(0);
-    }
-    // the guest asks (KVM_HC_MAP_GPA_RANGE), the probe answers each exit as a VMM does: both granules
-    for (const g of s.results.filter((r) => r.host === S && r.op === 'guest-convert')) {
-      expect(g.status, g.reason).toBe('ok');
-      expect(g.samples).toBe(2 * Math.floor(g.params.region / g.granule) * g.repetitions.length);
-      expect(g.extra).toMatchObject({ vmType: 'sw-protected', stalePages: 0 });
-      expect(g.extra?.hypercalls).toBe(g.samples);
-      expect(g.extra?.integrityPages).toBeGreaterThan(0);
-    }
-    expect(s.results.filter((r) => r.host === S && r.op === 'guest-convert').map((r) => r.granule)).toEqual([
-      4096,
-      2 << 20,
-    ]);
-    await cli(['lab', 'down', S]);
-  }, 900_000);
 });

@@ -70,7 +70,11 @@ export function labKernel(spec: string, modules: string | undefined, log?: (l: s
 
 export const SW_PROTECTED_SCRIPT = resolve(PACKAGE_ROOT, 'scripts/lab-kvm-sw-protected.sh');
 
-/** kvm.ko, kvm-amd.ko, kvm-intel.ko with CONFIG_KVM_SW_PROTECTED_VM for a Debian kernel, built once (about 1-3 minutes on 2 cores). */
+/**
+ * kvm.ko, kvm-amd.ko, kvm-intel.ko with CONFIG_KVM_SW_PROTECTED_VM for a Debian kernel, built once (about
+ * 1 minute on 2 cores; a kernel of another Debian release than this machine's, such as trixie's 7.3, in
+ * a build root of that release, made once more: root and debootstrap).
+ */
 export async function swProtectedModules(spec: string, release: string, log?: (l: string) => void): Promise<string> {
   if (!spec.startsWith('debian:'))
     throw new Error(

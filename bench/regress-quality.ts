@@ -190,6 +190,11 @@ export function evaluate(runs: HistoryRun[], o: RegressOptions, opts: { power: b
   return { ...a, alarms: a.told.filter((x) => x.kind !== 'improvement').length, perSeries, onsets };
 }
 
+/** nightlies that told at least one new regression or host-wide shift (went red) */
+function redNightlies(f: Figures): number {
+  return new Set(f.told.filter((x) => x.kind !== 'improvement').map((x) => x.atRun)).size;
+}
+
 /** the share of +5% steps caught within WITHIN runs over the series with CV <= 1.5% */
 export function quietShare(f: Figures): { n: number; share: number } {
   const q = [...f.perSeries.values()].filter((e) => e.cv <= 0.015);
@@ -217,7 +222,8 @@ export async function run(): Promise<void> {
   process.stdout.write(
     `\n(a) false alarms, regress after every run as a nightly (state kept), ${f.nightlies} nightlies over these quiet runs:\n` +
       `  told: ${f.alarms} regression(s) or host-wide shift(s), ${f.told.length - f.alarms} improvement(s) = ` +
-      `${((f.alarms / f.nightlies) * 30).toFixed(2)} false alarms per 30 nightlies suite-wide (target <= 1: ${(f.alarms / f.nightlies) * 30 <= 1 ? 'met' : 'NOT met'})\n` +
+      `${((f.alarms / f.nightlies) * 30).toFixed(2)} false alarms per 30 nightlies suite-wide (target <= 1: ${(f.alarms / f.nightlies) * 30 <= 1 ? 'met' : 'NOT met'}); ` +
+      `${redNightlies(f)} nightlies of ${f.nightlies} went red (${((redNightlies(f) / f.nightlies) * 30).toFixed(2)} per 30)\n` +
       f.told.map((x) => `  - after run ${x.atRun}: ${x.kind} ${x.what}\n`).join(''),
   );
   const rows = [...f.perSeries.entries()].map(([key, e]) => [
@@ -275,6 +281,7 @@ export async function run(): Promise<void> {
     trows.push([
       label,
       ((g.alarms / g.nightlies) * 30).toFixed(2),
+      ((redNightlies(g) / g.nightlies) * 30).toFixed(2),
       String(g.told.length - g.alarms),
       ...STEPS.map((st) => pct(median(gall.map((e) => e.caught.get(st)!)), 0)),
       pct(gq.share),
@@ -286,6 +293,7 @@ export async function run(): Promise<void> {
         [
           { header: 'settings' },
           { header: 'false alarms / 30 nightlies', align: 'right' },
+          { header: 'red / 30', align: 'right' },
           { header: 'improvements told', align: 'right' },
           ...STEPS.map((st) => ({ header: `median +${pct(st, 0)} <= ${WITHIN}`, align: 'right' as const })),
           { header: '+5% on CV<=1.5%', align: 'right' },

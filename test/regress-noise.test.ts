@@ -118,6 +118,21 @@ describe('regress against between-run noise', () => {
     expect(found(30, undefined, 'rank')).toEqual(['local/shmem/fault/2097152/1 0018 12']);
   });
 
+  it('--persistence-margin: a ramp of 3 runs (+2%, +8%, +14%) is no level; a +20% step still is', () => {
+    // series 2: a ramp at runs 18-20 that the median of those runs calls +7%; series 5: a step
+    const shape = (i: number, k: number) =>
+      k === 2 && i >= 18 ? [1.02, 1.08, 1.14][i - 18] : k === 5 && i >= 18 ? 1.2 : 1;
+    const told = (margin?: number) =>
+      regress(history(21, noisy(0.01, shape)), {
+        metrics: ['p50'],
+        ...(margin !== undefined && { persistenceMargin: margin }),
+      })
+        .regressions.map((c) => c.series)
+        .sort();
+    expect(told(0)).toEqual(['local/shmem/fault/2097152/1', 'local/shmem/punch/4096/1']);
+    expect(told(1.5)).toEqual(['local/shmem/fault/2097152/1']);
+  });
+
   it("a step no larger than the history's own 3-run excursions is not told", () => {
     // series 3 had a 3-run excursion of +12% at runs 8-10, then a +10% step from run 24
     const r = regress(

@@ -47,6 +47,8 @@ export interface RegressOptions extends ChangePointOptions {
   persistence: number;
   /** runs of the old level a change needs before it: fewer tell nothing of the series' noise */
   baselineRuns: number;
+  /** each of the `persistence` runs must be beyond the old median by this many times the noise */
+  persistenceMargin: number;
 }
 
 export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
@@ -58,6 +60,7 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
   commonMode: 0.25,
   persistence: 3,
   baselineRuns: 8,
+  persistenceMargin: 0,
 };
 
 /** Many series of one host moving at the same run: reported once. */
@@ -176,11 +179,18 @@ function fingerprintDiff(a: HostState | undefined, b: HostState | undefined): st
  * median (the history's own excursions of that length: the noise that lasts a few runs).
  * `bounds`: the series' change points (indices), `cp` among them.
  */
-export function holds(values: number[], cp: ChangePoint, n: number, bounds: number[] = [cp.index]): boolean {
+export function holds(
+  values: number[],
+  cp: ChangePoint,
+  n: number,
+  bounds: number[] = [cp.index],
+  margin = 0,
+): boolean {
   if (n <= 0) return true;
   if (cp.runsAfter < n || cp.index + n > values.length) return false;
+  const edge = cp.before * (1 + Math.sign(cp.change) * margin);
   for (let i = cp.index; i < cp.index + n; i++) {
-    if (cp.change > 0 ? values[i] <= cp.before : values[i] >= cp.before) return false;
+    if (cp.change > 0 ? values[i] <= edge : values[i] >= edge) return false;
   }
   const moved = Math.abs(median(values, cp.index, cp.index + n) / cp.before - 1);
   return moved > excursion(values, n, bounds, [cp.index, cp.index + n]);
@@ -203,7 +213,12 @@ export function excursion(values: number[], n: number, bounds: number[], skip: [
 
 export function seriesChanges(
   s: Series,
-  opts: ChangePointOptions & { noiseFactor?: number; persistence?: number; baselineRuns?: number },
+  opts: ChangePointOptions & {
+    noiseFactor?: number;
+    persistence?: number;
+    persistenceMargin?: number;
+    baselineRuns?: number;
+  },
 ): Change[] {
   const values = s.points.map((p) => p.value);
   const cps = detectChangePoints(values, opts);
@@ -224,6 +239,7 @@ export function seriesChanges(
           cp,
           persistence,
           cps.map((c) => c.index),
+          (opts.persistenceMargin ?? 0) * noise,
         ),
     )
     .map((cp) => {

@@ -71,6 +71,12 @@ export function addRegressOptions(cmd: Command): Command {
       DEFAULT_REGRESS_OPTIONS.persistence,
     )
     .option(
+      '--persistence-margin <z>',
+      "each of those runs beyond the old median by z times the series' noise",
+      nonNegative,
+      DEFAULT_REGRESS_OPTIONS.persistenceMargin,
+    )
+    .option(
       '--baseline-runs <n>',
       'runs of the old level a change needs before it',
       integer(0),
@@ -131,6 +137,7 @@ export function regressActionOptions(
     commonMode: (o.commonMode as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.commonMode,
     persistence: (o.persistence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistence,
     baselineRuns: (o.baselineRuns as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.baselineRuns,
+    persistenceMargin: (o.persistenceMargin as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistenceMargin,
   };
   if (!(Number.isInteger(detect.baselineRuns) && detect.baselineRuns >= 0))
     throw new UsageError(`--baseline-runs: must be an integer >= 0, got ${o.baselineRuns}`);

@@ -111,7 +111,8 @@ export function renderRegressText(r: RegressReport): string {
     ),
     ...para(
       `method: E-divisive means + ${TEST_NAMES[o.test] ?? o.test}, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs, ` +
-        `>= ${o.baselineRuns ?? 0} runs before a change, the new level holds for ${o.persistence ?? 0} runs (persistence)`,
+        `>= ${o.baselineRuns ?? 0} runs before a change, the new level holds for ${o.persistence ?? 0} runs (persistence)` +
+        (o.persistenceMargin ? `, each beyond the old median by ${o.persistenceMargin} x noise` : ''),
     ),
     ...para(
       `budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: CV between runs)`,

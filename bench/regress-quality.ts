@@ -1,8 +1,10 @@
 /**
  * How well regress decides, on a REAL history: separate runs of a suite recorded on this machine by
  * bench/record-history.sh (one gmembench process per run, so the run-to-run noise is the machine's,
- * not resampled from one run). Default history: ~/.cache/gmembench/regress-quality/smoke
- * ($GMEMBENCH_REGRESS_HISTORY to point elsewhere); without one it says how to record it.
+ * not resampled from one run). Default histories, each judged alone: ~/.cache/gmembench/
+ * regress-quality/smoke (runs back to back) and .../smoke-spaced (runs ~55 s apart, recorded with
+ * GMEMBENCH_RECORD_INTERVAL=45); $GMEMBENCH_REGRESS_HISTORY=DIR[:DIR...] to point elsewhere.
+ * Without one it says how to record it.
  *
  * (a) false alarms: regress as a nightly would run it, at each run on the history up to it, with a
  *     state (markKnown), every distinct change or host-wide shift told once; nothing changed between
@@ -31,7 +33,11 @@ import { extractSeries, loadHistoryDir, type HistoryRun, type Series } from '../
 import { median } from '../src/analysis/stats/describe.js';
 import { formatColumns } from '../src/output/columns.js';
 
-const HISTORY = process.env.GMEMBENCH_REGRESS_HISTORY ?? join(homedir(), '.cache/gmembench/regress-quality/smoke');
+/** the histories judged, one after the other: runs recorded back to back, and runs spaced out */
+const HISTORIES = (
+  process.env.GMEMBENCH_REGRESS_HISTORY ??
+  ['smoke', 'smoke-spaced'].map((d) => join(homedir(), '.cache/gmembench/regress-quality', d)).join(':')
+).split(':');
 const ONSET_MIN = 10;
 const WITHIN = 3;
 const STEPS = [0.03, 0.05, 0.1];
@@ -195,19 +201,24 @@ function redNightlies(f: Figures): number {
   return new Set(f.told.filter((x) => x.kind !== 'improvement').map((x) => x.atRun)).size;
 }
 
-/** the share of +5% steps caught within WITHIN runs over the series with CV <= 1.5% */
-export function quietShare(f: Figures): { n: number; share: number } {
-  const q = [...f.perSeries.values()].filter((e) => e.cv <= 0.015);
-  return { n: q.length, share: q.length ? q.reduce((n, e) => n + e.caught.get(0.05)!, 0) / q.length : NaN };
+/** the share of `step` steps caught within WITHIN runs over the series with CV <= cvMax (the target: +5%, 1.5%) */
+export function quietShare(f: Figures, cvMax = 0.015, step = 0.05): { n: number; share: number } {
+  const q = [...f.perSeries.values()].filter((e) => e.cv <= cvMax);
+  return { n: q.length, share: q.length ? q.reduce((n, e) => n + e.caught.get(step)!, 0) / q.length : NaN };
 }
 
 export async function run(): Promise<void> {
-  if (!existsSync(HISTORY)) {
-    process.stdout.write(
-      `regress-quality: no recorded history at ${HISTORY}; record one with\n  bash bench/record-history.sh ${HISTORY} 36 suites/smoke.yaml\n`,
-    );
-    return;
+  for (const h of HISTORIES) {
+    if (existsSync(h)) await judgeHistory(h);
+    else
+      process.stdout.write(
+        `regress-quality: no recorded history at ${h}; record one with\n  bash bench/record-history.sh ${h} 41 suites/smoke.yaml\n` +
+          `  (GMEMBENCH_RECORD_INTERVAL=45 spaces the runs out)\n`,
+      );
   }
+}
+
+async function judgeHistory(HISTORY: string): Promise<void> {
   const { runs, skipped } = await loadHistoryDir(HISTORY);
   const o: RegressOptions = { ...DEFAULT_REGRESS_OPTIONS };
   const keys = extractSeries(runs, ['p50']).map((s) => s.key);
@@ -253,14 +264,22 @@ export async function run(): Promise<void> {
   process.stdout.write(
     `  median over series of the share caught within ${WITHIN} runs: ${STEPS.map((st) => `+${pct(st, 0)} ${pct(median(all.map((e) => e.caught.get(st)!)), 0)}`).join(', ')}\n` +
       `  series that detect +5% at ${pct(POWER, 0)} power within ${WITHIN} runs: ${at5} of ${all.length}\n` +
-      `  median smallest detectable step: ${pct(median(all.map((e) => e.minStep ?? Infinity)))}\n` +
+      `  median smallest detectable step: ${((m) => (Number.isFinite(m) ? pct(m) : `> ${pct(POWER_GRID[POWER_GRID.length - 1], 0)}`))(median(all.map((e) => e.minStep ?? Infinity)))}\n` +
       `  series with between-run CV <= 1.5%: ${q.n} (${
         [...f.perSeries.entries()]
           .filter(([, e]) => e.cv <= 0.015)
           .map(([k]) => k)
           .join(', ') || 'none'
       }); ` +
-      `+5% steps caught within ${WITHIN} runs there: ${pct(q.share)} (target >= 95%: ${q.share >= 0.95 ? 'met' : 'NOT met'})\n`,
+      `+5% steps caught within ${WITHIN} runs there: ${pct(q.share)} (target >= 95%: ${q.n === 0 ? 'no such series' : q.share >= 0.95 ? 'met' : 'NOT met'})\n` +
+      // a history with no series that quiet still tells how the quietest ones fare
+      [0.02, 0.03]
+        .map((c) => {
+          const g = quietShare(f, c);
+          const g10 = quietShare(f, c, 0.1);
+          return `  series with CV <= ${pct(c, 0)}: ${g.n}; +5% caught within ${WITHIN} runs there ${pct(g.share)}, +10% ${pct(g10.share)}\n`;
+        })
+        .join(''),
   );
 
   // other settings, for the trade-off between false alarms and power

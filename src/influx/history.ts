@@ -16,7 +16,7 @@ import type { HistoryRow, HistoryRun } from '../analysis/series.js';
 import { sortRuns } from '../analysis/series.js';
 import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
 import { influxqlString, MEASUREMENT } from './schema.js';
-import { describeLeft } from '../lab/emulation.js';
+import { dropHosts } from '../lab/history.js';
 
 export const ANNOTATION_MEASUREMENT = 'gmembench_annotations';
 
@@ -61,7 +61,7 @@ export async function readInfluxHistory(
     );
   }
   const runs = new Map<string, HistoryRun>();
-  const left = new Map<string, Map<string, number>>();
+  const emulated = new Map<string, Set<string>>(); // run id -> hosts tagged emulation=tcg
   for (const r of rows) {
     const startedAt = r.time.toISOString();
     // points written without run_id (by other tools) still make one run per timestamp
@@ -71,12 +71,7 @@ export async function readInfluxHistory(
       run = { runId, startedAt, suite: r.suite ?? '', rows: [] };
       runs.set(runId, run);
     }
-    if (r.emulation === 'tcg' && !opts.allowEmulated) {
-      const mine = left.get(runId) ?? new Map<string, number>();
-      mine.set(r.host, (mine.get(r.host) ?? 0) + 1);
-      left.set(runId, mine);
-      continue;
-    }
+    if (r.emulation === 'tcg') emulated.set(runId, (emulated.get(runId) ?? new Set()).add(r.host));
     const row: HistoryRow = {
       host: r.host,
       path: r.path,
@@ -89,11 +84,11 @@ export async function readInfluxHistory(
     };
     run.rows.push(row);
   }
-  const skipped = [...left].map(
-    ([id, m]) =>
-      `${id}: rows of ${describeLeft(m)} left out: measured under TCG emulation (--allow-emulated keeps them)`,
-  );
-  return { runs: sortRuns([...runs.values()]), skipped };
+  const sorted = sortRuns([...runs.values()]);
+  const skipped = opts.allowEmulated
+    ? []
+    : sorted.map((run) => dropHosts(run, emulated.get(run.runId) ?? new Set())).filter((l) => l !== null);
+  return { runs: sorted, skipped };
 }
 
 export async function writeInfluxAnnotations(target: InfluxTarget, changes: Change[]): Promise<number> {

@@ -38,17 +38,31 @@ export function emulatedHosts(summary: Pick<RunSummary, 'hosts'>): Set<string> {
 export const EMULATED_WHY =
   'measured under QEMU TCG emulation: the timings say nothing about real hardware (statuses and per-page outcomes do)';
 
-/** The run without the rows of emulated hosts, and what was left out (host -> rows). */
-export function withoutEmulated(summary: RunSummary): { summary: RunSummary; left: Map<string, number> } {
-  const emulated = emulatedHosts(summary);
+/** The rows not of `hosts`, and how many of each of those hosts were left out (host -> rows). */
+export function withoutHosts<T extends { host: string }>(
+  rows: T[],
+  hosts: ReadonlySet<string>,
+): { kept: T[]; left: Map<string, number> } {
   const left = new Map<string, number>();
-  if (emulated.size === 0) return { summary, left };
-  const results = summary.results.filter((r) => {
-    if (!emulated.has(r.host)) return true;
+  const kept = rows.filter((r) => {
+    if (!hosts.has(r.host)) return true;
     left.set(r.host, (left.get(r.host) ?? 0) + 1);
     return false;
   });
-  return { summary: { ...summary, results }, left };
+  return { kept, left };
+}
+
+/** The run without the rows of emulated hosts, and what was left out (host -> rows). */
+export function withoutEmulated(summary: RunSummary): { summary: RunSummary; left: Map<string, number> } {
+  const emulated = emulatedHosts(summary);
+  if (emulated.size === 0) return { summary, left: new Map() };
+  const { kept, left } = withoutHosts(summary.results, emulated);
+  return { summary: { ...summary, results: kept }, left };
+}
+
+/** regress's `skipped:` line for a run whose emulated rows were left out */
+export function leftOutLine(runId: string, left: Map<string, number>): string {
+  return `${runId}: rows of ${describeLeft(left)} left out: measured under TCG emulation (--allow-emulated keeps them)`;
 }
 
 /** "host a (3 rows), b (5 rows)" for a message */

@@ -1,7 +1,7 @@
 /** regress over a results folder: the rows of hosts measured under TCG emulation are left out (src/lab/emulation.ts). */
 import type { HistoryRun } from '../analysis/series.js';
 import { listRuns, readSummary } from '../results/store.js';
-import { describeLeft, emulatedHosts } from './emulation.js';
+import { emulatedHosts, leftOutLine, withoutHosts } from './emulation.js';
 
 /**
  * Drop, in place, the emulated hosts' rows from the runs loaded from `dir`; one line per run that
@@ -15,18 +15,16 @@ export async function leaveOutEmulated(dir: string, runs: HistoryRun[]): Promise
     const summary = await readSummary(runDir).catch(() => null);
     const run = summary && byId.get(summary.runId);
     if (!run) continue;
-    const emulated = emulatedHosts(summary);
-    if (emulated.size === 0) continue;
-    const left = new Map<string, number>();
-    run.rows = run.rows.filter((r) => {
-      if (!emulated.has(r.host)) return true;
-      left.set(r.host, (left.get(r.host) ?? 0) + 1);
-      return false;
-    });
-    if (left.size > 0)
-      lines.push(
-        `${run.runId}: rows of ${describeLeft(left)} left out: measured under TCG emulation (--allow-emulated keeps them)`,
-      );
+    const line = dropHosts(run, emulatedHosts(summary));
+    if (line) lines.push(line);
   }
   return lines;
+}
+
+/** Drop, in place, the rows of these emulated hosts from a run; its `skipped:` line, or null when none. */
+export function dropHosts(run: HistoryRun, emulated: ReadonlySet<string>): string | null {
+  if (emulated.size === 0) return null;
+  const { kept, left } = withoutHosts(run.rows, emulated);
+  run.rows = kept;
+  return left.size > 0 ? leftOutLine(run.runId, left) : null;
 }

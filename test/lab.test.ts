@@ -173,25 +173,23 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     expect(r, `${host} ${path} ${op} ${granule}`).toBeDefined();
     return r as ResultRow;
   };
+  // one process per job: TCG is slow, and these rows are about statuses, not timings
+  const runArgs = (inventory: string, id: string) => [
+    'run',
+    SUITE,
+    '--hosts',
+    inventory,
+    '--results',
+    dir,
+    '--run-id',
+    id,
+    '--progress',
+    'silent',
+    '--processes',
+    '1',
+  ];
   const run = async (inventory: string, id: string, extra: string[] = []) => {
-    const r = await cli(
-      [
-        'run',
-        SUITE,
-        '--hosts',
-        inventory,
-        '--results',
-        dir,
-        '--run-id',
-        id,
-        '--progress',
-        'silent',
-        '--processes',
-        '1',
-        ...extra,
-      ],
-      { timeoutMs: 900_000 },
-    );
+    const r = await cli([...runArgs(inventory, id), ...extra], { timeoutMs: 900_000 });
     // a lab host that failed: what its serial console said last (a guest panic, an oops)
     const consoleTail = async (name: string) => {
       const d = labHostDir(name);
@@ -352,8 +350,9 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
     const host = (await loadInventory(invB)).hosts[0];
     const t = await openTransport(host);
     try {
-      const probe = await deliverProbeOverSsh(t, '/root/.cache/gmembench', await buildProbe());
-      await t.put(nocap, '/root/.cache/gmembench/nocap', 0o755);
+      const remoteDir = '/root/.cache/gmembench'; // the guests log in as root
+      const probe = await deliverProbeOverSsh(t, remoteDir, await buildProbe());
+      await t.put(nocap, `${remoteDir}/nocap`, 0o755);
       const job = (region: number) =>
         JSON.stringify({
           path: 'secretmem',
@@ -368,7 +367,7 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
           params: {},
         });
       const result = async (region: number) => {
-        const r = await t.exec(['/root/.cache/gmembench/nocap', '8192', probe, 'run'], { stdin: job(region) });
+        const r = await t.exec([`${remoteDir}/nocap`, '8192', probe, 'run'], { stdin: job(region) });
         expect(r.exitCode, r.stderr).toBe(0);
         return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
       };
@@ -409,27 +408,11 @@ describe.skipIf(why !== null)('lab hosts under QEMU, measured over SSH', () => {
 
   it('a lab host whose QEMU is killed mid-run ends lost; the others keep their rows', async () => {
     const id = 'killed';
-    const child = execa(
-      'node',
-      [
-        '--import',
-        'tsx',
-        resolve(ROOT, 'src/cli/index.ts'),
-        'run',
-        SUITE,
-        '--hosts',
-        both,
-        '--results',
-        dir,
-        '--run-id',
-        id,
-        '--progress',
-        'silent',
-        '--processes',
-        '1',
-      ],
-      { cwd: ROOT, reject: false, stdin: 'ignore' },
-    );
+    const child = execa('node', ['--import', 'tsx', resolve(ROOT, 'src/cli/index.ts'), ...runArgs(both, id)], {
+      cwd: ROOT,
+      reject: false,
+      stdin: 'ignore',
+    });
     const pid = (await labState(B))!.pid;
     // kill once B has measured a few rows
     for (let i = 0; i < 600; i++) {

@@ -4,6 +4,9 @@
 # usage: bench/record-history.sh DIR [N] [SUITE]
 # GMEMBENCH_RECORD_INTERVAL=SECONDS waits that long between runs (nightlies are not back to back:
 # runs recorded seconds apart share the machine's slow drifts, which a history a day apart does not).
+# While DIR/.pause exists no new run starts; each run holds DIR/.lock (flock), so other heavy work on
+# the machine can wait for the run in progress and keep the history quiet:
+#   touch DIR/.pause; flock DIR/.lock true; <heavy work>; rm DIR/.pause
 set -euo pipefail
 dir=${1:?usage: record-history.sh DIR [N] [SUITE]}
 n=${2:-32}
@@ -12,6 +15,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$dir"
 have() { find "$dir" -mindepth 2 -maxdepth 2 -name summary.json | wc -l; }
 while [ "$(have)" -lt "$n" ]; do
-  node --import tsx "$root/src/cli/index.ts" run "$root/$suite" --results "$dir" --progress silent >/dev/null || true
+  while [ -e "$dir/.pause" ]; do sleep 5; done
+  flock "$dir/.lock" node --import tsx "$root/src/cli/index.ts" run "$root/$suite" --results "$dir" \
+    --progress silent >/dev/null || true
   sleep "${GMEMBENCH_RECORD_INTERVAL:-0}"
 done

@@ -353,11 +353,42 @@ static int damon_running(void)
 	return on;
 }
 
+/*
+ * Free page reporting: a virtio balloon (device 5) that offered VIRTIO_BALLOON_F_REPORTING (bit 5 of
+ * its features string) hands free blocks of 2^page_reporting_order pages back to the hypervisor,
+ * which discards them: the next first touch of such a page faults on the host as well.
+ * The reporting order, or -1 when nothing reports.
+ */
+static int page_reporting_order(void)
+{
+	DIR *d = opendir("/sys/bus/virtio/devices");
+	char path[300], buf[256];
+	struct dirent *e;
+	bool reporting = false;
+
+	if (!d)
+		return -1;
+	while (!reporting && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/device", e->d_name);
+		if (read_text(path, buf, sizeof(buf)) || strtol(buf, NULL, 16) != 5)
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/virtio/devices/%s/features", e->d_name);
+		reporting = !read_text(path, buf, sizeof(buf)) && strlen(buf) > 5 && buf[5] == '1';
+	}
+	closedir(d);
+	if (!reporting || read_text("/sys/module/page_reporting/parameters/page_reporting_order", buf, sizeof(buf)))
+		return -1;
+	return (int)strtol(buf, NULL, 10);
+}
+
 static void emit_system(void)
 {
 	char buf[256], flags[8192];
 	double l1 = -1, l5 = -1, l15 = -1;
 	long long swap_total = meminfo("SwapTotal"), swap_free = meminfo("SwapFree");
+	int order;
 
 	printf(",\"system\":{");
 	emit_file("governor", "/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", false);
@@ -377,6 +408,11 @@ static void emit_system(void)
 	emit_file("numaBalancing", "/proc/sys/kernel/numa_balancing", true);
 	emit_file("compactionProactiveness", "/proc/sys/vm/compaction_proactiveness", true);
 	json_kv_num(stdout, "damonKdamonds", damon_running(), true);
+	order = page_reporting_order();
+	if (order >= 0)
+		json_kv_num(stdout, "pageReportingOrder", order, true);
+	else
+		printf(",\"pageReportingOrder\":null");
 	printf(",\"hypervisor\":%s", cpuinfo("flags", flags, sizeof(flags)) && strstr(flags, " hypervisor") ? "true" : "false");
 	emit_kvm_modules();
 	emit_busy();

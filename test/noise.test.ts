@@ -239,6 +239,7 @@ const QUIET: SystemState = {
   numaBalancing: '0',
   compactionProactiveness: '0',
   damonKdamonds: 0,
+  pageReportingOrder: null,
   hypervisor: false,
   kvmModules: ['kvm', 'kvm_intel'],
   kvmIntelNested: 'N',
@@ -269,6 +270,7 @@ describe('machine-state check', () => {
       ksmRun: '1',
       numaBalancing: '1',
       damonKdamonds: 1,
+      pageReportingOrder: 9,
       stealPercent: 12.5,
       hypervisor: true,
       kvmModules: ['kvm', 'kvm_pvm'],
@@ -292,6 +294,7 @@ describe('machine-state check', () => {
         'ksm',
         'load',
         'numa-balancing',
+        'page-reporting',
         'steal',
         'swap',
         'thp-defrag',
@@ -301,6 +304,7 @@ describe('machine-state check', () => {
     expect(f.find((x) => x.check === 'busy')!.message).not.toContain('idle-ish');
     expect(f.find((x) => x.check === 'virtualized')!.message).toContain('kvm_pvm');
     expect(f.find((x) => x.check === 'shmem-thp')!.level).toBe('info');
+    expect(f.find((x) => x.check === 'page-reporting')!.message).toContain('blocks of 2 MiB');
     expect(noisy(f)).toBe(true);
   });
 

@@ -24,6 +24,11 @@ export const systemStateSchema = z.object({
   numaBalancing: strOrNull,
   compactionProactiveness: strOrNull,
   damonKdamonds: int,
+  /**
+   * free page reporting (a virtio balloon with VIRTIO_BALLOON_F_REPORTING): free blocks of
+   * 2^order pages go back to the hypervisor; null when nothing reports (absent: an older probe)
+   */
+  pageReportingOrder: intOrNull.optional(),
   /** the CPU's hypervisor flag: this host is itself a guest */
   hypervisor: z.boolean(),
   kvmModules: z.array(str),

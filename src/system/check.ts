@@ -90,6 +90,13 @@ export function checkSystem(fp: Pick<Fingerprint, 'thp' | 'cpu' | 'numa' | 'syst
       `${s.damonKdamonds} DAMON kdamond(s) running: they sample and may reclaim physical pages in the background (/sys/kernel/mm/damon/admin)`,
     );
   }
+  if (typeof s.pageReportingOrder === 'number') {
+    const kib = 2 ** s.pageReportingOrder * 4; // in base pages of 4 KiB (x86)
+    warn(
+      'page-reporting',
+      `free page reporting is on (virtio balloon, blocks of ${kib >= 1024 ? `${kib / 1024} MiB` : `${kib} KiB`}): memory this guest frees goes back to the hypervisor within seconds, so first touches of it fault on the host too and alloc/fault timings depend on how long ago their pages were freed (turn the balloon's free-page-reporting off in the VMM)`,
+    );
+  }
   if (s.hypervisor) {
     const pvm = s.kvmModules.includes('kvm_pvm');
     info(
@@ -132,6 +139,14 @@ export function formatSystemState(host: string, fp: Fingerprint): string {
     ['NUMA balancing', s.numaBalancing],
     ['compaction proactiveness', s.compactionProactiveness],
     ['DAMON kdamonds on', s.damonKdamonds],
+    [
+      'free page reporting',
+      s.pageReportingOrder === undefined
+        ? null
+        : s.pageReportingOrder === null
+          ? 'off'
+          : `order ${s.pageReportingOrder}`,
+    ],
     ['hypervisor flag', s.hypervisor],
     ['KVM modules', s.kvmModules],
     [

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { regress, benjaminiHochberg, seriesNoise, seriesStates } from '../src/analysis/regress.js';
+import { regress, benjaminiHochberg, seriesNoise, seriesStates, sensitivity } from '../src/analysis/regress.js';
 import { renderRegressJunit } from '../src/export/regress-junit.js';
 import { detectChangePoints, winsorized } from '../src/analysis/changepoint/edivisive.js';
 import { changePoints } from '../src/influx/changes.js';
@@ -64,6 +64,24 @@ describe('regress against between-run noise', () => {
     expect(step.regressions[0].changePct).toBeGreaterThan(15); // + = slower
     expect(step.regressions[0].noisePct).toBeGreaterThan(0.5);
     expect(step.regressions[0].noisePct).toBeLessThan(5);
+  });
+
+  it('sensitivity: each series says the smallest change it can tell, and the text says how blind the host is', () => {
+    const quiet = regress(history(30, noisy(0.01)), { metrics: ['p50'] });
+    const loud = regress(history(30, noisy(0.05)), { metrics: ['p50'] });
+    for (const e of quiet.series) {
+      expect(e.noisePct).toBeGreaterThan(0.5);
+      expect(e.noisePct).toBeLessThan(1.6);
+      expect(e.floorPct).toBeCloseTo(Math.max(3, 3 * e.noisePct!), 9); // --min-magnitude 3%, 3 x noise
+    }
+    expect(sensitivity(quiet)).toEqual([expect.objectContaining({ host: 'local', series: 8, tell5: 8, tell10: 8 })]);
+    const [h] = sensitivity(loud);
+    expect(h.medianNoisePct).toBeGreaterThan(3.5);
+    expect(h.medianFloorPct).toBeGreaterThan(10);
+    expect(h.tell5).toBe(0);
+    const text = renderRegressText(loud);
+    expect(text).toContain(`sensitivity on local: only changes of ${h.medianFloorPct.toFixed(1)}% or more`);
+    expect(text).toContain('0 of 8 series can tell a 5% change');
   });
 
   it('drift of 0.05% a run stays quiet', () => {

@@ -117,7 +117,11 @@ export interface RegressReport {
   runs: number;
   firstRunId: string | null;
   lastRunId: string | null;
-  series: { key: string; metric: Metric; points: number }[];
+  /**
+   * every series judged: its runs, its between-run noise (percent) and the smallest change it can
+   * tell (percent: the larger of minMagnitude and noiseFactor x noise); the last two from regress()
+   */
+  series: { key: string; metric: Metric; points: number; noisePct?: number; floorPct?: number }[];
   regressions: Change[];
   improvements: Change[];
   /** host-wide shifts (their series' changes are not in regressions/improvements) */
@@ -211,15 +215,19 @@ export function excursion(values: number[], n: number, bounds: number[], skip: [
   return worst;
 }
 
-export function seriesChanges(
-  s: Series,
-  opts: ChangePointOptions & {
-    noiseFactor?: number;
-    persistence?: number;
-    persistenceMargin?: number;
-    baselineRuns?: number;
-  },
-): Change[] {
+type SeriesOptions = ChangePointOptions & {
+  noiseFactor?: number;
+  persistence?: number;
+  persistenceMargin?: number;
+  baselineRuns?: number;
+};
+
+export function seriesChanges(s: Series, opts: SeriesOptions): Change[] {
+  return analyseSeries(s, opts).changes;
+}
+
+/** A series' candidate changes and its between-run noise (seriesSpread around its change points). */
+export function analyseSeries(s: Series, opts: SeriesOptions): { changes: Change[]; noise: number } {
   const values = s.points.map((p) => p.value);
   const cps = detectChangePoints(values, opts);
   const noise = seriesSpread(
@@ -229,7 +237,7 @@ export function seriesChanges(
   const floor = (opts.noiseFactor ?? 0) * noise;
   const persistence = opts.persistence ?? 0;
   const baseline = opts.baselineRuns ?? 0;
-  return cps
+  const changes = cps
     .filter(
       (cp) =>
         cp.runsBefore >= baseline &&
@@ -269,6 +277,7 @@ export function seriesChanges(
         known: false,
       } satisfies Change;
     });
+  return { changes, noise };
 }
 
 export function regress(
@@ -278,13 +287,52 @@ export function regress(
 ): RegressReport {
   const o = { ...DEFAULT_REGRESS_OPTIONS, ...opts };
   const series = extractSeries(runs, o.metrics);
-  return judge(
+  const analysed = series.map((s) => analyseSeries(s, o));
+  const report = judge(
     runs,
     series,
-    series.flatMap((s) => seriesChanges(s, o)),
+    analysed.flatMap((a) => a.changes),
     o,
     meta,
   );
+  // what each series can tell: its noise and the smallest change that passes the magnitude floors
+  report.series = report.series.map((e, i) => ({
+    ...e,
+    noisePct: analysed[i].noise * 100,
+    floorPct: Math.max(o.minMagnitude, o.noiseFactor * analysed[i].noise) * 100,
+  }));
+  return report;
+}
+
+/** Per host: how small a change its history lets regress tell (from the series' floors). */
+export interface HostSensitivity {
+  host: string;
+  series: number;
+  /** median over the host's series of the between-run noise and of the floor, percent */
+  medianNoisePct: number;
+  medianFloorPct: number;
+  /** series whose floor is at most 5% and at most 10% */
+  tell5: number;
+  tell10: number;
+}
+
+export function sensitivity(r: RegressReport): HostSensitivity[] {
+  const hosts = [...new Set(r.series.map((s) => s.key.split('/')[0]))];
+  return hosts.flatMap((host) => {
+    const mine = r.series.filter((s) => s.key.split('/')[0] === host && s.floorPct !== undefined);
+    if (!mine.length) return [];
+    const floors = mine.map((s) => s.floorPct!);
+    return [
+      {
+        host,
+        series: mine.length,
+        medianNoisePct: median(mine.map((s) => s.noisePct ?? 0)),
+        medianFloorPct: median(floors),
+        tell5: floors.filter((f) => f <= 5 + 1e-9).length,
+        tell10: floors.filter((f) => f <= 10 + 1e-9).length,
+      },
+    ];
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
  * 100 characters (mail- and log-safe), every column named, one table per host. The run where a change appeared is a
  * number in the table ([1], [2]...) and spelled out below it, with the last good run and the kernels.
  */
-import type { Change, RegressReport } from '../analysis/regress.js';
+import { sensitivity, type Change, type RegressReport } from '../analysis/regress.js';
 import { fitColumns, wrapText } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
 import { seriesLabel as labelOf } from '../results/series-label.js';
@@ -136,6 +136,14 @@ export function renderRegressText(r: RegressReport): string {
     );
   }
   if (r.shifts?.length) out.push('');
+  for (const h of sensitivity(r))
+    out.push(
+      ...para(
+        `sensitivity on ${h.host}: only changes of ${h.medianFloorPct.toFixed(1)}% or more can be told on the median series (between-run noise ${h.medianNoisePct.toFixed(1)}%); ` +
+          `${h.tell5} of ${h.series} series can tell a 5% change, ${h.tell10} a 10% one (floorPct in --format json)`,
+      ),
+    );
+  if (r.series.some((s) => s.floorPct !== undefined)) out.push('');
   const notes = new RunNotes([...r.regressions, ...r.improvements]);
   const fresh = r.regressions.filter((c) => !c.known).length;
   if (r.regressions.length === 0) out.push('no regressions');

@@ -2,8 +2,8 @@
  * How well regress decides, on a REAL history: separate runs of a suite recorded on this machine by
  * bench/record-history.sh (one gmembench process per run, so the run-to-run noise is the machine's,
  * not resampled from one run). Default histories, each judged alone: ~/.cache/gmembench/
- * regress-quality/smoke (runs back to back) and .../smoke-spaced (runs ~55 s apart, recorded with
- * GMEMBENCH_RECORD_INTERVAL=45); $GMEMBENCH_REGRESS_HISTORY=DIR[:DIR...] to point elsewhere.
+ * regress-quality/smoke (runs back to back) and .../smoke-spaced (runs ~2 min apart, recorded with
+ * GMEMBENCH_RECORD_INTERVAL=100); $GMEMBENCH_REGRESS_HISTORY=DIR[:DIR...] to point elsewhere.
  * Without one it says how to record it.
  *
  * (a) false alarms: regress as a nightly would run it, at each run on the history up to it, with a
@@ -44,7 +44,8 @@ const STEPS = [0.03, 0.05, 0.1];
 const POWER_GRID = [0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1];
 const POWER = 0.95;
 
-const pct = (x: number, d = 1) => `${(x * 100).toFixed(d)}%`;
+/** a share in percent; "-" where there is nothing to share out (no such series) */
+const pct = (x: number, d = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : '-');
 
 /** (a) each distinct change and shift told while the history grows, as a nightly with a state file */
 function nightlyAlarms(runs: HistoryRun[], o: RegressOptions) {

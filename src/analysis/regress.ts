@@ -317,21 +317,22 @@ export interface HostSensitivity {
 }
 
 export function sensitivity(r: RegressReport): HostSensitivity[] {
-  const hosts = [...new Set(r.series.map((s) => s.key.split('/')[0]))];
-  return hosts.flatMap((host) => {
-    const mine = r.series.filter((s) => s.key.split('/')[0] === host && s.floorPct !== undefined);
-    if (!mine.length) return [];
+  const byHost = new Map<string, RegressReport['series']>();
+  for (const s of r.series) {
+    if (s.floorPct === undefined) continue;
+    const host = s.key.split('/')[0];
+    byHost.set(host, [...(byHost.get(host) ?? []), s]);
+  }
+  return [...byHost].map(([host, mine]) => {
     const floors = mine.map((s) => s.floorPct!);
-    return [
-      {
-        host,
-        series: mine.length,
-        medianNoisePct: median(mine.map((s) => s.noisePct ?? 0)),
-        medianFloorPct: median(floors),
-        tell5: floors.filter((f) => f <= 5 + 1e-9).length,
-        tell10: floors.filter((f) => f <= 10 + 1e-9).length,
-      },
-    ];
+    return {
+      host,
+      series: mine.length,
+      medianNoisePct: median(mine.map((s) => s.noisePct ?? 0)),
+      medianFloorPct: median(floors),
+      tell5: floors.filter((f) => f <= 5 + 1e-9).length,
+      tell10: floors.filter((f) => f <= 10 + 1e-9).length,
+    };
   });
 }
 

@@ -136,14 +136,15 @@ export function renderRegressText(r: RegressReport): string {
     );
   }
   if (r.shifts?.length) out.push('');
-  for (const h of sensitivity(r))
+  const hostSensitivity = sensitivity(r);
+  for (const h of hostSensitivity)
     out.push(
       ...para(
         `sensitivity on ${h.host}: only changes of ${h.medianFloorPct.toFixed(1)}% or more can be told on the median series (between-run noise ${h.medianNoisePct.toFixed(1)}%); ` +
           `${h.tell5} of ${h.series} series can tell a 5% change, ${h.tell10} a 10% one (floorPct in --format json)`,
       ),
     );
-  if (r.series.some((s) => s.floorPct !== undefined)) out.push('');
+  if (hostSensitivity.length) out.push('');
   const notes = new RunNotes([...r.regressions, ...r.improvements]);
   const fresh = r.regressions.filter((c) => !c.known).length;
   if (r.regressions.length === 0) out.push('no regressions');

@@ -14,6 +14,10 @@
  *   at least that many runs, and each of its first `persistence` runs is on the new side of the old
  *   level (a run back at or beyond the old median breaks it), and their median moved further than
  *   any other `persistence` consecutive runs of the series ever strayed from their own level;
+ * - relative to the host (`normalize: 'host'`, the default): each series is judged divided by its
+ *   run's speed index (speed-index.ts: the host's typical series that run), so the hours a whole
+ *   shared machine runs slow are not N regressions; the index itself is judged as one series per
+ *   host and metric, and a change of it is a host-wide shift;
  * - common mode: when at least `commonMode` of a host's series (and 3 or more) change at the same
  *   run, one host-wide shift is reported with what changed in the fingerprint, not N changes.
  */
@@ -33,7 +37,9 @@ import {
   type Series,
   type SeriesId,
 } from './series.js';
+import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { median } from './stats/describe.js';
+import { indexSeries, relativeTo, speedIndices, type SpeedIndex } from './speed-index.js';
 
 export interface RegressOptions extends ChangePointOptions {
   metrics: readonly Metric[];
@@ -49,6 +55,13 @@ export interface RegressOptions extends ChangePointOptions {
   baselineRuns: number;
   /** each of the `persistence` runs must be beyond the old median by this many times the noise */
   persistenceMargin: number;
+  /** 'host': judge each series relative to its host's speed index, and the index as one series; 'none': raw latencies */
+  normalize: 'host' | 'none';
+  /**
+   * the magnitude floor uses this upper confidence bound of the series' noise (chi-square on its
+   * runs): a short history does not pass for a quiet one (0: the estimate itself)
+   */
+  noiseConfidence: number;
 }
 
 export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
@@ -61,6 +74,8 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
   persistence: 3,
   baselineRuns: 8,
   persistenceMargin: 0,
+  normalize: 'host',
+  noiseConfidence: 0.95,
 };
 
 /** Many series of one host moving at the same run: reported once. */
@@ -76,8 +91,18 @@ export interface HostShift {
   medianChangePct: number;
   /** what changed in the host's fingerprint between the two runs ("nothing" when none) */
   fingerprint: string;
+  /**
+   * false when nothing in the fingerprint changed (same kernel, command line, microcode, THP): the
+   * whole host moved on its own (a shared machine's load, its hypervisor). Told, but it neither
+   * fails the run nor makes its series regressed: those are for what the tested system changed.
+   */
+  explained: boolean;
   /** the series (with metric) that moved, and by how much */
   members?: { series: string; metric: Metric; changePct: number }[];
+  /** set when the host's speed index changed (normalize 'host'): which metric's index, its noise and p */
+  speedIndex?: { metric: Metric; noisePct: number; pValue: number };
+  /** already in the state file: reported by an earlier run of regress */
+  known?: boolean;
 }
 
 export type ChangeKind = 'regression' | 'improvement';
@@ -100,10 +125,12 @@ export interface Change extends SeriesId {
   after: number;
   /** percent: (after / before - 1) * 100 */
   changePct: number;
+  /** percent, + = slower: the change relative to the host's speed index, what was judged (normalize 'host') */
+  relativePct?: number;
   pValue: number;
   runsBefore: number;
   runsAfter: number;
-  /** between-run noise of the series (robust CV, percent) */
+  /** between-run noise of the series (percent; relative to the host's speed index when that was judged) */
   noisePct?: number;
   /** already in the state file: reported by an earlier run of regress */
   known: boolean;
@@ -122,6 +149,8 @@ export interface RegressReport {
    * tell (percent: the larger of minMagnitude and noiseFactor x noise); the last two from regress()
    */
   series: { key: string; metric: Metric; points: number; noisePct?: number; floorPct?: number }[];
+  /** per host and metric with a speed index (normalize 'host'): its series, noise and floor (percent) */
+  speedIndex?: { host: string; metric: Metric; series: number; noisePct: number; floorPct: number }[];
   regressions: Change[];
   improvements: Change[];
   /** host-wide shifts (their series' changes are not in regressions/improvements) */
@@ -155,6 +184,16 @@ export function seriesSpread(values: number[], cps: number[]): number {
   return n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
 }
 
+/**
+ * The upper `confidence` bound of a spread estimated with `df` degrees of freedom (the chi-square
+ * interval of a standard deviation): x sqrt(df / chi2_{1-confidence}(df)); the spread itself at 0.
+ */
+export function noiseUpperBound(spread: number, df: number, confidence: number): number {
+  if (!(confidence > 0)) return spread;
+  if (df < 1) return Infinity;
+  return spread * Math.sqrt(df / chisquareQuantile(1 - confidence, df));
+}
+
 /** Benjamini-Hochberg: which of these p-values (m tests in all) are discoveries at rate q. */
 export function benjaminiHochberg(ps: number[], m: number, q: number): boolean[] {
   const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
@@ -167,8 +206,25 @@ export function benjaminiHochberg(ps: number[], m: number, q: number): boolean[]
   return keep;
 }
 
-function fingerprintDiff(a: HostState | undefined, b: HostState | undefined): string {
-  if (!a || !b) return 'unknown (no fingerprint)';
+/**
+ * What changed in a host between two runs; without fingerprints (an InfluxDB history) the kernels
+ * of the change's runs. Unknown counts as changed: a shift is not waved away on no evidence.
+ */
+function fingerprintOf(
+  a: HostState | undefined,
+  b: HostState | undefined,
+  c: Pick<Change, 'kernelBefore' | 'kernelAfter'>,
+): { fingerprint: string; explained: boolean } {
+  if (!a || !b) {
+    if (c.kernelBefore && c.kernelAfter && c.kernelBefore !== c.kernelAfter)
+      return { fingerprint: `kernel ${c.kernelBefore} -> ${c.kernelAfter}`, explained: true };
+    return { fingerprint: 'unknown (no fingerprint)', explained: true };
+  }
+  const fingerprint = fingerprintDiff(a, b);
+  return { fingerprint, explained: fingerprint !== 'nothing' };
+}
+
+function fingerprintDiff(a: HostState, b: HostState): string {
   const diff: string[] = [];
   for (const k of ['kernel', 'cmdline', 'microcode', 'thp'] as const) {
     if ((a[k] ?? null) !== (b[k] ?? null)) diff.push(`${k} ${a[k] ?? '?'} -> ${b[k] ?? '?'}`);
@@ -217,6 +273,7 @@ export function excursion(values: number[], n: number, bounds: number[], skip: [
 
 type SeriesOptions = ChangePointOptions & {
   noiseFactor?: number;
+  noiseConfidence?: number;
   persistence?: number;
   persistenceMargin?: number;
   baselineRuns?: number;
@@ -226,33 +283,38 @@ export function seriesChanges(s: Series, opts: SeriesOptions): Change[] {
   return analyseSeries(s, opts).changes;
 }
 
-/** A series' candidate changes and its between-run noise (seriesSpread around its change points). */
-export function analyseSeries(s: Series, opts: SeriesOptions): { changes: Change[]; noise: number } {
+/**
+ * A series' candidate changes and its between-run noise (seriesSpread around its change points).
+ * `raw`: the same series before it was made relative to its host (speed-index.ts); the change is
+ * judged on `s`, and before/after/changePct are then the raw medians of the same segments.
+ */
+export function analyseSeries(s: Series, opts: SeriesOptions, raw: Series = s): SeriesAnalysis {
   const values = s.points.map((p) => p.value);
   const cps = detectChangePoints(values, opts);
-  const noise = seriesSpread(
-    values,
-    cps.map((c) => c.index),
-  );
-  const floor = (opts.noiseFactor ?? 0) * noise;
+  const bounds = cps.map((c) => c.index);
+  const noise = seriesSpread(values, bounds);
+  // one degree of freedom per segment's median
+  const bound = noiseUpperBound(noise, values.length - bounds.length - 1, opts.noiseConfidence ?? 0);
+  const floor = (opts.noiseFactor ?? 0) * bound;
   const persistence = opts.persistence ?? 0;
   const baseline = opts.baselineRuns ?? 0;
+  const rawValues = raw.points.map((p) => p.value);
+  const edges = [0, ...bounds, values.length];
   const changes = cps
     .filter(
       (cp) =>
         cp.runsBefore >= baseline &&
         Math.abs(cp.change) >= floor &&
-        holds(
-          values,
-          cp,
-          persistence,
-          cps.map((c) => c.index),
-          (opts.persistenceMargin ?? 0) * noise,
-        ),
+        holds(values, cp, persistence, bounds, (opts.persistenceMargin ?? 0) * noise),
     )
     .map((cp) => {
       const first = s.points[cp.index];
       const last = s.points[cp.index - 1];
+      const k = edges.indexOf(cp.index);
+      const [before, after] =
+        raw === s
+          ? [cp.before, cp.after]
+          : [median(rawValues, edges[k - 1], cp.index), median(rawValues, cp.index, edges[k + 1])];
       return {
         kind: cp.change > 0 ? 'regression' : 'improvement',
         series: s.key,
@@ -267,9 +329,10 @@ export function analyseSeries(s: Series, opts: SeriesOptions): { changes: Change
         lastGoodRunId: last.runId,
         ...(last.kernel && { kernelBefore: last.kernel }),
         ...(first.kernel && { kernelAfter: first.kernel }),
-        before: cp.before,
-        after: cp.after,
-        changePct: cp.change * 100,
+        before,
+        after,
+        changePct: (after / before - 1) * 100,
+        ...(raw !== s && { relativePct: cp.change * 100 }),
         pValue: cp.pValue,
         runsBefore: cp.runsBefore,
         runsAfter: cp.runsAfter,
@@ -277,7 +340,73 @@ export function analyseSeries(s: Series, opts: SeriesOptions): { changes: Change
         known: false,
       } satisfies Change;
     });
-  return { changes, noise };
+  return { changes, noise, bound };
+}
+
+export interface SeriesAnalysis {
+  changes: Change[];
+  /** between-run noise (fraction, seriesSpread) */
+  noise: number;
+  /** its upper confidence bound (noiseConfidence), what the magnitude floor is a multiple of */
+  bound: number;
+}
+
+/** What regress judges before its suite-wide decision (judge): every series' candidates and noise, and the host-wide shifts of the speed indices. */
+export interface Candidates {
+  /** the raw series of the history (only the one asked for, with `only`) */
+  series: Series[];
+  /** per series (same order): its candidate changes and noise */
+  analysed: SeriesAnalysis[];
+  /** the changes of the hosts' speed indices (normalize 'host'), as host-wide shifts */
+  indexShifts: HostShift[];
+  indices: { index: SpeedIndex; noise: number; bound: number }[];
+}
+
+/** `only`: analyse just the series of this key (the indices still come from every series). */
+export function candidates(runs: HistoryRun[], o: RegressOptions, only?: string): Candidates {
+  const all = extractSeries(runs, o.metrics);
+  const indices = o.normalize === 'host' ? speedIndices(all) : [];
+  const series = only === undefined ? all : all.filter((s) => s.key === only);
+  const judged = relativeTo(series, indices);
+  const analysed = judged.map((s, i) => analyseSeries(s, o, series[i]));
+  const sorted = sortRuns(runs);
+  const indexShifts: HostShift[] = [];
+  const judgedIndices = indices.map((index) => {
+    const { changes, noise, bound } = analyseSeries(indexSeries(index), o);
+    for (const c of changes) indexShifts.push(indexShift(index, c, all, sorted));
+    return { index, noise, bound };
+  });
+  return { series, analysed, indexShifts, indices: judgedIndices };
+}
+
+/** A change of a host's speed index as a host-wide shift: each series' raw change over the same runs. */
+function indexShift(ix: SpeedIndex, c: Change, series: Series[], sorted: HistoryRun[]): HostShift {
+  const order = ix.points.map((p) => p.runId);
+  const at = order.indexOf(c.firstRunId);
+  const [lo, hi] = [at - c.runsBefore, at + c.runsAfter];
+  const members = series
+    .filter((s) => s.host === ix.host && s.metric === ix.metric)
+    .map((s) => {
+      const side = (from: number, to: number) =>
+        s.points.filter((p) => ((i) => i >= from && i < to)(order.indexOf(p.runId))).map((p) => p.value);
+      return { series: s.key, metric: s.metric, changePct: (median(side(at, hi)) / median(side(lo, at)) - 1) * 100 };
+    })
+    .filter((m) => Number.isFinite(m.changePct));
+  const pos = new Map(sorted.map((r, i) => [r.runId, i]));
+  const first = sorted[pos.get(c.firstRunId)!];
+  const last = sorted[pos.get(c.lastGoodRunId)!];
+  return {
+    host: ix.host,
+    firstRunId: c.firstRunId,
+    firstStartedAt: c.firstStartedAt,
+    lastGoodRunId: c.lastGoodRunId,
+    series: members.length,
+    slower: members.filter((m) => m.changePct > 0).length,
+    medianChangePct: c.changePct,
+    ...fingerprintOf(last?.hosts?.[ix.host], first?.hosts?.[ix.host], c),
+    members,
+    speedIndex: { metric: ix.metric, noisePct: c.noisePct ?? 0, pValue: c.pValue },
+  };
 }
 
 export function regress(
@@ -286,21 +415,30 @@ export function regress(
   meta: { source?: string; skipped?: string[] } = {},
 ): RegressReport {
   const o = { ...DEFAULT_REGRESS_OPTIONS, ...opts };
-  const series = extractSeries(runs, o.metrics);
-  const analysed = series.map((s) => analyseSeries(s, o));
+  const c = candidates(runs, o);
   const report = judge(
     runs,
-    series,
-    analysed.flatMap((a) => a.changes),
+    c.series,
+    c.analysed.flatMap((a) => a.changes),
     o,
     meta,
+    c.indexShifts,
   );
   // what each series can tell: its noise and the smallest change that passes the magnitude floors
+  const floorPct = (bound: number) => Math.max(o.minMagnitude, o.noiseFactor * bound) * 100;
   report.series = report.series.map((e, i) => ({
     ...e,
-    noisePct: analysed[i].noise * 100,
-    floorPct: Math.max(o.minMagnitude, o.noiseFactor * analysed[i].noise) * 100,
+    noisePct: c.analysed[i].noise * 100,
+    floorPct: floorPct(c.analysed[i].bound),
   }));
+  if (c.indices.length)
+    report.speedIndex = c.indices.map(({ index, noise, bound }) => ({
+      host: index.host,
+      metric: index.metric,
+      series: index.series,
+      noisePct: noise * 100,
+      floorPct: floorPct(bound),
+    }));
   return report;
 }
 
@@ -314,6 +452,9 @@ export interface HostSensitivity {
   /** series whose floor is at most 5% and at most 10% */
   tell5: number;
   tell10: number;
+  /** the host's p50 speed index (normalize 'host'): its noise and the smallest host-wide change it tells, percent */
+  indexNoisePct?: number;
+  indexFloorPct?: number;
 }
 
 export function sensitivity(r: RegressReport): HostSensitivity[] {
@@ -325,6 +466,8 @@ export function sensitivity(r: RegressReport): HostSensitivity[] {
   }
   return [...byHost].map(([host, mine]) => {
     const floors = mine.map((s) => s.floorPct!);
+    const ix =
+      r.speedIndex?.find((x) => x.host === host && x.metric === 'p50') ?? r.speedIndex?.find((x) => x.host === host);
     return {
       host,
       series: mine.length,
@@ -332,22 +475,24 @@ export function sensitivity(r: RegressReport): HostSensitivity[] {
       medianFloorPct: median(floors),
       tell5: floors.filter((f) => f <= 5 + 1e-9).length,
       tell10: floors.filter((f) => f <= 10 + 1e-9).length,
+      ...(ix && { indexNoisePct: ix.noisePct, indexFloorPct: ix.floorPct }),
     };
   });
 }
 
 /**
- * The suite-wide decision over every series' candidate changes (seriesChanges): the budget, then
- * the host-wide shifts. Apart from regress() so the quality benchmark can swap one series' candidates.
+ * The suite-wide decision over every series' candidate changes (candidates()): the budget, then
+ * the host-wide shifts (those of the speed indices, `indexShifts`, and the series moving together). Apart from regress() so the quality benchmark can swap one series' candidates.
  */
 export function judge(
   runs: HistoryRun[],
   series: Series[],
-  candidates: Change[],
+  found: Change[],
   o: RegressOptions,
   meta: { source?: string; skipped?: string[] } = {},
+  indexShifts: HostShift[] = [],
 ): RegressReport {
-  let changes = candidates;
+  let changes = found;
   // the budget: Benjamini-Hochberg over all series (with metric) of each host
   const hosts = [...new Set(series.map((s) => s.host))];
   const kept = new Set<Change>();
@@ -364,7 +509,7 @@ export function judge(
   // common mode: many series of one host at the same run -> one host-wide shift
   const sorted = sortRuns(runs);
   const pos = new Map(sorted.map((r, i) => [r.runId, i]));
-  const shifts: HostShift[] = [];
+  const shifts: HostShift[] = [...indexShifts];
   const inShift = new Set<Change>();
   for (const h of hosts) {
     const n = series.filter((s) => s.host === h).length;
@@ -389,7 +534,7 @@ export function judge(
         series: group.length,
         slower: group.filter((d) => d.changePct > 0).length,
         medianChangePct: median(group.map((d) => d.changePct)),
-        fingerprint: fingerprintDiff(last?.hosts?.[h], first?.hosts?.[h]),
+        ...fingerprintOf(last?.hosts?.[h], first?.hosts?.[h], c),
         members: group.map((d) => ({ series: d.series, metric: d.metric, changePct: d.changePct })),
       });
     }
@@ -449,17 +594,20 @@ export function seriesStates(r: RegressReport): SeriesState[] {
         hostWide: false,
         change: c,
       }));
-    const shifted = (r.shifts ?? []).flatMap((sh) =>
-      (sh.members ?? [])
-        .filter((m) => m.series === key && m.metric === metric)
-        .map((m) => ({
-          firstRunId: sh.firstRunId,
-          at: Date.parse(sh.firstStartedAt),
-          lastGoodRunId: sh.lastGoodRunId,
-          changePct: m.changePct,
-          hostWide: true,
-        })),
-    );
+    // a host that moved on its own (nothing in its fingerprint changed) leaves its series' states alone
+    const shifted = (r.shifts ?? [])
+      .filter((sh) => sh.explained !== false)
+      .flatMap((sh) =>
+        (sh.members ?? [])
+          .filter((m) => m.series === key && m.metric === metric)
+          .map((m) => ({
+            firstRunId: sh.firstRunId,
+            at: Date.parse(sh.firstStartedAt),
+            lastGoodRunId: sh.lastGoodRunId,
+            changePct: m.changePct,
+            hostWide: true,
+          })),
+      );
     const latest = [...own, ...shifted].sort((a, b) => a.at - b.at).pop();
     const direction = !latest ? 'none' : latest.changePct > 0 ? 'slower' : 'faster';
     return {
@@ -493,7 +641,7 @@ export function markKnown(
   slack: number,
 ): RegressReport {
   const pos = new Map(runOrder.map((id, i) => [id, i]));
-  const isKnown = (c: Change) =>
+  const isKnown = (c: KnownChange) =>
     known.some((k) => {
       if (k.kind !== c.kind || k.series !== c.series || k.metric !== c.metric) return false;
       if (k.firstRunId === c.firstRunId) return true;
@@ -502,11 +650,31 @@ export function markKnown(
       return a !== undefined && b !== undefined && Math.abs(a - b) <= slack;
     });
   const mark = (cs: Change[]) => cs.map((c) => ({ ...c, known: isKnown(c) }));
-  return { ...report, regressions: mark(report.regressions), improvements: mark(report.improvements) };
+  return {
+    ...report,
+    regressions: mark(report.regressions),
+    improvements: mark(report.improvements),
+    ...(report.shifts && { shifts: report.shifts.map((sh) => ({ ...sh, known: isKnown(shiftAsChange(sh)) })) }),
+  };
 }
 
 export function newRegressions(report: RegressReport): Change[] {
   return report.regressions.filter((c) => !c.known);
+}
+
+/** The host-wide shifts not reported before that made the host slower with a fingerprint change (they fail a nightly as a regression does). */
+export function newSlowerShifts(report: RegressReport): HostShift[] {
+  return (report.shifts ?? []).filter((sh) => !sh.known && sh.explained && sh.medianChangePct > 0);
+}
+
+/** How the state file remembers a host-wide shift: as a change of the series "<host>/host-wide". */
+export function shiftAsChange(sh: HostShift): KnownChange {
+  return {
+    kind: sh.medianChangePct > 0 ? 'regression' : 'improvement',
+    series: `${sh.host}/host-wide`,
+    metric: sh.speedIndex?.metric ?? 'p50',
+    firstRunId: sh.firstRunId,
+  };
 }
 
 export function toKnown(c: Change): KnownChange {

@@ -80,6 +80,14 @@ export function fraction(max = 1): (v: string) => number {
   };
 }
 
+/** A confidence level: 0 <= x < 1 (0: none), written 0.95 or 95%. */
+export function confidence(v: string): number {
+  const n = fractionOrPercent(v);
+  if (!(n >= 0 && n < 1))
+    throw new InvalidArgumentError('expected a confidence 0 <= x < 1 (e.g. 0.95 or 95%; 0: none)');
+  return n;
+}
+
 /** A relative change or a coefficient of variation: >= 0, written 0.05 or 5% (may exceed 1). */
 export function percentage(v: string): number {
   const n = fractionOrPercent(v);

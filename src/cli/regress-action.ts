@@ -9,7 +9,10 @@ import {
   DEFAULT_REGRESS_OPTIONS,
   markKnown,
   newRegressions,
+  newSlowerShifts,
   regress,
+  shiftAsChange,
+  toKnown,
   type RegressOptions,
   type RegressReport,
 } from '../analysis/regress.js';
@@ -23,7 +26,7 @@ import { postGrafanaAnnotations } from '../notify/grafana-annotations.js';
 import { postRegressWebhook } from '../notify/webhook.js';
 import { addToRegressState, readRegressState } from '../results/regress-state.js';
 import { EXIT } from './exit.js';
-import { fraction, integer, listOf, nonNegative, percentage, pValue, UsageError } from './options.js';
+import { confidence, fraction, integer, listOf, nonNegative, percentage, pValue, UsageError } from './options.js';
 import { leaveOutEmulated } from '../lab/history.js';
 
 export interface RegressActionOptions {
@@ -88,11 +91,25 @@ export function addRegressOptions(cmd: Command): Command {
         .default(DEFAULT_REGRESS_OPTIONS.test),
     )
     .option('--metrics <list>', 'metrics to analyse', listOf(METRICS), [...METRICS] as Metric[])
+    .addOption(
+      new Option(
+        '--normalize <how>',
+        "host: judge each series relative to its host's speed index (and the index itself); none: raw latencies",
+      )
+        .choices(['host', 'none'])
+        .default(DEFAULT_REGRESS_OPTIONS.normalize),
+    )
     .option(
       '--noise-factor <k>',
       "a change must be k times the series' between-run noise",
       nonNegative,
       DEFAULT_REGRESS_OPTIONS.noiseFactor,
+    )
+    .option(
+      '--noise-confidence <c>',
+      "the floor is k times this upper confidence bound of the series' noise (0: the estimate)",
+      confidence,
+      DEFAULT_REGRESS_OPTIONS.noiseConfidence,
     )
     .option(
       '--fdr <q>',
@@ -138,6 +155,8 @@ export function regressActionOptions(
     persistence: (o.persistence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistence,
     baselineRuns: (o.baselineRuns as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.baselineRuns,
     persistenceMargin: (o.persistenceMargin as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistenceMargin,
+    normalize: (o.normalize as RegressOptions['normalize'] | undefined) ?? DEFAULT_REGRESS_OPTIONS.normalize,
+    noiseConfidence: (o.noiseConfidence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.noiseConfidence,
   };
   if (!(Number.isInteger(detect.baselineRuns) && detect.baselineRuns >= 0))
     throw new UsageError(`--baseline-runs: must be an integer >= 0, got ${o.baselineRuns}`);
@@ -216,7 +235,10 @@ export async function executeRegress(o: RegressActionOptions, print: (s: string)
   if (o.annotateInflux && o.influx) await deliver(() => writeInfluxAnnotations({ url: o.influx!, db: o.db }, fresh));
   if (o.grafanaUrl) await deliver(() => postGrafanaAnnotations({ url: o.grafanaUrl!, token: o.grafanaToken! }, fresh));
   // remember what was told only once it was told
-  if (o.state && deliveryErrors.length === 0) await addToRegressState(o.state, known, fresh);
+  const freshShifts = (report.shifts ?? []).filter((sh) => !sh.known);
+  if (o.state && deliveryErrors.length === 0)
+    await addToRegressState(o.state, known, [...fresh.map(toKnown), ...freshShifts.map(shiftAsChange)]);
 
-  return { report, exit: newRegressions(report).length > 0 ? EXIT.regression : EXIT.ok, deliveryErrors };
+  const slower = newRegressions(report).length + newSlowerShifts(report).length;
+  return { report, exit: slower > 0 ? EXIT.regression : EXIT.ok, deliveryErrors };
 }

@@ -3,8 +3,7 @@
  * so each regression is told once. Written atomically; a missing file is an empty state.
  */
 import { readFile } from 'node:fs/promises';
-import type { Change, KnownChange } from '../analysis/regress.js';
-import { toKnown } from '../analysis/regress.js';
+import type { KnownChange } from '../analysis/regress.js';
 import { writeFileAtomic } from './store.js';
 
 export const STATE_FILE = '.regress-state.json';
@@ -33,9 +32,8 @@ export async function readRegressState(file: string): Promise<KnownChange[]> {
 }
 
 /** Remember these changes too (the old entries are kept). */
-export async function addToRegressState(file: string, known: KnownChange[], changes: Change[]): Promise<void> {
-  const all = [...known];
-  for (const c of changes.filter((x) => !x.known)) all.push(toKnown(c));
+export async function addToRegressState(file: string, known: KnownChange[], told: KnownChange[]): Promise<void> {
+  const all = [...known, ...told];
   const state: StateFile = { version: 1, reported: all };
   await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`);
 }

@@ -26,7 +26,9 @@ const TEST_NAMES = {
 /** a paragraph wrapped to the width, continuation lines indented */
 function para(text: string, indent = '  '): string[] {
   const [first, ...rest] = wrapText(text, REGRESS_TEXT_WIDTH);
-  return [first, ...rest.flatMap((l) => wrapText(l, REGRESS_TEXT_WIDTH - indent.length)).map((l) => indent + l)];
+  // the rest re-wrapped as one text to the indented width (wrapping each line again left orphans)
+  const more = rest.length ? wrapText(rest.join(' '), REGRESS_TEXT_WIDTH - indent.length) : [];
+  return [first, ...more.map((l) => indent + l)];
 }
 
 /** the runs' footnotes: [n] -> run id, last good run, kernels; numbered oldest first */
@@ -70,6 +72,7 @@ function tables(changes: Change[], notes: RunNotes): string[] {
 }
 
 function table(changes: Change[], notes: RunNotes): string[] {
+  const relative = changes.some((c) => c.relativePct !== undefined);
   const { text, hidden } = fitColumns(
     [
       { header: 'series' },
@@ -77,6 +80,7 @@ function table(changes: Change[], notes: RunNotes): string[] {
       { header: 'before', align: 'right' },
       { header: 'after', align: 'right' },
       { header: 'change', align: 'right' },
+      ...(relative ? [{ header: 'vs host', align: 'right' as const }] : []),
       { header: 'noise', align: 'right', priority: 2 },
       { header: 'p', align: 'right', priority: 1 },
       { header: 'from run', align: 'right' },
@@ -88,6 +92,7 @@ function table(changes: Change[], notes: RunNotes): string[] {
       formatNs(c.before),
       formatNs(c.after),
       formatChange(c.changePct),
+      ...(relative ? [c.relativePct === undefined ? '-' : formatChange(c.relativePct)] : []),
       c.noisePct === undefined ? '-' : `${c.noisePct.toFixed(1)}%`,
       c.pValue.toExponential(1),
       notes.ref(c),
@@ -107,7 +112,7 @@ export function renderRegressText(r: RegressReport): string {
   const o = r.options;
   const out = [
     ...para(
-      `regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series, from ${r.source}`,
+      `regress: ${r.runs} runs (${r.firstRunId ?? '-'} .. ${r.lastRunId ?? '-'}), ${r.series.length} series${r.source ? `, from ${r.source}` : ''}`,
     ),
     ...para(
       `method: E-divisive means + ${TEST_NAMES[o.test] ?? o.test}, p < ${o.maxPValue}, |change| >= ${(o.minMagnitude * 100).toFixed(1)}%, segments >= ${o.minSegment} runs, ` +
@@ -117,6 +122,12 @@ export function renderRegressText(r: RegressReport): string {
     ...para(
       `budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: CV between runs)`,
     ),
+    ...(r.speedIndex?.length
+      ? para(
+          "judged relative to each host's speed index (per run, the median of its series against their usual level): " +
+            '"vs host" is the change judged, "change" the latency\'s own; a change of the index itself is a host-wide shift',
+        )
+      : []),
     SIGN_LEGEND,
     '',
   ];
@@ -128,11 +139,21 @@ export function renderRegressText(r: RegressReport): string {
       '',
     );
   for (const sh of r.shifts ?? []) {
+    const what = sh.speedIndex
+      ? `speed index (${sh.speedIndex.metric}) ${formatChange(sh.medianChangePct)}, noise ${sh.speedIndex.noisePct.toFixed(1)}%, p ${sh.speedIndex.pValue.toExponential(1)}; ${sh.slower} of ${sh.series} series slower`
+      : `${sh.series} series moved (${sh.slower} slower), median ${formatChange(sh.medianChangePct)}`;
     out.push(
       ...para(
-        `HOST-WIDE SHIFT on ${sh.host} at run ${sh.firstRunId}: ${sh.series} series moved (${sh.slower} slower), median ${formatChange(sh.medianChangePct)}`,
+        sh.explained === false
+          ? `host moved on its own, ${sh.host} at run ${sh.firstRunId}: ${what} ${sh.known ? '(known)' : 'NEW'}`
+          : `HOST-WIDE SHIFT on ${sh.host} at run ${sh.firstRunId}: ${what} ${sh.known ? '(known)' : 'NEW'}`,
       ),
-      ...para(`  fingerprint changed: ${sh.fingerprint} (last run before: ${sh.lastGoodRunId})`, '    '),
+      ...para(
+        sh.explained === false
+          ? `  nothing in the fingerprint changed (last run before: ${sh.lastGoodRunId}): told, not failed`
+          : `  fingerprint changed: ${sh.fingerprint} (last run before: ${sh.lastGoodRunId})`,
+        '    ',
+      ),
     );
   }
   if (r.shifts?.length) out.push('');
@@ -141,7 +162,10 @@ export function renderRegressText(r: RegressReport): string {
     out.push(
       ...para(
         `sensitivity on ${h.host}: only changes of ${h.medianFloorPct.toFixed(1)}% or more can be told on the median series (between-run noise ${h.medianNoisePct.toFixed(1)}%); ` +
-          `${h.tell5} of ${h.series} series can tell a 5% change, ${h.tell10} a 10% one (floorPct in --format json)`,
+          `${h.tell5} of ${h.series} series can tell a 5% change, ${h.tell10} a 10% one (floorPct in --format json)` +
+          (h.indexFloorPct === undefined
+            ? ''
+            : `; host-wide changes of ${h.indexFloorPct.toFixed(1)}% or more (speed index noise ${h.indexNoisePct!.toFixed(1)}%)`),
       ),
     );
   if (hostSensitivity.length) out.push('');

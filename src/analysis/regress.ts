@@ -426,11 +426,11 @@ export function regress(
   );
   // what each series can tell: its noise and the smallest change that passes the magnitude floors
   const floorPct = (bound: number) => Math.max(o.minMagnitude, o.noiseFactor * bound) * 100;
-  report.series = report.series.map((e, i) => ({
-    ...e,
-    noisePct: c.analysed[i].noise * 100,
-    floorPct: floorPct(c.analysed[i].bound),
-  }));
+  const analysedOf = new Map(c.series.map((s, i) => [`${s.key}#${s.metric}`, c.analysed[i]]));
+  report.series = report.series.map((e) => {
+    const a = analysedOf.get(`${e.key}#${e.metric}`)!;
+    return { ...e, noisePct: a.noise * 100, floorPct: floorPct(a.bound) };
+  });
   if (c.indices.length)
     report.speedIndex = c.indices.map(({ index, noise, bound }) => ({
       host: index.host,

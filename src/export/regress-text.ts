@@ -120,7 +120,7 @@ export function renderRegressText(r: RegressReport): string {
         (o.persistenceMargin ? `, each beyond the old median by ${o.persistenceMargin} x noise` : ''),
     ),
     ...para(
-      `budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise (noise: CV between runs)`,
+      `budget: Benjamini-Hochberg FDR ${o.fdr} over each host's series; |change| >= ${o.noiseFactor} x the series' between-run noise${o.noiseConfidence ? ` (its ${+(o.noiseConfidence * 100).toFixed(1)}% upper bound)` : ''} (noise: CV between runs)`,
     ),
     ...(r.speedIndex?.length
       ? para(

@@ -13,6 +13,7 @@ import { extractSeries, historyRunFromSummary } from '../src/analysis/series.js'
 import { renderRegressText } from '../src/export/regress-text.js';
 import { executeRegress } from '../src/cli/regress-action.js';
 import { EXIT } from '../src/cli/exit.js';
+import { webhookBody } from '../src/notify/webhook.js';
 import { fixtureSummary, writeHistory, type FixtureSeries } from './helpers/regress-fixtures.js';
 import { gaussian, rng } from './helpers/synthetic.js';
 
@@ -128,6 +129,20 @@ describe('regress relative to the host speed index', () => {
     expect(r.shifts![0]).toMatchObject({ explained: true, fingerprint: 'kernel 6.18.0 -> 6.19.0' });
     expect(seriesStates(r).filter((s) => s.regressed)).toHaveLength(10);
     expect(renderRegressText(r)).toContain('HOST-WIDE SHIFT on local at run');
+    // the webhook tells it as a regression is told
+    const body = webhookBody(r);
+    expect(body.shifts).toHaveLength(1);
+    expect(body.text).toMatch(/^gmembench: 0 new regression\(s\), 1 host-wide shift\(s\) as of run /);
+    expect(body.text).toContain('fingerprint: kernel 6.18.0 -> 6.19.0');
+    // the unexplained one is not posted
+    const own = regress(
+      history(
+        30,
+        hostNoisy(10, 0.005, 0.01, (i) => (i >= 15 ? 1.15 : 1)),
+      ),
+      { metrics: ['p50'] },
+    );
+    expect(webhookBody(own).shifts).toEqual([]);
   });
 
   it('the noise floor uses the upper confidence bound of the noise: a short history is not a quiet one', () => {

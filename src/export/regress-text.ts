@@ -125,7 +125,7 @@ export function renderRegressText(r: RegressReport): string {
     ...(r.speedIndex?.length
       ? para(
           "judged relative to each host's speed index (per run, the median of its series against their usual level): " +
-            '"vs host" is the change judged, "change" the latency\'s own; a change of the index itself is a host-wide shift',
+            '"vs host" is the change judged (and "noise" its noise), "change" the latency\'s own; a change of the index itself is a host-wide shift',
         )
       : []),
     SIGN_LEGEND,

@@ -25,7 +25,10 @@ const TEST_NAMES = {
 
 /** a paragraph wrapped to the width, continuation lines indented */
 function para(text: string, indent = '  '): string[] {
-  const [first, ...rest] = wrapText(text, REGRESS_TEXT_WIDTH);
+  // the text's own leading spaces stay on its first line (wrapText splits on whitespace)
+  const lead = /^ */.exec(text)![0];
+  const [body, ...rest] = wrapText(text.slice(lead.length), REGRESS_TEXT_WIDTH - lead.length);
+  const first = lead + body;
   // the rest re-wrapped as one text to the indented width (wrapping each line again left orphans)
   const more = rest.length ? wrapText(rest.join(' '), REGRESS_TEXT_WIDTH - indent.length) : [];
   return [first, ...more.map((l) => indent + l)];

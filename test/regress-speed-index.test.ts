@@ -114,6 +114,7 @@ describe('regress relative to the host speed index', () => {
     expect(text).toContain('host moved on its own, local at run');
     expect(text.replace(/\s+/g, ' ')).toContain('nothing in the fingerprint changed (last run before: ');
     expect(text.replace(/\s+/g, ' ')).toContain('told, not failed');
+    expect(text.split('\n').find((l) => l.includes('nothing in the fingerprint changed'))).toMatch(/^ {2}nothing/);
     expect(text).not.toContain('HOST-WIDE SHIFT');
   });
 

@@ -8,7 +8,7 @@ import { listRuns } from '../src/results/store.js';
 import type { Comparison } from '../src/analysis/compare.js';
 import type { RunSummary } from '../src/results/schema.js';
 import { cli } from './helpers/cli.js';
-import { hasCc, hasKvm, skipReason } from './helpers/host.js';
+import { hasCc, hasGuestMemfd, hasKvm, skipReason } from './helpers/host.js';
 
 if (!hasCc) skipReason('compare on real runs', 'no C compiler (cc) to build the probe');
 
@@ -88,8 +88,14 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     expect(quiet.stdout).not.toMatch(/%\s+[*~]/);
     expect(r.stdout).toMatch(/geomean p50: candidate\/baseline 1\.000 \(\+0\.0%\)/);
     expect(r.stdout).toMatch(
-      /not compared \(\d+\):\n {2}hugetlb alloc 4K x1: both unsupported: hugetlb granule must be a multiple/,
+      /not compared \(\d+\):\n(?: {2}.*\n)*? {2}hugetlb alloc 4K x1: both unsupported: hugetlb granule must be a multiple/,
     );
+    if (!hasGuestMemfd)
+      expect(r.stdout).toMatch(
+        hasKvm
+          ? /^ {2}gmem alloc 4K x1: both unsupported: KVM_CAP_GUEST_MEMFD is 0/m
+          : /^ {2}gmem alloc 4K x1: both unsupported/m,
+      );
   });
 
   it('a candidate 30% slower on one series: a positive change (+ = slower), marked (never silently unchanged)', async () => {
@@ -126,7 +132,7 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     expect(r.code, r.stderr).toBe(0);
     expectWidth(r.stdout);
     expect(r.stdout).toMatch(/^baseline\s+path shmem \(run /m);
-    if (hasKvm) expect(r.stdout).toMatch(/^op\s+granule\s+thr\s+shmem\s+gmem\s+change/m);
+    if (hasGuestMemfd) expect(r.stdout).toMatch(/^op\s+granule\s+thr\s+shmem\s+gmem\s+change/m);
     else expect(r.stdout).toMatch(/alloc 4K x1: gmem unsupported/);
   });
 
@@ -156,7 +162,13 @@ describe.skipIf(!hasCc)('compare real runs', () => {
     expect(curves).toContain('class="mark-line role-mark');
     expect(bars).toMatch(/[\d.]+ (µs|ns)</);
     expect(curves).toContain('percentile');
-    const b = await cli(['compare', '--paths', 'shmem,gmem', run, '--plot', pngFile]);
+    // two paths of one run where this machine has guest_memfd, else the two runs
+    const b = await cli([
+      'compare',
+      ...(hasGuestMemfd ? ['--paths', 'shmem,gmem', run] : [run, slow]),
+      '--plot',
+      pngFile,
+    ]);
     expect(b.code, b.stderr).toBe(0);
     const png = await readFile(pngFile.replace(/\.png$/, '-p50.png')).catch(() =>
       readFile(pngFile.replace(/\.png$/, '-p50-1.png')),

@@ -16,7 +16,7 @@ import type { Suite } from '../src/config/suite.js';
 import type { ResultRow, RunSummary } from '../src/results/schema.js';
 import { decode } from '../src/analysis/histogram.js';
 import { readSummary } from '../src/results/store.js';
-import { hasCc, hasKvm, hugePagesFree, isRoot, skipReason } from './helpers/host.js';
+import { guestMemfd, hasCc, hasGuestMemfd, hasKvm, hugePagesFree, isRoot, skipReason } from './helpers/host.js';
 import { readFileSync } from 'node:fs';
 
 const MB = 1024 * 1024;
@@ -112,7 +112,8 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
     if (hasKvm) {
       expect(fp.kvm.apiVersion).toBe(12);
       expect(fp.kvm.caps?.vmTypeNames).toContain('default');
-      expect(fp.kvm.caps?.guestMemfd).toBeGreaterThan(0);
+      if (hasGuestMemfd) expect(fp.kvm.caps?.guestMemfd).toBeGreaterThan(0);
+      else expect(fp.kvm.caps?.guestMemfd).toBe(0);
     } else {
       expect(fp.kvm.reason).toBeTruthy();
     }
@@ -128,8 +129,21 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
     expect(onDisk.harness.probeSha256).toBe(probe.sha256);
   });
 
-  const paths = hasKvm ? ['shmem', 'gmem'] : ['shmem'];
-  if (!hasKvm) skipReason('gmem rows', 'no /dev/kvm on this machine');
+  const paths = hasGuestMemfd ? ['shmem', 'gmem'] : ['shmem'];
+  if (!hasGuestMemfd) {
+    skipReason(
+      'gmem alloc, fault, punch ok',
+      `${guestMemfd.why}: they must come back unsupported, which is what is checked`,
+    );
+    it('gmem alloc, fault, punch: unsupported with the reason where KVM has no guest_memfd', () => {
+      for (const op of ['alloc', 'fault', 'punch'])
+        for (const g of [4096, 2 * MB]) {
+          const r = row('gmem', op, g);
+          expect(r.status).toBe('unsupported');
+          expect(r.reason).toMatch(hasKvm ? /KVM_CAP_GUEST_MEMFD is 0/ : /\/dev\/kvm/);
+        }
+    });
+  }
 
   for (const path of paths)
     for (const op of ['alloc', 'fault', 'punch'])

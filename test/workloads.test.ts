@@ -18,7 +18,7 @@ import type { Fingerprint } from '../src/probe/fingerprint.js';
 import { stressExtra } from '../src/workloads/stress.js';
 import { execa } from 'execa';
 import { formatRunTable } from '../src/output/table.js';
-import { hasCc, hasKvm, isRoot, skipReason } from './helpers/host.js';
+import { guestMemfd, hasCc, hasGuestMemfd, hasKvm, isRoot, skipReason } from './helpers/host.js';
 
 const MB = 1024 * 1024;
 const REPS = 2;
@@ -28,6 +28,10 @@ const GUEST = ['guest-fault', 'guest-refault'];
 if (!hasCc) skipReason('workload tests', 'no C compiler (cc) on this machine');
 if (!hasKvm)
   skipReason('gmem and guest rows', 'no /dev/kvm: they must come back unsupported, which is what is checked');
+else if (!hasGuestMemfd)
+  skipReason('gmem rows', `${guestMemfd.why}: they must come back unsupported, which is what is checked`);
+/** the reason a gmem row gives where this machine has no guest_memfd */
+const NO_GMEM = hasKvm ? /KVM_CAP_GUEST_MEMFD is 0/ : /\/dev\/kvm/;
 if (!isRoot) skipReason('compaction rows', 'not root: they must come back unsupported, which is what is checked');
 
 describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and stress on this machine', () => {
@@ -103,7 +107,15 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
       expect(r.reason, `${r.path} ${r.op}`).toBeTruthy();
   });
 
-  const paths = hasKvm ? ['shmem', 'gmem'] : ['shmem'];
+  const paths = hasGuestMemfd ? ['shmem', 'gmem'] : ['shmem'];
+  const gmemUnsupported = (r: ResultRow) => {
+    expect(r.status, `${r.path} ${r.op}`).toBe('unsupported');
+    expect(r.reason).toMatch(NO_GMEM);
+  };
+  if (!hasGuestMemfd)
+    it('gmem conversion, guest, migrate, compact and stress rows: unsupported with the reason', () => {
+      for (const r of summary.results.filter((x) => x.path === 'gmem')) gmemUnsupported(r);
+    });
   for (const path of paths)
     for (const op of ['vmm-to-private', 'vmm-to-shared', 'touch-private', 'touch-shared'])
       it(`${path} ${op}: ok at 4K and 2M with the expected counts, integrity kept`, () => {
@@ -123,13 +135,13 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
       expect(shmem.status).toBe('unsupported');
       expect(shmem.reason).toMatch(/guest_memfd-bound/);
       const gmem = row('gmem', op, 4096);
-      if (hasKvm && privateVm()) {
+      if (hasGuestMemfd && privateVm()) {
         expect(gmem.status, gmem.reason).toBe('ok');
         expect(gmem.samples).toBe(expectedSamples(gmem));
-      } else {
+      } else if (hasGuestMemfd) {
         expect(gmem.status).toBe('unsupported');
-        expect(gmem.reason).toMatch(hasKvm ? /no VM type with private memory: KVM_CAP_VM_TYPES=/ : /\/dev\/kvm/);
-      }
+        expect(gmem.reason).toMatch(/no VM type with private memory: KVM_CAP_VM_TYPES=/);
+      } else gmemUnsupported(gmem);
     }
   });
 
@@ -160,7 +172,7 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
     });
 
   it('migrate: ok with per-page outcomes on a NUMA host, else unsupported naming the single node', () => {
-    for (const path of ['shmem', 'gmem']) {
+    for (const path of paths) {
       const r = row(path, 'migrate', 4096);
       if (fp.numa.nodes >= 2) {
         expect(r.status, r.reason).toBe('ok');
@@ -173,7 +185,7 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
   });
 
   it('compact (root): one sample per pass, and the region pages it moved; guest_memfd pages stay put', () => {
-    for (const path of ['shmem', 'gmem']) {
+    for (const path of paths) {
       const r = row(path, 'compact', 4096);
       if (!isRoot) {
         expect(r.status).toBe('unsupported');
@@ -186,7 +198,7 @@ describe.skipIf(!hasCc)('conversion, guest fault-in, migration, compaction and s
       expect(r.extra?.vmstat).toHaveProperty('pgmigrate_success');
     }
     // guest_memfd folios are unmovable upstream (their migrate callback refuses): none may move
-    if (isRoot && hasKvm) expect(row('gmem', 'compact', 4096).extra?.pagesMoved).toBe(0);
+    if (isRoot && hasGuestMemfd) expect(row('gmem', 'compact', 4096).extra?.pagesMoved).toBe(0);
   });
 
   it('stress: every op of the mix ran, integrity held, the job held nothing after it closed everything', () => {

@@ -60,7 +60,7 @@ function nightlyAlarms(runs: HistoryRun[], o: RegressOptions) {
     const c = candidates(hist, o);
     const rep = markKnown(
       judge(
-        hist,
+        c.sorted,
         c.series,
         c.analysed.flatMap((a) => a.changes),
         o,
@@ -154,7 +154,7 @@ function delay(
     const q = quiet.at(t);
     const mine = candidates(h, o, key);
     const swapped = [...q.candidates.filter((c) => c.series !== key), ...mine.analysed.flatMap((a) => a.changes)];
-    const rep = judge(h, q.series, swapped, o, {}, mine.indexShifts);
+    const rep = judge(mine.sorted, q.series, swapped, o, {}, mine.indexShifts);
     const hit = rep.regressions.some((c) => c.series === key && Math.abs(order.indexOf(c.firstRunId) - k) <= 1);
     const shift = (rep.shifts ?? []).some(
       (sh) =>

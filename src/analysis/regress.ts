@@ -360,6 +360,8 @@ export interface Candidates {
   /** the changes of the hosts' speed indices (normalize 'host'), as host-wide shifts */
   indexShifts: HostShift[];
   indices: { index: SpeedIndex; noise: number; bound: number }[];
+  /** the runs in time order (sortRuns), for judge() */
+  sorted: HistoryRun[];
 }
 
 /** `only`: analyse just the series of this key (the indices still come from every series). */
@@ -376,19 +378,19 @@ export function candidates(runs: HistoryRun[], o: RegressOptions, only?: string)
     for (const c of changes) indexShifts.push(indexShift(index, c, all, sorted));
     return { index, noise, bound };
   });
-  return { series, analysed, indexShifts, indices: judgedIndices };
+  return { series, analysed, indexShifts, indices: judgedIndices, sorted };
 }
 
 /** A change of a host's speed index as a host-wide shift: each series' raw change over the same runs. */
 function indexShift(ix: SpeedIndex, c: Change, series: Series[], sorted: HistoryRun[]): HostShift {
-  const order = ix.points.map((p) => p.runId);
-  const at = order.indexOf(c.firstRunId);
+  const order = new Map(ix.points.map((p, i) => [p.runId, i]));
+  const at = order.get(c.firstRunId)!;
   const [lo, hi] = [at - c.runsBefore, at + c.runsAfter];
   const members = series
     .filter((s) => s.host === ix.host && s.metric === ix.metric)
     .map((s) => {
       const side = (from: number, to: number) =>
-        s.points.filter((p) => ((i) => i >= from && i < to)(order.indexOf(p.runId))).map((p) => p.value);
+        s.points.filter((p) => ((i) => i !== undefined && i >= from && i < to)(order.get(p.runId))).map((p) => p.value);
       return { series: s.key, metric: s.metric, changePct: (median(side(at, hi)) / median(side(lo, at)) - 1) * 100 };
     })
     .filter((m) => Number.isFinite(m.changePct));
@@ -417,7 +419,7 @@ export function regress(
   const o = { ...DEFAULT_REGRESS_OPTIONS, ...opts };
   const c = candidates(runs, o);
   const report = judge(
-    runs,
+    c.sorted,
     c.series,
     c.analysed.flatMap((a) => a.changes),
     o,
@@ -485,7 +487,8 @@ export function sensitivity(r: RegressReport): HostSensitivity[] {
  * the host-wide shifts (those of the speed indices, `indexShifts`, and the series moving together). Apart from regress() so the quality benchmark can swap one series' candidates.
  */
 export function judge(
-  runs: HistoryRun[],
+  /** in time order: candidates().sorted */
+  sorted: HistoryRun[],
   series: Series[],
   found: Change[],
   o: RegressOptions,
@@ -507,7 +510,6 @@ export function judge(
   }
   changes = changes.filter((c) => kept.has(c));
   // common mode: many series of one host at the same run -> one host-wide shift
-  const sorted = sortRuns(runs);
   const pos = new Map(sorted.map((r, i) => [r.runId, i]));
   const shifts: HostShift[] = [...indexShifts];
   const inShift = new Set<Change>();
@@ -546,14 +548,14 @@ export function judge(
     generatedAt: new Date().toISOString(),
     source: meta.source ?? '',
     options: o,
-    runs: runs.length,
+    runs: sorted.length,
     firstRunId: ordered[0] ?? null,
     lastRunId: ordered[ordered.length - 1] ?? null,
     series: series.map((s) => ({ key: s.key, metric: s.metric, points: s.points.length })),
     regressions: changes.filter((c) => c.kind === 'regression'),
     improvements: changes.filter((c) => c.kind === 'improvement'),
     shifts,
-    ...(runs.length < needed && { tooFew: { runs: runs.length, needed } }),
+    ...(sorted.length < needed && { tooFew: { runs: sorted.length, needed } }),
     skipped: meta.skipped ?? [],
   };
 }

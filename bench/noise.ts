@@ -9,7 +9,7 @@
  * repetitions; the same with the threads pinned).
  * Target: median between-run CV of p50 <= 3%.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadSuite } from '../src/config/suite.js';
@@ -25,19 +25,35 @@ interface Config {
   processes: number;
   pin: string;
   settle: boolean;
+  /** free page reporting held off (page_reporting_order above the largest order) during this configuration's runs */
+  noReport: boolean;
   label: string;
 }
 
 function configs(): Config[] {
   return (process.env.NOISE_CONFIGS ?? '1:none,3:none,3:auto').split(',').map((c) => {
-    const [p, pin = 'auto', settle] = c.split(':');
+    const [p, pin = 'auto', ...flags] = c.split(':');
+    const settle = flags.includes('settle');
+    const noReport = flags.includes('noreport');
     return {
       processes: Number(p),
       pin,
-      settle: settle === 'settle',
-      label: `K=${p} pin=${pin}${settle === 'settle' ? ' settle' : ''}`,
+      settle,
+      noReport,
+      label: `K=${p} pin=${pin}${settle ? ' settle' : ''}${noReport ? ' noreport' : ''}`,
     };
   });
+}
+
+const REPORTING_ORDER = '/sys/module/page_reporting/parameters/page_reporting_order';
+
+/** the page_reporting_order to restore, or null where the guest has no free page reporting (or no root) */
+async function reportingOrder(): Promise<string | null> {
+  try {
+    return (await readFile(REPORTING_ORDER, 'utf8')).trim();
+  } catch {
+    return null;
+  }
 }
 
 /** the sample CV (analysis/stats/describe.ts), or null with fewer than 2 values or a mean that is not positive */
@@ -87,9 +103,14 @@ export async function run(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'gmembench-noise-'));
   const runs: RunSummary[][] = cfgs.map(() => []);
   const seconds: number[][] = cfgs.map(() => []);
+  const order = await reportingOrder();
+  if (cfgs.some((c) => c.noReport) && order === null)
+    throw new Error(`noreport: ${REPORTING_ORDER} is not readable (no free page reporting here)`);
   try {
     for (let i = 0; i < n; i++) {
       for (const [c, cfg] of cfgs.entries()) {
+        // 11 = NR_PAGE_ORDERS on x86: no free block is that large, so nothing is reported
+        if (order !== null) await writeFile(REPORTING_ORDER, cfg.noReport ? '11' : order);
         const t0 = performance.now();
         const { summary } = await runSuite({
           suite,
@@ -110,6 +131,7 @@ export async function run(): Promise<void> {
       }
     }
   } finally {
+    if (order !== null) await writeFile(REPORTING_ORDER, order);
     await rm(dir, { recursive: true, force: true });
   }
   const noise = cfgs.map((_, c) => noiseOf(runs[c]));

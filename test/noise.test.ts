@@ -308,6 +308,11 @@ describe('machine-state check', () => {
     expect(noisy(f)).toBe(true);
   });
 
+  it('free page reporting held off (an order above the largest buddy order) is not a warning', () => {
+    const f = checkSystem(fp({ ...QUIET, pageReportingOrder: 11 }));
+    expect(f.find((x) => x.check === 'page-reporting')).toBeUndefined();
+  });
+
   it.skipIf(!hasCc)('the real fingerprint reports every field of the state', async () => {
     const probe = await buildProbe();
     const real = await new ProbeClient(new LocalTransport(), probe.path).fingerprint();

@@ -16,6 +16,8 @@ export interface SystemFinding {
 /** a process using at least this share of one CPU competes with the probe */
 const BUSY_PERCENT = 20;
 const STEAL_PERCENT = 5;
+/** the largest buddy allocator order on x86 (MAX_PAGE_ORDER): free page reporting of a larger order reports nothing */
+const MAX_PAGE_ORDER = 10;
 
 export function checkSystem(fp: Pick<Fingerprint, 'thp' | 'cpu' | 'numa' | 'system'>): SystemFinding[] {
   const s = fp.system;
@@ -90,7 +92,8 @@ export function checkSystem(fp: Pick<Fingerprint, 'thp' | 'cpu' | 'numa' | 'syst
       `${s.damonKdamonds} DAMON kdamond(s) running: they sample and may reclaim physical pages in the background (/sys/kernel/mm/damon/admin)`,
     );
   }
-  if (typeof s.pageReportingOrder === 'number') {
+  // an order above the largest buddy order (MAX_PAGE_ORDER, 10 on x86) reports no block: held off
+  if (typeof s.pageReportingOrder === 'number' && s.pageReportingOrder <= MAX_PAGE_ORDER) {
     const kib = 2 ** s.pageReportingOrder * 4; // in base pages of 4 KiB (x86)
     warn(
       'page-reporting',

@@ -14,10 +14,15 @@
  *     when regress reports a regression of that series at run k (+-1) within 3 runs of k. Per series,
  *     the smallest step caught within 3 runs at >= 95% of the onsets (its power). Target: >= 95% of
  *     +5% steps caught within 3 runs on the series whose between-run CV is at most 1.5%.
+ * (a') the same runs in SHUFFLES (default 5) other orders, each run keeping its figures but taking
+ *     the start time of the run whose place it takes: what (a) would be for nightlies far enough
+ *     apart that one run tells nothing of the next (runs minutes apart share the machine's episodes,
+ *     so a level held for several runs in (a) may be one episode; shuffled, it is scattered).
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import {
   DEFAULT_REGRESS_OPTIONS,
   candidates,
@@ -92,6 +97,16 @@ function nightlyAlarms(runs: HistoryRun[], o: RegressOptions) {
     }
   }
   return { nightlies: runs.length - first + 1, told };
+}
+
+/**
+ * The runs in another order (seed): sorted by a hash of seed and run id, each taking the start time
+ * of the run at its new place (regress orders runs by start time). A hash, not a PRNG: the same
+ * seed gives the same order on any machine.
+ */
+export function shuffled(runs: HistoryRun[], seed: number): HistoryRun[] {
+  const key = (r: HistoryRun) => createHash('sha256').update(`${seed}:${r.runId}`).digest('hex');
+  return [...runs].sort((a, b) => key(a).localeCompare(key(b))).map((r, i) => ({ ...r, startedAt: runs[i].startedAt }));
 }
 
 /** a copy of the history where `key`'s rows from run k on are `factor` times slower */
@@ -241,7 +256,8 @@ async function judgeHistory(HISTORY: string): Promise<void> {
       `${skipped.length ? `, ${skipped.length} skipped` : ''}\n` +
       `defaults: ${o.test} t p < ${o.maxPValue}, |change| >= ${pct(o.minMagnitude)} and >= ${o.noiseFactor} x noise (its ${pct(o.noiseConfidence, 0)} upper bound), BH FDR ${o.fdr}, ` +
       `normalize ${o.normalize}, ` +
-      `segments >= ${o.minSegment}, persistence ${o.persistence}, host-wide at ${pct(o.commonMode, 0)}\n`,
+      `segments >= ${o.minSegment}, persistence ${o.persistence}, host-wide at ${pct(o.commonMode, 0)}, ` +
+      `percentiles on rows with >= ${o.tailSamples} samples beyond them\n`,
   );
 
   const f = evaluate(runs, o, { power: true });
@@ -254,6 +270,18 @@ async function judgeHistory(HISTORY: string): Promise<void> {
       `${redNightlies(f)} nightlies of ${f.nightlies} went red (${((redNightlies(f) / f.nightlies) * 30).toFixed(2)} per 30)\n` +
       f.told.map((x) => `  - after run ${x.atRun}: ${x.kind} ${x.what}\n`).join(''),
   );
+  const shuffles = Number(process.env.SHUFFLES ?? 5);
+  if (shuffles > 0) {
+    const per30 = Array.from({ length: shuffles }, (_, seed) => {
+      const g = nightlyAlarms(shuffled(runs, seed + 1), o);
+      return (g.told.filter((x) => isAlarm(x.kind)).length / g.nightlies) * 30;
+    });
+    const mean = per30.reduce((a, x) => a + x, 0) / per30.length;
+    process.stdout.write(
+      `\n(a') the same runs in ${shuffles} shuffled orders (as if each nightly were independent of the last): ` +
+        `false alarms per 30 nightlies ${per30.map((x) => x.toFixed(2)).join(', ')}; mean ${mean.toFixed(2)} (target <= 1: ${mean <= 1 ? 'met' : 'NOT met'})\n`,
+    );
+  }
   const rows = [...f.perSeries.entries()].map(([key, e]) => [
     key,
     pct(e.cv),
@@ -311,6 +339,7 @@ async function judgeHistory(HISTORY: string): Promise<void> {
     ['--persistence 4', { persistence: 4 }],
     ['--test rank', { test: 'rank' }],
     ['--test student (Otava)', { test: 'student' }],
+    ["--tail-samples 0 (every row's p99)", { tailSamples: 0 }],
   ];
   const trows: string[][] = [];
   for (const [label, extra] of [['defaults', {}] as [string, Partial<RegressOptions>], ...others]) {

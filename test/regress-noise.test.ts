@@ -252,6 +252,41 @@ describe('regress against between-run noise', () => {
     expect(text).toContain(SIGN_LEGEND);
   });
 
+  it('a p99 of a few dozen samples (their maximum) is not judged: named, skipped in JUnit; --tail-samples 0 judges it', () => {
+    // series 5 (fault 2M): 48 samples a row, and a p99 that doubles from run 18 on, as a maximum can
+    const runs = history(30, noisy(0.02)).map((run, i) => ({
+      ...run,
+      rows: run.rows.map((row) =>
+        row.op === 'fault' && row.granule === 2 << 20
+          ? { ...row, samples: 48, p99: row.p99! * (i >= 18 ? 2 : 1) }
+          : row,
+      ),
+    }));
+    const r = regress(runs);
+    expect([...r.regressions, ...r.improvements, ...(r.shifts ?? [])]).toEqual([]);
+    expect(r.thin).toEqual([
+      expect.objectContaining({
+        key: 'local/shmem/fault/2097152/1',
+        metric: 'p99',
+        samples: 48,
+        needed: 1000,
+        runs: 30,
+      }),
+    ]);
+    expect(r.series.some((x) => x.key === 'local/shmem/fault/2097152/1' && x.metric === 'p99')).toBe(false);
+    expect(r.series.some((x) => x.key === 'local/shmem/fault/2097152/1' && x.metric === 'p50')).toBe(true);
+    const text = renderRegressText(r);
+    expect(text).toMatch(/p99 not judged on 1 series \(30 runs in all\): their rows have fewer than the 1000 samples/);
+    expect(text).toContain('shmem fault 2M x1 (48)');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(renderRegressJunit(r)).toMatch(
+      /<testcase classname="gmembench.regress.local" name="shmem fault 2M x1 p99"><skipped message="not judged: its rows have 48 samples, a p99 needs 1000/,
+    );
+    const all = regress(runs, { tailSamples: 0 });
+    expect(all.thin).toBeUndefined();
+    expect(all.regressions.map((c) => `${c.series} ${c.metric}`)).toEqual(['local/shmem/fault/2097152/1 p99']);
+  });
+
   it('the winsorized t test: one slow run neither makes nor hides a change', () => {
     const flat = [100, 101, 99, 100, 102, 98, 100, 101, 99, 100, 300, 100, 99, 101];
     expect(winsorized(flat, 0, 7, flat.length)[10]).toBeLessThan(110);

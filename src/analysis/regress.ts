@@ -36,6 +36,7 @@ import {
   METRICS,
   type Series,
   type SeriesId,
+  type ThinSeries,
 } from './series.js';
 import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { median } from './stats/describe.js';
@@ -62,6 +63,11 @@ export interface RegressOptions extends ChangePointOptions {
    * runs): a short history does not pass for a quiet one (0: the estimate itself)
    */
   noiseConfidence: number;
+  /**
+   * a metric of a run is judged only where its row has at least this many samples beyond it (a p99
+   * needs 100 x this many samples; 0: every row): the p99 of a few dozen samples is their maximum
+   */
+  tailSamples: number;
 }
 
 export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
@@ -76,6 +82,7 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
   persistenceMargin: 0,
   normalize: 'host',
   noiseConfidence: 0.95,
+  tailSamples: 10,
 };
 
 /** Many series of one host moving at the same run: reported once. */
@@ -157,6 +164,8 @@ export interface RegressReport {
   shifts?: HostShift[];
   /** set when the history is too short for any verdict: how many runs it needs */
   tooFew?: { runs: number; needed: number };
+  /** series (with metric) whose rows had too few samples for the metric (tailSamples): those runs not judged */
+  thin?: ThinSeries[];
   /** runs left out (unreadable), with why */
   skipped: string[];
 }
@@ -362,11 +371,14 @@ export interface Candidates {
   indices: { index: SpeedIndex; noise: number; bound: number }[];
   /** the runs in time order (sortRuns), for judge() */
   sorted: HistoryRun[];
+  /** series (with metric) left out, in some or all runs, for too few samples beyond the metric */
+  thin: ThinSeries[];
 }
 
 /** `only`: analyse just the series of this key (the indices still come from every series). */
 export function candidates(runs: HistoryRun[], o: RegressOptions, only?: string): Candidates {
-  const all = extractSeries(runs, o.metrics);
+  const thin: ThinSeries[] = [];
+  const all = extractSeries(runs, o.metrics, o.tailSamples, thin);
   const indices = o.normalize === 'host' ? speedIndices(all) : [];
   const series = only === undefined ? all : all.filter((s) => s.key === only);
   const judged = relativeTo(series, indices);
@@ -378,7 +390,7 @@ export function candidates(runs: HistoryRun[], o: RegressOptions, only?: string)
     for (const c of changes) indexShifts.push(indexShift(index, c, all, sorted));
     return { index, noise, bound };
   });
-  return { series, analysed, indexShifts, indices: judgedIndices, sorted };
+  return { series, analysed, indexShifts, indices: judgedIndices, sorted, thin };
 }
 
 /** A change of a host's speed index as a host-wide shift: each series' raw change over the same runs. */
@@ -433,6 +445,7 @@ export function regress(
     const a = analysedOf.get(`${e.key}#${e.metric}`)!;
     return { ...e, noisePct: a.noise * 100, floorPct: floorPct(a.bound) };
   });
+  if (c.thin.length) report.thin = c.thin;
   if (c.indices.length)
     report.speedIndex = c.indices.map(({ index, noise, bound }) => ({
       host: index.host,

@@ -23,7 +23,32 @@ export interface SeriesId {
 export interface HistoryRow extends SeriesId {
   p50: number | null;
   p99: number | null;
+  /** the row's samples (timed calls), when known: how far into its tail a percentile can see */
+  samples?: number;
   kernel?: string;
+}
+
+/** the share of a row's samples at or below each metric */
+const QUANTILE: Record<Metric, number> = { p50: 0.5, p99: 0.99 };
+
+/**
+ * Whether a row's metric rests on at least `beyond` samples past it (0: always). A p99 of 48
+ * samples is their maximum, an extreme with no tail behind it: run to run it jumps by tens of
+ * percent on nothing, so judging it as a p99 only makes false alarms. Unknown samples count as enough.
+ */
+export function hasTail(row: Pick<HistoryRow, 'samples'>, metric: Metric, beyond: number): boolean {
+  return beyond <= 0 || row.samples === undefined || row.samples * (1 - QUANTILE[metric]) >= beyond;
+}
+
+/** The series (with metric) some of whose runs were left out because their rows had too few samples for it. */
+export interface ThinSeries extends SeriesId {
+  key: string;
+  metric: Metric;
+  /** the most samples any of its rows had, and the samples it needs */
+  samples: number;
+  needed: number;
+  /** its runs left out */
+  runs: number;
 }
 
 /** What of a host's fingerprint can explain a host-wide shift between two runs. */
@@ -85,6 +110,7 @@ export function historyRunFromSummary(s: RunSummary): HistoryRun {
         threads: r.threads,
         p50: r.p50,
         p99: r.p99,
+        samples: r.samples,
         ...(kernels.get(r.host) && { kernel: kernels.get(r.host) }),
       })),
   };
@@ -125,8 +151,16 @@ export function sortRuns(runs: HistoryRun[]): HistoryRun[] {
 }
 
 /** Split a history into series; a run without an ok value for a series is simply not a point of it. */
-export function extractSeries(runs: HistoryRun[], metrics: readonly Metric[] = METRICS): Series[] {
+export function extractSeries(
+  runs: HistoryRun[],
+  metrics: readonly Metric[] = METRICS,
+  /** leave out a run's point where its row has fewer than this many samples beyond the metric (hasTail); 0: none */
+  tailSamples = 0,
+  /** filled with the series (and their runs) left out so */
+  thin?: ThinSeries[],
+): Series[] {
   const bySeries = new Map<string, Series>();
+  const thinById = new Map<string, ThinSeries>();
   for (const run of sortRuns(runs)) {
     for (const row of run.rows) {
       for (const metric of metrics) {
@@ -134,6 +168,24 @@ export function extractSeries(runs: HistoryRun[], metrics: readonly Metric[] = M
         if (typeof value !== 'number' || !Number.isFinite(value)) continue;
         const key = seriesKey(row);
         const id = `${key}#${metric}`;
+        if (!hasTail(row, metric, tailSamples)) {
+          const t = thinById.get(id) ?? {
+            key,
+            host: row.host,
+            path: row.path,
+            op: row.op,
+            granule: row.granule,
+            threads: row.threads,
+            metric,
+            samples: 0,
+            needed: Math.ceil(tailSamples / (1 - QUANTILE[metric])),
+            runs: 0,
+          };
+          t.samples = Math.max(t.samples, row.samples ?? 0);
+          t.runs++;
+          thinById.set(id, t);
+          continue;
+        }
         let s = bySeries.get(id);
         if (!s) {
           s = {
@@ -152,5 +204,6 @@ export function extractSeries(runs: HistoryRun[], metrics: readonly Metric[] = M
       }
     }
   }
+  thin?.push(...[...thinById.values()].sort((a, b) => a.key.localeCompare(b.key) || a.metric.localeCompare(b.metric)));
   return [...bySeries.values()].sort((a, b) => a.key.localeCompare(b.key) || a.metric.localeCompare(b.metric));
 }

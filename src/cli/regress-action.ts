@@ -112,6 +112,12 @@ export function addRegressOptions(cmd: Command): Command {
       DEFAULT_REGRESS_OPTIONS.noiseConfidence,
     )
     .option(
+      '--tail-samples <n>',
+      'judge a percentile of a run only where its row has this many samples beyond it (p99: 100 x n samples; 0: all)',
+      integer(0),
+      DEFAULT_REGRESS_OPTIONS.tailSamples,
+    )
+    .option(
       '--fdr <q>',
       "Benjamini-Hochberg false-discovery rate over all of a host's series",
       fraction(),
@@ -157,6 +163,7 @@ export function regressActionOptions(
     persistenceMargin: (o.persistenceMargin as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistenceMargin,
     normalize: (o.normalize as RegressOptions['normalize'] | undefined) ?? DEFAULT_REGRESS_OPTIONS.normalize,
     noiseConfidence: (o.noiseConfidence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.noiseConfidence,
+    tailSamples: (o.tailSamples as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.tailSamples,
   };
   if (!(Number.isInteger(detect.baselineRuns) && detect.baselineRuns >= 0))
     throw new UsageError(`--baseline-runs: must be an integer >= 0, got ${o.baselineRuns}`);

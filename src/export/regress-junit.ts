@@ -3,7 +3,8 @@
  * run: a suite per host, a case per series and metric, named with the granule as 4K/2M
  * ("shmem alloc 4K x1 p50"), failing while the series is regressed (its latest change point, its
  * own or its part of a host-wide shift, made it slower; known or new alike) and passing otherwise.
- * Earlier changes, improvements and host-wide shifts are in the case's system-out.
+ * Earlier changes, improvements and host-wide shifts are in the case's system-out. A series whose
+ * rows have too few samples for the metric (RegressReport.thin) keeps its case, skipped, saying why.
  * XML written by hand: five escapes are all it takes, no library needed.
  */
 import { seriesStates, type Change, type RegressReport } from '../analysis/regress.js';
@@ -27,7 +28,8 @@ export function caseName(key: string, metric: string): string {
 }
 
 export function renderRegressJunit(r: RegressReport): string {
-  const hosts = [...new Set(r.series.map((s) => s.key.split('/')[0]))].sort();
+  const hosts = [...new Set([...r.series, ...(r.thin ?? [])].map((s) => s.key.split('/')[0]))].sort();
+  const judged = new Set(r.series.map((s) => `${s.key}#${s.metric}`));
   const changes = [...r.regressions, ...r.improvements];
   const states = seriesStates(r);
   const suites = hosts.map((host) => {
@@ -61,6 +63,11 @@ export function renderRegressJunit(r: RegressReport): string {
       } else {
         cases.push(`    <testcase ${attrs}>${out}</testcase>`);
       }
+    }
+    for (const t of (r.thin ?? []).filter((x) => x.host === host && !judged.has(`${x.key}#${x.metric}`))) {
+      const attrs = `classname="gmembench.regress.${xmlEscape(host)}" name="${xmlEscape(caseName(t.key, t.metric))}"`;
+      const why = `not judged: its rows have ${t.samples} samples, a ${t.metric} needs ${t.needed} (--tail-samples ${r.options.tailSamples})`;
+      cases.push(`    <testcase ${attrs}><skipped message="${xmlEscape(why)}"/></testcase>`);
     }
     return {
       tests: cases.length,

@@ -172,6 +172,19 @@ export function renderRegressText(r: RegressReport): string {
       ),
     );
   if (hostSensitivity.length) out.push('');
+  if (r.thin?.length) {
+    const byMetric = new Map<string, NonNullable<RegressReport['thin']>>();
+    for (const t of r.thin) byMetric.set(t.metric, [...(byMetric.get(t.metric) ?? []), t]);
+    for (const [metric, ts] of byMetric)
+      out.push(
+        ...para(
+          `${metric} not judged on ${ts.length} series (${ts.reduce((n, t) => n + t.runs, 0)} runs in all): ` +
+            `their rows have fewer than the ${ts[0].needed} samples a ${metric} needs (${o.tailSamples} beyond it; --tail-samples), ` +
+            `so it is one of their few largest: ${ts.map((t) => `${seriesLabel(t)} (${t.samples})`).join(', ')}`,
+        ),
+      );
+    out.push('');
+  }
   const notes = new RunNotes([...r.regressions, ...r.improvements]);
   const fresh = r.regressions.filter((c) => !c.known).length;
   if (r.regressions.length === 0) out.push('no regressions');

@@ -14,7 +14,7 @@ import {
 import { renderRegressJunit } from '../src/export/regress-junit.js';
 import { detectChangePoints, winsorized } from '../src/analysis/changepoint/edivisive.js';
 import { changePoints } from '../src/influx/changes.js';
-import { historyRunFromSummary } from '../src/analysis/series.js';
+import { hasTail, historyRunFromSummary } from '../src/analysis/series.js';
 import { renderRegressText } from '../src/export/regress-text.js';
 import { fixtureSummary, writeHistory, type FixtureSeries } from './helpers/regress-fixtures.js';
 import { gaussian, rng } from './helpers/synthetic.js';
@@ -276,12 +276,17 @@ describe('regress against between-run noise', () => {
     expect(r.series.some((x) => x.key === 'local/shmem/fault/2097152/1' && x.metric === 'p99')).toBe(false);
     expect(r.series.some((x) => x.key === 'local/shmem/fault/2097152/1' && x.metric === 'p50')).toBe(true);
     const text = renderRegressText(r);
-    expect(text).toMatch(/p99 not judged on 1 series \(30 runs in all\): their rows have fewer than the 1000 samples/);
+    expect(text).toMatch(/p99 not judged on 1 series: their rows have fewer than the 1000 samples a p99 needs/);
     expect(text).toContain('shmem fault 2M x1 (48)');
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     expect(renderRegressJunit(r)).toMatch(
       /<testcase classname="gmembench.regress.local" name="shmem fault 2M x1 p99"><skipped message="not judged: its rows have 48 samples, a p99 needs 1000/,
     );
+    // the median needs no tail: a row of one sample (compact) keeps its p50
+    expect(hasTail({ samples: 1 }, 'p50', 10)).toBe(true);
+    expect(hasTail({ samples: 999 }, 'p99', 10)).toBe(false);
+    expect(hasTail({ samples: 1000 }, 'p99', 10)).toBe(true);
+    expect(hasTail({}, 'p99', 10)).toBe(true);
     const all = regress(runs, { tailSamples: 0 });
     expect(all.thin).toBeUndefined();
     expect(all.regressions.map((c) => `${c.series} ${c.metric}`)).toEqual(['local/shmem/fault/2097152/1 p99']);

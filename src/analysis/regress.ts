@@ -64,7 +64,7 @@ export interface RegressOptions extends ChangePointOptions {
    */
   noiseConfidence: number;
   /**
-   * a metric of a run is judged only where its row has at least this many samples beyond it (a p99
+   * a tail percentile (p99) of a run is judged only where its row has at least this many samples beyond it (a p99
    * needs 100 x this many samples; 0: every row): the p99 of a few dozen samples is their maximum
    */
   tailSamples: number;

@@ -28,16 +28,17 @@ export interface HistoryRow extends SeriesId {
   kernel?: string;
 }
 
-/** the share of a row's samples at or below each metric */
-const QUANTILE: Record<Metric, number> = { p50: 0.5, p99: 0.99 };
+/** the tail metrics and the share of a row's samples at or below them (the median needs no tail) */
+const TAIL: Partial<Record<Metric, number>> = { p99: 0.99 };
 
 /**
- * Whether a row's metric rests on at least `beyond` samples past it (0: always). A p99 of 48
+ * Whether a row's metric rests on at least `beyond` samples past it (0: always; the p50 always does). A p99 of 48
  * samples is their maximum, an extreme with no tail behind it: run to run it jumps by tens of
  * percent on nothing, so judging it as a p99 only makes false alarms. Unknown samples count as enough.
  */
 export function hasTail(row: Pick<HistoryRow, 'samples'>, metric: Metric, beyond: number): boolean {
-  return beyond <= 0 || row.samples === undefined || row.samples * (1 - QUANTILE[metric]) >= beyond;
+  const q = TAIL[metric];
+  return q === undefined || beyond <= 0 || row.samples === undefined || row.samples * (1 - q) >= beyond;
 }
 
 /** The series (with metric) some of whose runs were left out because their rows had too few samples for it. */
@@ -178,7 +179,7 @@ export function extractSeries(
             threads: row.threads,
             metric,
             samples: 0,
-            needed: Math.ceil(tailSamples / (1 - QUANTILE[metric])),
+            needed: Math.ceil(tailSamples / (1 - TAIL[metric]!)),
             runs: 0,
           };
           t.samples = Math.max(t.samples, row.samples ?? 0);

@@ -113,7 +113,7 @@ export function addRegressOptions(cmd: Command): Command {
     )
     .option(
       '--tail-samples <n>',
-      'judge a percentile of a run only where its row has this many samples beyond it (p99: 100 x n samples; 0: all)',
+      "judge a run's p99 only where its row has this many samples beyond it (100 x n samples; 0: every row)",
       integer(0),
       DEFAULT_REGRESS_OPTIONS.tailSamples,
     )

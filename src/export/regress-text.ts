@@ -178,9 +178,9 @@ export function renderRegressText(r: RegressReport): string {
     for (const [metric, ts] of byMetric)
       out.push(
         ...para(
-          `${metric} not judged on ${ts.length} series (${ts.reduce((n, t) => n + t.runs, 0)} runs in all): ` +
-            `their rows have fewer than the ${ts[0].needed} samples a ${metric} needs (${o.tailSamples} beyond it; --tail-samples), ` +
-            `so it is one of their few largest: ${ts.map((t) => `${seriesLabel(t)} (${t.samples})`).join(', ')}`,
+          `${metric} not judged on ${ts.length} series: their rows have fewer than the ${ts[0].needed} samples a ${metric} needs ` +
+            `(${o.tailSamples} beyond it; --tail-samples), so it is one of their few largest (samples a row): ` +
+            ts.map((t) => `${seriesLabel(t)} (${t.samples})`).join(', '),
         ),
       );
     out.push('');

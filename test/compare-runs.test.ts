@@ -161,6 +161,28 @@ describe('a real step across 5 vs 5 runs', () => {
     expectWidth(compareFormat('text').render(compareSides(base, cand, { metrics: ['p50', 'p99'] })));
   });
 
+  it('a p99 of rows with too few samples (their maximum) is not marked, with a note; --tail-samples 0 marks it', () => {
+    // shmem alloc 4K 30% slower on every percentile, its rows holding 48 samples each
+    const thin = (runs: RunSummary[]) =>
+      runs.map((r) => ({
+        ...r,
+        results: r.results.map((x) => (x.path === 'shmem' && x.op === 'alloc' ? { ...x, samples: 48 } : x)),
+      }));
+    const base = thin(noisyRuns(0, 5, { noise: 0.02 }));
+    const cand = thin(noisyRuns(5, 5, { noise: 0.02, factors: { 0: 1.3 } }));
+    const c = compareSides(base, cand, { metrics: ['p50', 'p99'] });
+    const row = c.rows.find((x) => x.path === 'shmem' && x.op === 'alloc')!;
+    const [p50, p99] = row.metrics;
+    expect(p50.mark).toBe('significant');
+    expect(p99.changePct).toBeGreaterThan(20);
+    expect(p99).toMatchObject({ mark: 'noisy', thinTail: true });
+    expect(c.notes).toContain(
+      '1 p99 figure(s) of rows with fewer than 1000 samples, so one of their few largest: not marked (--tail-samples)',
+    );
+    const all = compareSides(base, cand, { metrics: ['p50', 'p99'], tailSamples: 0 });
+    expect(all.rows.find((x) => x.path === 'shmem' && x.op === 'alloc')!.metrics[1].mark).toBe('significant');
+  });
+
   it('a step smaller than 3 x the noise is not marked, even when significant', () => {
     const noisy = compareSides(
       noisyRuns(0, 6, { noise: 0.06 }),

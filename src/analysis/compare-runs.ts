@@ -20,6 +20,8 @@
  *            p < alpha but within that. With one
  *            run per side and no history the noise is unknown: nothing is 'significant'; a row the
  *            repetitions call significant (or too noisy to tell) is 'noisy' (a lower bound, no verdict).
+ *            A p99 of rows with fewer than tailSamples samples beyond it (series.ts hasTail: a p99
+ *            of 48 samples is their maximum) is at most 'noisy', as regress does not judge it.
  */
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
@@ -50,7 +52,7 @@ import {
   type HistoryNoise,
   type NoiseSource,
 } from './run-noise.js';
-import type { HistoryRun } from './series.js';
+import { hasTail, type HistoryRun } from './series.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, mean, median } from './stats/describe.js';
 import { mannWhitney, minimumP } from './stats/mannwhitney.js';
@@ -58,6 +60,8 @@ import { mannWhitney, minimumP } from './stats/mannwhitney.js';
 export interface AcrossOptions extends CompareOptions {
   minChange: number;
   noiseFactor: number;
+  /** a p99 is marked only where every row compared has this many samples beyond it (0: always) */
+  tailSamples: number;
 }
 
 export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = {
@@ -66,6 +70,7 @@ export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = {
   alpha: 0.01,
   minChange: 0.03,
   noiseFactor: 3,
+  tailSamples: 10,
 };
 
 /** A history of runs to take the series' noise from, and where it came from (for the header). */
@@ -271,7 +276,8 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
     ci = { lo: (Math.exp(d - perm.halfWidth) - 1) * 100, hi: (Math.exp(d + perm.halfWidth) - 1) * 100 };
   }
   const significant = pValue < o.alpha;
-  const beyond = threshold !== null && Math.abs(changePct) > threshold * 100;
+  const thin = [...g.baseline, ...g.candidate].some((r) => !hasTail(r, m, o.tailSamples));
+  const beyond = threshold !== null && Math.abs(changePct) > threshold * 100 && !thin;
   return {
     metric: m,
     baseline: mb,
@@ -283,6 +289,7 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
     test,
     ...common,
     mark: significant && beyond ? 'significant' : significant ? 'noisy' : 'none',
+    ...(thin && { thinTail: true }),
     noise: { between: between.length ? Math.max(...between) : null, source, withinRun: within, used },
     ...(threshold !== null && { threshold }),
   };
@@ -373,6 +380,11 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     }
     if (known.length < all.length)
       notes.push(`${all.length - known.length} row(s) without a run-to-run noise estimate (noise -): not marked`);
+    const thin = all.filter((m) => m.thinTail).length;
+    if (thin)
+      notes.push(
+        `${thin} p99 figure(s) of rows with fewer than ${o.tailSamples * 100} samples, so one of their few largest: not marked (--tail-samples)`,
+      );
     const reachable = minimumP(nB, nC) < o.alpha;
     if (!reachable && !history) {
       banner.push(

@@ -88,6 +88,8 @@ export interface MetricComparison {
   /** across runs: runs per side that measured the row */
   runsBaseline?: number;
   runsCandidate?: number;
+  /** across runs: a p99 of rows with too few samples beyond it (AcrossOptions.tailSamples): never marked */
+  thinTail?: boolean;
   /** across runs: the noise the verdict used */
   noise?: NoiseInfo;
   /** across runs: |change| must exceed this (fraction) to be marked */

@@ -19,7 +19,7 @@ import { compareFormat } from '../../export/compare-format.js';
 import { RunNotFoundError } from '../../results/resolve.js';
 import { loadRunsArg, loadRunsArgs } from '../../results/runs-arg.js';
 import { EXIT } from '../exit.js';
-import { nonNegative, percentage, pValue } from '../options.js';
+import { integer, nonNegative, percentage, pValue } from '../options.js';
 import { unfinishedNote } from '../../results/unfinished.js';
 import type { RunSummary } from '../../results/schema.js';
 
@@ -54,6 +54,7 @@ interface CompareCliOptions {
   alpha: number;
   minChange: number;
   noiseFactor: number;
+  tailSamples: number;
   plot?: string;
 }
 
@@ -128,6 +129,12 @@ export function registerCompare(program: Command): void {
       DEFAULT_ACROSS_OPTIONS.noiseFactor,
     )
     .option(
+      '--tail-samples <n>',
+      'with --p99: mark a p99 only where its rows have this many samples beyond it (100 x n samples; 0: always)',
+      integer(0),
+      DEFAULT_ACROSS_OPTIONS.tailSamples,
+    )
+    .option(
       '--noise <cv>',
       'one run a side, no history: within-run cv above which a change must be clearly beyond it (0.05 or 5%)',
       percentage,
@@ -141,7 +148,7 @@ export function registerCompare(program: Command): void {
       try {
         const format = compareFormat(o.format);
         const metrics: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
-        const { noise, alpha, minChange, noiseFactor } = o;
+        const { noise, alpha, minChange, noiseFactor, tailSamples } = o;
         if (o.plot && !/\.(svg|png)$/i.test(o.plot))
           throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
         const p = await pairing(runs, o);
@@ -158,7 +165,7 @@ export function registerCompare(program: Command): void {
           for (const s of h.skipped) process.stderr.write(`gmembench compare: --history: skipped ${s}\n`);
           history = { runs: h.runs, source: o.history };
         }
-        const comparison = judgeAcross(p, { metrics, noise, alpha, minChange, noiseFactor }, history);
+        const comparison = judgeAcross(p, { metrics, noise, alpha, minChange, noiseFactor, tailSamples }, history);
         process.stdout.write(format.render(comparison));
         if (o.plot) {
           // vega loads only when a chart is wanted: the other commands start faster without it

@@ -64,6 +64,24 @@ describe('bisect-check exit codes for git bisect run', () => {
     expect(r.stderr).toMatch(/skip: .*too few values to decide/);
   });
 
+  it('skip (125) on a p99 whose repetitions are too short to have one (203 samples: p99 is their 3rd largest)', async () => {
+    const r = await cli([
+      'bisect-check',
+      '--series',
+      SERIES,
+      '--baseline',
+      base[0],
+      '--fresh',
+      slow[0],
+      '--metric',
+      'p99',
+    ]);
+    expect(r.code, r.stderr).toBe(125);
+    expect(r.stderr).toMatch(
+      /skip: .* its repetitions have 203 samples, so their p99 is one of their few largest \(a p99 needs 10 samples beyond it\): use p50/,
+    );
+  });
+
   it('skip (125) when the baseline spans a change point', async () => {
     const step = join(tmp, 'step');
     await writeHistory(step, 10, [{ op: 'alloc', granule: 4096, p50: (i: number) => (i < 5 ? 800 : 1000) }]);

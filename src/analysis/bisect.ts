@@ -3,13 +3,14 @@
  * Values are per-repetition figures (RepStat p50 or p99) of the baseline run(s) and the fresh run.
  * bad = the median rose by at least `threshold` AND Student's t test says p < maxPValue.
  * skip (exit 125, git bisect's "cannot tell") when a side has fewer than MIN_VALUES values: one
- * sample per side never decides good or bad.
+ * sample per side never decides good or bad; and for a p99 whose repetitions have fewer than
+ * TAIL_SAMPLES samples beyond it (a repetition of 32 calls: its p99 is its maximum).
  */
 import { sampleStats, studentTTest } from './changepoint/ttest.js';
 import { median } from './stats/describe.js';
 import { formatChange } from './change.js';
 import type { ResultRow } from '../results/schema.js';
-import type { Metric } from './series.js';
+import { hasTail, TAIL_SAMPLES, type Metric } from './series.js';
 
 export type Verdict = 'good' | 'bad' | 'skip';
 
@@ -30,6 +31,17 @@ export function repetitionValues(row: ResultRow | undefined, metric: Metric): nu
   if (reps.length > 0) return reps;
   const v = row[metric];
   return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
+}
+
+/** why a row's repetitions cannot tell this metric (too few samples each beyond it), or null */
+export function thinRepetitions(row: ResultRow | undefined, metric: Metric): string | null {
+  if (!row || row.status !== 'ok') return null;
+  const fewest = Math.min(
+    ...(row.repetitions ?? []).map((r) => r.samples),
+    row.repetitions?.length ? Infinity : row.samples,
+  );
+  if (hasTail({ samples: fewest }, metric, TAIL_SAMPLES)) return null;
+  return `its repetitions have ${fewest} samples, so their ${metric} is one of their few largest (a ${metric} needs ${TAIL_SAMPLES} samples beyond it): use p50`;
 }
 
 /** values a side needs before a verdict (fewer: skip) */

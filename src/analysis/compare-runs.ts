@@ -52,7 +52,7 @@ import {
   type HistoryNoise,
   type NoiseSource,
 } from './run-noise.js';
-import { hasTail, type HistoryRun } from './series.js';
+import { hasTail, TAIL_SAMPLES, type HistoryRun } from './series.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, mean, median } from './stats/describe.js';
 import { mannWhitney, minimumP } from './stats/mannwhitney.js';
@@ -70,7 +70,7 @@ export const DEFAULT_ACROSS_OPTIONS: AcrossOptions = {
   alpha: 0.01,
   minChange: 0.03,
   noiseFactor: 3,
-  tailSamples: 10,
+  tailSamples: TAIL_SAMPLES,
 };
 
 /** A history of runs to take the series' noise from, and where it came from (for the header). */

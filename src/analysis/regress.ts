@@ -37,6 +37,7 @@ import {
   type Series,
   type SeriesId,
   type ThinSeries,
+  TAIL_SAMPLES,
 } from './series.js';
 import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { median } from './stats/describe.js';
@@ -82,7 +83,7 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
   persistenceMargin: 0,
   normalize: 'host',
   noiseConfidence: 0.95,
-  tailSamples: 10,
+  tailSamples: TAIL_SAMPLES,
 };
 
 /** Many series of one host moving at the same run: reported once. */

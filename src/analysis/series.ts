@@ -28,6 +28,9 @@ export interface HistoryRow extends SeriesId {
   kernel?: string;
 }
 
+/** samples beyond a tail percentile a verdict on it needs, by default (regress, compare, bisect-check) */
+export const TAIL_SAMPLES = 10;
+
 /** the tail metrics and the share of a row's samples at or below them (the median needs no tail) */
 const TAIL: Partial<Record<Metric, number>> = { p99: 0.99 };
 

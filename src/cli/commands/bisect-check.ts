@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CommanderError, type Command } from 'commander';
-import { bisectVerdict, repetitionValues, type BisectResult } from '../../analysis/bisect.js';
+import { bisectVerdict, repetitionValues, thinRepetitions, type BisectResult } from '../../analysis/bisect.js';
 import { METRICS, type Metric } from '../../analysis/series.js';
 import { parseSeriesKey, restrictSuite, type SeriesSelector } from '../../benchmark/select.js';
 import { runSuite } from '../../benchmark/run.js';
@@ -114,8 +114,13 @@ export function registerBisectCheck(program: Command): void {
           }));
         }
         const spans = detectChangePoints(baseline.runMedians);
-        result =
-          spans.length > 0
+        const thin = thinRepetitions(
+          fresh.results.find((r) => seriesKey(r) === seriesKey(sel)),
+          metric,
+        );
+        result = thin
+          ? { verdict: 'skip', reason: `${seriesKey(sel)}: ${thin}` }
+          : spans.length > 0
             ? {
                 verdict: 'skip',
                 reason: `the baseline spans a change point (${spans.length}; first at baseline run ${spans[0].index + 1} of ${baseline.runMedians.length}): pick runs of one kernel`,

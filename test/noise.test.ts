@@ -304,7 +304,7 @@ describe('machine-state check', () => {
     expect(f.find((x) => x.check === 'busy')!.message).not.toContain('idle-ish');
     expect(f.find((x) => x.check === 'virtualized')!.message).toContain('kvm_pvm');
     expect(f.find((x) => x.check === 'shmem-thp')!.level).toBe('info');
-    expect(f.find((x) => x.check === 'page-reporting')!.message).toContain('blocks of 2 MiB');
+    expect(f.find((x) => x.check === 'page-reporting')!.message).toContain('blocks of 2M)');
     expect(noisy(f)).toBe(true);
   });
 

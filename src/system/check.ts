@@ -5,6 +5,7 @@
  * knowing when reading its figures (e.g. it is itself a guest).
  */
 import type { Fingerprint, SystemState } from '../probe/fingerprint.js';
+import { formatSize } from '../util/units.js';
 
 export interface SystemFinding {
   level: 'warn' | 'info';
@@ -94,10 +95,10 @@ export function checkSystem(fp: Pick<Fingerprint, 'thp' | 'cpu' | 'numa' | 'syst
   }
   // an order above the largest buddy order (MAX_PAGE_ORDER, 10 on x86) reports no block: held off
   if (typeof s.pageReportingOrder === 'number' && s.pageReportingOrder <= MAX_PAGE_ORDER) {
-    const kib = 2 ** s.pageReportingOrder * 4; // in base pages of 4 KiB (x86)
     warn(
       'page-reporting',
-      `free page reporting is on (virtio balloon, blocks of ${kib >= 1024 ? `${kib / 1024} MiB` : `${kib} KiB`}): memory this guest frees goes back to the hypervisor within seconds, so first touches of it fault on the host too and alloc/fault timings depend on how long ago their pages were freed (turn the balloon's free-page-reporting off in the VMM)`,
+      // the order counts base pages of 4 KiB (x86)
+      `free page reporting is on (virtio balloon, blocks of ${formatSize(2 ** s.pageReportingOrder * 4096)}): memory this guest frees goes back to the hypervisor within seconds, so first touches of it fault on the host too and alloc/fault timings depend on how long ago their pages were freed (turn the balloon's free-page-reporting off in the VMM)`,
     );
   }
   if (s.hypervisor) {

@@ -27,6 +27,9 @@ afterAll(async () => {
 });
 
 const SERIES = 'local/shmem/alloc/4K/1';
+/** bisect-check of SERIES against the first baseline run */
+const check = (fresh: string, ...more: string[]) =>
+  cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', fresh, ...more]);
 
 describe('bisect-check exit codes for git bisect run', () => {
   it('good (0) within the threshold, bad (1) above it, against one run or a folder of runs', async () => {
@@ -36,17 +39,7 @@ describe('bisect-check exit codes for git bisect run', () => {
     const bad = await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'base'), '--fresh', slow[0]]);
     expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toMatch(/bad: .* slower by \+(9|10)\.\d% \(p=/);
-    const lenient = await cli([
-      'bisect-check',
-      '--series',
-      SERIES,
-      '--baseline',
-      base[0],
-      '--fresh',
-      slow[0],
-      '--threshold',
-      '15%',
-    ]);
+    const lenient = await check(slow[0], '--threshold', '15%');
     expect(lenient.code).toBe(0);
   });
 
@@ -65,17 +58,7 @@ describe('bisect-check exit codes for git bisect run', () => {
   });
 
   it('skip (125) on a p99 whose repetitions are too short to have one (203 samples: p99 is their 3rd largest)', async () => {
-    const r = await cli([
-      'bisect-check',
-      '--series',
-      SERIES,
-      '--baseline',
-      base[0],
-      '--fresh',
-      slow[0],
-      '--metric',
-      'p99',
-    ]);
+    const r = await check(slow[0], '--metric', 'p99');
     expect(r.code, r.stderr).toBe(125);
     expect(r.stderr).toMatch(
       /skip: .* its repetitions have 203 samples, so their p99 is one of their few largest \(a p99 needs 10 samples beyond it\): use p50/,

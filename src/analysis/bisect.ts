@@ -36,10 +36,8 @@ export function repetitionValues(row: ResultRow | undefined, metric: Metric): nu
 /** why a row's repetitions cannot tell this metric (too few samples each beyond it), or null */
 export function thinRepetitions(row: ResultRow | undefined, metric: Metric): string | null {
   if (!row || row.status !== 'ok') return null;
-  const fewest = Math.min(
-    ...(row.repetitions ?? []).map((r) => r.samples),
-    row.repetitions?.length ? Infinity : row.samples,
-  );
+  const counts = row.repetitions?.length ? row.repetitions.map((r) => r.samples) : [row.samples];
+  const fewest = Math.min(...counts);
   if (hasTail({ samples: fewest }, metric, TAIL_SAMPLES)) return null;
   return `its repetitions have ${fewest} samples, so their ${metric} is one of their few largest (a ${metric} needs ${TAIL_SAMPLES} samples beyond it): use p50`;
 }

@@ -52,7 +52,7 @@ import {
   type HistoryNoise,
   type NoiseSource,
 } from './run-noise.js';
-import { hasTail, TAIL_SAMPLES, type HistoryRun } from './series.js';
+import { hasTail, samplesNeeded, TAIL_SAMPLES, type HistoryRun } from './series.js';
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, mean, median } from './stats/describe.js';
 import { mannWhitney, minimumP } from './stats/mannwhitney.js';
@@ -383,7 +383,7 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     const thin = all.filter((m) => m.thinTail).length;
     if (thin)
       notes.push(
-        `${thin} p99 figure(s) of rows with fewer than ${o.tailSamples * 100} samples, so one of their few largest: not marked (--tail-samples)`,
+        `${thin} p99 figure(s) of rows with fewer than ${samplesNeeded('p99', o.tailSamples)} samples, so one of their few largest: not marked (--tail-samples)`,
       );
     const reachable = minimumP(nB, nC) < o.alpha;
     if (!reachable && !history) {

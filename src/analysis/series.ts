@@ -39,6 +39,12 @@ const TAIL: Partial<Record<Metric, number>> = { p99: 0.99 };
  * samples is their maximum, an extreme with no tail behind it: run to run it jumps by tens of
  * percent on nothing, so judging it as a p99 only makes false alarms. Unknown samples count as enough.
  */
+/** the samples a row needs for `beyond` of them to lie past the metric (0 for the p50) */
+export function samplesNeeded(metric: Metric, beyond: number): number {
+  const q = TAIL[metric];
+  return q === undefined || beyond <= 0 ? 0 : Math.ceil(beyond / (1 - q));
+}
+
 export function hasTail(row: Pick<HistoryRow, 'samples'>, metric: Metric, beyond: number): boolean {
   const q = TAIL[metric];
   return q === undefined || beyond <= 0 || row.samples === undefined || row.samples * (1 - q) >= beyond;
@@ -154,6 +160,11 @@ export function sortRuns(runs: HistoryRun[]): HistoryRun[] {
   return [...runs].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.runId.localeCompare(b.runId));
 }
 
+/** What names a series of this row and metric (Series and ThinSeries both start so). */
+function named(row: HistoryRow, key: string, metric: Metric) {
+  return { key, host: row.host, path: row.path, op: row.op, granule: row.granule, threads: row.threads, metric };
+}
+
 /** Split a history into series; a run without an ok value for a series is simply not a point of it. */
 export function extractSeries(
   runs: HistoryRun[],
@@ -174,15 +185,9 @@ export function extractSeries(
         const id = `${key}#${metric}`;
         if (!hasTail(row, metric, tailSamples)) {
           const t = thinById.get(id) ?? {
-            key,
-            host: row.host,
-            path: row.path,
-            op: row.op,
-            granule: row.granule,
-            threads: row.threads,
-            metric,
+            ...named(row, key, metric),
             samples: 0,
-            needed: Math.ceil(tailSamples / (1 - TAIL[metric]!)),
+            needed: samplesNeeded(metric, tailSamples),
             runs: 0,
           };
           t.samples = Math.max(t.samples, row.samples ?? 0);
@@ -192,22 +197,15 @@ export function extractSeries(
         }
         let s = bySeries.get(id);
         if (!s) {
-          s = {
-            key,
-            host: row.host,
-            path: row.path,
-            op: row.op,
-            granule: row.granule,
-            threads: row.threads,
-            metric,
-            points: [],
-          };
+          s = { ...named(row, key, metric), points: [] };
           bySeries.set(id, s);
         }
         s.points.push({ runId: run.runId, startedAt: run.startedAt, value, ...(row.kernel && { kernel: row.kernel }) });
       }
     }
   }
-  thin?.push(...[...thinById.values()].sort((a, b) => a.key.localeCompare(b.key) || a.metric.localeCompare(b.metric)));
-  return [...bySeries.values()].sort((a, b) => a.key.localeCompare(b.key) || a.metric.localeCompare(b.metric));
+  const byKey = (a: { key: string; metric: Metric }, b: { key: string; metric: Metric }) =>
+    a.key.localeCompare(b.key) || a.metric.localeCompare(b.metric);
+  thin?.push(...[...thinById.values()].sort(byKey));
+  return [...bySeries.values()].sort(byKey);
 }

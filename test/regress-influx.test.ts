@@ -9,6 +9,7 @@ import { hasInfluxd, startInfluxd, type Influxd } from './helpers/influxd.js';
 import { summaryToPoints, type Point } from '../src/influx/schema.js';
 import { readInfluxHistory } from '../src/influx/history.js';
 import { alertProvisioning } from '../src/dashboards/alerts.js';
+import { hostDashboard } from '../src/dashboards/host.js';
 
 interface AlertRule {
   uid: string;
@@ -250,6 +251,58 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
       alloc.change_pct,
       6,
     );
+  });
+
+  it("writes each run's speed index to gmembench_speed_index, what the host dashboard plots", async () => {
+    // a database of its own: 8 series on one host (enough for an index), all 20% slower from run 12 on
+    const influx = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influxd.url).port), database: 'gmwide' });
+    await influx.createDatabase('gmwide');
+    const wide = ['alloc', 'fault', 'punch', 'touch-shared'].flatMap((op) =>
+      [4096, 2 << 20].map((granule) => ({ op, granule, p50: (i: number) => (i < 12 ? 1000 : 1200) })),
+    );
+    for (let i = 0; i < 24; i++) await writePoints(influx, summaryToPoints(fixtureSummary(i, wide)));
+    const args = ['regress', '--influx', influxd.url, '--db', 'gmwide', '--metrics', 'p50', '--format', 'json'];
+    const r = await cli(args);
+    expect(r.stderr).not.toContain('cannot write');
+    const report = JSON.parse(r.stdout);
+    expect(report.speedIndex).toHaveLength(1);
+    expect(report.speedIndex[0]).toMatchObject({ host: 'local', metric: 'p50', series: 8 });
+    expect(report.speedIndex[0].points).toHaveLength(24);
+    type Row = {
+      time: Date;
+      suite: string;
+      host: string;
+      metric: string;
+      index: number;
+      change_pct: number;
+      series: number;
+      run_id: string;
+    };
+    const points = await influx.query<Row>('SELECT * FROM gmembench_speed_index');
+    expect(points).toHaveLength(24); // one per run, at the run's start
+    expect(points[0]).toMatchObject({ suite: 'nightly', host: 'local', metric: 'p50', series: 8 });
+    expect(points[0].time.toISOString()).toBe('2026-01-01T02:00:00.000Z');
+    expect(points[0].run_id).toBe('2026-01-01T02-00-00Z-nightly-0000');
+    // the index is relative to the history's usual speed: the later runs 20% slower than the earlier
+    expect(points[23].index / points[0].index).toBeCloseTo(1.2, 2);
+    expect(points[23].change_pct).toBeGreaterThan(0); // + = slower
+    expect(points[23].change_pct).toBeCloseTo((points[23].index - 1) * 100, 6);
+    // judging the same history again rewrites the same points
+    await cli(args);
+    expect(await influx.query('SELECT * FROM gmembench_speed_index')).toHaveLength(24);
+
+    // the host dashboard's speed index panel, with Grafana's variables and macros filled in
+    type Panel = { title?: string; targets?: { query?: string }[]; panels?: Panel[] };
+    const panels = (hostDashboard().panels as Panel[]).flatMap((p) => [p, ...(p.panels ?? [])]);
+    const panel = panels.find((p) => p.title?.startsWith('speed index of'))!;
+    const query = panel
+      .targets![0].query!.replaceAll('$suite', 'nightly')
+      .replaceAll('$host', 'local')
+      .replace('$timeFilter', 'time > now() - 3650d')
+      .replace('$__interval', '1d');
+    const series = await influxql(influxd.url, 'gmwide', query);
+    expect(series.map((x) => x.tags)).toEqual([{ metric: 'p50' }]);
+    expect(series[0].values).toHaveLength(24);
   });
 
   it('the silence rule: its 36 h window holds no point of these January runs (NoData, which it alerts on)', async () => {

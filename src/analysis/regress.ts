@@ -115,6 +115,18 @@ export interface HostShift {
 
 export type ChangeKind = 'regression' | 'improvement';
 
+/** A host's speed index as regress reports it (and writes to InfluxDB: src/influx/speed-index.ts). */
+export interface SpeedIndexReport {
+  host: string;
+  metric: Metric;
+  /** series the index is the median of */
+  series: number;
+  noisePct: number;
+  floorPct: number;
+  /** per run, oldest first: the index (1 = the host's usual speed over this history, 1.08 = 8% slower) */
+  points: { runId: string; startedAt: string; value: number }[];
+}
+
 export interface Change extends SeriesId {
   kind: ChangeKind;
   /** host/path/op/granule/threads */
@@ -157,8 +169,8 @@ export interface RegressReport {
    * tell (percent: the larger of minMagnitude and noiseFactor x noise); the last two from regress()
    */
   series: { key: string; metric: Metric; points: number; noisePct?: number; floorPct?: number }[];
-  /** per host and metric with a speed index (normalize 'host'): its series, noise and floor (percent) */
-  speedIndex?: { host: string; metric: Metric; series: number; noisePct: number; floorPct: number }[];
+  /** per host and metric with a speed index (normalize 'host'): its series, noise and floor (percent), and its value per run */
+  speedIndex?: SpeedIndexReport[];
   regressions: Change[];
   improvements: Change[];
   /** host-wide shifts (their series' changes are not in regressions/improvements) */
@@ -454,6 +466,7 @@ export function regress(
       series: index.series,
       noisePct: noise * 100,
       floorPct: floorPct(bound),
+      points: index.points.map((p) => ({ runId: p.runId, startedAt: p.startedAt, value: p.value })),
     }));
   return report;
 }

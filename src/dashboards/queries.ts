@@ -10,6 +10,8 @@ import type { DataSourceRef } from '@grafana/grafana-foundation-sdk/common';
 import { escape } from 'influx';
 import { MEASUREMENT, type FieldKey, type TagKey } from '../influx/schema.js';
 import { ANNOTATION_MEASUREMENT } from '../influx/history.js';
+import type { CHANGE_TAGS } from '../influx/changes.js';
+import type { SPEED_INDEX_TAGS } from '../influx/speed-index.js';
 
 /** the dashboards' datasource: a variable, so one import works with any InfluxDB datasource */
 export const DATASOURCE_VAR = 'datasource';
@@ -88,7 +90,10 @@ export function where(vars: readonly FilterTag[], fixed: string[] = []): string 
   return [...vars.map(matchVar), ...fixed, '$timeFilter'].join(' AND ');
 }
 
-export function groupBy(tags: readonly TagKey[], opts: { interval?: boolean } = {}): string {
+/** a tag key of one of the measurements the dashboards read */
+export type AnyTagKey = TagKey | (typeof CHANGE_TAGS)[number] | (typeof SPEED_INDEX_TAGS)[number];
+
+export function groupBy(tags: readonly AnyTagKey[], opts: { interval?: boolean } = {}): string {
   const parts = [...(opts.interval ? ['time($__interval)'] : []), ...tags.map(q)];
   return `GROUP BY ${parts.join(', ')}${opts.interval ? ' fill(none)' : ''}`;
 }

@@ -18,6 +18,7 @@ import { seriesStates, type RegressReport } from '../analysis/regress.js';
 import type { HistoryRun } from '../analysis/series.js';
 import { formatSize } from '../util/units.js';
 import { connectInflux, redactUrl, type InfluxTarget } from './connect.js';
+import { SPEED_INDEX_MEASUREMENT, speedIndexPoints } from './speed-index.js';
 
 export const CHANGES_MEASUREMENT = 'gmembench_changes';
 
@@ -54,21 +55,24 @@ export function changePoints(report: RegressReport, runs: HistoryRun[], suite = 
   });
 }
 
-/** Write the verdicts into the database the history was read from; returns the points written. */
+/**
+ * Write the verdicts, and the hosts' speed indices (speed-index.ts), into the database the history
+ * was read from; returns the points written.
+ */
 export async function writeChangePoints(
   target: InfluxTarget,
   report: RegressReport,
   runs: HistoryRun[],
-  suite?: string,
+  suite = historySuite(runs),
 ): Promise<number> {
-  const points = changePoints(report, runs, suite);
+  const points = [...changePoints(report, runs, suite), ...speedIndexPoints(report, suite)];
   if (points.length === 0) return 0;
   const influx = connectInflux(target);
   try {
     await influx.writePoints(points, { precision: 'ms', database: target.db });
   } catch (err) {
     throw new Error(
-      `--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${CHANGES_MEASUREMENT}: ${(err as Error).message}`,
+      `--influx ${redactUrl(target.url)} (db ${target.db}): cannot write ${CHANGES_MEASUREMENT} and ${SPEED_INDEX_MEASUREMENT}: ${(err as Error).message}`,
       { cause: err },
     );
   }

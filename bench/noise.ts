@@ -7,7 +7,8 @@
  * Configurations: NOISE_CONFIGS, a comma list of processes:pin[:settle], default
  * "1:none,3:none,3:auto" (before: one process; the default of `run`: up to 3 processes sharing the
  * repetitions; the same with the threads pinned).
- * Target: median between-run CV of p50 <= 3%.
+ * Target: median between-run CV of p50 <= 3%. Beside it, the between-run CV of each gmem/shmem
+ * ratio of p50 (the two paths of one series, measured in the same run).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,6 +94,37 @@ export function noiseOf(runs: RunSummary[]): SeriesNoise[] {
   return out.sort((a, b) => a.series.localeCompare(b.series));
 }
 
+/**
+ * Between-run CV of the gmem/shmem ratio of p50 ("measure timings as ratios in one run"): per
+ * series with both paths ok in every run, the ratio of its two p50s in each run, then their CV
+ * over the runs. What the table's gmem/shmem column and `compare --paths shmem,gmem` can resolve.
+ */
+export function ratioNoiseOf(runs: RunSummary[], a = 'shmem', b = 'gmem'): SeriesNoise[] {
+  const bySeries = new Map<string, number[]>();
+  for (const run of runs) {
+    const p50 = new Map(
+      run.results
+        .filter((r) => r.status === 'ok' && r.p50 !== null)
+        .map((r) => [`${r.host} ${r.path} ${r.op} ${r.granule} ${r.threads}`, r.p50!]),
+    );
+    for (const r of run.results) {
+      if (r.path !== b) continue;
+      const x = p50.get(`${r.host} ${b} ${r.op} ${r.granule} ${r.threads}`);
+      const y = p50.get(`${r.host} ${a} ${r.op} ${r.granule} ${r.threads}`);
+      if (x === undefined || y === undefined || y <= 0) continue;
+      const key = `${b}/${a} ${r.op} ${formatSize(r.granule)} t${r.threads}`;
+      bySeries.set(key, [...(bySeries.get(key) ?? []), x / y]);
+    }
+  }
+  const out: SeriesNoise[] = [];
+  for (const [series, ratios] of bySeries) {
+    const between = cv(ratios);
+    if (ratios.length === runs.length && between !== null)
+      out.push({ series, between, within: null, runs: ratios.length });
+  }
+  return out.sort((x, y) => x.series.localeCompare(y.series));
+}
+
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 
 export async function run(): Promise<void> {
@@ -134,7 +166,7 @@ export async function run(): Promise<void> {
     if (order !== null) await writeFile(REPORTING_ORDER, order);
     await rm(dir, { recursive: true, force: true });
   }
-  const noise = cfgs.map((_, c) => noiseOf(runs[c]));
+  const noise = cfgs.map((_, c) => [...noiseOf(runs[c]), ...ratioNoiseOf(runs[c])]);
   const series = [...new Set(noise.flatMap((x) => x.map((s) => s.series)))].sort();
   const header = [
     { header: 'series' },
@@ -151,21 +183,31 @@ export async function run(): Promise<void> {
     }),
   ]);
   const med = (xs: number[]) => (xs.length ? median(xs) : null);
+  const isRatio = (s: SeriesNoise) => s.series.includes('/');
   rows.push([
     'median over ok series',
     ...noise.flatMap((x) => [
-      pct(med(x.map((s) => s.between))),
+      pct(med(x.filter((s) => !isRatio(s)).map((s) => s.between))),
       pct(med(x.flatMap((s) => (s.within === null ? [] : [s.within])))),
     ]),
   ]);
+  rows.push([
+    'median over gmem/shmem ratios',
+    ...noise.flatMap((x) => [pct(med(x.filter(isRatio).map((s) => s.between))), '-']),
+  ]);
   process.stdout.write(`${formatColumns(header, rows)}\n\n`);
   for (const [c, cfg] of cfgs.entries()) {
-    const b = noise[c].map((s) => s.between).sort((x, y) => x - y);
+    const b = noise[c]
+      .filter((s) => !isRatio(s))
+      .map((s) => s.between)
+      .sort((x, y) => x - y);
+    const ratios = noise[c].filter(isRatio).map((s) => s.between);
     const q = (p: number) => b[Math.min(b.length - 1, Math.floor(p * b.length))];
     process.stdout.write(
-      `${cfg.label}: ${noise[c].length} ok series over ${n} runs; between-run CV of p50 median ${pct(med(b))} ` +
+      `${cfg.label}: ${b.length} ok series over ${n} runs; between-run CV of p50 median ${pct(med(b))} ` +
         `(p25 ${pct(q(0.25))}, p75 ${pct(q(0.75))}, max ${pct(b.at(-1) ?? null)}); run ${median(seconds[c]).toFixed(1)} s median ` +
-        `(target: median <= 3.0%: ${med(b) !== null && med(b)! <= 0.03 ? 'met' : 'not met'})\n`,
+        `(target: median <= 3.0%: ${med(b) !== null && med(b)! <= 0.03 ? 'met' : 'not met'}); ` +
+        `gmem/shmem ratio of p50 over ${ratios.length} series: between-run CV median ${pct(med(ratios))}\n`,
     );
   }
 }

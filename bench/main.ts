@@ -15,6 +15,7 @@ const SECTIONS = [
   'regress-quality',
   'compare-quality',
   'noise',
+  'paired',
 ];
 
 async function main(): Promise<void> {

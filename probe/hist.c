@@ -114,7 +114,7 @@ void hist_free(struct hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void hist_emit_rep(const struct hist *h, int index)
+void hist_emit_rep(const struct hist *h, int index, const char *path)
 {
 	bool first = true;
 
@@ -130,6 +130,8 @@ void hist_emit_rep(const struct hist *h, int index)
 		first = false;
 	}
 	putchar(']');
+	if (path)
+		json_kv_str(stdout, "path", path, true);
 	if (h->keep_raw) {
 		fputs(",\"raw\":[", stdout);
 		for (size_t i = 0; i < h->nraw; i++)

@@ -176,6 +176,8 @@ static int set_field(struct cursor *c, const char *key, struct job *job)
 		return parse_string(c, job->op, sizeof(job->op));
 	if (!strcmp(key, "raw"))
 		return parse_bool(c, &job->raw);
+	if (!strcmp(key, "pair"))
+		return parse_string(c, job->pair, sizeof(job->pair));
 	if (!strcmp(key, "params"))
 		return capture_value(c, job->params, sizeof(job->params));
 	if (strcmp(key, "granule") && strcmp(key, "region") && strcmp(key, "threads") &&
@@ -198,7 +200,7 @@ static int set_field(struct cursor *c, const char *key, struct job *job)
 	return 0;
 }
 
-static enum path_id path_id_of(const char *name)
+enum path_id path_id_of(const char *name)
 {
 	static const struct { const char *name; enum path_id id; } paths[] = {
 		{ "shmem", PATH_SHMEM }, { "gmem", PATH_GMEM }, { "hugetlb", PATH_HUGETLB }, { "secretmem", PATH_SECRETMEM },
@@ -222,6 +224,8 @@ static int check_job(struct cursor *c, struct job *job)
 		return fail(c, "\"repetitions\" must be >= 1 and \"warmup\" >= 0");
 	if (job->max_mem_share <= 0 || job->max_mem_share > 0.95)
 		return fail(c, "\"maxMemShare\" must be in (0, 0.95]");
+	if (job->pair[0] && (path_id_of(job->pair) == PATH_UNKNOWN || !strcmp(job->pair, job->path)))
+		return fail(c, "\"pair\" must be a known path other than \"path\"");
 	return 0;
 }
 

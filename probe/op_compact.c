@@ -175,6 +175,7 @@ static void compact_extra(const struct job *job, FILE *f)
 
 const struct op op_compact = {
 	.name = "compact",
+	.solo = true,
 	.need_mmap = true,
 	.check = compact_check,
 	.pass_setup = compact_setup,

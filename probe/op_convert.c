@@ -233,7 +233,8 @@ CONV_TIMED(touch_shared_timed, P_TOUCH_SHARED)
 
 #define CONV_OP(var, opname, chk, fn) \
 	const struct op var = { .name = opname, .need_vm = true, .check = chk, .vm_type = conv_vm_type, .pass_setup = conv_setup, \
-				.pass_teardown = conv_teardown, .extra = conv_extra, .prepare = conv_prepare, .timed = fn }
+				.pass_teardown = conv_teardown, .extra = conv_extra, .prepare = conv_prepare, .timed = fn, \
+				.state = &stats, .state_size = sizeof(stats) }
 CONV_OP(op_to_private, "to-private", attr_check, attr_private_timed);
 CONV_OP(op_to_shared, "to-shared", attr_check, attr_shared_timed);
 CONV_OP(op_vmm_to_private, "vmm-to-private", conv_check, vmm_private_timed);

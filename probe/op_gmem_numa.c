@@ -176,6 +176,7 @@ static void numa_extra(const struct job *job, FILE *f)
 
 const struct op op_gmem_numa = {
 	.name = "gmem-numa",
+	.solo = true,
 	.need_mmap = true,
 	.check = numa_check,
 	.pass_setup = numa_setup,

@@ -221,6 +221,8 @@ const struct op op_guest_fault = {
 	.pass_setup = guest_setup,
 	.pass_teardown = guest_teardown,
 	.extra = guest_extra,
+	.state = &stats,
+	.state_size = sizeof(stats),
 	.prepare = guest_fault_prepare,
 	.timed = guest_fault_timed,
 };
@@ -233,6 +235,8 @@ const struct op op_guest_refault = {
 	.pass_setup = guest_setup,
 	.pass_teardown = guest_teardown,
 	.extra = guest_extra,
+	.state = &stats,
+	.state_size = sizeof(stats),
 	.prepare = guest_refault_prepare,
 	.timed = guest_refault_timed,
 };

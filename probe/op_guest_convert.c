@@ -349,6 +349,8 @@ const struct op op_guest_convert = {
 	.pass_setup = gc_setup,
 	.pass_teardown = gc_teardown,
 	.extra = gc_extra,
+	.state = &stats,
+	.state_size = sizeof(stats),
 	.prepare = gc_prepare,
 	.timed = gc_timed,
 };

@@ -168,6 +168,7 @@ static void migrate_extra(const struct job *job, FILE *f)
 
 const struct op op_migrate = {
 	.name = "migrate",
+	.solo = true,
 	.need_mmap = true,
 	.check = migrate_check,
 	.extra = migrate_extra,

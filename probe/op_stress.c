@@ -469,6 +469,7 @@ static void stress_extra(const struct job *job, FILE *f)
 
 const struct op op_stress = {
 	.name = "stress",
+	.solo = true,
 	.need_mmap = true,
 	.check = stress_check,
 	.pass_setup = stress_setup,

@@ -66,7 +66,10 @@ struct job {
 	double max_mem_share;
 	bool raw;
 	char params[4096];   /* the raw text of the "params" object, "{}" when absent */
+	char pair[32];       /* "pair": the path timed beside this one in the same process, "" when alone */
 };
+/* The path of a name ("shmem", ...), PATH_UNKNOWN for any other. */
+enum path_id path_id_of(const char *name);
 /* Parse the job object; on error return -1 with a message in err. */
 int job_parse(const char *text, struct job *job, char *err, size_t errlen);
 /* A number in job->params ("params":{"batch":64}), or def when absent. */
@@ -88,7 +91,8 @@ void hist_clear(struct hist *h);
 /* The low edge of the bucket holding quantile q (0..1); 0 when empty. */
 uint64_t hist_quantile(const struct hist *h, double q);
 void hist_free(struct hist *h);
-void hist_emit_rep(const struct hist *h, int index);
+/* One "rep" line; path names the job's path when the process times two (NULL: it times one). */
+void hist_emit_rep(const struct hist *h, int index, const char *path);
 
 /* ---- outcome of a job: the status rules of the protocol ---- */
 enum status { ST_OK, ST_UNSUPPORTED, ST_FAILED };
@@ -197,6 +201,13 @@ struct range {
 struct op {
 	const char *name;
 	bool need_mmap;
+	/* runs alone in its process, never with a pair: it acts on the whole system (compaction,
+	 * migration, a cgroup of its own) */
+	bool solo;
+	/* the op's figures kept across passes (for extra and finish): when a process times two jobs,
+	 * run.c keeps a copy per job and swaps it in around each of that job's passes */
+	void *state;
+	size_t state_size;
 	/* the backing comes with a default VM on every path (best effort off gmem: vm_fd -1, vm_err) */
 	bool need_vm;
 	/* optional: up-front check after backing_check (unsupported reasons of this op) */

@@ -19,7 +19,10 @@ export class ProbeError extends Error {
 export interface ProbeOutcome {
   /** the repetition lines, unless the caller consumed them with onRep and keepReps: false */
   reps: RepLine[];
+  /** the job's result line */
   result: ResultLine;
+  /** every result line: the job's, and its pair's when the job has one */
+  results: ResultLine[];
 }
 
 export class ProbeClient {
@@ -57,7 +60,7 @@ export class ProbeClient {
     } = {},
   ): Promise<ProbeOutcome> {
     const reps: RepLine[] = [];
-    let result: ResultLine | undefined;
+    const results: ResultLine[] = [];
     let lineError: Error | undefined;
     const r = await this.transport.exec(
       [this.probePath, 'run', ...(opts.cpus !== undefined ? ['--cpus', opts.cpus] : [])],
@@ -73,7 +76,7 @@ export class ProbeClient {
               opts.onRep?.(line);
             } else if (line.type === 'result') {
               checkExtra(line);
-              result = line;
+              results.push(line);
             }
           } catch (err) {
             lineError ??= err as Error;
@@ -83,8 +86,15 @@ export class ProbeClient {
     );
     if (lineError) throw new ProbeError(this.transport.host, lineError.message, r.stderr);
     if (r.exitCode !== 0) throw new ProbeError(this.transport.host, `probe run exited ${r.exitCode}`, r.stderr);
+    const result = results.find((x) => x.path === job.path);
     if (!result) throw new ProbeError(this.transport.host, 'probe run ended without a result line', r.stderr);
-    return { reps, result };
+    if (job.pair !== undefined && !results.some((x) => x.path === job.pair))
+      throw new ProbeError(
+        this.transport.host,
+        `probe run ended without a result line for the pair ${job.pair}`,
+        r.stderr,
+      );
+    return { reps, result, results };
   }
 }
 

@@ -19,6 +19,8 @@ export interface ProbeJob {
   maxMemShare: number;
   raw: boolean;
   params: Record<string, unknown>;
+  /** another path timed in the same process, the two jobs' passes interleaved (probe/run.c) */
+  pair?: string;
 }
 
 const count = z.number().int().nonnegative();
@@ -34,6 +36,8 @@ export const repLineSchema = z.object({
   /** [lowest value of bucket in ns, count] */
   buckets: z.array(z.tuple([z.number(), count])),
   raw: z.array(z.number()).optional(),
+  /** the job's path, when the process times two (a job with "pair") */
+  path: z.string().optional(),
 });
 export type RepLine = z.infer<typeof repLineSchema>;
 

@@ -16,6 +16,7 @@ export const compactExtra = z.object({
 
 export const compact = defineWorkload({
   name: 'compact',
+  solo: true,
   summary:
     "compaction of all zones with the region populated; extra: how many of the region's pages moved (pagemap PFNs) and /proc/vmstat deltas (root)",
   timed: 'one write of `1` to `/proc/sys/vm/compact_memory` (one sample per pass; root)',

@@ -26,6 +26,7 @@ export const gmemNumaExtra = z.object({
 
 export const gmemNuma = defineWorkload({
   name: 'gmem-numa',
+  solo: true,
   summary:
     'guest_memfd placed on another NUMA node by mbind(MPOL_BIND) on its mapping (6.19+), placement verified after; unsupported on older kernels or one node',
   timed:

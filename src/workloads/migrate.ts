@@ -36,6 +36,7 @@ export const migrateExtra = z.object({
 
 export const migrate = defineWorkload({
   name: 'migrate',
+  solo: true,
   summary:
     'move_pages(2) of one populated granule to another NUMA node; per-page outcomes in extra (moved, EBUSY, EFAULT, ...), the node of every moved page checked after; unsupported on one node',
   timed: 'one `move_pages(2)` of the populated pages of one granule to another NUMA node (the granule is the batch)',

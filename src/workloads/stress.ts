@@ -70,6 +70,7 @@ function note(x: StressExtra): string {
 
 export const stress = defineWorkload({
   name: 'stress',
+  solo: true,
   summary:
     'threads run a random mix of alloc/punch/convert/touch on random granules of one shared region for params.durationMs (default 1000) or params.ops calls, optional params.pressure (share of MemAvailable held by a helper process); integrity checked, and the leak the job itself still holds (its own cgroup, else its backing files)',
   timed:

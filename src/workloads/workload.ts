@@ -21,6 +21,8 @@ export interface WorkloadDef<X extends z.ZodType = z.ZodType> {
   extra?: X;
   /** the line under the run table, from the checked `extra` */
   note?(x: z.infer<X>): string;
+  /** runs alone in its probe process, never paired with another path (probe/op_*.c `.solo`) */
+  solo?: boolean;
 }
 
 /** Keep the link between an op's extra schema and its note while listing it among the others. */

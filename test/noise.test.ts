@@ -13,7 +13,7 @@ import { ProbeClient } from '../src/probe/client.js';
 import { LocalTransport } from '../src/transport/local.js';
 import type { ExecOptions, ExecResult } from '../src/transport/transport.js';
 import { runSuite } from '../src/benchmark/run.js';
-import { mergeResults, repetitionsOf, runHost } from '../src/benchmark/runner.js';
+import { mergeResults, pairable, repetitionsOf, runHost } from '../src/benchmark/runner.js';
 import { checkSettle } from '../src/benchmark/settle.js';
 import { LOCAL_INVENTORY } from '../src/config/hosts.js';
 import type { Suite } from '../src/config/suite.js';
@@ -23,7 +23,9 @@ import { decode } from '../src/analysis/histogram.js';
 import { checkSystem, formatSystemState, noisy } from '../src/system/check.js';
 import type { Fingerprint, SystemState } from '../src/probe/fingerprint.js';
 import { cli } from './helpers/cli.js';
-import { hasCc, skipReason } from './helpers/host.js';
+import { guestMemfd, hasCc, hasGuestMemfd, skipReason } from './helpers/host.js';
+import type { ProbeJob } from '../src/probe/protocol.js';
+import { formatRunTable } from '../src/output/table.js';
 
 const KB = 1024;
 const tiny = (repetitions: number): Suite => ({
@@ -189,6 +191,110 @@ describe.skipIf(!hasCc)('thread pinning', () => {
     const zero = await cli(['run', 'suites/smoke.yaml', '--processes', '0']);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--processes/);
+  });
+});
+
+describe.skipIf(!hasCc)('two paths in one process (--pair)', () => {
+  // gmem where KVM has guest_memfd; secretmem faults in on every kernel these tests run on
+  const other = hasGuestMemfd ? 'gmem' : 'secretmem';
+  if (!hasGuestMemfd) skipReason('--pair with gmem', `${guestMemfd.why}: shmem is paired with secretmem instead`);
+  const job = (over: Partial<ProbeJob> = {}): ProbeJob => ({
+    path: 'shmem',
+    op: 'fault',
+    granule: 4096,
+    region: 256 * KB,
+    threads: 1,
+    repetitions: 2,
+    warmup: 0,
+    maxMemShare: 0.5,
+    raw: false,
+    params: {},
+    ...over,
+  });
+  let probe: ProbeBinary;
+  let client: ProbeClient;
+  beforeAll(async () => {
+    probe = await buildProbe();
+    client = new ProbeClient(new LocalTransport(), probe.path);
+  });
+
+  it('the probe times both jobs in one process, passes interleaved A B B A, a rep and a result line per path', async () => {
+    const out = await client.run(job({ pair: other }));
+    expect(out.reps.map((r) => r.path)).toEqual(['shmem', other, other, 'shmem']);
+    expect(out.reps.every((r) => r.samples === 64)).toBe(true);
+    expect(out.results.map((r) => [r.path, r.status, r.samples])).toEqual([
+      ['shmem', 'ok', 128],
+      [other, 'ok', 128],
+    ]);
+    expect(out.result.path).toBe('shmem');
+  });
+
+  it('a pair the host cannot give gets its own result line and the job runs alone (its reps name no path)', async () => {
+    const out = await client.run(job({ op: 'alloc', pair: 'hugetlb' }));
+    expect(out.results.map((r) => [r.path, r.status])).toEqual([
+      ['hugetlb', 'unsupported'],
+      ['shmem', 'ok'],
+    ]);
+    expect(out.reps).toHaveLength(2);
+    expect(out.reps.every((r) => r.path === undefined)).toBe(true);
+  });
+
+  it('an op that acts on the whole system runs alone: the probe refuses a pair for it, and run never asks', async () => {
+    await expect(client.run(job({ op: 'compact', repetitions: 1, pair: other }))).rejects.toThrow(
+      /op "compact" runs alone: no "pair"/,
+    );
+    await expect(client.run(job({ pair: 'shmem' }))).rejects.toThrow(/"pair" must be a known path other than "path"/);
+    expect(pairable(job({ op: 'compact' }), job({ op: 'compact', path: other }))).toBe(false);
+    expect(pairable(job(), job({ path: other }))).toBe(true);
+    expect(pairable(job(), job({ path: other, region: 512 * KB }))).toBe(false);
+  });
+
+  it('run --pair: each pair of rows shares its processes and says so; other rows run alone', async () => {
+    const { summary } = await runSuite({
+      suite: {
+        name: 'pair-test',
+        file: 'pair-test.yaml',
+        defaults: { repetitions: 4, warmup: 0 },
+        workloads: [
+          { paths: ['shmem', other], ops: ['fault'], granules: [4096], region: 256 * KB },
+          { paths: ['shmem'], ops: ['punch'], granules: [4096], region: 256 * KB },
+        ],
+      },
+      inventory: LOCAL_INVENTORY,
+      resultsDir: await mkdtemp(join(tmpdir(), 'gmembench-pair-')),
+      progress: 'silent',
+      probe,
+      processes: 2,
+      pair: ['shmem', other],
+    });
+    expect(summary.measurement).toEqual({ processes: 2, pin: 'none', settle: false, pair: ['shmem', other] });
+    const row = (path: string, op: string) => summary.results.find((r) => r.path === path && r.op === op)!;
+    for (const [path, twin] of [
+      ['shmem', other],
+      [other, 'shmem'],
+    ]) {
+      const r = row(path, 'fault');
+      expect(r.status).toBe('ok');
+      expect(r.pairedWith).toBe(twin);
+      expect(r.processes).toBe(2);
+      expect(r.repetitions.map((x) => x.process)).toEqual([0, 0, 1, 1]);
+      expect(r.samples).toBe(4 * 64);
+    }
+    expect(row('shmem', 'punch').pairedWith).toBeUndefined();
+    expect(summary.results.map((r) => `${r.path}/${r.op}`)).toEqual(['shmem/fault', `${other}/fault`, 'shmem/punch']);
+    // the table's ratio column says how its two paths were timed
+    if (hasGuestMemfd)
+      expect(formatRunTable(summary, { width: 200 })).toContain(
+        'both paths timed in the same probe processes (--pair)',
+      );
+  });
+
+  it('run refuses a malformed --pair before measuring', async () => {
+    for (const bad of ['shmem', 'shmem,shmem', 'shmem,tmpfs', 'shmem,gmem,hugetlb']) {
+      const r = await cli(['run', 'suites/smoke.yaml', '--pair', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/--pair/);
+    }
   });
 });
 

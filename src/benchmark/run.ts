@@ -43,6 +43,8 @@ export interface RunOptions {
   pin?: string;
   /** drop caches and compact memory before every probe process (root only; warns otherwise) */
   settle?: boolean;
+  /** time each job of the first path in the same probe processes as its job of the second, passes interleaved */
+  pair?: readonly [string, string];
 }
 
 /** `run`'s default, chosen by measurement (README, "Noise"; bench/noise.ts). */
@@ -88,7 +90,12 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
     harness: { version: HARNESS_VERSION, probeSha256: probe.sha256, node: process.version },
     hosts: [],
     results: [],
-    measurement: { processes: opts.processes ?? 1, pin: opts.pin ?? 'none', settle: !!opts.settle },
+    measurement: {
+      processes: opts.processes ?? 1,
+      pin: opts.pin ?? 'none',
+      settle: !!opts.settle,
+      ...(opts.pair && { pair: [opts.pair[0], opts.pair[1]] }),
+    },
   };
   const writer = new RunWriter(runDir, summary);
   // the run stops on the caller's signal (Ctrl-C) and on a result file it cannot write
@@ -174,6 +181,7 @@ export async function runSuite(opts: RunOptions): Promise<RunOutcome> {
         jobTimeoutMs: opts.jobTimeoutMs,
         processes: opts.processes ?? 1,
         settle: opts.settle,
+        pair: opts.pair,
         cpus: opts.pin,
         warnings,
         onProgress: (m, done, total) => {

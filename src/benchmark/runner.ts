@@ -18,6 +18,7 @@ import { checkSystem, formatFindings, noisy } from '../system/check.js';
 import type { ResultLine } from '../probe/protocol.js';
 import { precheckHost } from './precheck.js';
 import { markEmulation } from '../lab/emulation.js';
+import { WORKLOADS } from '../workloads/index.js';
 
 export interface RunHostContext {
   host: HostConfig;
@@ -38,6 +39,8 @@ export interface RunHostContext {
   cpus?: string;
   /** settle memory (drop caches, compact) before every probe process; root only */
   settle?: boolean;
+  /** time each job of the first path in the same probe processes as its job of the second (run --pair) */
+  pair?: readonly [string, string];
   /** lines for the host's systemWarnings (a broken lock: another run may measure beside this one) */
   warnings?: string[];
 }
@@ -150,13 +153,37 @@ interface JobState {
   results: ResultLine[];
   /** how many probe processes share the job's repetitions */
   procs: number;
+  /** of those, how many also timed its pair (run --pair) */
+  pairedProcs: number;
   done: boolean;
   row?: ResultRow;
+  /** run --pair: the job of the other path this one's processes also time */
+  twin?: JobState;
+  /** the job whose processes time this one (its twin), while that one is still going */
+  drivenBy?: JobState;
 }
 
 /** The repetitions process p of procs runs: the job's repetitions dealt out as evenly as they go. */
 export function repetitionsOf(repetitions: number, procs: number, p: number): number {
   return Math.floor(repetitions / procs) + (p < repetitions % procs ? 1 : 0);
+}
+
+/** The two jobs run --pair A,B times in one process: the same op, granule, threads, region and passes on A and B. */
+export function pairable(a: ProbeJob, b: ProbeJob): boolean {
+  const rest = (j: ProbeJob) =>
+    JSON.stringify([j.op, j.granule, j.threads, j.region, j.repetitions, j.warmup, j.maxMemShare, j.raw, j.params]);
+  return !WORKLOADS[a.op]?.solo && a.path !== b.path && rest(a) === rest(b);
+}
+
+/** Each job of path A with a pairable job of path B becomes its twin's driver. */
+function pairStates(states: JobState[], [a, b]: readonly [string, string]): void {
+  for (const s of states) {
+    if (s.job.path !== a) continue;
+    const t = states.find((x) => x.job.path === b && !x.drivenBy && pairable(s.job, x.job));
+    if (!t) continue;
+    s.twin = t;
+    t.drivenBy = s;
+  }
 }
 
 /**
@@ -165,6 +192,8 @@ export function repetitionsOf(repetitions: number, procs: number, p: number): nu
  * processes are spread over the run (as hyperfine and pyperf spread their runs) instead of sharing
  * one process, one set of pages and one moment of the machine. A job whose process is not ok is not
  * run again. Rows are written in job order as they complete: histograms merged over the processes.
+ * With `pair` (run --pair A,B), a job of path A and the same job of path B share their processes,
+ * their passes interleaved, so their ratio compares like with like (bench/paired.ts).
  */
 async function measureJobs(
   ctx: RunHostContext,
@@ -182,43 +211,55 @@ async function measureJobs(
     results: [],
     done: false,
     procs: Math.min(k, job.repetitions),
+    pairedProcs: 0,
   }));
+  if (ctx.pair) pairStates(states, ctx.pair);
   const rounds = Math.max(0, ...states.map((s) => s.procs));
-  const total = states.reduce((a, s) => a + s.procs, 0);
+  const total = states.reduce((a, s) => a + (s.drivenBy ? 0 : s.procs), 0);
   let started = 0;
   let written = 0;
+  const finish = async (s: JobState) => {
+    s.done = true;
+    s.row = s.builder.finish(mergeResults(s.results));
+    if (k > 1) s.row.processes = s.results.length;
+    const other = s.twin ?? s.drivenBy;
+    if (other && s.pairedProcs === s.results.length) s.row.pairedWith = other.job.path;
+    if (s.results[0].cpus !== undefined) s.row.cpus = s.results[0].cpus ?? null;
+    if (s.job.raw && s.raw.length > 0) {
+      const j = s.job;
+      s.row.rawFile = await ctx.writer.writeRaw(`${ctx.host.name}-${j.path}-${j.op}-${j.granule}-t${j.threads}`, s.raw);
+    }
+  };
   for (let p = 0; p < rounds; p++) {
     for (const s of states) {
-      if (s.done || p >= s.procs) continue;
+      // measured this round already (by its twin's process), or its twin's process will measure it
+      if (s.done || p >= s.procs || s.results.length > p) continue;
+      if (s.drivenBy && !s.drivenBy.done) continue;
       if (ctx.signal?.aborted) throw new Error('run cancelled');
-      ctx.onProgress?.(`${jobLabel(s.job)}${s.procs > 1 ? ` (process ${p + 1}/${s.procs})` : ''}`, started++, total);
+      const twin = s.twin && !s.twin.done && s.twin.results.length === p ? s.twin : undefined;
+      const label = `${jobLabel(s.job)}${twin ? ` with ${twin.job.path}` : ''}`;
+      ctx.onProgress?.(`${label}${s.procs > 1 ? ` (process ${p + 1}/${s.procs})` : ''}`, started++, total);
       if (settleFirst) await settle(ctx.transport, ctx.signal);
       // repetitions are folded in as they stream in: memory stays flat however many calls a job times
-      const { result } = await client.run(
-        { ...s.job, repetitions: repetitionsOf(s.job.repetitions, s.procs, p) },
+      const { results } = await client.run(
+        { ...s.job, repetitions: repetitionsOf(s.job.repetitions, s.procs, p), ...(twin && { pair: twin.job.path }) },
         {
           signal: ctx.signal,
           timeoutMs: ctx.jobTimeoutMs,
           keepReps: false,
           cpus: ctx.cpus,
           onRep: (rep) => {
-            s.builder.addRep(rep, k > 1 ? p : undefined);
-            if (s.job.raw) s.raw.push(rep.raw ?? []);
+            const x = twin && rep.path === twin.job.path ? twin : s;
+            x.builder.addRep(rep, k > 1 ? p : undefined);
+            if (x.job.raw) x.raw.push(rep.raw ?? []);
           },
         },
       );
-      s.results.push(result);
-      if (result.status === 'ok' && p < s.procs - 1) continue;
-      s.done = true;
-      s.row = s.builder.finish(mergeResults(s.results));
-      if (k > 1) s.row.processes = s.results.length;
-      if (result.cpus !== undefined) s.row.cpus = s.results[0].cpus ?? null;
-      if (s.job.raw && s.raw.length > 0) {
-        const j = s.job;
-        s.row.rawFile = await ctx.writer.writeRaw(
-          `${ctx.host.name}-${j.path}-${j.op}-${j.granule}-t${j.threads}`,
-          s.raw,
-        );
+      for (const x of twin ? [s, twin] : [s]) {
+        const result = results.find((r) => r.path === x.job.path)!;
+        x.results.push(result);
+        if (twin) x.pairedProcs++;
+        if (result.status !== 'ok' || p === x.procs - 1) await finish(x);
       }
       // summary.json keeps the suite's order: a row waits for the rows before it
       for (; written < states.length && states[written].row; written++) {

@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { parseSize } from '../util/units.js';
+import { PATHS } from '../config/suite.js';
 import type { ProgressMode } from '../output/progress.js';
 
 export const PROGRESS_MODES = ['auto', 'tty', 'plain', 'silent'] as const satisfies readonly ProgressMode[];
@@ -178,6 +179,15 @@ export function cpuList(v: string): string {
   if (!/^(auto|none|\d+(-\d+)?(,\d+(-\d+)?)*)$/.test(v))
     throw new InvalidArgumentError('expected auto, none or a CPU list (1, 0,1, 0-3)');
   return v;
+}
+
+/** --pair A,B: two different backing paths (config/suite.ts PATHS) */
+export function pathPair(v: string): [string, string] {
+  const parts = v.split(',').map((x) => x.trim());
+  const known = PATHS as readonly string[];
+  if (parts.length !== 2 || parts[0] === parts[1] || !parts.every((x) => known.includes(x)))
+    throw new InvalidArgumentError(`expected two different paths of ${PATHS.join(', ')}, such as shmem,gmem`);
+  return [parts[0], parts[1]];
 }
 
 /** Wrap a parser that throws a plain Error (e.g. a domain parser shared with files) as an option parser. */

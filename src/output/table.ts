@@ -93,10 +93,15 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
       hiddenNote.push(
         `${t.hidden.length} column(s) left out to fit ${width} columns (${t.hidden.join(', ')}); --wide shows every column`,
       );
-    if (withRatio)
+    if (withRatio) {
+      const paired = summary.results.some((r) => r.path === 'gmem' && r.pairedWith === 'shmem');
       out.push(
-        ...wrapText('gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)', width),
+        ...wrapText(
+          `gmem/shmem: guest_memfd p50 / shmem p50 of the same series (below 1x: guest_memfd faster)${paired ? '; both paths timed in the same probe processes (--pair)' : ''}`,
+          width,
+        ),
       );
+    }
     if (opts.wide) out.push('sd: standard deviation of the calls');
   }
   for (const h of emulated) {

@@ -53,6 +53,8 @@ export interface ResultRow {
   extra?: Record<string, unknown>;
   /** how many separate probe processes measured the row (set when run asked for more than one) */
   processes?: number;
+  /** the path timed beside this row's in the same probe processes, passes interleaved (run --pair) */
+  pairedWith?: string;
   /** the CPU each thread was pinned to (thread order); null: left to the scheduler; absent: not recorded */
   cpus?: number[] | null;
   /** relative path (from the run directory) of the raw samples, with --raw */
@@ -88,7 +90,7 @@ export interface RunSummary {
   hosts: HostEntry[];
   results: ResultRow[];
   /** how the run measured: probe processes per job, thread pinning, memory settled before each job */
-  measurement?: { processes: number; pin: string; settle: boolean };
+  measurement?: { processes: number; pin: string; settle: boolean; pair?: [string, string] };
 }
 
 /** The identity of a series: what compare, regress and the time-series store key rows by. */

@@ -63,6 +63,7 @@ export const resultRow = z.looseObject({
   // each op's figures are checked against its own schema where they are used (output/notes.ts)
   extra: z.record(z.string(), z.unknown()).optional(),
   processes: z.number().int().optional(),
+  pairedWith: z.string().optional(),
   cpus: z.array(z.number().int()).nullable().optional(),
   rawFile: z.string().optional(),
 });
@@ -94,7 +95,14 @@ export const runSummary = z.looseObject({
   harness: z.looseObject({ version: z.string(), probeSha256: z.string(), node: z.string() }),
   hosts: z.array(hostEntry),
   results: z.array(resultRow),
-  measurement: z.looseObject({ processes: z.number().int(), pin: z.string(), settle: z.boolean() }).optional(),
+  measurement: z
+    .looseObject({
+      processes: z.number().int(),
+      pin: z.string(),
+      settle: z.boolean(),
+      pair: z.tuple([z.string(), z.string()]).optional(),
+    })
+    .optional(),
 });
 
 /**

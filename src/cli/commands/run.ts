@@ -18,6 +18,7 @@ import {
   fromParser,
   integer,
   oneOf,
+  pathPair,
   positiveInteger,
   PROGRESS_MODES,
   runId,
@@ -82,6 +83,11 @@ export function registerRun(program: Command): void {
       '--settle',
       'drop caches and compact memory before every probe process (root only; warns and goes on otherwise)',
     )
+    .option(
+      '--pair <a,b>',
+      'time each job of path a in the same probe processes as its job of path b, passes interleaved: their ratio compares like with like (e.g. shmem,gmem)',
+      pathPair,
+    )
     .action(async (suiteFile: string, o) => {
       if (o.influx !== undefined && !influxUrlOk(o.influx)) return;
       if (o.force && !o.breakLock) throw new UsageError('--force goes with --break-lock');
@@ -109,6 +115,7 @@ export function registerRun(program: Command): void {
             processes: o.processes,
             pin: o.pin,
             settle: !!o.settle,
+            pair: o.pair,
           });
         } catch (err) {
           if (!(err instanceof RunWriteError) && interrupt.exitCode !== undefined) {

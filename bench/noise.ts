@@ -4,7 +4,7 @@
  * configuration, the configurations interleaved round by round so they share the machine's moments.
  * Per ok series: the between-run CV of p50 (stddev / mean of the runs' p50s) beside the within-run CV
  * (the median over runs of the CV of the repetitions' p50s), then the median over the series.
- * Configurations: NOISE_CONFIGS, a comma list of processes:pin[:settle], default
+ * Configurations: NOISE_CONFIGS, a comma list of processes:pin[:settle][:noreport][:pair], default
  * "1:none,3:none,3:auto" (before: one process; the default of `run`: up to 3 processes sharing the
  * repetitions; the same with the threads pinned).
  * Target: median between-run CV of p50 <= 3%. Beside it, the between-run CV of each gmem/shmem
@@ -28,6 +28,8 @@ interface Config {
   settle: boolean;
   /** free page reporting held off (page_reporting_order above the largest order) during this configuration's runs */
   noReport: boolean;
+  /** run --pair shmem,gmem: the two paths of a series timed in the same probe processes */
+  pair: boolean;
   label: string;
 }
 
@@ -36,12 +38,14 @@ function configs(): Config[] {
     const [p, pin = 'auto', ...flags] = c.split(':');
     const settle = flags.includes('settle');
     const noReport = flags.includes('noreport');
+    const pair = flags.includes('pair');
     return {
       processes: Number(p),
       pin,
       settle,
       noReport,
-      label: `K=${p} pin=${pin}${settle ? ' settle' : ''}${noReport ? ' noreport' : ''}`,
+      pair,
+      label: `K=${p} pin=${pin}${settle ? ' settle' : ''}${noReport ? ' noreport' : ''}${pair ? ' pair' : ''}`,
     };
   });
 }
@@ -153,6 +157,7 @@ export async function run(): Promise<void> {
           processes: cfg.processes,
           pin: cfg.pin,
           settle: cfg.settle,
+          ...(cfg.pair && { pair: ['shmem', 'gmem'] as const }),
         });
         seconds[c].push((performance.now() - t0) / 1000);
         runs[c].push(summary);

@@ -18,27 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
-struct gmem_args { uint64_t size, flags, reserved[6]; };
-#define CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct gmem_args)
-
-static uint64_t now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
+#include "loop.h"
 
 static int open_fd(const char *path, uint64_t size, int mmap_flags, int *mode)
 {
-	struct gmem_args args = { .size = size, .flags = mmap_flags ? 3 : 0 };
+	struct gmem_args args = { .size = size, .flags = mmap_flags ? GMEM_FLAG_MMAP | GMEM_FLAG_INIT_SHARED : 0 };
 	int fd, kvm, vm;
 
 	*mode = 0;

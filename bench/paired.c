@@ -20,10 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-struct gmem_args { uint64_t size, flags, reserved[6]; };
-#define CREATE_GUEST_MEMFD _IOWR(KVMIO, 0xd4, struct gmem_args)
-#define GMEM_FLAG_MMAP (1ULL << 0)
-#define GMEM_FLAG_INIT_SHARED (1ULL << 1)
+#include "loop.h"
 
 enum op { OP_ALLOC, OP_FAULT, OP_PUNCH };
 
@@ -33,21 +30,6 @@ struct path {
 	uint64_t *samples;
 	uint64_t n;
 };
-
-static uint64_t now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 static void need(int ok, const char *what)
 {

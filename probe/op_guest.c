@@ -213,30 +213,10 @@ static void guest_extra(const struct job *job, FILE *f)
 	json_kv_num(f, "exitOnlyNs", (long long)stats.exit_only_ns, false);
 }
 
-const struct op op_guest_fault = {
-	.name = "guest-fault",
-	.need_mmap = true,
-	.need_vm = true,
-	.check = guest_check,
-	.pass_setup = guest_setup,
-	.pass_teardown = guest_teardown,
-	.extra = guest_extra,
-	.state = &stats,
-	.state_size = sizeof(stats),
-	.prepare = guest_fault_prepare,
-	.timed = guest_fault_timed,
-};
-
-const struct op op_guest_refault = {
-	.name = "guest-refault",
-	.need_mmap = true,
-	.need_vm = true,
-	.check = guest_check,
-	.pass_setup = guest_setup,
-	.pass_teardown = guest_teardown,
-	.extra = guest_extra,
-	.state = &stats,
-	.state_size = sizeof(stats),
-	.prepare = guest_refault_prepare,
-	.timed = guest_refault_timed,
-};
+/* the two guest ops differ only in what each timed call's guest does */
+#define GUEST_OP(var, opname, prep, fn)                                                                          \
+	const struct op var = { .name = opname, .need_mmap = true, .need_vm = true, .check = guest_check,            \
+				.pass_setup = guest_setup, .pass_teardown = guest_teardown, .extra = guest_extra,        \
+				.state = &stats, .state_size = sizeof(stats), .prepare = prep, .timed = fn }
+GUEST_OP(op_guest_fault, "guest-fault", guest_fault_prepare, guest_fault_timed);
+GUEST_OP(op_guest_refault, "guest-refault", guest_refault_prepare, guest_refault_timed);

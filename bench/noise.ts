@@ -20,7 +20,7 @@ import { buildProbe } from '../src/probe/build.js';
 import { cv as cvOf, median } from '../src/analysis/stats/describe.js';
 import { formatColumns } from '../src/output/columns.js';
 import { formatSize } from '../src/util/units.js';
-import type { RunSummary } from '../src/results/schema.js';
+import { seriesKey, type RunSummary } from '../src/results/schema.js';
 
 interface Config {
   processes: number;
@@ -107,14 +107,12 @@ export function ratioNoiseOf(runs: RunSummary[], a = 'shmem', b = 'gmem'): Serie
   const bySeries = new Map<string, number[]>();
   for (const run of runs) {
     const p50 = new Map(
-      run.results
-        .filter((r) => r.status === 'ok' && r.p50 !== null)
-        .map((r) => [`${r.host} ${r.path} ${r.op} ${r.granule} ${r.threads}`, r.p50!]),
+      run.results.filter((r) => r.status === 'ok' && r.p50 !== null).map((r) => [seriesKey(r), r.p50!]),
     );
     for (const r of run.results) {
       if (r.path !== b) continue;
-      const x = p50.get(`${r.host} ${b} ${r.op} ${r.granule} ${r.threads}`);
-      const y = p50.get(`${r.host} ${a} ${r.op} ${r.granule} ${r.threads}`);
+      const x = p50.get(seriesKey(r));
+      const y = p50.get(seriesKey({ ...r, path: a }));
       if (x === undefined || y === undefined || y <= 0) continue;
       const key = `${b}/${a} ${r.op} ${formatSize(r.granule)} t${r.threads}`;
       bySeries.set(key, [...(bySeries.get(key) ?? []), x / y]);

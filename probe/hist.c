@@ -114,14 +114,14 @@ void hist_free(struct hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void hist_emit_rep(const struct hist *h, int index, const char *path)
+void hist_emit_rep(const struct hist *h, int index, const char *path, double syscall_ns)
 {
 	bool first = true;
 
 	printf("{\"type\":\"rep\",\"index\":%d,\"samples\":%llu,\"min\":%llu,\"max\":%llu,"
-	       "\"sum\":%.17g,\"sumsq\":%.17g,\"buckets\":[",
+	       "\"sum\":%.17g,\"sumsq\":%.17g,\"syscallNs\":%.1f,\"buckets\":[",
 	       index, (unsigned long long)h->n, (unsigned long long)(h->n ? h->min : 0),
-	       (unsigned long long)h->max, h->sum, h->sumsq);
+	       (unsigned long long)h->max, h->sum, h->sumsq, syscall_ns);
 	for (unsigned int i = 0; i < NBUCKETS; i++) {
 		if (!h->counts[i])
 			continue;

@@ -117,13 +117,6 @@ static int run_once(struct vcpu *v, struct outcome *o)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* the median KVM_RUN that touches an already-mapped page */
 static int measure_exit_only(struct vcpu *v, struct outcome *o)
 {

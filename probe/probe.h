@@ -35,6 +35,8 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 const char *errno_name(int err);
+/* qsort order of uint64_t values */
+int cmp_u64(const void *a, const void *b);
 /* Read a whole small file into buf (NUL-terminated, trailing newline dropped); -1 if unreadable. */
 int read_text(const char *path, char *buf, size_t len);
 /* A "Key:   123 kB" line of /proc/meminfo, in bytes (kB scaled) or plain count; -1 if absent. */
@@ -91,8 +93,23 @@ void hist_clear(struct hist *h);
 /* The low edge of the bucket holding quantile q (0..1); 0 when empty. */
 uint64_t hist_quantile(const struct hist *h, double q);
 void hist_free(struct hist *h);
-/* One "rep" line; path names the job's path when the process times two (NULL: it times one). */
-void hist_emit_rep(const struct hist *h, int index, const char *path);
+/*
+ * One "rep" line; path names the job's path when the process times two (NULL: it times one);
+ * syscall_ns is the null-syscall reference timed beside the pass (ref.c).
+ */
+void hist_emit_rep(const struct hist *h, int index, const char *path, double syscall_ns);
+
+/* ---- ref.c: the null-syscall reference timed beside each timed pass ---- */
+#define REF_BATCHES 64
+#define REF_BATCH 32
+struct ref {
+	uint64_t ns[REF_BATCHES];   /* what each batch of REF_BATCH calls took */
+	int n;
+};
+/* Time REF_BATCHES / 2 batches of null syscalls into r: once just before a pass and once just after. */
+void ref_time(struct ref *r);
+/* The median batch's ns per call (0 if none), and r emptied. */
+double ref_take(struct ref *r);
 
 /* ---- outcome of a job: the status rules of the protocol ---- */
 enum status { ST_OK, ST_UNSUPPORTED, ST_FAILED };

@@ -250,19 +250,30 @@ static void side_leave(struct side *x, const struct op *op)
 		memcpy(x->state, op->state, op->state_size);
 }
 
-/* One pass of one side; a timed pass writes its rep line (naming its path when there are two) */
+/*
+ * One pass of one side; a timed pass writes its rep line (naming its path when there are two) with
+ * the null-syscall reference timed around it (ref.c)
+ */
 static void side_pass(struct side *x, const struct op *op, int pass, bool paired)
 {
+	static struct ref ref;
 	bool warmup = pass < x->job.warmup;
 	uint64_t t0 = now_ns();
+	double syscall_ns = 0;
 
 	side_enter(x, op);
+	if (!warmup)
+		ref_time(&ref);
 	x->stopped = run_pass(&x->job, op, x->ws, warmup, &x->out) != 0;
+	if (!warmup) {
+		ref_time(&ref);
+		syscall_ns = ref_take(&ref);
+	}
 	if (!x->stopped && !warmup) {
 		hist_clear(&x->merged);
 		for (int i = 0; i < x->job.threads; i++)
 			hist_merge(&x->merged, &x->ws[i].hist);
-		hist_emit_rep(&x->merged, pass - x->job.warmup, paired ? x->job.path : NULL);
+		hist_emit_rep(&x->merged, pass - x->job.warmup, paired ? x->job.path : NULL, syscall_ns);
 		x->samples += x->merged.n;
 	}
 	side_leave(x, op);

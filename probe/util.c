@@ -38,6 +38,13 @@ const char *errno_name(int err)
 	return "E?";
 }
 
+int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int read_text(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");

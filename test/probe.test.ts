@@ -170,8 +170,12 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
           expect(r.mean!).toBeGreaterThan(0);
           const h = decode(r.histogram!);
           expect(h.totalCount).toBe(expected);
+          // the null syscall timed beside every pass (probe/ref.c); the row's is its passes' mean
+          for (const x of r.repetitions) expect(x.syscallNs).toBeGreaterThan(0);
+          expect(r.syscallNs).toBeCloseTo(r.repetitions.reduce((a, x) => a + x.syscallNs!, 0) / REPS, 6);
         }
         expect(big.p50!).toBeGreaterThan(small.p50!);
+        expect(big.p50!).toBeGreaterThan(big.syscallNs!);
       });
 
   it('hugetlb: a 4K granule is unsupported, with the reason', () => {

@@ -31,6 +31,7 @@ export class RowBuilder {
       p99: p.p99,
       mean: rep.sum / rep.samples,
       ...(process !== undefined && { process }),
+      ...(rep.syscallNs && { syscallNs: rep.syscallNs }),
     });
     merge(this.all, h);
     h.destroy();
@@ -79,6 +80,7 @@ export class RowBuilder {
     // HDR percentiles are bucket-equivalent values (< 0.1% off): keep them within the exact min and max
     const p = percentiles(this.all);
     const clamp = (v: number) => Math.min(this.max, Math.max(this.min, v));
+    const refs = this.reps.flatMap((r) => (r.syscallNs ? [r.syscallNs] : []));
     return {
       ...base,
       samples: n,
@@ -92,6 +94,7 @@ export class RowBuilder {
       stddev: Math.sqrt(variance),
       histogram: encode(this.all),
       repetitions: this.reps,
+      ...(refs.length && { syscallNs: refs.reduce((a, b) => a + b, 0) / refs.length }),
     };
   }
 }

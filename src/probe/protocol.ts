@@ -33,6 +33,8 @@ export const repLineSchema = z.object({
   max: z.number(),
   sum: z.number(),
   sumsq: z.number(),
+  /** the median null syscall timed around the pass (probe/ref.c); absent from older probes */
+  syscallNs: z.number().nonnegative().optional(),
   /** [lowest value of bucket in ns, count] */
   buckets: z.array(z.tuple([z.number(), count])),
   raw: z.array(z.number()).optional(),

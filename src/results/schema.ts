@@ -21,6 +21,8 @@ export interface RepStat {
   mean: number;
   /** 0-based index of the probe process that measured it, when several processes measured the row */
   process?: number;
+  /** the median null syscall timed around the repetition's pass (probe/ref.c), ns */
+  syscallNs?: number;
 }
 
 export interface ResultRow {
@@ -51,6 +53,12 @@ export interface ResultRow {
   params: { region: number; repetitions: number; warmup: number; [k: string]: unknown };
   /** op-specific figures (outcome counts, throughput, integrity ...) */
   extra?: Record<string, unknown>;
+  /**
+   * the host's null syscall beside the row's passes: the mean over its repetitions of the median
+   * null syscall timed around each (probe/ref.c), ns; absent from older probes. A figure divided by
+   * it is relative to what entering the kernel cost at those moments (analysis/reference.ts).
+   */
+  syscallNs?: number;
   /** how many separate probe processes measured the row (set when run asked for more than one) */
   processes?: number;
   /** the path timed beside this row's in the same probe processes, passes interleaved (run --pair) */

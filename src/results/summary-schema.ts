@@ -35,6 +35,7 @@ const repStat = z.looseObject({
   p99: z.number(),
   mean: z.number(),
   process: z.number().int().optional(),
+  syscallNs: z.number().nonnegative().optional(),
 });
 
 export const resultRow = z.looseObject({
@@ -62,6 +63,7 @@ export const resultRow = z.looseObject({
   params: z.looseObject({ region: z.number(), repetitions: z.number(), warmup: z.number() }),
   // each op's figures are checked against its own schema where they are used (output/notes.ts)
   extra: z.record(z.string(), z.unknown()).optional(),
+  syscallNs: z.number().nonnegative().optional(),
   processes: z.number().int().optional(),
   pairedWith: z.string().optional(),
   cpus: z.array(z.number().int()).nullable().optional(),

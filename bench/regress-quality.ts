@@ -330,6 +330,8 @@ async function judgeHistory(HISTORY: string): Promise<void> {
   // other settings, for the trade-off between false alarms and power
   const others: [string, Partial<RegressOptions>][] = [
     ['--normalize none', { normalize: 'none' }],
+    ['--reference syscall', { reference: 'syscall' }],
+    ['--reference syscall --normalize none', { reference: 'syscall', normalize: 'none' }],
     ['--noise-confidence 0', { noiseConfidence: 0 }],
     ['--noise-confidence 0.99', { noiseConfidence: 0.99 }],
     ['--metrics p50', { metrics: ['p50'] }],

@@ -42,6 +42,7 @@ import {
 import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { median } from './stats/describe.js';
 import { indexSeries, relativeTo, speedIndices, type SpeedIndex } from './speed-index.js';
+import { perSyscall, type PerSyscall } from './reference.js';
 
 export interface RegressOptions extends ChangePointOptions {
   metrics: readonly Metric[];
@@ -59,6 +60,11 @@ export interface RegressOptions extends ChangePointOptions {
   persistenceMargin: number;
   /** 'host': judge each series relative to its host's speed index, and the index as one series; 'none': raw latencies */
   normalize: 'host' | 'none';
+  /**
+   * 'syscall': each row first relative to the null syscall timed beside its passes, and that
+   * reference judged as a series of its own (reference.ts); 'none': as measured
+   */
+  reference: 'syscall' | 'none';
   /**
    * the magnitude floor uses this upper confidence bound of the series' noise (chi-square on its
    * runs): a short history does not pass for a quiet one (0: the estimate itself)
@@ -82,6 +88,7 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
   baselineRuns: 8,
   persistenceMargin: 0,
   normalize: 'host',
+  reference: 'none',
   noiseConfidence: 0.95,
   tailSamples: TAIL_SAMPLES,
 };
@@ -171,6 +178,8 @@ export interface RegressReport {
   series: { key: string; metric: Metric; points: number; noisePct?: number; floorPct?: number }[];
   /** per host and metric with a speed index (normalize 'host'): its series, noise and floor (percent), and its value per run */
   speedIndex?: SpeedIndexReport[];
+  /** reference 'syscall': the hosts whose rows were scaled to their typical null syscall (ns), and those left as measured */
+  reference?: { hosts: { host: string; typicalNs: number }[]; unscaled: string[] };
   regressions: Change[];
   improvements: Change[];
   /** host-wide shifts (their series' changes are not in regressions/improvements) */
@@ -386,10 +395,14 @@ export interface Candidates {
   sorted: HistoryRun[];
   /** series (with metric) left out, in some or all runs, for too few samples beyond the metric */
   thin: ThinSeries[];
+  /** reference 'syscall': what perSyscall scaled */
+  reference?: Omit<PerSyscall, 'runs'>;
 }
 
 /** `only`: analyse just the series of this key (the indices still come from every series). */
-export function candidates(runs: HistoryRun[], o: RegressOptions, only?: string): Candidates {
+export function candidates(measured: HistoryRun[], o: RegressOptions, only?: string): Candidates {
+  const scaled = o.reference === 'syscall' ? perSyscall(measured) : undefined;
+  const runs = scaled?.runs ?? measured;
   const thin: ThinSeries[] = [];
   const all = extractSeries(runs, o.metrics, o.tailSamples, thin);
   const indices = o.normalize === 'host' ? speedIndices(all) : [];
@@ -403,7 +416,15 @@ export function candidates(runs: HistoryRun[], o: RegressOptions, only?: string)
     for (const c of changes) indexShifts.push(indexShift(index, c, all, sorted));
     return { index, noise, bound };
   });
-  return { series, analysed, indexShifts, indices: judgedIndices, sorted, thin };
+  return {
+    series,
+    analysed,
+    indexShifts,
+    indices: judgedIndices,
+    sorted,
+    thin,
+    ...(scaled && { reference: { hosts: scaled.hosts, unscaled: scaled.unscaled } }),
+  };
 }
 
 /** A change of a host's speed index as a host-wide shift: each series' raw change over the same runs. */
@@ -459,6 +480,7 @@ export function regress(
     return { ...e, noisePct: a.noise * 100, floorPct: floorPct(a.bound) };
   });
   if (c.thin.length) report.thin = c.thin;
+  if (c.reference) report.reference = c.reference;
   if (c.indices.length)
     report.speedIndex = c.indices.map(({ index, noise, bound }) => ({
       host: index.host,

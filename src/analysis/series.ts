@@ -25,6 +25,8 @@ export interface HistoryRow extends SeriesId {
   p99: number | null;
   /** the row's samples (timed calls), when known: how far into its tail a percentile can see */
   samples?: number;
+  /** the null syscall timed beside the row's passes, ns (results/schema.ts; reference.ts) */
+  syscallNs?: number;
   kernel?: string;
 }
 
@@ -121,6 +123,7 @@ export function historyRunFromSummary(s: RunSummary): HistoryRun {
         p50: r.p50,
         p99: r.p99,
         samples: r.samples,
+        ...(r.syscallNs !== undefined && { syscallNs: r.syscallNs }),
         ...(kernels.get(r.host) && { kernel: kernels.get(r.host) }),
       })),
   };

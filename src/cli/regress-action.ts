@@ -99,6 +99,14 @@ export function addRegressOptions(cmd: Command): Command {
         .choices(['host', 'none'])
         .default(DEFAULT_REGRESS_OPTIONS.normalize),
     )
+    .addOption(
+      new Option(
+        '--reference <what>',
+        'syscall: each row relative to the null syscall timed beside its passes first (and that reference judged as a series); none: as measured',
+      )
+        .choices(['syscall', 'none'])
+        .default(DEFAULT_REGRESS_OPTIONS.reference),
+    )
     .option(
       '--noise-factor <k>',
       "a change must be k times the series' between-run noise",
@@ -162,6 +170,7 @@ export function regressActionOptions(
     baselineRuns: (o.baselineRuns as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.baselineRuns,
     persistenceMargin: (o.persistenceMargin as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.persistenceMargin,
     normalize: (o.normalize as RegressOptions['normalize'] | undefined) ?? DEFAULT_REGRESS_OPTIONS.normalize,
+    reference: (o.reference as RegressOptions['reference'] | undefined) ?? DEFAULT_REGRESS_OPTIONS.reference,
     noiseConfidence: (o.noiseConfidence as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.noiseConfidence,
     tailSamples: (o.tailSamples as number | undefined) ?? DEFAULT_REGRESS_OPTIONS.tailSamples,
   };

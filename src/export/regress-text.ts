@@ -111,6 +111,19 @@ function table(changes: Change[], notes: RunNotes): string[] {
   ];
 }
 
+function referenceNote(ref: NonNullable<RegressReport['reference']>): string {
+  const scaled = ref.hosts.map((h) => `${h.host} (${h.typicalNs.toFixed(0)} ns)`).join(', ');
+  return (
+    (scaled
+      ? `each row relative to the null syscall timed beside its passes, in ns at the host's typical one: ${scaled}; ` +
+        'the reference itself is the series all/null-syscall'
+      : 'no row has a null-syscall reference: nothing scaled') +
+    (ref.unscaled.length
+      ? `; judged as measured (rows without a reference, an older probe): ${ref.unscaled.join(', ')}`
+      : '')
+  );
+}
+
 export function renderRegressText(r: RegressReport): string {
   const o = r.options;
   const out = [
@@ -131,6 +144,7 @@ export function renderRegressText(r: RegressReport): string {
             '"vs host" is the change judged (and "noise" its noise), "change" the latency\'s own; a change of the index itself is a host-wide shift',
         )
       : []),
+    ...(r.reference ? para(referenceNote(r.reference)) : []),
     SIGN_LEGEND,
     '',
   ];

@@ -7,8 +7,9 @@
  * Configurations: NOISE_CONFIGS, a comma list of processes:pin[:settle][:noreport][:pair], default
  * "1:none,3:none,3:auto" (before: one process; the default of `run`: up to 3 processes sharing the
  * repetitions; the same with the threads pinned).
- * Target: median between-run CV of p50 <= 3%. Beside it, the between-run CV of each gmem/shmem
- * ratio of p50 (the two paths of one series, measured in the same run).
+ * Target: median between-run CV of p50 <= 3%. Beside it, the between-run CV of p50 relative to the
+ * null syscall timed beside the row's passes (its syscallNs: probe/ref.c, analysis/reference.ts),
+ * and of each gmem/shmem ratio of p50 (the two paths of one series, measured in the same run).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -71,20 +72,23 @@ export interface SeriesNoise {
   series: string;
   between: number;
   within: number | null;
+  /** between-run CV of p50 / syscallNs (null where a run's row has no reference) */
+  perSyscall: number | null;
   runs: number;
 }
 
 /** Between-run and within-run CV of p50 per series ok in every run. */
 export function noiseOf(runs: RunSummary[]): SeriesNoise[] {
-  const bySeries = new Map<string, { p50: number[]; within: number[]; okRuns: number }>();
+  const bySeries = new Map<string, { p50: number[]; perSyscall: number[]; within: number[]; okRuns: number }>();
   for (const run of runs) {
     for (const r of run.results) {
       const key = `${r.path} ${r.op} ${formatSize(r.granule)} t${r.threads}`;
-      const s = bySeries.get(key) ?? { p50: [], within: [], okRuns: 0 };
+      const s = bySeries.get(key) ?? { p50: [], perSyscall: [], within: [], okRuns: 0 };
       bySeries.set(key, s);
       if (r.status !== 'ok' || r.p50 === null) continue;
       s.okRuns++;
       s.p50.push(r.p50);
+      if (r.syscallNs) s.perSyscall.push(r.p50 / r.syscallNs);
       const w = cv(r.repetitions.map((x) => x.p50));
       if (w !== null) s.within.push(w);
     }
@@ -93,7 +97,13 @@ export function noiseOf(runs: RunSummary[]): SeriesNoise[] {
   for (const [series, s] of bySeries) {
     const between = cv(s.p50);
     if (s.okRuns !== runs.length || between === null) continue;
-    out.push({ series, between, within: s.within.length ? median(s.within) : null, runs: s.okRuns });
+    out.push({
+      series,
+      between,
+      within: s.within.length ? median(s.within) : null,
+      perSyscall: s.perSyscall.length === s.okRuns ? cv(s.perSyscall) : null,
+      runs: s.okRuns,
+    });
   }
   return out.sort((a, b) => a.series.localeCompare(b.series));
 }
@@ -122,7 +132,7 @@ export function ratioNoiseOf(runs: RunSummary[], a = 'shmem', b = 'gmem'): Serie
   for (const [series, ratios] of bySeries) {
     const between = cv(ratios);
     if (ratios.length === runs.length && between !== null)
-      out.push({ series, between, within: null, runs: ratios.length });
+      out.push({ series, between, within: null, perSyscall: null, runs: ratios.length });
   }
   return out.sort((x, y) => x.series.localeCompare(y.series));
 }
@@ -176,13 +186,14 @@ export async function run(): Promise<void> {
     ...cfgs.flatMap((c) => [
       { header: `${c.label} between`, align: 'right' as const },
       { header: 'within', align: 'right' as const },
+      { header: 'per syscall', align: 'right' as const },
     ]),
   ];
   const rows = series.map((s) => [
     s,
     ...noise.flatMap((x) => {
       const f = x.find((y) => y.series === s);
-      return [pct(f?.between ?? null), pct(f?.within ?? null)];
+      return [pct(f?.between ?? null), pct(f?.within ?? null), pct(f?.perSyscall ?? null)];
     }),
   ]);
   const med = (xs: number[]) => (xs.length ? median(xs) : null);
@@ -192,11 +203,12 @@ export async function run(): Promise<void> {
     ...noise.flatMap((x) => [
       pct(med(x.filter((s) => !isRatio(s)).map((s) => s.between))),
       pct(med(x.flatMap((s) => (s.within === null ? [] : [s.within])))),
+      pct(med(x.flatMap((s) => (s.perSyscall === null ? [] : [s.perSyscall])))),
     ]),
   ]);
   rows.push([
     'median over gmem/shmem ratios',
-    ...noise.flatMap((x) => [pct(med(x.filter(isRatio).map((s) => s.between))), '-']),
+    ...noise.flatMap((x) => [pct(med(x.filter(isRatio).map((s) => s.between))), '-', '-']),
   ]);
   process.stdout.write(`${formatColumns(header, rows)}\n\n`);
   for (const [c, cfg] of cfgs.entries()) {
@@ -205,11 +217,13 @@ export async function run(): Promise<void> {
       .map((s) => s.between)
       .sort((x, y) => x - y);
     const ratios = noise[c].filter(isRatio).map((s) => s.between);
+    const perSyscall = noise[c].flatMap((s) => (s.perSyscall === null ? [] : [s.perSyscall]));
     const q = (p: number) => b[Math.min(b.length - 1, Math.floor(p * b.length))];
     process.stdout.write(
       `${cfg.label}: ${b.length} ok series over ${n} runs; between-run CV of p50 median ${pct(med(b))} ` +
         `(p25 ${pct(q(0.25))}, p75 ${pct(q(0.75))}, max ${pct(b.at(-1) ?? null)}); run ${median(seconds[c]).toFixed(1)} s median ` +
         `(target: median <= 3.0%: ${med(b) !== null && med(b)! <= 0.03 ? 'met' : 'not met'}); ` +
+        `relative to the null syscall beside each row: median ${pct(med(perSyscall))} over ${perSyscall.length} series; ` +
         `gmem/shmem ratio of p50 over ${ratios.length} series: between-run CV median ${pct(med(ratios))}\n`,
     );
   }

@@ -12,7 +12,8 @@ import { compareFormat } from '../src/export/compare-format.js';
 import { TEXT_WIDTH } from '../src/export/compare-text.js';
 import { writeSummary } from '../src/results/store.js';
 import type { RunSummary } from '../src/results/schema.js';
-import { noisyRuns } from './helpers/compare-fixtures.js';
+import { BASE_SERIES, noisyRuns } from './helpers/compare-fixtures.js';
+import { describeReference, summariesPerSyscall } from '../src/analysis/reference.js';
 import { gaussian, rng } from './helpers/synthetic.js';
 import { cli } from './helpers/cli.js';
 
@@ -477,5 +478,83 @@ describe('gmembench compare with several runs per side', () => {
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
+  });
+});
+
+describe('compare --reference syscall', () => {
+  /** the runs' rows with the null syscall each met: 250 ns at the moment's speed (the run's noise), 1% of its own */
+  const withReference = (runs: RunSummary[], factors: Record<number, number> = {}) =>
+    runs.map((s, i) => ({
+      ...s,
+      results: s.results.map((r, k) => {
+        const ns = (250 * r.p50!) / (BASE_SERIES[k].p50(i) * (factors[k] ?? 1));
+        const own = () => 1 + 0.01 * gaussian(rng(i * 31 + k * 7 + 3));
+        return {
+          ...r,
+          syscallNs: ns * own(),
+          repetitions: r.repetitions.map((x) => ({ ...x, syscallNs: ns * own() })),
+        };
+      }),
+    }));
+
+  it('rows whose noise is the moment they met (10%), 5 vs 5: a +15% step is marked relative to the reference, not as measured', () => {
+    const factors = { 2: 1.15 };
+    const base = withReference(noisyRuns(0, 5, { noise: 0.1 }));
+    const cand = withReference(noisyRuns(50, 5, { noise: 0.1, factors }), factors);
+    const raw = compareSides(base, cand);
+    expect(marked(raw)).toEqual([]);
+
+    const scaled = summariesPerSyscall([base, cand]);
+    expect(scaled.hosts.map((h) => h.host)).toEqual(['local']);
+    expect(scaled.hosts[0].typicalNs).toBeGreaterThan(150);
+    expect(scaled.unscaled).toEqual([]);
+    const c = compareSides(scaled.sides[0], scaled.sides[1]);
+    expect(marked(c).map((m) => m.changePct > 10)).toEqual([true]);
+    expect(metric(c, 'shmem', 'punch').mark).toBe('significant');
+    // the reference is a row of its own, compared like the others, and unchanged here
+    expect(Math.abs(metric(c, 'all', 'null-syscall').changePct)).toBeLessThan(10);
+    for (const m of c.rows.filter((r) => r.op !== 'null-syscall').map((r) => r.metrics[0]))
+      expect(m.noise!.used!).toBeLessThan(0.05);
+    expect(describeReference(scaled)).toMatch(/relative to the null syscall .*local \(\d+ ns\)/);
+  });
+
+  it('the CLI: --reference syscall says so above the table, shows the reference row, marks the step; a bad value exits 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gmembench-compare-ref-'));
+    try {
+      const factors = { 2: 1.15 };
+      const write = async (side: string, runs: RunSummary[]) => {
+        const dirs: string[] = [];
+        for (const r of runs) {
+          dirs.push(join(dir, side, r.runId));
+          await writeSummary(dirs.at(-1)!, r);
+        }
+        return dirs;
+      };
+      const base = await write('base', withReference(noisyRuns(0, 5, { noise: 0.1 })));
+      const cand = await write('cand', withReference(noisyRuns(50, 5, { noise: 0.1, factors }), factors));
+      const r = await cli(['compare', '--baseline', ...base, '--candidate', ...cand, '--reference', 'syscall']);
+      expect(r.code, r.stderr).toBe(0);
+      expectWidth(r.stdout);
+      expect(r.stdout).toMatch(/relative to the null syscall timed beside its passes/);
+      expect(r.stdout).toMatch(/^all\s+null-syscall\s+-\s+\d+ns\s+\d+ns/m);
+      expect(r.stdout).toMatch(/^shmem\s+punch\s+2M x1\s+\S+\s+\S+\s+\+1\d\.\d% \*/m);
+      expect(r.stdout.match(/%\s+\*/g)).toHaveLength(1);
+      expect(r.stdout).toMatch(/5 runs\s+x 5 repetitions,/); // the reference row is not a job of 0 repetitions
+      const raw = await cli(['compare', '--baseline', ...base, '--candidate', ...cand]);
+      expect(raw.stdout.match(/%\s+\*/g)).toBeNull();
+      const bad = await cli(['compare', '--baseline', ...base, '--candidate', ...cand, '--reference', 'cpu']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--reference/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rows without a reference (an older probe) stay as measured, and say so', () => {
+    const scaled = summariesPerSyscall([noisyRuns(0, 2, { noise: 0.05 }), noisyRuns(50, 2, { noise: 0.05 })]);
+    expect(scaled.hosts).toEqual([]);
+    expect(scaled.unscaled).toEqual(['local']);
+    expect(scaled.sides[0][0].results).toEqual(noisyRuns(0, 2, { noise: 0.05 })[0].results);
+    expect(describeReference(scaled)).toMatch(/no row has a null-syscall reference.*as measured.*local/);
   });
 });

@@ -13,6 +13,7 @@
  *            the change must also be clearly beyond the noise (|change| > 2 x cv and the interval
  *            excludes 0), otherwise the row is 'noisy' rather than a change.
  */
+import { isReference } from './reference.js';
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
 import { seriesLabel } from '../results/series-label.js';
@@ -439,7 +440,8 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
  */
 export function summarize(rows: ComparedRow[], metrics: readonly CompareMetric[]): MetricSummary[] {
   return metrics.map((metric): MetricSummary => {
-    const ms = rows.flatMap((r) => r.metrics.filter((m) => m.metric === metric));
+    // the null-syscall reference (compare --reference syscall) is shown, not summed up with the ops
+    const ms = rows.filter((r) => !isReference(r)).flatMap((r) => r.metrics.filter((m) => m.metric === metric));
     const once = (m: MetricComparison) =>
       m.measuredOnce === true && !((m.runsBaseline ?? 1) >= 2 && (m.runsCandidate ?? 1) >= 2);
     const positive = ms.filter((m) => m.ratio > 0 && !once(m));

@@ -13,11 +13,16 @@
  * is: dividing some of its runs and not others would make a step of them. Written by hand: a
  * median and a division per row.
  */
+import type { ResultRow, RunSummary } from '../results/schema.js';
 import type { HistoryRow, HistoryRun } from './series.js';
 import { median } from './stats/describe.js';
 
 /** The series of a host's null-syscall reference. */
 export const REFERENCE_SERIES = { path: 'all', op: 'null-syscall', granule: 0, threads: 0 } as const;
+
+/** The reference's own row or series (not an op: left out of a comparison's geomean). */
+export const isReference = (r: { path: string; op: string }) =>
+  r.path === REFERENCE_SERIES.path && r.op === REFERENCE_SERIES.op;
 
 export interface PerSyscall {
   runs: HistoryRun[];
@@ -27,46 +32,123 @@ export interface PerSyscall {
   unscaled: string[];
 }
 
-const hasRef = (r: HistoryRow): r is HistoryRow & { syscallNs: number } =>
+const hasRef = <R extends { syscallNs?: number }>(r: R): r is R & { syscallNs: number } =>
   typeof r.syscallNs === 'number' && r.syscallNs > 0;
 
-export function perSyscall(runs: HistoryRun[]): PerSyscall {
+/** Per host its typical reference (the median of its rows'); hosts with a row without one are unscaled. */
+function typicalOf(rows: Iterable<{ host: string; syscallNs?: number }>) {
   const refs = new Map<string, number[]>();
   const unscaled = new Set<string>();
-  for (const run of runs)
-    for (const r of run.rows) {
-      if (!hasRef(r)) unscaled.add(r.host);
-      else refs.set(r.host, [...(refs.get(r.host) ?? []), r.syscallNs]);
-    }
+  for (const r of rows) {
+    if (!hasRef(r)) unscaled.add(r.host);
+    else refs.set(r.host, [...(refs.get(r.host) ?? []), r.syscallNs]);
+  }
   const typical = new Map(
     [...refs].filter(([host]) => !unscaled.has(host)).map(([host, ns]) => [host, median(ns)] as const),
   );
+  return {
+    typical,
+    hosts: [...typical].map(([host, typicalNs]) => ({ host, typicalNs })),
+    unscaled: [...unscaled],
+  };
+}
+
+/** The reference rows of a run: per scaled host, the median of its rows' references. */
+function referenceRows<R extends { host: string; syscallNs?: number }>(rows: R[], typical: Map<string, number>) {
+  const byHost = new Map<string, R[]>();
+  for (const r of rows) if (typical.has(r.host) && hasRef(r)) byHost.set(r.host, [...(byHost.get(r.host) ?? []), r]);
+  return [...byHost].map(([host, mine]) => ({ host, mine, ns: median(mine.map((r) => r.syscallNs!)) }));
+}
+
+export function perSyscall(runs: HistoryRun[]): PerSyscall {
+  const { typical, hosts, unscaled } = typicalOf(runs.flatMap((r) => r.rows));
   const scaled = runs.map((run) => {
-    const rows: HistoryRow[] = [];
-    const byHost = new Map<string, HistoryRow[]>();
-    for (const r of run.rows) {
+    const rows: HistoryRow[] = run.rows.map((r) => {
       const t = typical.get(r.host);
-      if (t === undefined || !hasRef(r)) {
-        rows.push(r);
-        continue;
-      }
+      if (t === undefined || !hasRef(r)) return r;
       const k = t / r.syscallNs;
-      rows.push({ ...r, p50: r.p50 === null ? null : r.p50 * k, p99: r.p99 === null ? null : r.p99 * k });
-      byHost.set(r.host, [...(byHost.get(r.host) ?? []), r]);
-    }
-    for (const [host, mine] of byHost)
+      return { ...r, p50: r.p50 === null ? null : r.p50 * k, p99: r.p99 === null ? null : r.p99 * k };
+    });
+    for (const { host, mine, ns } of referenceRows(run.rows, typical))
       rows.push({
         host,
         ...REFERENCE_SERIES,
-        p50: median(mine.map((r) => r.syscallNs!)),
+        p50: ns,
         p99: null,
         ...(mine[0].kernel && { kernel: mine[0].kernel }),
       });
     return { ...run, rows };
   });
-  return {
-    runs: scaled,
-    hosts: [...typical].map(([host, typicalNs]) => ({ host, typicalNs })),
-    unscaled: [...unscaled],
+  return { runs: scaled, hosts, unscaled };
+}
+
+const NS_FIELDS = ['min', 'p50', 'p90', 'p99', 'p999', 'max', 'mean', 'stddev'] as const;
+
+/**
+ * The same for whole run summaries (compare): one typical reference per host over every run given
+ * (both sides), each row's figures and each repetition's scaled by its own reference, and a row
+ * "all null-syscall" per host and run. The rows' histograms stay as measured.
+ */
+export function summariesPerSyscall(sides: RunSummary[][]): {
+  sides: RunSummary[][];
+  hosts: PerSyscall['hosts'];
+  unscaled: string[];
+} {
+  const ok = (s: RunSummary) => s.results.filter((r) => r.status === 'ok');
+  const { typical, hosts, unscaled } = typicalOf(sides.flat().flatMap(ok));
+  const scaleRow = (r: ResultRow): ResultRow => {
+    const t = typical.get(r.host);
+    if (r.status !== 'ok' || t === undefined || !hasRef(r)) return r;
+    const k = t / r.syscallNs;
+    const out: ResultRow = { ...r };
+    for (const f of NS_FIELDS) out[f] = r[f] === null ? null : r[f]! * k;
+    out.repetitions = r.repetitions.map((x) => {
+      const kx = hasRef(x) ? t / x.syscallNs : k;
+      return { ...x, p50: x.p50 * kx, p99: x.p99 * kx, mean: x.mean * kx };
+    });
+    return out;
   };
+  const reference = (host: string, ns: number, rows: number): ResultRow => ({
+    host,
+    ...REFERENCE_SERIES,
+    status: 'ok',
+    samples: rows,
+    unit: 'ns',
+    min: ns,
+    p50: ns,
+    p90: null,
+    p99: null,
+    p999: null,
+    max: ns,
+    mean: ns,
+    stddev: null,
+    histogram: null,
+    repetitions: [],
+    params: { region: 0, repetitions: 0, warmup: 0 },
+  });
+  return {
+    sides: sides.map((runs) =>
+      runs.map((s) => ({
+        ...s,
+        results: [
+          ...s.results.map(scaleRow),
+          ...referenceRows(ok(s), typical).map(({ host, mine, ns }) => reference(host, ns, mine.length)),
+        ],
+      })),
+    ),
+    hosts,
+    unscaled,
+  };
+}
+
+/** One line for a report's header: which hosts were scaled, to what, and which were left as measured. */
+export function describeReference(ref: Pick<PerSyscall, 'hosts' | 'unscaled'>): string {
+  const scaled = ref.hosts.map((h) => `${h.host} (${h.typicalNs.toFixed(0)} ns)`).join(', ');
+  return (
+    (scaled
+      ? `each row relative to the null syscall timed beside its passes, in ns at the host's typical one: ${scaled}; ` +
+        `the reference itself is the series ${REFERENCE_SERIES.path}/${REFERENCE_SERIES.op}`
+      : 'no row has a null-syscall reference: nothing scaled') +
+    (ref.unscaled.length ? `; as measured (rows without a reference, an older probe): ${ref.unscaled.join(', ')}` : '')
+  );
 }

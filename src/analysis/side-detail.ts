@@ -61,6 +61,8 @@ export function sideDetail(runs: RunSummary[]): SideDetail {
     for (const r of run.results ?? []) {
       if (r.status !== 'ok') continue;
       const reps = r.params?.repetitions ?? r.repetitions?.length;
+      // a row of no repetitions was not measured as a job (compare --reference's null-syscall row)
+      if (!reps) continue;
       add(d.repetitions, reps);
       if (reps === 1) add(d.once, r.op);
     }

@@ -6,6 +6,7 @@ import type { ComparedRow, Comparison } from '../analysis/compare.js';
 import { formatColumns, type Column } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
+import { granuleLabel } from '../results/series-label.js';
 import {
   cvText,
   intervalText,
@@ -67,7 +68,7 @@ function acrossTable(c: Comparison, rows: ComparedRow[]): string {
       cells.push([
         ...(paths ? [first ? cut(r.path, 10) : ''] : []),
         first ? cut(r.op, 14) : '',
-        first ? `${formatSize(r.granule)} x${r.threads}` : '',
+        first ? granuleLabel(r.granule, r.threads) : '',
         ...(multi ? [m.metric] : []),
         formatNs(m.baseline),
         formatNs(m.candidate),

@@ -4,9 +4,10 @@
  * number in the table ([1], [2]...) and spelled out below it, with the last good run and the kernels.
  */
 import { sensitivity, type Change, type RegressReport } from '../analysis/regress.js';
+import { describeReference } from '../analysis/reference.js';
 import { fitColumns, wrapText } from '../output/columns.js';
-import { formatNs, formatSize } from '../util/units.js';
-import { seriesLabel as labelOf } from '../results/series-label.js';
+import { formatNs } from '../util/units.js';
+import { granuleLabel, seriesLabel as labelOf } from '../results/series-label.js';
 import type { RegressFormat } from './regress-format.js';
 import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
 
@@ -90,7 +91,7 @@ function table(changes: Change[], notes: RunNotes): string[] {
       { header: 'state' },
     ],
     changes.map((c) => [
-      `${c.path} ${c.op} ${formatSize(c.granule)} x${c.threads}`,
+      `${c.path} ${c.op} ${granuleLabel(c.granule, c.threads)}`,
       c.metric,
       formatNs(c.before),
       formatNs(c.after),
@@ -109,19 +110,6 @@ function table(changes: Change[], notes: RunNotes): string[] {
       ? [`(left out to fit ${REGRESS_TEXT_WIDTH} columns: ${hidden.join(', ')}; --format json has them)`]
       : []),
   ];
-}
-
-function referenceNote(ref: NonNullable<RegressReport['reference']>): string {
-  const scaled = ref.hosts.map((h) => `${h.host} (${h.typicalNs.toFixed(0)} ns)`).join(', ');
-  return (
-    (scaled
-      ? `each row relative to the null syscall timed beside its passes, in ns at the host's typical one: ${scaled}; ` +
-        'the reference itself is the series all/null-syscall'
-      : 'no row has a null-syscall reference: nothing scaled') +
-    (ref.unscaled.length
-      ? `; judged as measured (rows without a reference, an older probe): ${ref.unscaled.join(', ')}`
-      : '')
-  );
 }
 
 export function renderRegressText(r: RegressReport): string {
@@ -144,7 +132,7 @@ export function renderRegressText(r: RegressReport): string {
             '"vs host" is the change judged (and "noise" its noise), "change" the latency\'s own; a change of the index itself is a host-wide shift',
         )
       : []),
-    ...(r.reference ? para(referenceNote(r.reference)) : []),
+    ...(r.reference ? para(describeReference(r.reference)) : []),
     SIGN_LEGEND,
     '',
   ];

@@ -8,6 +8,15 @@ export function threadsLabel(threads: number): string {
   return `x${threads}`;
 }
 
+/**
+ * "4K x2"; "-" for a series of the whole host (granule and threads 0: the speed index, the null
+ * syscall), which has neither
+ */
+export function granuleLabel(granule: number, threads: number): string {
+  return granule === 0 && threads === 0 ? '-' : `${formatSize(granule)} ${threadsLabel(threads)}`;
+}
+
 export function seriesLabel(r: { host?: string; path?: string; op: string; granule: number; threads: number }): string {
-  return [r.host, r.path, r.op, formatSize(r.granule), threadsLabel(r.threads)].filter((s) => s !== undefined).join(' ');
+  const g = granuleLabel(r.granule, r.threads);
+  return [r.host, r.path, r.op, g === '-' ? undefined : g].filter((s) => s !== undefined).join(' ');
 }

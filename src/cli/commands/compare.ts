@@ -4,7 +4,7 @@
  * series' run-to-run noise (from the runs compared or --history) and, with --plot, the charts.
  * RUN is a run directory, its summary.json, or a results folder holding several runs.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { type CompareMetric } from '../../analysis/compare.js';
 import {
   DEFAULT_ACROSS_OPTIONS,
@@ -15,6 +15,7 @@ import {
   type RunsPairing,
 } from '../../analysis/compare-runs.js';
 import { loadHistoryDir } from '../../analysis/series.js';
+import { describeReference, perSyscall, summariesPerSyscall } from '../../analysis/reference.js';
 import { compareFormat } from '../../export/compare-format.js';
 import { RunNotFoundError } from '../../results/resolve.js';
 import { loadRunsArg, loadRunsArgs } from '../../results/runs-arg.js';
@@ -56,9 +57,17 @@ interface CompareCliOptions {
   noiseFactor: number;
   tailSamples: number;
   plot?: string;
+  reference: 'syscall' | 'none';
 }
 
-async function pairing(args: string[], o: CompareCliOptions): Promise<RunsPairing> {
+/** what the runs' sides become before they are paired: as measured, or relative to their null syscall */
+type Prep = (sides: RunSummary[][]) => RunSummary[][];
+
+async function pairing(args: string[], o: CompareCliOptions, prep: Prep): Promise<RunsPairing> {
+  const two = async (base: Promise<RunSummary[]>, cand: Promise<RunSummary[]>) => {
+    const [b, c] = prep([await base, await cand]);
+    return pairRunGroups(b, c);
+  };
   if (o.paths) {
     const [a, b] = parsePaths(o.paths);
     if (o.baseline || o.candidate)
@@ -67,14 +76,14 @@ async function pairing(args: string[], o: CompareCliOptions): Promise<RunsPairin
       );
     if (o.runs) {
       if (args.length > 0) throw new UsageError(`--paths with --runs: no positional runs as well (got ${args.length})`);
-      return pairPathGroups(await loadRunsArgs(o.runs), a, b);
+      return pairPathGroups(prep([await loadRunsArgs(o.runs)])[0], a, b);
     }
     if (args.length !== 1) {
       throw new UsageError(
         `--paths compares two paths of ONE run; got ${args.length} runs (for several runs of one kernel: a results folder holding them, or --runs RUN...)`,
       );
     }
-    return pairPathGroups(await loadRunsArg(args[0]), a, b);
+    return pairPathGroups(prep([await loadRunsArg(args[0])])[0], a, b);
   }
   if (o.runs) throw new UsageError('--runs goes with --paths; compare runs with --baseline RUN... --candidate RUN...');
   if (o.baseline || o.candidate) {
@@ -84,13 +93,13 @@ async function pairing(args: string[], o: CompareCliOptions): Promise<RunsPairin
       );
     if (args.length > 0)
       throw new UsageError(`with --baseline and --candidate, no positional runs (got ${args.join(' ')})`);
-    return pairRunGroups(await loadRunsArgs(o.baseline), await loadRunsArgs(o.candidate));
+    return two(loadRunsArgs(o.baseline), loadRunsArgs(o.candidate));
   }
   if (args.length !== 2)
     throw new UsageError(
       `give a baseline and a candidate run (got ${args.length}); or --baseline RUN... --candidate RUN...; or one run with --paths A,B`,
     );
-  return pairRunGroups(await loadRunsArg(args[0]), await loadRunsArg(args[1]));
+  return two(loadRunsArg(args[0]), loadRunsArg(args[1]));
 }
 
 export function registerCompare(program: Command): void {
@@ -140,6 +149,14 @@ export function registerCompare(program: Command): void {
       percentage,
       0.05,
     )
+    .addOption(
+      new Option(
+        '--reference <what>',
+        'syscall: each row relative to the null syscall timed beside its passes (scaled to the host typical one), the reference a row of its own; none: as measured',
+      )
+        .choices(['syscall', 'none'])
+        .default('none'),
+    )
     .option(
       '--plot <file>',
       'also draw the charts, one file per figure: FILE.svg or FILE.png gives FILE-p50.png, FILE-percentiles.png (-1, -2... when a figure is split into pages)',
@@ -151,7 +168,13 @@ export function registerCompare(program: Command): void {
         const { noise, alpha, minChange, noiseFactor, tailSamples } = o;
         if (o.plot && !/\.(svg|png)$/i.test(o.plot))
           throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
-        const p = await pairing(runs, o);
+        let scaled: ReturnType<typeof summariesPerSyscall> | undefined;
+        const prep: Prep = (sides) => {
+          if (o.reference !== 'syscall') return sides;
+          scaled = summariesPerSyscall(sides);
+          return scaled.sides;
+        };
+        const p = await pairing(runs, o, prep);
         for (const run of new Set([...p.baselineRuns, ...p.candidateRuns])) noted(run);
         let history: History | undefined;
         if (o.history) {
@@ -163,9 +186,10 @@ export function registerCompare(program: Command): void {
               `--history: ${o.history} holds no readable runs${h.skipped.length ? ` (${h.skipped[0]})` : ''}`,
             );
           for (const s of h.skipped) process.stderr.write(`gmembench compare: --history: skipped ${s}\n`);
-          history = { runs: h.runs, source: o.history };
+          history = { runs: o.reference === 'syscall' ? perSyscall(h.runs).runs : h.runs, source: o.history };
         }
         const comparison = judgeAcross(p, { metrics, noise, alpha, minChange, noiseFactor, tailSamples }, history);
+        if (scaled) comparison.banner.push(describeReference(scaled));
         process.stdout.write(format.render(comparison));
         if (o.plot) {
           // vega loads only when a chart is wanted: the other commands start faster without it

@@ -7,13 +7,15 @@
  * 2. random disjoint 5 vs 5 splits (fixed seed);
  * 3. one run a side, the other runs as --history (random pairs);
  * 4. power: the candidate group of each random split made 5%, 10%, 15% slower on every row.
- * Target: two groups of 5 quiet runs mark no row.
+ * Target: two groups of 5 quiet runs mark no row. COMPARE_REFERENCE=syscall judges every row relative
+ * to the null syscall beside its passes (compare --reference syscall; analysis/reference.ts).
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compareSides } from '../src/analysis/compare-runs.js';
 import type { Comparison } from '../src/analysis/compare.js';
 import { historyRunFromSummary } from '../src/analysis/series.js';
+import { describeReference, isReference, summariesPerSyscall } from '../src/analysis/reference.js';
 import { listRuns, readSummary } from '../src/results/store.js';
 import type { RunSummary } from '../src/results/schema.js';
 import { rng } from '../test/helpers/synthetic.js';
@@ -57,13 +59,18 @@ function slower(run: RunSummary, f: number): RunSummary {
   return {
     ...run,
     runId: `${run.runId}-x${f}`,
-    results: run.results.map((r) => ({
-      ...r,
-      p50: k(r.p50),
-      p99: k(r.p99),
-      mean: k(r.mean),
-      repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * f, p99: x.p99 * f, mean: x.mean * f })),
-    })),
+    // the null syscall (COMPARE_REFERENCE=syscall) is not an op: it stays as it was
+    results: run.results.map((r) =>
+      isReference(r)
+        ? r
+        : {
+            ...r,
+            p50: k(r.p50),
+            p99: k(r.p99),
+            mean: k(r.mean),
+            repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * f, p99: x.p99 * f, mean: x.mean * f })),
+          },
+    ),
   };
 }
 
@@ -85,11 +92,14 @@ export async function run(): Promise<void> {
     );
     return;
   }
-  const runs = (await Promise.all(dirs.map((d) => readSummary(d)))).sort(
+  const measured = (await Promise.all(dirs.map((d) => readSummary(d)))).sort(
     (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt),
   );
+  const reference = process.env.COMPARE_REFERENCE === 'syscall' ? summariesPerSyscall([measured]) : undefined;
+  const runs = reference?.sides[0] ?? measured;
   process.stdout.write(
-    `${runs.length} real runs of suite ${runs[0].suite?.name} from ${dir} (${runs[0].startedAt} .. ${runs.at(-1)!.startedAt})\n`,
+    `${runs.length} real runs of suite ${runs[0].suite?.name} from ${dir} (${runs[0].startedAt} .. ${runs.at(-1)!.startedAt})\n` +
+      (reference ? `${describeReference(reference)} (COMPARE_REFERENCE=syscall)\n` : ''),
   );
 
   // 1. consecutive blocks of 5

@@ -73,7 +73,12 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
     tmp = await mkdtemp(join(tmpdir(), 'gmembench-regress-influx-'));
     const influx = new InfluxDB({ host: '127.0.0.1', port: Number(new URL(influxd.url).port), database: 'gm' });
     await influx.createDatabase('gm');
-    for (let i = 0; i < 24; i++) await writePoints(influx, summaryToPoints(fixtureSummary(i, series)));
+    for (let i = 0; i < 24; i++) {
+      const s = fixtureSummary(i, series);
+      // the null syscall beside each row (probe/ref.c), read back for regress --reference syscall
+      s.results = s.results.map((r) => ({ ...r, syscallNs: 240 + i }));
+      await writePoints(influx, summaryToPoints(s));
+    }
     // another suite's points in the same measurement
     await writePoints(
       influx,
@@ -98,7 +103,9 @@ describe.skipIf(!hasInfluxd)('regress --influx against a real influxd', () => {
       kernel: '6.18.0',
       // the samples, so a p99 of too few of them is not judged (--tail-samples)
       samples: 1015,
+      syscallNs: 240,
     });
+    expect(runs[23].rows[0].syscallNs).toBe(263);
     expect(runs[23].startedAt).toBe('2026-01-24T02:00:00.000Z');
   });
 

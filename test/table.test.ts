@@ -139,6 +139,21 @@ describe('run table', () => {
     expect(Math.max(...lines(wide).map((l) => l.length))).toBeGreaterThan(100);
   });
 
+  it('says what the null syscall beside the passes cost, and how far it moved; nothing without one (older probes)', () => {
+    expect(formatRunTable(summary)).not.toMatch(/null syscall/);
+    let n = 0;
+    const withRef: RunSummary = {
+      ...summary,
+      results: summary.results.map((r) => ({
+        ...r,
+        repetitions: r.repetitions.map((x) => ({ ...x, syscallNs: 200 + 10 * (n++ % 11) })),
+      })),
+    };
+    const t = formatRunTable(withRef, { width: 100 });
+    expect(t).toMatch(/^null syscall beside the passes: median 2[0-9]0ns, 200ns to 300ns over \d+ passes/m);
+    expect(t).toMatch(/--reference syscall/);
+  });
+
   it('the spread is a time, never a percentage of a tiny mean', () => {
     for (const t of [formatRunTable(summary, { wide: true }), formatRunTable(summary, { width: 100 })]) {
       expect(t).not.toMatch(/±\s*\d+%/);

@@ -24,7 +24,7 @@ const SERIES_TAGS = ['host', 'path', 'op', 'granule', 'threads'] as const;
 
 export function historyQuery(opts: { suite?: string } = {}): string {
   const where = opts.suite !== undefined ? ` WHERE "suite" = ${influxqlString(opts.suite)}` : '';
-  return `SELECT "p50", "p99", "samples", "run_id", "kernel", "suite", "emulation" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
+  return `SELECT "p50", "p99", "samples", "syscall_ns", "run_id", "kernel", "suite", "emulation" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
 }
 
 interface LatencyRow {
@@ -32,6 +32,7 @@ interface LatencyRow {
   p50?: number | null;
   p99?: number | null;
   samples?: number | null;
+  syscall_ns?: number | null;
   run_id?: string | null;
   kernel?: string | null;
   suite?: string | null;
@@ -82,6 +83,7 @@ export async function readInfluxHistory(
       p50: typeof r.p50 === 'number' ? r.p50 : null,
       p99: typeof r.p99 === 'number' ? r.p99 : null,
       ...(typeof r.samples === 'number' && { samples: r.samples }),
+      ...(typeof r.syscall_ns === 'number' && { syscallNs: r.syscall_ns }),
       ...(r.kernel && { kernel: r.kernel }),
     };
     run.rows.push(row);

@@ -35,6 +35,8 @@ export function rowToPoint(summary: RunSummary, row: ResultRow): Point | null {
     const v = row[f];
     if (typeof v === 'number' && Number.isFinite(v)) fields[f] = v;
   }
+  // the null syscall beside the row's passes (probe/ref.c): regress --influx --reference syscall
+  if (row.syscallNs) fields.syscall_ns = row.syscallNs;
   return {
     measurement: MEASUREMENT,
     tags: {

@@ -37,6 +37,28 @@ function hanging(text: string, width: number): string[] {
 
 const seriesOf = (r: ResultRow) => `${r.host}\0${r.op}\0${r.granule}\0${r.threads}`;
 
+/**
+ * The null syscall timed beside the passes (probe/ref.c), per host: what entering the kernel cost
+ * while the rows were measured, and how far it moved (compare and regress --reference syscall
+ * divide each row by its own).
+ */
+function syscallLine(rows: ResultRow[], multiHost: boolean, width: number): string[] {
+  const out: string[] = [];
+  for (const host of new Set(rows.map((r) => r.host))) {
+    const ns = rows.flatMap((r) => (r.host === host ? r.repetitions.flatMap((x) => x.syscallNs ?? []) : []));
+    if (ns.length === 0) continue;
+    const sorted = [...ns].sort((a, b) => a - b);
+    out.push(
+      ...wrapText(
+        `${multiHost ? `${host}: ` : ''}null syscall beside the passes: median ${formatNs(sorted[sorted.length >> 1])}, ` +
+          `${formatNs(sorted[0])} to ${formatNs(sorted.at(-1))} over ${ns.length} passes (compare and regress --reference syscall divide each row by its own)`,
+        width,
+      ),
+    );
+  }
+  return out;
+}
+
 export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}): string {
   const width = opts.wide ? Infinity : (opts.width ?? Infinity);
   const out: string[] = [];
@@ -103,6 +125,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
       );
     }
     if (opts.wide) out.push('sd: standard deviation of the calls');
+    out.push(...syscallLine(measured, multiHost, width));
   }
   for (const h of emulated) {
     out.push(

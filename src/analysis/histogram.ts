@@ -32,6 +32,18 @@ export function merge(into: Histogram, other: Histogram): Histogram {
   return into;
 }
 
+/** The histogram with every recorded value times k (compare --reference syscall: a row relative to its null syscall). */
+export function scaled(h: Histogram, k: number): Histogram {
+  const out = newHistogram();
+  const it = (h as hdr.JsHistogram).recordedValuesIterator;
+  it.reset();
+  while (it.hasNext()) {
+    const v = it.next();
+    out.recordValueWithCount(Math.max(1, Math.round(v.valueIteratedTo * k)), v.countAtValueIteratedTo);
+  }
+  return out;
+}
+
 export function encode(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }

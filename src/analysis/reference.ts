@@ -15,6 +15,7 @@
  */
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import type { HistoryRow, HistoryRun } from './series.js';
+import { decode, encode, scaled } from './histogram.js';
 import { median } from './stats/describe.js';
 
 /** The series of a host's null-syscall reference. */
@@ -86,8 +87,8 @@ const NS_FIELDS = ['min', 'p50', 'p90', 'p99', 'p999', 'max', 'mean', 'stddev'] 
 
 /**
  * The same for whole run summaries (compare): one typical reference per host over every run given
- * (both sides), each row's figures and each repetition's scaled by its own reference, and a row
- * "all null-syscall" per host and run. The rows' histograms stay as measured.
+ * (both sides), each row's figures, histogram and repetitions scaled by its own reference, and a
+ * row "all null-syscall" per host and run.
  */
 export function summariesPerSyscall(sides: RunSummary[][]): {
   sides: RunSummary[][];
@@ -102,6 +103,13 @@ export function summariesPerSyscall(sides: RunSummary[][]): {
     const k = t / r.syscallNs;
     const out: ResultRow = { ...r };
     for (const f of NS_FIELDS) out[f] = r[f] === null ? null : r[f]! * k;
+    if (r.histogram) {
+      const h = decode(r.histogram);
+      const s = scaled(h, k);
+      out.histogram = encode(s);
+      h.destroy();
+      s.destroy();
+    }
     out.repetitions = r.repetitions.map((x) => {
       const kx = hasRef(x) ? t / x.syscallNs : k;
       return { ...x, p50: x.p50 * kx, p99: x.p99 * kx, mean: x.mean * kx };
@@ -148,7 +156,7 @@ export function describeReference(ref: Pick<PerSyscall, 'hosts' | 'unscaled'>): 
     (scaled
       ? `each row relative to the null syscall timed beside its passes, in ns at the host's typical one: ${scaled}; ` +
         `the reference itself is the series ${REFERENCE_SERIES.path}/${REFERENCE_SERIES.op}`
-      : 'no row has a null-syscall reference: nothing scaled') +
+      : 'no row has a null-syscall reference (older probes): compared as measured') +
     (ref.unscaled.length ? `; as measured (rows without a reference, an older probe): ${ref.unscaled.join(', ')}` : '')
   );
 }

@@ -65,7 +65,7 @@ type Prep = (sides: RunSummary[][]) => RunSummary[][];
 
 async function pairing(args: string[], o: CompareCliOptions, prep: Prep): Promise<RunsPairing> {
   const two = async (base: Promise<RunSummary[]>, cand: Promise<RunSummary[]>) => {
-    const [b, c] = prep([await base, await cand]);
+    const [b, c] = prep(await Promise.all([base, cand]));
     return pairRunGroups(b, c);
   };
   if (o.paths) {
@@ -152,10 +152,10 @@ export function registerCompare(program: Command): void {
     .addOption(
       new Option(
         '--reference <what>',
-        'syscall: each row relative to the null syscall timed beside its passes (scaled to the host typical one), the reference a row of its own; none: as measured',
+        'syscall: each row relative to the null syscall timed beside its passes (in ns at the host typical one), the reference a row of its own; none: as measured',
       )
         .choices(['syscall', 'none'])
-        .default('none'),
+        .default('syscall'),
     )
     .option(
       '--plot <file>',

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { writeSummary } from '../src/results/store.js';
+import type { RunSummary } from '../src/results/schema.js';
 import { scopeSvgIds } from '../src/report/html.js';
 import { cli, ROOT } from './helpers/cli.js';
 import { noisyRuns, runOf } from './helpers/compare-fixtures.js';
@@ -111,6 +112,40 @@ describe('report --html without a history', () => {
     const paths = html.slice(html.indexOf('gmem relative to shmem'));
     expect(paths).toMatch(/one run and no history: the run-to-run noise is unknown/);
     expect(paths).not.toMatch(/%\*<\/span>/);
+    // the fixtures' rows carry no null-syscall reference (as an older probe's): compared as measured, and said
+    expect(comparison).toMatch(/no row has a null-syscall reference \(older probes\): compared as measured/);
+  });
+
+  it("compares relative to each row's null syscall, as compare does; --reference none as measured", async () => {
+    const withRef = (run: RunSummary, ns: number): RunSummary => ({
+      ...run,
+      results: run.results.map((r) => ({
+        ...r,
+        syscallNs: ns,
+        repetitions: r.repetitions.map((x) => ({ ...x, syscallNs: ns })),
+      })),
+    });
+    const [b, c] = [join(tmp, 'ref-base'), join(tmp, 'ref-cand')];
+    await writeSummary(b, withRef(runOf(1), 200));
+    // the candidate met a host 30% slower everywhere: its kernel entry and its ops alike
+    const slow = runOf(2, Object.fromEntries([0, 1, 2, 3, 4, 5].map((k) => [k, 1.3])));
+    await writeSummary(c, withRef(slow, 260));
+    const page = join(tmp, 'ref.html');
+    expect((await cli(['report', b, c, '--html', page])).code).toBe(0);
+    const html = await readFile(page, 'utf8');
+    const comparison = html.slice(html.indexOf('id="comparisons"'), html.indexOf('<details class="run"'));
+    expect(comparison).toMatch(/relative to the null syscall timed beside its passes/);
+    expect(comparison).toContain('null-syscall');
+    expect(comparison).toContain('+30.0%'); // the reference row; the ops, relative to it, did not move
+    // in the summary table and the detailed one: the reference row only
+    expect(comparison.match(/\+(2[6-9]|3[0-4])\.\d%/g)).toEqual(['+30.0%', '+30.0%']);
+    expect(comparison).toMatch(/null-syscall<\/td><td[^>]*>-<\/td><td[^>]*>-<\/td>/);
+    const none = join(tmp, 'ref-none.html');
+    expect((await cli(['report', b, c, '--html', none, '--reference', 'none'])).code).toBe(0);
+    const raw = await readFile(none, 'utf8');
+    expect(raw).not.toContain('null-syscall');
+    const rawComparison = raw.slice(raw.indexOf('id="comparisons"'), raw.indexOf('<details class="run"'));
+    expect(rawComparison.match(/\+(2[6-9]|3[0-4])\.\d%/g)!.length).toBeGreaterThan(3); // every op +30%, give or take
   });
 });
 

@@ -1,6 +1,7 @@
 /** compare as a Markdown (GitHub) table, for pull requests, issues and wikis. */
+import { granuleCells } from '../results/series-label.js';
 import type { Comparison } from '../analysis/compare.js';
-import { formatNs, formatSize } from '../util/units.js';
+import { formatNs } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
 import {
   cvText,
@@ -70,8 +71,7 @@ export function renderCompareMarkdown(c: Comparison): string {
         ...(multiHost ? [r.host] : []),
         ...(runs ? [r.path] : []),
         r.op,
-        formatSize(r.granule),
-        String(r.threads),
+        ...granuleCells(r),
         m.metric,
         formatNs(m.baseline),
         formatNs(m.candidate),

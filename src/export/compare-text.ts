@@ -4,9 +4,9 @@
  */
 import type { ComparedRow, Comparison } from '../analysis/compare.js';
 import { formatColumns, type Column } from '../output/columns.js';
-import { formatNs, formatSize } from '../util/units.js';
+import { formatNs } from '../util/units.js';
 import type { CompareFormat } from './compare-format.js';
-import { granuleLabel } from '../results/series-label.js';
+import { granuleCells, granuleLabel } from '../results/series-label.js';
 import {
   cvText,
   intervalText,
@@ -114,8 +114,7 @@ function table(c: Comparison, rows: ComparedRow[]): string {
       cells.push([
         ...(paths ? [first ? cut(r.path, 10) : ''] : []),
         first ? cut(r.op, 14) : '',
-        first ? formatSize(r.granule) : '',
-        first ? String(r.threads) : '',
+        ...(first ? granuleCells(r) : ['', '']),
         ...(multi ? [m.metric] : []),
         formatNs(m.baseline),
         formatNs(m.candidate),

@@ -2,6 +2,7 @@
  * `gmembench report --html`: one self-contained page. The charts are rendered here (vega -> SVG)
  * and inlined, so the page has no script and fetches nothing when it is opened.
  */
+import { describeReference, perSyscall, summariesPerSyscall } from '../analysis/reference.js';
 import type { Comparison } from '../analysis/compare.js';
 import { comparePathsAcross, judgeAcross, pairRunGroups, type History } from '../analysis/compare-runs.js';
 import { historyRunFromSummary } from '../analysis/series.js';
@@ -20,6 +21,8 @@ export interface ReportOptions {
   now?: Date;
   /** earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on) */
   history?: History;
+  /** the comparisons relative to each row's null syscall (the default, as compare's), or as measured */
+  reference?: 'syscall' | 'none';
 }
 
 const CSS = `
@@ -127,14 +130,25 @@ export async function renderReport(
   );
   // verdicts as compare gives them: against each series' run-to-run noise, taken from the report's
   // other runs when there are any (with two runs only, the noise is unknown and nothing is marked)
+  // the comparisons as compare makes them: relative to each row's null syscall (analysis/reference.ts);
+  // each run's own tables below stay as measured
+  const scaled = opts.reference === 'none' ? undefined : summariesPerSyscall([runs]);
+  const judged = scaled?.sides[0] ?? runs;
+  const given = opts.history && scaled ? { ...opts.history, runs: perSyscall(opts.history.runs).runs } : opts.history;
   const history: History | undefined =
-    opts.history ??
-    (runs.length >= 3 ? { runs: runs.map(historyRunFromSummary), source: 'the other runs of this report' } : undefined);
+    given ??
+    (runs.length >= 3
+      ? { runs: judged.map(historyRunFromSummary), source: 'the other runs of this report' }
+      : undefined);
+  const noted = (c: Comparison) => {
+    if (scaled) c.banner.push(describeReference(scaled));
+    return c;
+  };
   if (runs.length >= 2) {
     page.add(`<h2 id="comparisons">Comparisons with the first run</h2>`);
-    for (const cand of runs.slice(1)) {
-      const p = pairRunGroups([runs[0]], [cand]);
-      const c = judgeAcross(p, { metrics: ['p50', 'p99'] }, history);
+    for (const cand of judged.slice(1)) {
+      const p = pairRunGroups([judged[0]], [cand]);
+      const c = noted(judgeAcross(p, { metrics: ['p50', 'p99'] }, history));
       const title = `${runs[0].runId} -> ${cand.runId}`;
       page.add(`<h3>${esc(title)}</h3>`);
       comparisonTables(page, c);
@@ -159,7 +173,7 @@ export async function renderReport(
     if (paths.has(pa) && paths.has(pb)) {
       // judged against the paths' run-to-run noise from the history, as the comparisons above
       page.add(`<h3>${esc(`${pb} relative to ${pa}`)}</h3>`);
-      comparisonTables(page, comparePathsAcross([run], pa, pb, { metrics: ['p50', 'p99'] }, history));
+      comparisonTables(page, noted(comparePathsAcross([judged[i]], pa, pb, { metrics: ['p50', 'p99'] }, history)));
     }
     // with two runs or more the comparison's charts above hold every figure of every run
     if (runs.length === 1) await page.charts_(runSources(run), (s) => `${run.runId}: ${CAPTION[s.kind]}`);

@@ -1,4 +1,5 @@
 /** HTML tables for the report page: host fingerprints, a run's rows, a comparison. */
+import { granuleCells } from '../results/series-label.js';
 import type { Comparison, MetricComparison } from '../analysis/compare.js';
 import { cvText, legend, markOf, notComparedLabel } from '../export/compare-cells.js';
 import { formatChange } from '../analysis/change.js';
@@ -163,8 +164,7 @@ export function comparisonTable(c: Comparison): string {
       ...(hosts ? [esc(r.host)] : []),
       ...(runs ? [esc(r.path)] : []),
       esc(r.op),
-      esc(formatSize(r.granule)),
-      esc(r.threads),
+      ...granuleCells(r).map(esc),
     ];
     for (const name of metrics) {
       const m = r.metrics.find((x) => x.metric === name);

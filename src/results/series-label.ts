@@ -13,7 +13,17 @@ export function threadsLabel(threads: number): string {
  * syscall), which has neither
  */
 export function granuleLabel(granule: number, threads: number): string {
-  return granule === 0 && threads === 0 ? '-' : `${formatSize(granule)} ${threadsLabel(threads)}`;
+  return isHostSeries({ granule, threads }) ? '-' : `${formatSize(granule)} ${threadsLabel(threads)}`;
+}
+
+/** a series of the whole host (the speed index, the null syscall): no granule, no threads */
+export function isHostSeries(r: { granule: number; threads: number }): boolean {
+  return r.granule === 0 && r.threads === 0;
+}
+
+/** the granule and thread cells of a table with a column for each ("-" for a series of the whole host) */
+export function granuleCells(r: { granule: number; threads: number }): [string, string] {
+  return isHostSeries(r) ? ['-', '-'] : [formatSize(r.granule), String(r.threads)];
 }
 
 export function seriesLabel(r: { host?: string; path?: string; op: string; granule: number; threads: number }): string {

@@ -1,6 +1,6 @@
 /** gmembench report <run>... --html FILE: one self-contained page with fingerprints, tables and charts. */
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadRun, RunNotFoundError } from '../../results/resolve.js';
 import { EXIT } from '../exit.js';
 import { pair, UsageError } from '../options.js';
@@ -19,6 +19,14 @@ export function registerReport(program: Command): void {
       '--history <dir>',
       "a results folder of earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on; with 2 runs and no history nothing is marked)",
     )
+    .addOption(
+      new Option(
+        '--reference <what>',
+        "syscall: the comparisons relative to each row's null syscall, as compare's; none: as measured",
+      )
+        .choices(['syscall', 'none'])
+        .default('syscall'),
+    )
     .action(async (args: string[], o) => {
       try {
         if (!o.html) throw new UsageError('--html <file> is required');
@@ -36,7 +44,11 @@ export function registerReport(program: Command): void {
           if (h.runs.length === 0) throw new UsageError(`--history: ${o.history} holds no readable runs`);
           history = { runs: h.runs, source: o.history };
         }
-        const { html, charts } = await renderReport(runs, { paths: [paths[0], paths[1]], history });
+        const { html, charts } = await renderReport(runs, {
+          paths: [paths[0], paths[1]],
+          history,
+          reference: o.reference as 'syscall' | 'none',
+        });
         await writeFile(o.html, html);
         process.stderr.write(`gmembench report: ${o.html} (${runs.length} run(s), ${charts} charts)\n`);
         process.exitCode = EXIT.ok;

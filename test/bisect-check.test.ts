@@ -73,6 +73,50 @@ describe('bisect-check exit codes for git bisect run', () => {
     expect(r.stderr).toMatch(/skip: .*the baseline spans a change point/);
   });
 
+  it("relative to each repetition's null syscall (the default): a slow moment of the host is good, a slower op bad; --reference none as measured", async () => {
+    const { readSummary, writeSummary } = await import('../src/results/store.js');
+    // the runs as a probe with the reference writes them: every repetition with its null syscall
+    const withRef = async (dir: string, to: string, k: number, ns: number) => {
+      const s = await readSummary(dir);
+      await writeSummary(to, {
+        ...s,
+        results: s.results.map((r) => ({
+          ...r,
+          p50: r.p50 === null ? null : r.p50 * k,
+          syscallNs: ns,
+          repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * k, syscallNs: ns })),
+        })),
+      });
+      return to;
+    };
+    const b = await withRef(base[0], join(tmp, 'ref-base'), 1, 200);
+    // the fresh run met a host 30% slower: its null syscall as much as the op
+    const moment = await withRef(same[0], join(tmp, 'ref-moment'), 1.3, 260);
+    const ok = await cli(['bisect-check', '--series', SERIES, '--baseline', b, '--fresh', moment]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/good: .*relative to the null syscall beside each pass \(200ns typical\)/);
+    const raw = await cli([
+      'bisect-check',
+      '--series',
+      SERIES,
+      '--baseline',
+      b,
+      '--fresh',
+      moment,
+      '--reference',
+      'none',
+    ]);
+    expect(raw.code, raw.stderr).toBe(1);
+    // the op itself 10% slower, the kernel entry as before: bad either way
+    const slower = await withRef(slow[0], join(tmp, 'ref-slow'), 1, 200);
+    const bad = await cli(['bisect-check', '--series', SERIES, '--baseline', b, '--fresh', slower]);
+    expect(bad.code, bad.stderr).toBe(1);
+    // a fresh run without references (an older probe): as measured, and said
+    const old = await cli(['bisect-check', '--series', SERIES, '--baseline', b, '--fresh', slow[0]]);
+    expect(old.code, old.stderr).toBe(1);
+    expect(old.stderr).toMatch(/as measured \(the fresh run has no null-syscall reference\)/);
+  });
+
   it('skip (125) when the fresh run lacks the series or cannot be made', async () => {
     const missing = await cli([
       'bisect-check',

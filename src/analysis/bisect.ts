@@ -23,14 +23,30 @@ export interface BisectResult {
   pValue?: number;
 }
 
-export function repetitionValues(row: ResultRow | undefined, metric: Metric): number[] {
+/** A repetition's figure and the null syscall timed beside its pass (probe/ref.c), when it has one. */
+export interface RepValue {
+  value: number;
+  syscallNs?: number;
+}
+
+export function repetitionValues(row: ResultRow | undefined, metric: Metric): RepValue[] {
   if (!row || row.status !== 'ok') return [];
-  const reps = (row.repetitions ?? [])
-    .map((r) => r[metric])
-    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  const reps = (row.repetitions ?? []).flatMap((r) =>
+    finite(r[metric]) ? [{ value: r[metric], ...(r.syscallNs && { syscallNs: r.syscallNs }) }] : [],
+  );
   if (reps.length > 0) return reps;
   const v = row[metric];
-  return typeof v === 'number' && Number.isFinite(v) ? [v] : [];
+  return finite(v) ? [{ value: v, ...(row.syscallNs && { syscallNs: row.syscallNs }) }] : [];
+}
+
+/**
+ * The values relative to each one's null syscall, in ns at `typicalNs` (reference.ts: the moment a
+ * repetition met divided out); null when one of them has no reference (an older probe).
+ */
+export function perSyscallValues(values: RepValue[], typicalNs: number): number[] | null {
+  if (values.some((v) => !v.syscallNs)) return null;
+  return values.map((v) => (v.value * typicalNs) / v.syscallNs!);
 }
 
 /** why a row's repetitions cannot tell this metric (too few samples each beyond it), or null */

@@ -5,8 +5,15 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CommanderError, type Command } from 'commander';
-import { bisectVerdict, repetitionValues, thinRepetitions, type BisectResult } from '../../analysis/bisect.js';
+import { CommanderError, Option, type Command } from 'commander';
+import {
+  bisectVerdict,
+  perSyscallValues,
+  repetitionValues,
+  thinRepetitions,
+  type BisectResult,
+  type RepValue,
+} from '../../analysis/bisect.js';
 import { METRICS, type Metric } from '../../analysis/series.js';
 import { parseSeriesKey, restrictSuite, type SeriesSelector } from '../../benchmark/select.js';
 import { runSuite } from '../../benchmark/run.js';
@@ -20,12 +27,25 @@ import { detectChangePoints } from '../../analysis/changepoint/edivisive.js';
 import { BISECT_EXIT } from '../exit.js';
 import { oneOf, percentage, pValue } from '../options.js';
 
-/** The baseline's values, and the per-run medians when it is several runs (to see whether it spans a change). */
+interface Baseline {
+  /** as judged: relative to the null syscall when typicalNs is set, else as measured */
+  values: number[];
+  measured: number[];
+  runMedians: number[];
+  typicalNs: number | null;
+}
+
+/**
+ * The baseline's values, and the per-run medians when it is several runs (to see whether it spans a
+ * change); with `reference`, relative to each repetition's null syscall, in ns at the baseline's
+ * typical one (typicalNs; null when a repetition has no reference: then as measured).
+ */
 async function baselineValues(
   path: string,
   sel: SeriesSelector,
   metric: Metric,
-): Promise<{ values: number[]; runMedians: number[] }> {
+  reference: boolean,
+): Promise<Baseline> {
   let runDirs: string[];
   try {
     runDirs = (await stat(join(path, SUMMARY_FILE)).then(
@@ -38,23 +58,42 @@ async function baselineValues(
     runDirs = [];
   }
   if (runDirs.length === 0) throw new Error(`--baseline ${path}: neither a run directory nor a folder of runs`);
-  const values: number[] = [];
-  const runMedians: number[] = [];
-  for (const d of runDirs) {
-    const v = rowValues(await readSummary(d), sel, metric);
-    values.push(...v);
-    if (v.length > 0) runMedians.push(median(v));
-  }
-  if (values.length === 0)
+  const runs: RepValue[][] = [];
+  for (const d of runDirs) runs.push(rowValues(await readSummary(d), sel, metric));
+  const all = runs.flat();
+  if (all.length === 0)
     throw new Error(`--baseline ${path}: no ok result for ${seriesKey(sel)} in ${runDirs.length} run(s)`);
-  return { values, runMedians };
+  const typicalNs = reference && all.every((v) => v.syscallNs) ? median(all.map((v) => v.syscallNs!)) : null;
+  const values = runs.map((r) => (typicalNs === null ? r.map((v) => v.value) : perSyscallValues(r, typicalNs)!));
+  return {
+    values: values.flat(),
+    measured: all.map((v) => v.value),
+    runMedians: values.filter((v) => v.length > 0).map((v) => median(v)),
+    typicalNs,
+  };
 }
 
-function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): number[] {
+function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): RepValue[] {
   return repetitionValues(
     s.results.find((r) => seriesKey(r) === seriesKey(sel)),
     metric,
   );
+}
+
+/** The verdict relative to the null syscall when both sides have it (the reason says which), else as measured. */
+function verdictOf(baseline: Baseline, fresh: RepValue[], o: { threshold: number; maxPValue: number }): BisectResult {
+  const t = baseline.typicalNs;
+  const scaled = t === null ? null : perSyscallValues(fresh, t);
+  if (t !== null && scaled) {
+    const r = bisectVerdict(baseline.values, scaled, o);
+    return { ...r, reason: `${r.reason}; relative to the null syscall beside each pass (${formatNs(t)} typical)` };
+  }
+  const r = bisectVerdict(
+    baseline.measured,
+    fresh.map((v) => v.value),
+    o,
+  );
+  return t === null ? r : { ...r, reason: `${r.reason}; as measured (the fresh run has no null-syscall reference)` };
 }
 
 export function registerBisectCheck(program: Command): void {
@@ -76,13 +115,17 @@ export function registerBisectCheck(program: Command): void {
     .option('--metric <m>', 'p50 or p99', oneOf(METRICS), 'p50')
     .option('--threshold <x>', 'bad from this slow-down of the median (0.05 or 5%)', percentage, 0.05)
     .option('--max-pvalue <p>', 'and a Student t p-value below this', pValue, 0.01)
+    .addOption(
+      new Option(
+        '--reference <what>',
+        "syscall: each repetition relative to the null syscall timed beside its pass (as compare's); none: as measured",
+      )
+        .choices(['syscall', 'none'])
+        .default('syscall'),
+    )
     .action(async (o) => {
       const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
-      let sel: SeriesSelector,
-        metric: Metric,
-        threshold: number,
-        maxPValue: number,
-        baseline: { values: number[]; runMedians: number[] };
+      let sel: SeriesSelector, metric: Metric, threshold: number, maxPValue: number, baseline: Baseline;
       try {
         if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
         if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
@@ -90,7 +133,7 @@ export function registerBisectCheck(program: Command): void {
         metric = o.metric as Metric;
         threshold = o.threshold as number;
         maxPValue = o.maxPvalue as number;
-        baseline = await baselineValues(o.baseline, sel, metric);
+        baseline = await baselineValues(o.baseline, sel, metric, o.reference === 'syscall');
       } catch (err) {
         say(`abort: ${(err as Error).message}`);
         process.exitCode = BISECT_EXIT.abort;
@@ -125,7 +168,7 @@ export function registerBisectCheck(program: Command): void {
                 verdict: 'skip',
                 reason: `the baseline spans a change point (${spans.length}; first at baseline run ${spans[0].index + 1} of ${baseline.runMedians.length}): pick runs of one kernel`,
               }
-            : bisectVerdict(baseline.values, rowValues(fresh, sel, metric), { threshold, maxPValue });
+            : verdictOf(baseline, rowValues(fresh, sel, metric), { threshold, maxPValue });
       } catch (err) {
         result = { verdict: 'skip', reason: `cannot measure: ${(err as Error).message}` };
       }

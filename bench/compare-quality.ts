@@ -7,15 +7,23 @@
  * 2. random disjoint 5 vs 5 splits (fixed seed);
  * 3. one run a side, the other runs as --history (random pairs);
  * 4. power: the candidate group of each random split made 5%, 10%, 15% slower on every row.
- * Target: two groups of 5 quiet runs mark no row. COMPARE_REFERENCE=syscall judges every row relative
- * to the null syscall beside its passes (compare --reference syscall; analysis/reference.ts).
+ * Target: two groups of 5 quiet runs mark no row. COMPARE_REFERENCE=auto|syscall|none scales the rows
+ * by the null syscall beside their passes as compare --reference does (analysis/reference.ts); by
+ * default as compare's default (auto).  The rows are scaled once over all the runs, as one side.
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compareSides } from '../src/analysis/compare-runs.js';
 import type { Comparison } from '../src/analysis/compare.js';
 import { historyRunFromSummary } from '../src/analysis/series.js';
-import { describeReference, isReference, summariesPerSyscall } from '../src/analysis/reference.js';
+import {
+  DEFAULT_REFERENCE,
+  describeReference,
+  isReference,
+  REFERENCE_MODES,
+  summariesPerSyscall,
+  type ReferenceMode,
+} from '../src/analysis/reference.js';
 import { listRuns, readSummary } from '../src/results/store.js';
 import type { RunSummary } from '../src/results/schema.js';
 import { rng } from '../test/helpers/synthetic.js';
@@ -59,7 +67,7 @@ function slower(run: RunSummary, f: number): RunSummary {
   return {
     ...run,
     runId: `${run.runId}-x${f}`,
-    // the null syscall (COMPARE_REFERENCE=syscall) is not an op: it stays as it was
+    // the null syscall (COMPARE_REFERENCE auto or syscall) is not an op: it stays as it was
     results: run.results.map((r) =>
       isReference(r)
         ? r
@@ -95,11 +103,16 @@ export async function run(): Promise<void> {
   const measured = (await Promise.all(dirs.map((d) => readSummary(d)))).sort(
     (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt),
   );
-  const reference = process.env.COMPARE_REFERENCE === 'syscall' ? summariesPerSyscall([measured]) : undefined;
+  const mode = (process.env.COMPARE_REFERENCE ?? DEFAULT_REFERENCE) as ReferenceMode;
+  if (!REFERENCE_MODES.includes(mode))
+    throw new Error(`COMPARE_REFERENCE=${mode}: one of ${REFERENCE_MODES.join(', ')}`);
+  const reference = mode === 'none' ? undefined : summariesPerSyscall([measured], mode);
   const runs = reference?.sides[0] ?? measured;
   process.stdout.write(
     `${runs.length} real runs of suite ${runs[0].suite?.name} from ${dir} (${runs[0].startedAt} .. ${runs.at(-1)!.startedAt})\n` +
-      (reference ? `${describeReference(reference)} (COMPARE_REFERENCE=syscall)\n` : ''),
+      (reference
+        ? `${describeReference(reference)} (COMPARE_REFERENCE=${mode})\n`
+        : 'as measured (COMPARE_REFERENCE=none)\n'),
   );
 
   // 1. consecutive blocks of 5

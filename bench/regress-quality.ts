@@ -331,6 +331,7 @@ async function judgeHistory(HISTORY: string): Promise<void> {
   const others: [string, Partial<RegressOptions>][] = [
     ['--normalize none', { normalize: 'none' }],
     ['--reference syscall', { reference: 'syscall' }],
+    ['--reference auto', { reference: 'auto' }],
     ['--reference syscall --normalize none', { reference: 'syscall', normalize: 'none' }],
     ['--noise-confidence 0', { noiseConfidence: 0 }],
     ['--noise-confidence 0.99', { noiseConfidence: 0.99 }],

@@ -523,7 +523,7 @@ describe('compare --reference syscall', () => {
     expect(describeReference(scaled)).toMatch(/relative to the null syscall .*local \(\d+ ns\)/);
   });
 
-  it('the CLI: --reference syscall (the default) says so above the table, shows the reference row, marks the step; a bad value exits 2', async () => {
+  it('the CLI: --reference syscall says so above the table, shows the reference row, marks the step; a bad value exits 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gmembench-compare-ref-'));
     try {
       const factors = { 2: 1.15 };
@@ -545,9 +545,14 @@ describe('compare --reference syscall', () => {
       expect(r.stdout).toMatch(/^shmem\s+punch\s+2M x1\s+\S+\s+\S+\s+\+1\d\.\d% \*/m);
       expect(r.stdout.match(/%\s+\*/g)).toHaveLength(1);
       expect(r.stdout).toMatch(/5 runs\s+x 5 repetitions,/); // the reference row is not a job of 0 repetitions
-      // the default is --reference syscall; as measured, the step is lost in the moments' noise
+      // the default is --reference auto: every row here follows its reference, so the exponent it
+      // estimates is about 1 and it marks the same step; as measured, the step is lost in the moments' noise
       const dflt = await cli(['compare', '--baseline', ...base, '--candidate', ...cand]);
-      expect(dflt.stdout).toBe(r.stdout);
+      expect(dflt.stdout.replace(/\s+/g, ' ')).toMatch(
+        /local \(\d+ ns, exponent (0\.9\d|1\.00): \S+ \+- 0\.\d\d from 300 passes\)/,
+      );
+      expect(dflt.stdout).toMatch(/^shmem\s+punch\s+2M x1\s+\S+\s+\S+\s+\+1\d\.\d% \*/m);
+      expect(dflt.stdout.match(/%\s+\*/g)).toHaveLength(1);
       const raw = await cli(['compare', '--baseline', ...base, '--candidate', ...cand, '--reference', 'none']);
       expect(raw.stdout).not.toMatch(/null.syscall/);
       expect(raw.stdout.match(/%\s+\*/g)).toBeNull();
@@ -557,6 +562,36 @@ describe('compare --reference syscall', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('--reference auto on a quiet host whose null syscall moves on its own: about as measured, where dividing adds its noise', () => {
+    // the ops' own noise 1%; the reference moves 4% pass to pass and run to run, the ops do not follow it
+    const own = (runs: RunSummary[]) =>
+      runs.map((s, i) => ({
+        ...s,
+        results: s.results.map((r, k) => ({
+          ...r,
+          syscallNs: 250,
+          repetitions: r.repetitions.map((x, j) => ({
+            ...x,
+            syscallNs: 250 * Math.exp(0.04 * gaussian(rng(i * 131 + k * 17 + j * 5 + 1))),
+          })),
+        })),
+      }));
+    const [base, cand] = [own(noisyRuns(0, 5, { noise: 0.01 })), own(noisyRuns(50, 5, { noise: 0.01 }))];
+    const auto = summariesPerSyscall([base, cand], 'auto');
+    expect(auto.hosts[0].exponent).toBeLessThan(0.3);
+    expect(auto.hosts[0].estimate).toMatchObject({ observations: 300, groups: 12 });
+    expect(describeReference(auto)).toMatch(/exponent 0\.[0-2]\d: -?\d\.\d\d \+- 0\.\d\d from 300 passes/);
+    // the spread of the repetitions of one row on one side: divided, the reference's 4% is added to it
+    const spread = (runs: RunSummary[]) => {
+      const v = runs.flatMap((s) => s.results[0].repetitions.map((x) => Math.log(x.p50)));
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1));
+    };
+    const divided = summariesPerSyscall([base, cand], 'syscall');
+    expect(spread(divided.sides[0])).toBeGreaterThan(2 * spread(base));
+    expect(spread(auto.sides[0])).toBeLessThan(1.5 * spread(base));
   });
 
   it('rows without a reference (an older probe) stay as measured, and say so', () => {

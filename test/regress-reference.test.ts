@@ -68,7 +68,7 @@ describe('regress --reference syscall', () => {
     }));
     const out = perSyscall(runs);
     // host a's references: 200, 250, 300, 250: typical 250
-    expect(out.hosts).toEqual([{ host: 'a', typicalNs: 250 }]);
+    expect(out.hosts).toEqual([{ host: 'a', typicalNs: 250, exponent: 1 }]);
     expect(out.unscaled).toEqual(['b']);
     const [r0, r1] = out.runs;
     expect(r0.rows[0]).toMatchObject({ p50: 1250, p99: 3750 });

@@ -116,7 +116,7 @@ describe('report --html without a history', () => {
     expect(comparison).toMatch(/no row has a null-syscall reference \(older probes\): compared as measured/);
   });
 
-  it("compares relative to each row's null syscall, as compare does; --reference none as measured", async () => {
+  it("compares relative to each row's null syscall, as compare does (auto, syscall); --reference none as measured", async () => {
     const withRef = (run: RunSummary, ns: number): RunSummary => ({
       ...run,
       results: run.results.map((r) => ({
@@ -134,12 +134,21 @@ describe('report --html without a history', () => {
     expect((await cli(['report', b, c, '--html', page])).code).toBe(0);
     const html = await readFile(page, 'utf8');
     const comparison = html.slice(html.indexOf('id="comparisons"'), html.indexOf('<details class="run"'));
-    expect(comparison).toMatch(/relative to the null syscall timed beside its passes/);
+    // the default, auto: each run's passes all met the same null syscall, so nothing inside a run
+    // tells how closely the ops follow it, and the exponent is its prior, 1 (divided by it); said
+    const text = comparison.replace(/\s+/g, ' ');
+    expect(text).toMatch(/scaled by \(the host(&#39;|')s typical null syscall/);
+    expect(text).toMatch(/exponent 1\.00: \d+ passes, too few or too alike/);
     expect(comparison).toContain('null-syscall');
     expect(comparison).toContain('+30.0%'); // the reference row; the ops, relative to it, did not move
     // in the summary table and the detailed one: the reference row only
     expect(comparison.match(/\+(2[6-9]|3[0-4])\.\d%/g)).toEqual(['+30.0%', '+30.0%']);
     expect(comparison).toMatch(/null-syscall<\/td><td[^>]*>-<\/td><td[^>]*>-<\/td>/);
+    const syscall = join(tmp, 'ref-syscall.html');
+    expect((await cli(['report', b, c, '--html', syscall, '--reference', 'syscall'])).code).toBe(0);
+    const divided = await readFile(syscall, 'utf8');
+    expect(divided).toMatch(/relative to the null syscall timed beside its passes/);
+    expect(divided.match(/\+(2[6-9]|3[0-4])\.\d%/g)).toEqual(['+30.0%', '+30.0%']);
     const none = join(tmp, 'ref-none.html');
     expect((await cli(['report', b, c, '--html', none, '--reference', 'none'])).code).toBe(0);
     const raw = await readFile(none, 'utf8');

@@ -11,6 +11,7 @@ import { median } from './stats/describe.js';
 import { formatChange } from './change.js';
 import type { ResultRow } from '../results/schema.js';
 import { hasTail, TAIL_SAMPLES, type Metric } from './series.js';
+import { scaleFactor } from './reference-exponent.js';
 
 export type Verdict = 'good' | 'bad' | 'skip';
 
@@ -42,11 +43,12 @@ export function repetitionValues(row: ResultRow | undefined, metric: Metric): Re
 
 /**
  * The values relative to each one's null syscall, in ns at `typicalNs` (reference.ts: the moment a
- * repetition met divided out); null when one of them has no reference (an older probe).
+ * repetition met divided out; to the power `exponent`, reference-exponent.ts); null when one of
+ * them has no reference (an older probe).
  */
-export function perSyscallValues(values: RepValue[], typicalNs: number): number[] | null {
+export function perSyscallValues(values: RepValue[], typicalNs: number, exponent = 1): number[] | null {
   if (values.some((v) => !v.syscallNs)) return null;
-  return values.map((v) => (v.value * typicalNs) / v.syscallNs!);
+  return values.map((v) => v.value * scaleFactor(typicalNs, v.syscallNs!, exponent));
 }
 
 /** why a row's repetitions cannot tell this metric (too few samples each beyond it), or null */

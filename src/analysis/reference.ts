@@ -17,6 +17,27 @@ import type { ResultRow, RunSummary } from '../results/schema.js';
 import type { HistoryRow, HistoryRun } from './series.js';
 import { decode, encode, scaled } from './histogram.js';
 import { median } from './stats/describe.js';
+import {
+  exponentsOf,
+  PRIOR_EXPONENT,
+  scaleFactor,
+  type Exponent,
+  type ExponentObservation,
+} from './reference-exponent.js';
+
+/**
+ * syscall: every row divided by its reference (exponent 1); auto: scaled by reference^b with the
+ * exponent b its host's runs give (reference-exponent.ts: 0 where the reference explains nothing).
+ */
+export type ScaleMode = 'syscall' | 'auto';
+/** what --reference takes: none leaves every row as measured */
+export type ReferenceMode = ScaleMode | 'none';
+export const REFERENCE_MODES = ['auto', 'syscall', 'none'] as const;
+/** what compare, report and bisect-check scale by unless told otherwise */
+export const DEFAULT_REFERENCE: ReferenceMode = 'auto';
+/** --reference's help, the same in every command */
+export const REFERENCE_HELP =
+  "auto: each row scaled by the null syscall timed beside its passes to the power its host's runs give (1: divided by it, 0: as measured), the reference a row of its own; syscall: divided by it; none: as measured";
 
 /** The series of a host's null-syscall reference. */
 export const REFERENCE_SERIES = { path: 'all', op: 'null-syscall', granule: 0, threads: 0 } as const;
@@ -25,10 +46,20 @@ export const REFERENCE_SERIES = { path: 'all', op: 'null-syscall', granule: 0, t
 export const isReference = (r: { path: string; op: string }) =>
   r.path === REFERENCE_SERIES.path && r.op === REFERENCE_SERIES.op;
 
+export interface ScaledHost {
+  host: string;
+  /** the host's typical reference (ns): rows are scaled to it */
+  typicalNs: number;
+  /** rows scaled by (typicalNs / their reference)^exponent: 1 divides, 0 leaves as measured */
+  exponent: number;
+  /** mode auto: what the exponent was estimated from */
+  estimate?: Omit<Exponent, 'exponent'>;
+}
+
 export interface PerSyscall {
   runs: HistoryRun[];
-  /** hosts whose rows were scaled, with their typical reference (ns) */
-  hosts: { host: string; typicalNs: number }[];
+  /** hosts whose rows were scaled, with their typical reference (ns) and exponent */
+  hosts: ScaledHost[];
   /** hosts left as they were: some or all of their rows have no reference (an older probe) */
   unscaled: string[];
 }
@@ -47,12 +78,26 @@ function typicalOf(rows: Iterable<{ host: string; syscallNs?: number }>) {
   const typical = new Map(
     [...refs].filter(([host]) => !unscaled.has(host)).map(([host, ns]) => [host, median(ns)] as const),
   );
-  return {
-    typical,
-    hosts: [...typical].map(([host, typicalNs]) => ({ host, typicalNs })),
-    unscaled: [...unscaled],
-  };
+  return { typical, unscaled: [...unscaled] };
 }
+
+/** Per scaled host its exponent: 1 (syscall), or what the observations give (auto). */
+function exponents(
+  typical: Map<string, number>,
+  mode: ScaleMode,
+  observations: () => Iterable<ExponentObservation>,
+): ScaledHost[] {
+  const estimated = mode === 'auto' ? exponentsOf(observations()) : undefined;
+  return [...typical].map(([host, typicalNs]) => {
+    if (!estimated) return { host, typicalNs, exponent: 1 };
+    const e = estimated.get(host) ?? { exponent: PRIOR_EXPONENT, slope: null, se: null, observations: 0, groups: 0 };
+    const { exponent, ...estimate } = e;
+    return { host, typicalNs, exponent, estimate };
+  });
+}
+
+const seriesOf = (r: { path: string; op: string; granule: number; threads: number }) =>
+  `${r.path}/${r.op}/${r.granule}/${r.threads}`;
 
 /** The reference rows of a run: per scaled host, the median of its rows' references. */
 function referenceRows<R extends { host: string; syscallNs?: number }>(rows: R[], typical: Map<string, number>) {
@@ -61,13 +106,24 @@ function referenceRows<R extends { host: string; syscallNs?: number }>(rows: R[]
   return [...byHost].map(([host, mine]) => ({ host, mine, ns: median(mine.map((r) => r.syscallNs!)) }));
 }
 
-export function perSyscall(runs: HistoryRun[]): PerSyscall {
-  const { typical, hosts, unscaled } = typicalOf(runs.flatMap((r) => r.rows));
+/**
+ * A history's rows relative to their reference. auto: each host's exponent from its rows, a series
+ * of one kernel centred together (a kernel change is not noise to explain).
+ */
+export function perSyscall(runs: HistoryRun[], mode: ScaleMode = 'syscall'): PerSyscall {
+  const { typical, unscaled } = typicalOf(runs.flatMap((r) => r.rows));
+  const hosts = exponents(typical, mode, function* () {
+    for (const run of runs)
+      for (const r of run.rows)
+        if (hasRef(r) && r.p50 !== null)
+          yield { pool: r.host, group: `${seriesOf(r)} ${r.kernel ?? ''}`, value: r.p50, reference: r.syscallNs };
+  });
+  const exponent = new Map(hosts.map((h) => [h.host, h.exponent]));
   const scaled = runs.map((run) => {
     const rows: HistoryRow[] = run.rows.map((r) => {
       const t = typical.get(r.host);
       if (t === undefined || !hasRef(r)) return r;
-      const k = t / r.syscallNs;
+      const k = scaleFactor(t, r.syscallNs, exponent.get(r.host)!);
       return { ...r, p50: r.p50 === null ? null : r.p50 * k, p99: r.p99 === null ? null : r.p99 * k };
     });
     for (const { host, mine, ns } of referenceRows(run.rows, typical))
@@ -88,19 +144,27 @@ const NS_FIELDS = ['min', 'p50', 'p90', 'p99', 'p999', 'max', 'mean', 'stddev'] 
 /**
  * The same for whole run summaries (compare): one typical reference per host over every run given
  * (both sides), each row's figures, histogram and repetitions scaled by its own reference, and a
- * row "all null-syscall" per host and run.
+ * row "all null-syscall" per host and run. auto: each host's exponent from the repetitions (each
+ * beside its own reference), a series on one side centred together (the change between the sides
+ * is what is being measured, not noise to explain).
  */
-export function summariesPerSyscall(sides: RunSummary[][]): {
+export function summariesPerSyscall(
+  sides: RunSummary[][],
+  mode: ScaleMode = 'syscall',
+): {
   sides: RunSummary[][];
   hosts: PerSyscall['hosts'];
   unscaled: string[];
 } {
   const ok = (s: RunSummary) => s.results.filter((r) => r.status === 'ok');
-  const { typical, hosts, unscaled } = typicalOf(sides.flat().flatMap(ok));
+  const { typical, unscaled } = typicalOf(sides.flat().flatMap(ok));
+  const hosts = exponents(typical, mode, () => repetitionObservations(sides));
+  const exponent = new Map(hosts.map((h) => [h.host, h.exponent]));
   const scaleRow = (r: ResultRow): ResultRow => {
     const t = typical.get(r.host);
     if (r.status !== 'ok' || t === undefined || !hasRef(r)) return r;
-    const k = t / r.syscallNs;
+    const b = exponent.get(r.host)!;
+    const k = scaleFactor(t, r.syscallNs, b);
     const out: ResultRow = { ...r };
     for (const f of NS_FIELDS) out[f] = r[f] === null ? null : r[f]! * k;
     if (r.histogram) {
@@ -111,7 +175,7 @@ export function summariesPerSyscall(sides: RunSummary[][]): {
       s.destroy();
     }
     out.repetitions = r.repetitions.map((x) => {
-      const kx = hasRef(x) ? t / x.syscallNs : k;
+      const kx = hasRef(x) ? scaleFactor(t, x.syscallNs, b) : k;
       return { ...x, p50: x.p50 * kx, p99: x.p99 * kx, mean: x.mean * kx };
     });
     return out;
@@ -149,12 +213,41 @@ export function summariesPerSyscall(sides: RunSummary[][]): {
   };
 }
 
+/** Each ok row's repetitions (or the row, without them) as observations, grouped by side and series. */
+export function* repetitionObservations(sides: RunSummary[][]): Generator<ExponentObservation> {
+  for (const [i, runs] of sides.entries())
+    for (const s of runs)
+      for (const r of s.results) {
+        if (r.status !== 'ok') continue;
+        const group = `${i} ${seriesOf(r)}`;
+        const reps = r.repetitions.filter(hasRef);
+        if (reps.length > 0) for (const x of reps) yield { pool: r.host, group, value: x.p50, reference: x.syscallNs };
+        else if (hasRef(r) && r.p50 !== null) yield { pool: r.host, group, value: r.p50, reference: r.syscallNs };
+      }
+}
+
+/** How a host was scaled, for a header: "local (251 ns, exponent 0.41 +- 0.05 from 1,020 passes)". */
+function describeHost(h: ScaledHost): string {
+  if (!h.estimate) return `${h.host} (${h.typicalNs.toFixed(0)} ns)`;
+  const { slope, se, observations } = h.estimate;
+  return slope === null || se === null
+    ? `${h.host} (${h.typicalNs.toFixed(0)} ns, exponent ${h.exponent.toFixed(2)}: ${observations} passes, ` +
+        `too few or too alike within a side to estimate it)`
+    : `${h.host} (${h.typicalNs.toFixed(0)} ns, exponent ${h.exponent.toFixed(2)}: ${slope.toFixed(2)} +- ${se.toFixed(2)} ` +
+        `from ${observations} passes)`;
+}
+
 /** One line for a report's header: which hosts were scaled, to what, and which were left as measured. */
 export function describeReference(ref: Pick<PerSyscall, 'hosts' | 'unscaled'>): string {
-  const scaled = ref.hosts.map((h) => `${h.host} (${h.typicalNs.toFixed(0)} ns)`).join(', ');
+  const scaled = ref.hosts.map(describeHost).join(', ');
+  const auto = ref.hosts.some((h) => h.estimate);
   return (
     (scaled
-      ? `each row relative to the null syscall timed beside its passes, in ns at the host's typical one: ${scaled}; ` +
+      ? (auto
+          ? `each row scaled by (the host's typical null syscall / the one timed beside its passes)^exponent, ` +
+            `the exponent how closely the host's latencies follow it within each side (1: divided by it, 0: as measured; ` +
+            `without evidence 1): ${scaled}; `
+          : `each row relative to the null syscall timed beside its passes, in ns at the host's typical one: ${scaled}; `) +
         `the reference itself is the series ${REFERENCE_SERIES.path}/${REFERENCE_SERIES.op}`
       : 'no row has a null-syscall reference (older probes): compared as measured') +
     (ref.unscaled.length ? `; as measured (rows without a reference, an older probe): ${ref.unscaled.join(', ')}` : '')

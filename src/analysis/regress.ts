@@ -42,7 +42,7 @@ import {
 import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { median } from './stats/describe.js';
 import { indexSeries, relativeTo, speedIndices, type SpeedIndex } from './speed-index.js';
-import { perSyscall, type PerSyscall } from './reference.js';
+import { perSyscall, type PerSyscall, type ReferenceMode } from './reference.js';
 
 export interface RegressOptions extends ChangePointOptions {
   metrics: readonly Metric[];
@@ -62,9 +62,10 @@ export interface RegressOptions extends ChangePointOptions {
   normalize: 'host' | 'none';
   /**
    * 'syscall': each row first relative to the null syscall timed beside its passes, and that
-   * reference judged as a series of its own (reference.ts); 'none': as measured
+   * reference judged as a series of its own (reference.ts); 'auto': scaled by that reference to
+   * the power the host's history gives (reference-exponent.ts); 'none': as measured
    */
-  reference: 'syscall' | 'none';
+  reference: ReferenceMode;
   /**
    * the magnitude floor uses this upper confidence bound of the series' noise (chi-square on its
    * runs): a short history does not pass for a quiet one (0: the estimate itself)
@@ -178,8 +179,8 @@ export interface RegressReport {
   series: { key: string; metric: Metric; points: number; noisePct?: number; floorPct?: number }[];
   /** per host and metric with a speed index (normalize 'host'): its series, noise and floor (percent), and its value per run */
   speedIndex?: SpeedIndexReport[];
-  /** reference 'syscall': the hosts whose rows were scaled to their typical null syscall (ns), and those left as measured */
-  reference?: { hosts: { host: string; typicalNs: number }[]; unscaled: string[] };
+  /** reference 'syscall' or 'auto': the hosts whose rows were scaled to their typical null syscall (ns), and those left as measured */
+  reference?: Omit<PerSyscall, 'runs'>;
   regressions: Change[];
   improvements: Change[];
   /** host-wide shifts (their series' changes are not in regressions/improvements) */
@@ -395,13 +396,13 @@ export interface Candidates {
   sorted: HistoryRun[];
   /** series (with metric) left out, in some or all runs, for too few samples beyond the metric */
   thin: ThinSeries[];
-  /** reference 'syscall': what perSyscall scaled */
+  /** reference 'syscall' or 'auto': what perSyscall scaled */
   reference?: Omit<PerSyscall, 'runs'>;
 }
 
 /** `only`: analyse just the series of this key (the indices still come from every series). */
 export function candidates(measured: HistoryRun[], o: RegressOptions, only?: string): Candidates {
-  const scaled = o.reference === 'syscall' ? perSyscall(measured) : undefined;
+  const scaled = o.reference === 'none' ? undefined : perSyscall(measured, o.reference);
   const runs = scaled?.runs ?? measured;
   const thin: ThinSeries[] = [];
   const all = extractSeries(runs, o.metrics, o.tailSamples, thin);

@@ -28,6 +28,7 @@ import { addToRegressState, readRegressState } from '../results/regress-state.js
 import { EXIT } from './exit.js';
 import { confidence, fraction, integer, listOf, nonNegative, percentage, pValue, UsageError } from './options.js';
 import { leaveOutEmulated } from '../lab/history.js';
+import { REFERENCE_HELP, REFERENCE_MODES } from '../analysis/reference.js';
 
 export interface RegressActionOptions {
   history: string;
@@ -100,11 +101,8 @@ export function addRegressOptions(cmd: Command): Command {
         .default(DEFAULT_REGRESS_OPTIONS.normalize),
     )
     .addOption(
-      new Option(
-        '--reference <what>',
-        'syscall: each row relative to the null syscall timed beside its passes first (and that reference judged as a series); none: as measured',
-      )
-        .choices(['syscall', 'none'])
+      new Option('--reference <what>', REFERENCE_HELP)
+        .choices(REFERENCE_MODES)
         .default(DEFAULT_REGRESS_OPTIONS.reference),
     )
     .option(

@@ -2,7 +2,13 @@
  * `gmembench report --html`: one self-contained page. The charts are rendered here (vega -> SVG)
  * and inlined, so the page has no script and fetches nothing when it is opened.
  */
-import { describeReference, perSyscall, summariesPerSyscall } from '../analysis/reference.js';
+import {
+  DEFAULT_REFERENCE,
+  describeReference,
+  perSyscall,
+  summariesPerSyscall,
+  type ReferenceMode,
+} from '../analysis/reference.js';
 import type { Comparison } from '../analysis/compare.js';
 import { comparePathsAcross, judgeAcross, pairRunGroups, type History } from '../analysis/compare-runs.js';
 import { historyRunFromSummary } from '../analysis/series.js';
@@ -21,8 +27,8 @@ export interface ReportOptions {
   now?: Date;
   /** earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on) */
   history?: History;
-  /** the comparisons relative to each row's null syscall (the default, as compare's), or as measured */
-  reference?: 'syscall' | 'none';
+  /** the comparisons relative to each row's null syscall (reference.ts; by default as compare's), or as measured */
+  reference?: ReferenceMode;
 }
 
 const CSS = `
@@ -132,9 +138,20 @@ export async function renderReport(
   // other runs when there are any (with two runs only, the noise is unknown and nothing is marked)
   // the comparisons as compare makes them: relative to each row's null syscall (analysis/reference.ts);
   // each run's own tables below stay as measured
-  const scaled = opts.reference === 'none' ? undefined : summariesPerSyscall([runs]);
-  const judged = scaled?.sides[0] ?? runs;
-  const given = opts.history && scaled ? { ...opts.history, runs: perSyscall(opts.history.runs).runs } : opts.history;
+  const mode = opts.reference ?? DEFAULT_REFERENCE;
+  // each run a side of its own (the report compares them): auto's exponent comes from the passes inside each run
+  const scaled =
+    mode === 'none'
+      ? undefined
+      : summariesPerSyscall(
+          runs.map((r) => [r]),
+          mode,
+        );
+  const judged = scaled?.sides.map(([r]) => r) ?? runs;
+  const given =
+    opts.history && mode !== 'none'
+      ? { ...opts.history, runs: perSyscall(opts.history.runs, mode).runs }
+      : opts.history;
   const history: History | undefined =
     given ??
     (runs.length >= 3

@@ -26,6 +26,14 @@ import { median } from '../../analysis/stats/describe.js';
 import { detectChangePoints } from '../../analysis/changepoint/edivisive.js';
 import { BISECT_EXIT } from '../exit.js';
 import { oneOf, percentage, pValue } from '../options.js';
+import {
+  DEFAULT_REFERENCE,
+  REFERENCE_HELP,
+  REFERENCE_MODES,
+  repetitionObservations,
+  type ReferenceMode,
+} from '../../analysis/reference.js';
+import { exponentsOf, type ExponentObservation } from '../../analysis/reference-exponent.js';
 
 interface Baseline {
   /** as judged: relative to the null syscall when typicalNs is set, else as measured */
@@ -33,18 +41,21 @@ interface Baseline {
   measured: number[];
   runMedians: number[];
   typicalNs: number | null;
+  /** the exponent the values were scaled with (1: divided by the reference; reference-exponent.ts) */
+  exponent: number;
 }
 
 /**
  * The baseline's values, and the per-run medians when it is several runs (to see whether it spans a
  * change); with `reference`, relative to each repetition's null syscall, in ns at the baseline's
- * typical one (typicalNs; null when a repetition has no reference: then as measured).
+ * typical one (typicalNs; null when a repetition has no reference: then as measured). auto: to the
+ * power the baseline's runs give, from every series of the host (one series' few passes are too few).
  */
 async function baselineValues(
   path: string,
   sel: SeriesSelector,
   metric: Metric,
-  reference: boolean,
+  reference: ReferenceMode,
 ): Promise<Baseline> {
   let runDirs: string[];
   try {
@@ -59,18 +70,32 @@ async function baselineValues(
   }
   if (runDirs.length === 0) throw new Error(`--baseline ${path}: neither a run directory nor a folder of runs`);
   const runs: RepValue[][] = [];
-  for (const d of runDirs) runs.push(rowValues(await readSummary(d), sel, metric));
+  const summaries: RunSummary[] = [];
+  for (const d of runDirs) summaries.push(await readSummary(d));
+  for (const s of summaries) runs.push(rowValues(s, sel, metric));
   const all = runs.flat();
   if (all.length === 0)
     throw new Error(`--baseline ${path}: no ok result for ${seriesKey(sel)} in ${runDirs.length} run(s)`);
-  const typicalNs = reference && all.every((v) => v.syscallNs) ? median(all.map((v) => v.syscallNs!)) : null;
-  const values = runs.map((r) => (typicalNs === null ? r.map((v) => v.value) : perSyscallValues(r, typicalNs)!));
+  const typicalNs = reference !== 'none' && all.every((v) => v.syscallNs) ? median(all.map((v) => v.syscallNs!)) : null;
+  const host = (o: ExponentObservation) => o.pool === sel.host;
+  const exponent =
+    reference === 'auto'
+      ? (exponentsOf(filter(repetitionObservations([summaries]), host)).get(sel.host)?.exponent ?? 0)
+      : 1;
+  const values = runs.map((r) =>
+    typicalNs === null ? r.map((v) => v.value) : perSyscallValues(r, typicalNs, exponent)!,
+  );
   return {
     values: values.flat(),
     measured: all.map((v) => v.value),
     runMedians: values.filter((v) => v.length > 0).map((v) => median(v)),
     typicalNs,
+    exponent,
   };
+}
+
+function* filter<T>(xs: Iterable<T>, keep: (x: T) => boolean): Generator<T> {
+  for (const x of xs) if (keep(x)) yield x;
 }
 
 function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): RepValue[] {
@@ -83,10 +108,16 @@ function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): RepValue
 /** The verdict relative to the null syscall when both sides have it (the reason says which), else as measured. */
 function verdictOf(baseline: Baseline, fresh: RepValue[], o: { threshold: number; maxPValue: number }): BisectResult {
   const t = baseline.typicalNs;
-  const scaled = t === null ? null : perSyscallValues(fresh, t);
+  const scaled = t === null ? null : perSyscallValues(fresh, t, baseline.exponent);
   if (t !== null && scaled) {
     const r = bisectVerdict(baseline.values, scaled, o);
-    return { ...r, reason: `${r.reason}; relative to the null syscall beside each pass (${formatNs(t)} typical)` };
+    const how =
+      baseline.exponent === 1
+        ? 'relative to the null syscall beside each pass'
+        : baseline.exponent === 0
+          ? "as measured: the baseline's runs do not follow the null syscall beside their passes"
+          : `scaled by the null syscall beside each pass to the power ${baseline.exponent.toFixed(2)} (the baseline's runs give it)`;
+    return { ...r, reason: `${r.reason}; ${how} (${formatNs(t)} typical)` };
   }
   const r = bisectVerdict(
     baseline.measured,
@@ -116,12 +147,9 @@ export function registerBisectCheck(program: Command): void {
     .option('--threshold <x>', 'bad from this slow-down of the median (0.05 or 5%)', percentage, 0.05)
     .option('--max-pvalue <p>', 'and a Student t p-value below this', pValue, 0.01)
     .addOption(
-      new Option(
-        '--reference <what>',
-        "syscall: each repetition relative to the null syscall timed beside its pass (as compare's); none: as measured",
-      )
-        .choices(['syscall', 'none'])
-        .default('syscall'),
+      new Option('--reference <what>', `each repetition, as compare's rows: ${REFERENCE_HELP}`)
+        .choices(REFERENCE_MODES)
+        .default(DEFAULT_REFERENCE),
     )
     .action(async (o) => {
       const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
@@ -133,7 +161,7 @@ export function registerBisectCheck(program: Command): void {
         metric = o.metric as Metric;
         threshold = o.threshold as number;
         maxPValue = o.maxPvalue as number;
-        baseline = await baselineValues(o.baseline, sel, metric, o.reference === 'syscall');
+        baseline = await baselineValues(o.baseline, sel, metric, o.reference as ReferenceMode);
       } catch (err) {
         say(`abort: ${(err as Error).message}`);
         process.exitCode = BISECT_EXIT.abort;

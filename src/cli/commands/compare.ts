@@ -15,7 +15,15 @@ import {
   type RunsPairing,
 } from '../../analysis/compare-runs.js';
 import { loadHistoryDir } from '../../analysis/series.js';
-import { describeReference, perSyscall, summariesPerSyscall } from '../../analysis/reference.js';
+import {
+  describeReference,
+  DEFAULT_REFERENCE,
+  perSyscall,
+  REFERENCE_HELP,
+  REFERENCE_MODES,
+  summariesPerSyscall,
+  type ReferenceMode,
+} from '../../analysis/reference.js';
 import { compareFormat } from '../../export/compare-format.js';
 import { RunNotFoundError } from '../../results/resolve.js';
 import { loadRunsArg, loadRunsArgs } from '../../results/runs-arg.js';
@@ -57,7 +65,7 @@ interface CompareCliOptions {
   noiseFactor: number;
   tailSamples: number;
   plot?: string;
-  reference: 'syscall' | 'none';
+  reference: ReferenceMode;
 }
 
 /** what the runs' sides become before they are paired: as measured, or relative to their null syscall */
@@ -149,14 +157,7 @@ export function registerCompare(program: Command): void {
       percentage,
       0.05,
     )
-    .addOption(
-      new Option(
-        '--reference <what>',
-        'syscall: each row relative to the null syscall timed beside its passes (in ns at the host typical one), the reference a row of its own; none: as measured',
-      )
-        .choices(['syscall', 'none'])
-        .default('syscall'),
-    )
+    .addOption(new Option('--reference <what>', REFERENCE_HELP).choices(REFERENCE_MODES).default(DEFAULT_REFERENCE))
     .option(
       '--plot <file>',
       'also draw the charts, one file per figure: FILE.svg or FILE.png gives FILE-p50.png, FILE-percentiles.png (-1, -2... when a figure is split into pages)',
@@ -170,8 +171,8 @@ export function registerCompare(program: Command): void {
           throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
         let scaled: ReturnType<typeof summariesPerSyscall> | undefined;
         const prep: Prep = (sides) => {
-          if (o.reference !== 'syscall') return sides;
-          scaled = summariesPerSyscall(sides);
+          if (o.reference === 'none') return sides;
+          scaled = summariesPerSyscall(sides, o.reference);
           return scaled.sides;
         };
         const p = await pairing(runs, o, prep);
@@ -186,7 +187,7 @@ export function registerCompare(program: Command): void {
               `--history: ${o.history} holds no readable runs${h.skipped.length ? ` (${h.skipped[0]})` : ''}`,
             );
           for (const s of h.skipped) process.stderr.write(`gmembench compare: --history: skipped ${s}\n`);
-          history = { runs: o.reference === 'syscall' ? perSyscall(h.runs).runs : h.runs, source: o.history };
+          history = { runs: o.reference === 'none' ? h.runs : perSyscall(h.runs, o.reference).runs, source: o.history };
         }
         const comparison = judgeAcross(p, { metrics, noise, alpha, minChange, noiseFactor, tailSamples }, history);
         if (scaled) comparison.banner.push(describeReference(scaled));

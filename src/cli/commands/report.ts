@@ -7,6 +7,7 @@ import { pair, UsageError } from '../options.js';
 import { unfinishedNote } from '../../results/unfinished.js';
 import { loadHistoryDir } from '../../analysis/series.js';
 import type { History } from '../../analysis/compare-runs.js';
+import { DEFAULT_REFERENCE, REFERENCE_HELP, REFERENCE_MODES, type ReferenceMode } from '../../analysis/reference.js';
 
 export function registerReport(program: Command): void {
   program
@@ -20,12 +21,9 @@ export function registerReport(program: Command): void {
       "a results folder of earlier runs to take each series' run-to-run noise from (else the report's other runs, from 3 runs on; with 2 runs and no history nothing is marked)",
     )
     .addOption(
-      new Option(
-        '--reference <what>',
-        "syscall: the comparisons relative to each row's null syscall, as compare's; none: as measured",
-      )
-        .choices(['syscall', 'none'])
-        .default('syscall'),
+      new Option('--reference <what>', `the comparisons, as compare's: ${REFERENCE_HELP}`)
+        .choices(REFERENCE_MODES)
+        .default(DEFAULT_REFERENCE),
     )
     .action(async (args: string[], o) => {
       try {
@@ -47,7 +45,7 @@ export function registerReport(program: Command): void {
         const { html, charts } = await renderReport(runs, {
           paths: [paths[0], paths[1]],
           history,
-          reference: o.reference as 'syscall' | 'none',
+          reference: o.reference as ReferenceMode,
         });
         await writeFile(o.html, html);
         process.stderr.write(`gmembench report: ${o.html} (${runs.length} run(s), ${charts} charts)\n`);

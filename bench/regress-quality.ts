@@ -330,6 +330,8 @@ async function judgeHistory(HISTORY: string): Promise<void> {
   // other settings, for the trade-off between false alarms and power
   const others: [string, Partial<RegressOptions>][] = [
     ['--normalize none', { normalize: 'none' }],
+    ['--normalize host', { normalize: 'host' }],
+    ['--normalize auto', { normalize: 'auto' }],
     ['--reference syscall', { reference: 'syscall' }],
     ['--reference auto', { reference: 'auto' }],
     ['--reference syscall --normalize none', { reference: 'syscall', normalize: 'none' }],

@@ -95,6 +95,36 @@ describe('regress relative to the host speed index', () => {
     expect(raw.speedIndex).toBeUndefined();
   });
 
+  it('normalize auto (the default): a series that does not follow the host is judged nearly raw, so a +5% step on it is told; divided by the index (host) it is not', () => {
+    // 9 series move with a 3% host-wide moment; series 3 does not, and is quiet (0.3%) on its own
+    const mixed = (shape: (i: number, k: number) => number = () => 1) =>
+      hostNoisy(10, 0.03, 0.005, shape).map((s, k) =>
+        k !== 3 ? s : { ...s, p50: (i: number) => 4000 * shape(i, k) * (1 + 0.003 * gaussian(rng(i * 53 + 9))) },
+      );
+    const quiet = regress(history(30, mixed()), { metrics: ['p50'] });
+    expect(quiet.regressions, renderRegressText(quiet)).toEqual([]);
+    expect(quiet.options.normalize).toBe('auto');
+    const b = new Map(quiet.series.map((s) => [s.key, s.indexExponent!]));
+    expect(b.get('local/shmem/to-private/4096/1')).toBeLessThan(0.3);
+    for (const [key, e] of b) if (!key.includes('to-private/4096')) expect(e, key).toBeGreaterThan(0.8);
+    expect(renderRegressText(quiet)).toMatch(/each series to the power its history gives .* 1 of 10 below 0\.5/s);
+
+    const step = history(
+      30,
+      mixed((i, k) => (k === 3 && i >= 18 ? 1.05 : 1)),
+    );
+    const auto = regress(step, { metrics: ['p50'] });
+    expect(
+      auto.regressions.map((c) => `${c.series} ${c.firstRunId.slice(-4)}`),
+      renderRegressText(auto),
+    ).toEqual(['local/shmem/to-private/4096/1 0018']);
+    expect(auto.regressions[0].noisePct).toBeLessThan(1);
+    // divided by the whole index, the series carries the index's 3% noise and the step is under its floor
+    const host = regress(step, { metrics: ['p50'], normalize: 'host' });
+    expect(host.regressions).toEqual([]);
+    expect(host.series.find((s) => s.key === 'local/shmem/to-private/4096/1')!.noisePct).toBeGreaterThan(2);
+  });
+
   it('the whole host slower with nothing in its fingerprint changed: told once as the host moving, not failed', () => {
     const runs = history(
       30,

@@ -41,7 +41,15 @@ import {
 } from './series.js';
 import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { median } from './stats/describe.js';
-import { indexSeries, relativeTo, speedIndices, type SpeedIndex } from './speed-index.js';
+import {
+  indexExponents,
+  indexSeries,
+  relativeTo,
+  seriesMetricKey,
+  speedIndices,
+  type SpeedIndex,
+} from './speed-index.js';
+import type { Exponent } from './reference-exponent.js';
 import { perSyscall, type PerSyscall, type ReferenceMode } from './reference.js';
 
 export interface RegressOptions extends ChangePointOptions {
@@ -58,8 +66,13 @@ export interface RegressOptions extends ChangePointOptions {
   baselineRuns: number;
   /** each of the `persistence` runs must be beyond the old median by this many times the noise */
   persistenceMargin: number;
-  /** 'host': judge each series relative to its host's speed index, and the index as one series; 'none': raw latencies */
-  normalize: 'host' | 'none';
+  /**
+   * 'host': judge each series relative to its host's speed index, and the index as one series;
+   * 'auto': relative to the index to the power the series' history gives (speed-index.ts
+   * indexExponents: 1 where it moves with the host, toward 0 where the index only adds noise);
+   * 'none': raw latencies
+   */
+  normalize: 'auto' | 'host' | 'none';
   /**
    * 'syscall': each row first relative to the null syscall timed beside its passes, and that
    * reference judged as a series of its own (reference.ts); 'auto': scaled by that reference to
@@ -88,7 +101,7 @@ export const DEFAULT_REGRESS_OPTIONS: RegressOptions = {
   persistence: 3,
   baselineRuns: 8,
   persistenceMargin: 0,
-  normalize: 'host',
+  normalize: 'auto',
   reference: 'none',
   noiseConfidence: 0.95,
   tailSamples: TAIL_SAMPLES,
@@ -176,7 +189,15 @@ export interface RegressReport {
    * every series judged: its runs, its between-run noise (percent) and the smallest change it can
    * tell (percent: the larger of minMagnitude and noiseFactor x noise); the last two from regress()
    */
-  series: { key: string; metric: Metric; points: number; noisePct?: number; floorPct?: number }[];
+  series: {
+    key: string;
+    metric: Metric;
+    points: number;
+    noisePct?: number;
+    floorPct?: number;
+    /** normalize 'auto': the power of the host's speed index the series was divided by (speed-index.ts indexExponents) */
+    indexExponent?: number;
+  }[];
   /** per host and metric with a speed index (normalize 'host'): its series, noise and floor (percent), and its value per run */
   speedIndex?: SpeedIndexReport[];
   /** reference 'syscall' or 'auto': the hosts whose rows were scaled to their typical null syscall (ns), and those left as measured */
@@ -392,6 +413,8 @@ export interface Candidates {
   /** the changes of the hosts' speed indices (normalize 'host'), as host-wide shifts */
   indexShifts: HostShift[];
   indices: { index: SpeedIndex; noise: number; bound: number }[];
+  /** normalize 'auto': per series (seriesMetricKey) the power of the index it was divided by */
+  exponents?: Map<string, Exponent>;
   /** the runs in time order (sortRuns), for judge() */
   sorted: HistoryRun[];
   /** series (with metric) left out, in some or all runs, for too few samples beyond the metric */
@@ -406,9 +429,10 @@ export function candidates(measured: HistoryRun[], o: RegressOptions, only?: str
   const runs = scaled?.runs ?? measured;
   const thin: ThinSeries[] = [];
   const all = extractSeries(runs, o.metrics, o.tailSamples, thin);
-  const indices = o.normalize === 'host' ? speedIndices(all) : [];
+  const indices = o.normalize === 'none' ? [] : speedIndices(all);
   const series = only === undefined ? all : all.filter((s) => s.key === only);
-  const judged = relativeTo(series, indices);
+  const exponents = o.normalize === 'auto' ? indexExponents(series, indices) : undefined;
+  const judged = relativeTo(series, indices, exponents);
   const analysed = judged.map((s, i) => analyseSeries(s, o, series[i]));
   const sorted = sortRuns(runs);
   const indexShifts: HostShift[] = [];
@@ -422,6 +446,7 @@ export function candidates(measured: HistoryRun[], o: RegressOptions, only?: str
     analysed,
     indexShifts,
     indices: judgedIndices,
+    ...(exponents && { exponents }),
     sorted,
     thin,
     ...(scaled && { reference: { hosts: scaled.hosts, unscaled: scaled.unscaled } }),
@@ -478,7 +503,8 @@ export function regress(
   const analysedOf = new Map(c.series.map((s, i) => [`${s.key}#${s.metric}`, c.analysed[i]]));
   report.series = report.series.map((e) => {
     const a = analysedOf.get(`${e.key}#${e.metric}`)!;
-    return { ...e, noisePct: a.noise * 100, floorPct: floorPct(a.bound) };
+    const b = c.exponents?.get(seriesMetricKey(e))?.exponent;
+    return { ...e, noisePct: a.noise * 100, floorPct: floorPct(a.bound), ...(b !== undefined && { indexExponent: b }) };
   });
   if (c.thin.length) report.thin = c.thin;
   if (c.reference) report.reference = c.reference;
@@ -563,9 +589,14 @@ export function judge(
   const pos = new Map(sorted.map((r, i) => [r.runId, i]));
   const shifts: HostShift[] = [...indexShifts];
   const inShift = new Set<Change>();
+  // a series judged against only part of its index (normalize 'auto', an exponent below 1) keeps
+  // part of a host-wide shift: where its change is the index's own, within its floor, it is that shift
+  for (const c of changes) if (explainedByIndex(c, indexShifts, pos, o)) inShift.add(c);
   for (const h of hosts) {
     const n = series.filter((s) => s.host === h).length;
-    const mine = changes.filter((c) => c.host === h).sort((a, b) => pos.get(a.firstRunId)! - pos.get(b.firstRunId)!);
+    const mine = changes
+      .filter((c) => c.host === h && !inShift.has(c))
+      .sort((a, b) => pos.get(a.firstRunId)! - pos.get(b.firstRunId)!);
     const used = new Set<Change>();
     for (const c of mine) {
       if (used.has(c)) continue;
@@ -608,6 +639,22 @@ export function judge(
     ...(sorted.length < needed && { tooFew: { runs: sorted.length, needed } }),
     skipped: meta.skipped ?? [],
   };
+}
+
+/**
+ * Whether a series' change is its host's index shift (same host and metric, within a run of it, the
+ * same direction) and no more: the change relative to the index's is within the series' floor.
+ */
+function explainedByIndex(c: Change, indexShifts: HostShift[], pos: Map<string, number>, o: RegressOptions): boolean {
+  const floor = Math.max(o.minMagnitude, (o.noiseFactor * (c.noisePct ?? 0)) / 100);
+  return indexShifts.some(
+    (sh) =>
+      sh.host === c.host &&
+      sh.speedIndex?.metric === c.metric &&
+      Math.abs(pos.get(sh.firstRunId)! - pos.get(c.firstRunId)!) <= 1 &&
+      Math.sign(sh.medianChangePct) === Math.sign(c.changePct) &&
+      Math.abs((1 + c.changePct / 100) / (1 + sh.medianChangePct / 100) - 1) < floor,
+  );
 }
 
 /** Where a series (with metric) stands after the history: its latest change decides. */

@@ -95,9 +95,9 @@ export function addRegressOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--normalize <how>',
-        "host: judge each series relative to its host's speed index (and the index itself); none: raw latencies",
+        "host: judge each series relative to its host's speed index (and the index itself); auto: relative to the index to the power the series' history gives (1: divided, 0: raw); none: raw latencies",
       )
-        .choices(['host', 'none'])
+        .choices(['auto', 'host', 'none'])
         .default(DEFAULT_REGRESS_OPTIONS.normalize),
     )
     .addOption(

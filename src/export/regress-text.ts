@@ -10,6 +10,7 @@ import { formatNs } from '../util/units.js';
 import { granuleLabel, seriesLabel as labelOf } from '../results/series-label.js';
 import type { RegressFormat } from './regress-format.js';
 import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
+import { median } from '../analysis/stats/describe.js';
 
 /** the width every line of the text report fits */
 export const REGRESS_TEXT_WIDTH = 100;
@@ -112,6 +113,17 @@ function table(changes: Change[], notes: RunNotes): string[] {
   ];
 }
 
+/** normalize auto: how far the series followed their index (each divided by it to the power its history gives) */
+function exponentNote(r: RegressReport): string {
+  const bs = r.series.flatMap((s) => (s.indexExponent === undefined ? [] : [s.indexExponent]));
+  if (bs.length === 0) return '';
+  const low = bs.filter((b) => b < 0.5).length;
+  return (
+    `, each series to the power its history gives (1: divided by it, 0: as measured; median ${median(bs).toFixed(2)}, ` +
+    `${low} of ${bs.length} below 0.5: those barely follow the host, and dividing would add the index's noise)`
+  );
+}
+
 export function renderRegressText(r: RegressReport): string {
   const o = r.options;
   const out = [
@@ -128,8 +140,9 @@ export function renderRegressText(r: RegressReport): string {
     ),
     ...(r.speedIndex?.length
       ? para(
-          "judged relative to each host's speed index (per run, the median of its series against their usual level): " +
-            '"vs host" is the change judged (and "noise" its noise), "change" the latency\'s own; a change of the index itself is a host-wide shift',
+          "judged relative to each host's speed index (per run, the median of its series against their usual level)" +
+            exponentNote(r) +
+            ': "vs host" is the change judged (and "noise" its noise), "change" the latency\'s own; a change of the index itself is a host-wide shift',
         )
       : []),
     ...(r.reference ? para(describeReference(r.reference)) : []),

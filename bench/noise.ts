@@ -9,7 +9,9 @@
  * repetitions; the same with the threads pinned).
  * Target: median between-run CV of p50 <= 3%. Beside it, the between-run CV of p50 relative to the
  * null syscall timed beside the row's passes (its syscallNs: probe/ref.c, analysis/reference.ts),
- * and of each gmem/shmem ratio of p50 (the two paths of one series, measured in the same run).
+ * the same scaled as `compare --reference auto` scales it (the reference to the power the runs'
+ * passes give, reference-exponent.ts; "auto"), and of each gmem/shmem ratio of p50 (the two paths
+ * of one series, measured in the same run).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { cv as cvOf, median } from '../src/analysis/stats/describe.js';
 import { formatColumns } from '../src/output/columns.js';
 import { formatSize } from '../src/util/units.js';
 import { seriesKey, type RunSummary } from '../src/results/schema.js';
+import { summariesPerSyscall } from '../src/analysis/reference.js';
 
 interface Config {
   processes: number;
@@ -74,6 +77,8 @@ export interface SeriesNoise {
   within: number | null;
   /** between-run CV of p50 / syscallNs (null where a run's row has no reference) */
   perSyscall: number | null;
+  /** between-run CV of p50 scaled as compare --reference auto scales it (analysis/reference.ts), null where unscaled */
+  auto?: number | null;
   runs: number;
 }
 
@@ -137,6 +142,21 @@ export function ratioNoiseOf(runs: RunSummary[], a = 'shmem', b = 'gmem'): Serie
   return out.sort((x, y) => x.series.localeCompare(y.series));
 }
 
+/** Each series' between-run CV of p50 once the runs are scaled as compare --reference auto scales them (one side). */
+function withAuto(noise: SeriesNoise[], runs: RunSummary[]): SeriesNoise[] {
+  const scaled = summariesPerSyscall([runs], 'auto');
+  const auto = new Map(noiseOf(scaled.sides[0]).map((s) => [s.series, s.between]));
+  return noise.map((s) => ({ ...s, auto: scaled.hosts.length ? (auto.get(s.series) ?? null) : null }));
+}
+
+/** the exponent --reference auto took for the runs, for the summary line */
+function autoExponent(runs: RunSummary[]): string {
+  const [h] = summariesPerSyscall([runs], 'auto').hosts;
+  return h ? `exponent ${h.exponent.toFixed(2)}` : 'no reference';
+}
+
+const met = (x: number | null) => (x !== null && x <= 0.03 ? 'met' : 'not met');
+
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 
 export async function run(): Promise<void> {
@@ -179,7 +199,7 @@ export async function run(): Promise<void> {
     if (order !== null) await writeFile(REPORTING_ORDER, order);
     await rm(dir, { recursive: true, force: true });
   }
-  const noise = cfgs.map((_, c) => [...noiseOf(runs[c]), ...ratioNoiseOf(runs[c])]);
+  const noise = cfgs.map((_, c) => [...withAuto(noiseOf(runs[c]), runs[c]), ...ratioNoiseOf(runs[c])]);
   const series = [...new Set(noise.flatMap((x) => x.map((s) => s.series)))].sort();
   const header = [
     { header: 'series' },
@@ -187,13 +207,14 @@ export async function run(): Promise<void> {
       { header: `${c.label} between`, align: 'right' as const },
       { header: 'within', align: 'right' as const },
       { header: 'per syscall', align: 'right' as const },
+      { header: 'auto', align: 'right' as const },
     ]),
   ];
   const rows = series.map((s) => [
     s,
     ...noise.flatMap((x) => {
       const f = x.find((y) => y.series === s);
-      return [pct(f?.between ?? null), pct(f?.within ?? null), pct(f?.perSyscall ?? null)];
+      return [pct(f?.between ?? null), pct(f?.within ?? null), pct(f?.perSyscall ?? null), pct(f?.auto ?? null)];
     }),
   ]);
   const med = (xs: number[]) => (xs.length ? median(xs) : null);
@@ -204,11 +225,12 @@ export async function run(): Promise<void> {
       pct(med(x.filter((s) => !isRatio(s)).map((s) => s.between))),
       pct(med(x.flatMap((s) => (s.within === null ? [] : [s.within])))),
       pct(med(x.flatMap((s) => (s.perSyscall === null ? [] : [s.perSyscall])))),
+      pct(med(x.flatMap((s) => (s.auto == null ? [] : [s.auto])))),
     ]),
   ]);
   rows.push([
     'median over gmem/shmem ratios',
-    ...noise.flatMap((x) => [pct(med(x.filter(isRatio).map((s) => s.between))), '-', '-']),
+    ...noise.flatMap((x) => [pct(med(x.filter(isRatio).map((s) => s.between))), '-', '-', '-']),
   ]);
   process.stdout.write(`${formatColumns(header, rows)}\n\n`);
   for (const [c, cfg] of cfgs.entries()) {
@@ -218,12 +240,14 @@ export async function run(): Promise<void> {
       .sort((x, y) => x - y);
     const ratios = noise[c].filter(isRatio).map((s) => s.between);
     const perSyscall = noise[c].flatMap((s) => (s.perSyscall === null ? [] : [s.perSyscall]));
+    const auto = noise[c].flatMap((s) => (s.auto == null ? [] : [s.auto]));
     const q = (p: number) => b[Math.min(b.length - 1, Math.floor(p * b.length))];
     process.stdout.write(
       `${cfg.label}: ${b.length} ok series over ${n} runs; between-run CV of p50 median ${pct(med(b))} ` +
         `(p25 ${pct(q(0.25))}, p75 ${pct(q(0.75))}, max ${pct(b.at(-1) ?? null)}); run ${median(seconds[c]).toFixed(1)} s median ` +
-        `(target: median <= 3.0%: ${med(b) !== null && med(b)! <= 0.03 ? 'met' : 'not met'}); ` +
-        `relative to the null syscall beside each row: median ${pct(med(perSyscall))} over ${perSyscall.length} series; ` +
+        `(target: median <= 3.0%: ${met(med(b))} as measured, ${met(med(auto))} as compare judges it, --reference auto); ` +
+        `relative to the null syscall beside each row: median ${pct(med(perSyscall))} over ${perSyscall.length} series, ` +
+        `scaled as --reference auto (${autoExponent(runs[c])}): ${pct(med(auto))}; ` +
         `gmem/shmem ratio of p50 over ${ratios.length} series: between-run CV median ${pct(med(ratios))}\n`,
     );
   }

@@ -33,7 +33,7 @@ import {
   repetitionObservations,
   type ReferenceMode,
 } from '../../analysis/reference.js';
-import { exponentsOf, type ExponentObservation } from '../../analysis/reference-exponent.js';
+import { exponentsOf, PRIOR_EXPONENT, type ExponentObservation } from '../../analysis/reference-exponent.js';
 
 interface Baseline {
   /** as judged: relative to the null syscall when typicalNs is set, else as measured */
@@ -80,7 +80,7 @@ async function baselineValues(
   const host = (o: ExponentObservation) => o.pool === sel.host;
   const exponent =
     reference === 'auto'
-      ? (exponentsOf(filter(repetitionObservations([summaries]), host)).get(sel.host)?.exponent ?? 0)
+      ? (exponentsOf(filter(repetitionObservations([summaries]), host)).get(sel.host)?.exponent ?? PRIOR_EXPONENT)
       : 1;
   const values = runs.map((r) =>
     typicalNs === null ? r.map((v) => v.value) : perSyscallValues(r, typicalNs, exponent)!,

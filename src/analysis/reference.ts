@@ -245,7 +245,7 @@ export function describeReference(ref: Pick<PerSyscall, 'hosts' | 'unscaled'>): 
     (scaled
       ? (auto
           ? `each row scaled by (the host's typical null syscall / the one timed beside its passes)^exponent, ` +
-            `the exponent how closely the host's latencies follow it within each side (1: divided by it, 0: as measured; ` +
+            `the exponent how closely the host's latencies follow it within each side or kernel (1: divided by it, 0: as measured; ` +
             `without evidence 1): ${scaled}; `
           : `each row relative to the null syscall timed beside its passes, in ns at the host's typical one: ${scaled}; `) +
         `the reference itself is the series ${REFERENCE_SERIES.path}/${REFERENCE_SERIES.op}`

@@ -142,17 +142,18 @@ export function ratioNoiseOf(runs: RunSummary[], a = 'shmem', b = 'gmem'): Serie
   return out.sort((x, y) => x.series.localeCompare(y.series));
 }
 
-/** Each series' between-run CV of p50 once the runs are scaled as compare --reference auto scales them (one side). */
-function withAuto(noise: SeriesNoise[], runs: RunSummary[]): SeriesNoise[] {
+/**
+ * Each series' between-run CV of p50 once the runs are scaled as compare --reference auto scales
+ * them (one side), and the exponent that took, for the summary line.
+ */
+function withAuto(noise: SeriesNoise[], runs: RunSummary[]): { noise: SeriesNoise[]; exponent: string } {
   const scaled = summariesPerSyscall([runs], 'auto');
   const auto = new Map(noiseOf(scaled.sides[0]).map((s) => [s.series, s.between]));
-  return noise.map((s) => ({ ...s, auto: scaled.hosts.length ? (auto.get(s.series) ?? null) : null }));
-}
-
-/** the exponent --reference auto took for the runs, for the summary line */
-function autoExponent(runs: RunSummary[]): string {
-  const [h] = summariesPerSyscall([runs], 'auto').hosts;
-  return h ? `exponent ${h.exponent.toFixed(2)}` : 'no reference';
+  const [h] = scaled.hosts;
+  return {
+    noise: noise.map((s) => ({ ...s, auto: h ? (auto.get(s.series) ?? null) : null })),
+    exponent: h ? `exponent ${h.exponent.toFixed(2)}` : 'no reference',
+  };
 }
 
 const met = (x: number | null) => (x !== null && x <= 0.03 ? 'met' : 'not met');
@@ -199,7 +200,8 @@ export async function run(): Promise<void> {
     if (order !== null) await writeFile(REPORTING_ORDER, order);
     await rm(dir, { recursive: true, force: true });
   }
-  const noise = cfgs.map((_, c) => [...withAuto(noiseOf(runs[c]), runs[c]), ...ratioNoiseOf(runs[c])]);
+  const autos = cfgs.map((_, c) => withAuto(noiseOf(runs[c]), runs[c]));
+  const noise = cfgs.map((_, c) => [...autos[c].noise, ...ratioNoiseOf(runs[c])]);
   const series = [...new Set(noise.flatMap((x) => x.map((s) => s.series)))].sort();
   const header = [
     { header: 'series' },
@@ -247,7 +249,7 @@ export async function run(): Promise<void> {
         `(p25 ${pct(q(0.25))}, p75 ${pct(q(0.75))}, max ${pct(b.at(-1) ?? null)}); run ${median(seconds[c]).toFixed(1)} s median ` +
         `(target: median <= 3.0%: ${met(med(b))} as measured, ${met(med(auto))} as compare judges it, --reference auto); ` +
         `relative to the null syscall beside each row: median ${pct(med(perSyscall))} over ${perSyscall.length} series, ` +
-        `scaled as --reference auto (${autoExponent(runs[c])}): ${pct(med(auto))}; ` +
+        `scaled as --reference auto (${autos[c].exponent}): ${pct(med(auto))}; ` +
         `gmem/shmem ratio of p50 over ${ratios.length} series: between-run CV median ${pct(med(ratios))}\n`,
     );
   }

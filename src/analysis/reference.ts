@@ -81,19 +81,20 @@ function typicalOf(rows: Iterable<{ host: string; syscallNs?: number }>) {
   return { typical, unscaled: [...unscaled] };
 }
 
-/** Per scaled host its exponent: 1 (syscall), or what the observations give (auto). */
+/** Per scaled host its exponent: 1 (syscall), or what the observations give (auto); `exponent` by host. */
 function exponents(
   typical: Map<string, number>,
   mode: ScaleMode,
   observations: () => Iterable<ExponentObservation>,
-): ScaledHost[] {
+): { hosts: ScaledHost[]; exponent: Map<string, number> } {
   const estimated = mode === 'auto' ? exponentsOf(observations()) : undefined;
-  return [...typical].map(([host, typicalNs]) => {
+  const hosts = [...typical].map(([host, typicalNs]): ScaledHost => {
     if (!estimated) return { host, typicalNs, exponent: 1 };
     const e = estimated.get(host) ?? { exponent: PRIOR_EXPONENT, slope: null, se: null, observations: 0, groups: 0 };
     const { exponent, ...estimate } = e;
     return { host, typicalNs, exponent, estimate };
   });
+  return { hosts, exponent: new Map(hosts.map((h) => [h.host, h.exponent])) };
 }
 
 const seriesOf = (r: { path: string; op: string; granule: number; threads: number }) =>
@@ -112,13 +113,12 @@ function referenceRows<R extends { host: string; syscallNs?: number }>(rows: R[]
  */
 export function perSyscall(runs: HistoryRun[], mode: ScaleMode = 'syscall'): PerSyscall {
   const { typical, unscaled } = typicalOf(runs.flatMap((r) => r.rows));
-  const hosts = exponents(typical, mode, function* () {
+  const { hosts, exponent } = exponents(typical, mode, function* () {
     for (const run of runs)
       for (const r of run.rows)
         if (hasRef(r) && r.p50 !== null)
           yield { pool: r.host, group: `${seriesOf(r)} ${r.kernel ?? ''}`, value: r.p50, reference: r.syscallNs };
   });
-  const exponent = new Map(hosts.map((h) => [h.host, h.exponent]));
   const scaled = runs.map((run) => {
     const rows: HistoryRow[] = run.rows.map((r) => {
       const t = typical.get(r.host);
@@ -158,8 +158,7 @@ export function summariesPerSyscall(
 } {
   const ok = (s: RunSummary) => s.results.filter((r) => r.status === 'ok');
   const { typical, unscaled } = typicalOf(sides.flat().flatMap(ok));
-  const hosts = exponents(typical, mode, () => repetitionObservations(sides));
-  const exponent = new Map(hosts.map((h) => [h.host, h.exponent]));
+  const { hosts, exponent } = exponents(typical, mode, () => repetitionObservations(sides));
   const scaleRow = (r: ResultRow): ResultRow => {
     const t = typical.get(r.host);
     if (r.status !== 'ok' || t === undefined || !hasRef(r)) return r;

@@ -500,9 +500,9 @@ export function regress(
   );
   // what each series can tell: its noise and the smallest change that passes the magnitude floors
   const floorPct = (bound: number) => Math.max(o.minMagnitude, o.noiseFactor * bound) * 100;
-  const analysedOf = new Map(c.series.map((s, i) => [`${s.key}#${s.metric}`, c.analysed[i]]));
+  const analysedOf = new Map(c.series.map((s, i) => [seriesMetricKey(s), c.analysed[i]]));
   report.series = report.series.map((e) => {
-    const a = analysedOf.get(`${e.key}#${e.metric}`)!;
+    const a = analysedOf.get(seriesMetricKey(e))!;
     const b = c.exponents?.get(seriesMetricKey(e))?.exponent;
     return { ...e, noisePct: a.noise * 100, floorPct: floorPct(a.bound), ...(b !== undefined && { indexExponent: b }) };
   });

@@ -33,7 +33,7 @@ import {
   repetitionObservations,
   type ReferenceMode,
 } from '../../analysis/reference.js';
-import { exponentsOf, PRIOR_EXPONENT, type ExponentObservation } from '../../analysis/reference-exponent.js';
+import { exponentsOf, PRIOR_EXPONENT } from '../../analysis/reference-exponent.js';
 
 interface Baseline {
   /** as judged: relative to the null syscall when typicalNs is set, else as measured */
@@ -77,10 +77,10 @@ async function baselineValues(
   if (all.length === 0)
     throw new Error(`--baseline ${path}: no ok result for ${seriesKey(sel)} in ${runDirs.length} run(s)`);
   const typicalNs = reference !== 'none' && all.every((v) => v.syscallNs) ? median(all.map((v) => v.syscallNs!)) : null;
-  const host = (o: ExponentObservation) => o.pool === sel.host;
+  // one exponent per pool (host): the other hosts' passes do not enter this one's
   const exponent =
     reference === 'auto'
-      ? (exponentsOf(filter(repetitionObservations([summaries]), host)).get(sel.host)?.exponent ?? PRIOR_EXPONENT)
+      ? (exponentsOf(repetitionObservations([summaries])).get(sel.host)?.exponent ?? PRIOR_EXPONENT)
       : 1;
   const values = runs.map((r) =>
     typicalNs === null ? r.map((v) => v.value) : perSyscallValues(r, typicalNs, exponent)!,
@@ -92,10 +92,6 @@ async function baselineValues(
     typicalNs,
     exponent,
   };
-}
-
-function* filter<T>(xs: Iterable<T>, keep: (x: T) => boolean): Generator<T> {
-  for (const x of xs) if (keep(x)) yield x;
 }
 
 function rowValues(s: RunSummary, sel: SeriesSelector, metric: Metric): RepValue[] {

@@ -21,6 +21,7 @@ import type { RunSummary } from '../src/results/schema.js';
 import { RunWriter } from '../src/results/writer.js';
 import { decode } from '../src/analysis/histogram.js';
 import { checkSystem, formatSystemState, noisy } from '../src/system/check.js';
+import { checkReferenceSpread, referenceSpread } from '../src/system/reference-spread.js';
 import type { Fingerprint, SystemState } from '../src/probe/fingerprint.js';
 import { cli } from './helpers/cli.js';
 import { guestMemfd, hasCc, hasGuestMemfd, skipReason } from './helpers/host.js';
@@ -412,6 +413,29 @@ describe('machine-state check', () => {
     expect(f.find((x) => x.check === 'shmem-thp')!.level).toBe('info');
     expect(f.find((x) => x.check === 'page-reporting')!.message).toContain('blocks of 2M)');
     expect(noisy(f)).toBe(true);
+  });
+
+  // the null syscall beside each pass, as rows carry it: a quiet host's and one that moved as an instance here did
+  const rowsOf = (ns: number[]) => [{ repetitions: ns.map((syscallNs) => ({ syscallNs })) }] as never[];
+  const steady = Array.from({ length: 60 }, (_, i) => 59 + (i % 5) * 0.3);
+  const moving = Array.from({ length: 60 }, (_, i) => 440 + (i * 300) / 59);
+
+  it('a reference that held still over the run: no warning', () => {
+    expect(checkReferenceSpread(rowsOf(steady))).toBeNull();
+    expect(referenceSpread(rowsOf(steady))).toMatchObject({ passes: 60, p10: 59 });
+  });
+
+  it('a reference that moved 1.6x over the run: one warning saying how far, over how many passes, and what to do', () => {
+    const f = checkReferenceSpread(rowsOf(moving))!;
+    expect(f).toMatchObject({ level: 'warn', check: 'reference' });
+    expect(f.message).toMatch(/entering the kernel moved 1\.\d\dx during the run/);
+    expect(f.message).toMatch(/p10 to p90 over 60 passes/);
+    expect(f.message).toMatch(/compare several runs per side/);
+  });
+
+  it('too few passes with a reference (an older probe, a run of unsupported rows): no verdict', () => {
+    expect(referenceSpread(rowsOf(moving.slice(0, 9)))).toBeNull();
+    expect(checkReferenceSpread([{ repetitions: [{}, {}] }] as never[])).toBeNull();
   });
 
   it('free page reporting held off (an order above the largest buddy order) is not a warning', () => {

@@ -15,6 +15,7 @@ import { classify } from './failure.js';
 import { reserveHugePages, type Reservation } from './hugetlb.js';
 import { checkSettle, settle } from './settle.js';
 import { checkSystem, formatFindings, noisy } from '../system/check.js';
+import { checkReferenceSpread } from '../system/reference-spread.js';
 import type { ResultLine } from '../probe/protocol.js';
 import { precheckHost } from './precheck.js';
 import { markEmulation } from '../lab/emulation.js';
@@ -113,7 +114,10 @@ export async function runHost(ctx: RunHostContext): Promise<HostEntry> {
       ctx.onProgress?.(settled.reason, 0, 0);
       await ctx.writer.setHost(entry);
     }
-    await measureJobs(ctx, client, jobs, settled?.ok === true, entry, progress);
+    const rows = await measureJobs(ctx, client, jobs, settled?.ok === true, entry, progress);
+    // what the host did while it was measured, beside what its state said it might do
+    const moved = checkReferenceSpread(rows);
+    if (moved) entry.systemWarnings = [...(entry.systemWarnings ?? []), ...formatFindings(host.name, [moved])];
     entry.status = 'ok';
     delete entry.subStatus;
     delete entry.error;
@@ -202,7 +206,7 @@ async function measureJobs(
   settleFirst: boolean,
   entry: HostEntry,
   progress: { written: number },
-): Promise<void> {
+): Promise<ResultRow[]> {
   const k = Math.max(1, ctx.processes ?? 1);
   const states: JobState[] = jobs.map((job) => ({
     job,
@@ -271,6 +275,7 @@ async function measureJobs(
       }
     }
   }
+  return states.flatMap((s) => s.row ?? []);
 }
 
 /**

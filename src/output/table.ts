@@ -39,8 +39,8 @@ const seriesOf = (r: ResultRow) => `${r.host}\0${r.op}\0${r.granule}\0${r.thread
 
 /**
  * The null syscall timed beside the passes (probe/ref.c), per host: what entering the kernel cost
- * while the rows were measured, and how far it moved (compare and regress --reference syscall
- * divide each row by its own).
+ * while the rows were measured, and how far it moved (compare, report and bisect-check scale each
+ * row by its own).
  */
 function syscallLine(rows: ResultRow[], multiHost: boolean, width: number): string[] {
   const out: string[] = [];
@@ -51,7 +51,7 @@ function syscallLine(rows: ResultRow[], multiHost: boolean, width: number): stri
     out.push(
       ...wrapText(
         `${multiHost ? `${host}: ` : ''}null syscall beside the passes: median ${formatNs(sorted[sorted.length >> 1])}, ` +
-          `${formatNs(sorted[0])} to ${formatNs(sorted.at(-1))} over ${ns.length} passes (compare and regress --reference syscall divide each row by its own)`,
+          `${formatNs(sorted[0])} to ${formatNs(sorted.at(-1))} over ${ns.length} passes (compare, report and bisect-check scale each row by its own)`,
         width,
       ),
     );

@@ -5,7 +5,8 @@
  * 1. consecutive blocks of 5 runs, every pair of disjoint blocks compared (5 vs 5), without and
  *    with the other blocks as history;
  * 2. random disjoint 5 vs 5 splits (fixed seed);
- * 3. one run a side, the other runs as --history (random pairs);
+ * 3. one run a side, and two, the other runs as --history (random draws: verdicts on the history
+ *    alone, each table held to alpha over its rows);
  * 4. power: the candidate group of each random split made 5%, 10%, 15% slower on every row.
  * Target: two groups of 5 quiet runs mark no row. COMPARE_REFERENCE=auto|syscall|none scales the rows
  * by the null syscall beside their passes as compare --reference does (analysis/reference.ts); by
@@ -151,6 +152,17 @@ export async function run(): Promise<void> {
   }
   process.stdout.write(
     line(`1 vs 1 with the other ${runs.length - 2} runs as history (${PAIRS} random pairs)`, tally(pairs)),
+  );
+  const twos: Comparison[] = [];
+  for (let s = 0; s < PAIRS; s++) {
+    const idx = pick(runs.length, 4, r);
+    const history = runs.filter((_, k) => !idx.includes(k)).map(historyRunFromSummary);
+    twos.push(
+      compareSides([runs[idx[0]], runs[idx[1]]], [runs[idx[2]], runs[idx[3]]], {}, { runs: history, source: dir }),
+    );
+  }
+  process.stdout.write(
+    line(`2 vs 2 with the other ${runs.length - 4} runs as history (${PAIRS} random draws)`, tally(twos)),
   );
   const none = tally(Array.from({ length: 10 }, (_, s) => compareSides([runs[s]], [runs[s + 1]])));
   process.stdout.write(line('1 vs 1 without history (10 neighbouring pairs; never marked by design)', none));

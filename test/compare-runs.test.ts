@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns, type Comparison, type MetricComparison } from '../src/analysis/compare.js';
 import { compareSides, comparePathsAcross } from '../src/analysis/compare-runs.js';
-import { groupNoise, historyNoise, historyPermutationTest } from '../src/analysis/run-noise.js';
+import { groupNoise, historyNoise, historyPermutationTest, moderatedNoise } from '../src/analysis/run-noise.js';
 import { historyRunFromSummary } from '../src/analysis/series.js';
 import { SIGN_LEGEND } from '../src/analysis/change.js';
 import { compareFormat } from '../src/export/compare-format.js';
@@ -196,6 +196,64 @@ describe('a real step across 5 vs 5 runs', () => {
   });
 });
 
+describe('few runs: a lucky quiet series, and a table judged on the history alone', () => {
+  /** runs of every series at 10% noise but series 0 (shmem alloc 4K), whose runs wobble by `quiet` */
+  const mixed = (i0: number, n: number, quiet: number, step = 1): RunSummary[] => {
+    const loud = noisyRuns(i0, n, { noise: 0.1 });
+    const calm = noisyRuns(i0, n, { noise: quiet, factors: { 0: step } });
+    return loud.map((r, i) => ({ ...r, results: r.results.map((x, k) => (k === 0 ? calm[i].results[0] : x)) }));
+  };
+
+  it('the noise of five runs a side is raised toward the host typical series where it reads lower, never lowered', () => {
+    expect(moderatedNoise(0.05, 0.1)).toBeCloseTo(Math.sqrt((2 * 0.05 ** 2 + 0.1 ** 2) / 3), 12);
+    expect(moderatedNoise(0.2, 0.1)).toBe(0.2);
+    expect(moderatedNoise(0.05, undefined)).toBe(0.05);
+    const cmp = compareSides(mixed(0, 5, 0.01), mixed(50, 5, 0.01, 1.06));
+    const m = metric(cmp, 'shmem', 'alloc');
+    expect(m.noise!.runsOwn!).toBeLessThan(0.02);
+    // the host's other five series read about 10%: the prior pulls 1% up to about 6%
+    expect(m.noise!.used!).toBeGreaterThan(0.04);
+    expect(m.mark).not.toBe('significant'); // +6% is beyond 3 x 1%, not beyond 3 x the raised noise
+    // the series that read above the host's median keep their own; only those below it are raised
+    const ms = cmp.rows.flatMap((r) => r.metrics);
+    expect(ms.filter((x) => x.noise!.runsOwn === undefined).length).toBeGreaterThanOrEqual(3);
+    for (const x of ms) if (x.noise!.runsOwn !== undefined) expect(x.noise!.used!).toBeGreaterThan(x.noise!.runsOwn);
+    // a step well beyond the raised noise is still marked
+    expect(metric(compareSides(mixed(0, 5, 0.01), mixed(50, 5, 0.01, 1.4)), 'shmem', 'alloc').mark).toBe('significant');
+  });
+
+  it('2 vs 2 with a history: quiet tables mark nothing; one row moving alone needs alpha / rows, rows moving together share it (Benjamini-Hochberg)', () => {
+    const history = { runs: noisyRuns(200, 40, { noise: 0.03 }).map(historyRunFromSummary), source: 'results/' };
+    for (let s = 0; s < 5; s++) {
+      const quiet = compareSides(
+        noisyRuns(300 + 2 * s, 2, { noise: 0.03 }),
+        noisyRuns(400 + 2 * s, 2, { noise: 0.03 }),
+        {},
+        history,
+      );
+      expect(marked(quiet)).toEqual([]);
+      expect(quiet.rows.flatMap((r) => r.metrics).every((m) => m.pBound === 0.01 / 6)).toBe(true);
+    }
+    const all = Object.fromEntries(BASE_SERIES.map((_, k) => [k, 1.3]));
+    const together = compareSides(
+      noisyRuns(0, 2, { noise: 0.03 }),
+      noisyRuns(50, 2, { noise: 0.03, factors: all }),
+      {},
+      history,
+    );
+    expect(marked(together)).toHaveLength(6);
+    expect(marked(together).every((m) => m.pValue > 0.01 / 6 || m.pValue < 0.01)).toBe(true);
+    const alone = compareSides(
+      noisyRuns(0, 2, { noise: 0.03 }),
+      noisyRuns(50, 2, { noise: 0.03, factors: { 0: 1.3 } }),
+      {},
+      history,
+    );
+    expect(marked(alone).map((m) => m.pValue < 0.01 / 6)).toEqual([true]);
+    expect(alone.banner.join(' ')).toMatch(/2 vs 2 runs are too few for a noise of their own/);
+  });
+});
+
 describe('one run per side', () => {
   const b = noisyRuns(0, 1, { noise: 0.02 });
   const c = noisyRuns(50, 1, { noise: 0.02, factors: { 0: 1.3 } });
@@ -221,17 +279,19 @@ describe('one run per side', () => {
     expect(JSON.parse(compareFormat('json').render(cmp)).banner[0]).toMatch(/^one run per side/);
   });
 
-  it('with a history: the noise comes from it and the permutation test decides; +30% beyond a 2% history is marked', () => {
-    const history = { runs: noisyRuns(200, 30, { noise: 0.02 }).map(historyRunFromSummary), source: 'results/' };
+  it('with a history: the noise comes from it and the permutation test decides, each row held to alpha / rows; +30% beyond a 2% history is marked', () => {
+    const history = { runs: noisyRuns(200, 60, { noise: 0.02 }).map(historyRunFromSummary), source: 'results/' };
     const one = compareSides(b, c, {}, history);
     const m = metric(one, 'shmem', 'alloc');
     expect(m.noise!.source).toBe('history');
     expect(m.noise!.used!).toBeLessThan(0.04);
     expect(m.test).toBe('history');
+    expect(m.pBound).toBeCloseTo(0.01 / 6, 6);
     expect(m.mark).toBe('significant');
-    expect(m.pValue).toBeLessThan(0.01);
+    expect(m.pValue).toBeLessThan(m.pBound!);
     expect(marked(one)).toHaveLength(1);
-    expect(one.banner.join(' ')).toMatch(/a history of 30 runs \(results\/\)/);
+    expect(one.banner.join(' ')).toMatch(/a history of 60 runs \(results\/\)/);
+    expect(one.banner.join(' ')).toMatch(/each row must reach p < 0\.01 \/ 6 rows = 0\.0017/);
     for (let s = 0; s < 5; s++) {
       const quiet = compareSides(
         noisyRuns(300 + s, 1, { noise: 0.02 }),
@@ -241,6 +301,14 @@ describe('one run per side', () => {
       );
       expect(marked(quiet)).toEqual([]);
     }
+    // one run against one in a pool of 32 cannot be below 2 / (32 x 31) = 0.0020: nothing can be marked, and the line says what would serve
+    const short = { runs: history.runs.slice(0, 30), source: 'results/' };
+    const unreachable = compareSides(b, c, {}, short);
+    expect(metric(unreachable, 'shmem', 'alloc').changePct).toBeGreaterThan(25);
+    expect(marked(unreachable)).toEqual([]);
+    expect(unreachable.banner.join(' ')).toMatch(
+      /with a history of 30 runs cannot be below 0\.0020: a row that moved alone cannot be marked, only 2 or more that moved together\. Give 2 or more runs a side, or a history of 34 or more runs\./,
+    );
     const three = compareSides(
       noisyRuns(0, 3, { noise: 0.02 }),
       noisyRuns(50, 3, { noise: 0.02, factors: { 0: 1.3 } }),

@@ -3,14 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  regress,
-  benjaminiHochberg,
-  noiseUpperBound,
-  seriesNoise,
-  seriesStates,
-  sensitivity,
-} from '../src/analysis/regress.js';
+import { regress, noiseUpperBound, seriesNoise, seriesStates, sensitivity } from '../src/analysis/regress.js';
+import { benjaminiHochberg } from '../src/analysis/stats/fdr.js';
 import { renderRegressJunit } from '../src/export/regress-junit.js';
 import { detectChangePoints, winsorized } from '../src/analysis/changepoint/edivisive.js';
 import { changePoints } from '../src/influx/changes.js';

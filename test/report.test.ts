@@ -34,9 +34,10 @@ beforeAll(async () => {
   cand = join(tmp, 'cand');
   await writeSummary(base, runOf(1));
   await writeSummary(cand, runOf(2, { 0: 1.3, 3: 0.8 }, { kernel: '6.19.0-rc1' }));
-  // the series' run-to-run noise (2%) from a history: the report marks only what exceeds it
+  // the series' run-to-run noise (2%) from a history: the report marks only what exceeds it; one
+  // run against one needs 34 or more for p < 0.01 / 6 rows (compare-runs.ts historyBudget)
   const hist = join(tmp, 'history');
-  for (const run of noisyRuns(100, 20, { noise: 0.02 })) await writeSummary(join(hist, run.runId), run);
+  for (const run of noisyRuns(100, 40, { noise: 0.02 })) await writeSummary(join(hist, run.runId), run);
   page1 = join(tmp, 'report.html');
   const r = await cli(['report', base, join(cand, 'summary.json'), '--html', page1, '--history', hist]);
   expect(r.code, r.stderr).toBe(0);
@@ -64,7 +65,7 @@ describe('report --html', () => {
     expect(html).toMatch(/<span class="worse">\+(29|30)\.\d%\*<\/span>/);
     expect(html).toContain('gmem relative to shmem');
     // the paths within a run are judged against the history's run-to-run noise too
-    expect(html.slice(html.indexOf('gmem relative to shmem'))).toMatch(/from a history of 20 runs/);
+    expect(html.slice(html.indexOf('gmem relative to shmem'))).toMatch(/from a history of 40 runs/);
     // every chart's ids are its own
     const ids = [...html.matchAll(/\bid="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);

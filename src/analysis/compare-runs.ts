@@ -48,6 +48,8 @@ import {
   groupNoise,
   historyNoise,
   historyPermutationTest,
+  MIN_SERIES_FOR_PRIOR,
+  moderatedNoise,
   noiseKey,
   type HistoryNoise,
   type NoiseSource,
@@ -56,6 +58,7 @@ import { hasTail, samplesNeeded, TAIL_SAMPLES, type HistoryRun } from './series.
 import { bootstrapRatioOfMedians } from './stats/bootstrap.js';
 import { cv, mean, median } from './stats/describe.js';
 import { mannWhitney, minimumP } from './stats/mannwhitney.js';
+import { benjaminiHochberg } from './stats/fdr.js';
 
 export interface AcrossOptions extends CompareOptions {
   minChange: number;
@@ -199,8 +202,13 @@ function withinRunCv(rows: ResultRow[], m: CompareMetric): number | null {
 }
 
 interface RowNoise {
+  /** from the compared runs, moderated toward the host's typical series (moderatedNoise) */
   runs: number | null;
+  /** the compared runs' own estimate, where moderation raised it */
+  runsOwn?: number;
   history: HistoryNoise | null;
+  /** rows of this host and metric in the table: judged on the history alone, each is held to alpha / rows */
+  rows: number;
 }
 
 function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: RowNoise): MetricComparison | null {
@@ -258,7 +266,12 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
   let test: MetricComparison['test'];
   let perm: { halfWidth: number } | null = null;
   const h = noiseOf.history;
-  const hp = minimumP(nB, nC) < o.alpha || !h ? null : historyPermutationTest(h.deviations, b, c, o.alpha);
+  // too few compared runs for a noise of their own: the verdict rests on the history, where any odd
+  // run of any row could be marked, so the table as a whole gets alpha (historyBudget); a lone row
+  // must reach alpha / rows, and the test must resolve p that small
+  const bound = noiseOf.runs === null ? o.alpha / noiseOf.rows : o.alpha;
+  const hp =
+    minimumP(nB, nC) < o.alpha || !h ? null : historyPermutationTest(h.deviations, b, c, o.alpha, resamplesFor(bound));
   if (hp) {
     pValue = hp.p;
     test = 'history';
@@ -275,7 +288,7 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
   } else if (perm) {
     ci = { lo: (Math.exp(d - perm.halfWidth) - 1) * 100, hi: (Math.exp(d + perm.halfWidth) - 1) * 100 };
   }
-  const significant = pValue < o.alpha;
+  const significant = pValue < bound;
   const thin = [...g.baseline, ...g.candidate].some((r) => !hasTail(r, m, o.tailSamples));
   const beyond = threshold !== null && Math.abs(changePct) > threshold * 100 && !thin;
   return {
@@ -289,8 +302,15 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
     test,
     ...common,
     mark: significant && beyond ? 'significant' : significant ? 'noisy' : 'none',
+    ...(bound < o.alpha && { pBound: bound }),
     ...(thin && { thinTail: true }),
-    noise: { between: between.length ? Math.max(...between) : null, source, withinRun: within, used },
+    noise: {
+      between: between.length ? Math.max(...between) : null,
+      source,
+      withinRun: within,
+      used,
+      ...(noiseOf.runsOwn !== undefined && { runsOwn: noiseOf.runsOwn }),
+    },
     ...(threshold !== null && { threshold }),
   };
 }
@@ -301,12 +321,97 @@ function runsNoiseOf(g: PairGroup, m: CompareMetric): number | null {
   return groupNoise([vals(g.baseline), vals(g.candidate)]);
 }
 
+/**
+ * The verdicts that rest on the history alone (pBound set): per host and metric, Benjamini-Hochberg
+ * over the table's rows at alpha. With nothing changed, the table marks a row with chance at most
+ * alpha; k rows that change together need k / rows x alpha each, one alone alpha / rows.
+ */
+function historyBudget(rows: ComparedRow[], alpha: number): void {
+  const families = new Map<string, MetricComparison[]>();
+  for (const r of rows)
+    for (const m of r.metrics) {
+      if (m.pBound === undefined) continue;
+      const k = `${r.host}\0${m.metric}`;
+      families.set(k, [...(families.get(k) ?? []), m]);
+    }
+  for (const ms of families.values()) {
+    const found = benjaminiHochberg(
+      ms.map((m) => m.pValue),
+      Math.round(alpha / ms[0].pBound!),
+      alpha,
+    );
+    ms.forEach((m, i) => {
+      const beyond = m.threshold !== undefined && Math.abs(m.changePct) > m.threshold * 100 && !m.thinTail;
+      m.mark = found[i] ? (beyond ? 'significant' : 'noisy') : 'none';
+    });
+  }
+}
+
+const hostMetric = (g: PairGroup, m: CompareMetric) => `${g.baseline[0].host}\0${m}`;
+
+/**
+ * Per host and metric: how many rows the table judges (a one-run side holds each to alpha / rows)
+ * and the median of their noise from the compared runs, the prior moderatedNoise raises a lucky
+ * quiet series toward (undefined with fewer than MIN_SERIES_FOR_PRIOR series).
+ */
+function hostNoise(groups: PairGroup[], metrics: readonly CompareMetric[]) {
+  const out = new Map<string, { rows: number; noises: number[]; prior?: number }>();
+  for (const g of groups)
+    for (const m of metrics) {
+      const e = out.get(hostMetric(g, m)) ?? { rows: 0, noises: [] };
+      out.set(hostMetric(g, m), e);
+      e.rows++;
+      const x = runsNoiseOf(g, m);
+      if (x !== null) e.noises.push(x);
+    }
+  for (const e of out.values()) if (e.noises.length >= MIN_SERIES_FOR_PRIOR) e.prior = median(e.noises);
+  return out;
+}
+
+/** enough resamples that a permutation p near `bound` is told apart from it (ten beyond it), at least 2000 */
+const resamplesFor = (bound: number) => Math.min(200_000, Math.max(2000, Math.ceil(10 / bound)));
+
 function historyNoiseOf(g: PairGroup, m: CompareMetric, hist: Map<string, HistoryNoise> | null): HistoryNoise | null {
   if (!hist) return null;
   const keys = [...new Set([seriesKey(g.baseline[0]), seriesKey(g.candidate[0])])];
   const found = keys.map((k) => hist.get(noiseKey(k, m))).filter((x): x is HistoryNoise => x !== undefined);
   if (found.length < keys.length) return null;
   return found.reduce((a, x) => (x.noise > a.noise ? x : a));
+}
+
+/**
+ * With too few compared runs for a noise of their own (3 or more a side), a verdict rests on the
+ * history, and a single odd run of any row (a slow run in twenty, a bimodal series in its other
+ * state) looks like a change: over 30 random draws from 40 quiet runs, 1 vs 1 marked a row in 7 of
+ * 30 tables and 2 vs 2 in 4, at p < 0.01 a row. So each row is held to alpha / the host's rows
+ * (Bonferroni), and the line says when the history is too short for any row to reach that: one run
+ * against one, in a pool of n runs, cannot beat p = 2 / (n (n - 1)) (drawing exactly those two).
+ */
+function historyOnlyBanner(
+  nB: number,
+  nC: number,
+  historyRuns: number,
+  known: MetricComparison[],
+  alpha: number,
+): string {
+  const bound = Math.min(...known.map((m) => m.pBound ?? alpha));
+  const rows = Math.round(alpha / bound);
+  const head =
+    `${nB} vs ${nC} runs are too few for a noise of their own (3 or more a side), so the verdicts rest on the ` +
+    `history, where any odd run of any row could be marked; the table as a whole gets p < ${alpha}: each row ` +
+    `must reach p < ${alpha} / ${rows} rows = ${bound.toPrecision(2)} (k rows that move together: k times that, ` +
+    `Benjamini-Hochberg)`;
+  if (nB !== 1 || nC !== 1) return `${head}.`;
+  const pool = historyRuns + 2;
+  const smallest = 2 / (pool * (pool - 1));
+  if (smallest < bound) return `${head}.`;
+  let need = pool;
+  while (2 / (need * (need - 1)) >= bound) need++;
+  return (
+    `${head}, and one run against one with a history of ${historyRuns} runs cannot be below ` +
+    `${smallest.toPrecision(2)}: a row that moved alone cannot be marked, only ${Math.ceil(smallest / bound)} or more ` +
+    `that moved together. Give 2 or more runs a side, or a history of ${need - 2} or more runs.`
+  );
 }
 
 export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, history?: History): Comparison {
@@ -316,10 +421,19 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
   const hist = history ? historyNoise(history.runs, o.metrics, exclude) : null;
   const rows: ComparedRow[] = [];
   const notCompared = [...p.notCompared];
+  const perHost = hostNoise(p.groups, o.metrics);
   for (const g of p.groups) {
     const metrics: MetricComparison[] = [];
     for (const m of o.metrics) {
-      const mc = judgeGroup(g, m, o, { runs: runsNoiseOf(g, m), history: historyNoiseOf(g, m, hist) });
+      const { prior, rows: n } = perHost.get(hostMetric(g, m))!;
+      const own = runsNoiseOf(g, m);
+      const runs = own === null ? null : moderatedNoise(own, prior);
+      const mc = judgeGroup(g, m, o, {
+        runs,
+        ...(own !== null && runs !== own && { runsOwn: own }),
+        history: historyNoiseOf(g, m, hist),
+        rows: n,
+      });
       if (mc) metrics.push(mc);
     }
     const b = g.baseline[0];
@@ -341,6 +455,7 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
       metrics,
     });
   }
+  historyBudget(rows, o.alpha);
   const all = rows.flatMap((r) => r.metrics);
   const known = all.filter((m) => m.noise?.used !== null && m.noise?.used !== undefined);
   const nB = p.baselineRuns.length;
@@ -373,11 +488,8 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     banner.push(
       `spread: the noise column is each series' run-to-run noise (robust CV of the runs) from ${from.join(' and ')}; never below the within-run cv.`,
     );
-    if (Math.min(nB, nC) === 1 && history) {
-      banner.push(
-        'one run on a side: a single odd run (a slow run in twenty, a host-wide shift) can still be marked; give 3 or more runs a side for a verdict that holds up.',
-      );
-    }
+    if (history && known.some((m) => m.pBound !== undefined))
+      banner.push(historyOnlyBanner(nB, nC, history.runs.filter((r) => !exclude.has(r.runId)).length, known, o.alpha));
     if (known.length < all.length)
       notes.push(`${all.length - known.length} row(s) without a run-to-run noise estimate (noise -): not marked`);
     const thin = all.filter((m) => m.thinTail).length;

@@ -65,6 +65,8 @@ export interface NoiseInfo {
   withinRun: number | null;
   /** what the verdict used: the larger of the two (null when the between-run noise is unknown) */
   used: number | null;
+  /** the compared runs' own noise, where it was raised toward the host's typical series (run-noise.ts moderatedNoise) */
+  runsOwn?: number;
 }
 
 export interface MetricComparison {
@@ -95,6 +97,8 @@ export interface MetricComparison {
   noise?: NoiseInfo;
   /** across runs: |change| must exceed this (fraction) to be marked */
   threshold?: number;
+  /** across runs with one run on a side: the p the row had to beat, alpha / the host's rows in the table */
+  pBound?: number;
   /** measured once per run on a side (1 repetition): out of the geomean unless several runs a side */
   measuredOnce?: boolean;
 }

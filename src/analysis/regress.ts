@@ -41,6 +41,7 @@ import {
 } from './series.js';
 import chisquareQuantile from '@stdlib/stats-base-dists-chisquare-quantile';
 import { median } from './stats/describe.js';
+import { benjaminiHochberg } from './stats/fdr.js';
 import {
   indexExponents,
   indexSeries,
@@ -245,18 +246,6 @@ export function noiseUpperBound(spread: number, df: number, confidence: number):
   if (!(confidence > 0)) return spread;
   if (df < 1) return Infinity;
   return spread * Math.sqrt(df / chisquareQuantile(1 - confidence, df));
-}
-
-/** Benjamini-Hochberg: which of these p-values (m tests in all) are discoveries at rate q. */
-export function benjaminiHochberg(ps: number[], m: number, q: number): boolean[] {
-  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
-  let cut = -1;
-  order.forEach(([p], k) => {
-    if (p <= ((k + 1) / m) * q) cut = k;
-  });
-  const keep = new Array<boolean>(ps.length).fill(false);
-  for (let k = 0; k <= cut; k++) keep[order[k][1]] = true;
-  return keep;
 }
 
 /**

@@ -58,6 +58,23 @@ export function groupNoise(groups: readonly (readonly number[])[]): number | nul
   return Math.max(1.4826 * median(dev), Math.sqrt(ss / df));
 }
 
+/**
+ * A series' run-to-run noise from few runs, raised toward its host's typical series where its own
+ * runs show less: the empirical-Bayes ("moderated") variance of limma (Smyth 2004), the host's
+ * median series as the prior with half the weight of the series' own runs, used only to raise.
+ * Five runs a side that happened to fall in one of the machine's quiet spells read a third of the
+ * series' noise (bench/compare-quality.ts: shmem guest-fault 4K x2 read 5.2% against 13% over 40
+ * runs, and was marked +18% three times between quiet blocks); the series' own estimate is kept
+ * where it is the larger, so a noisy series is never made quieter than its runs show.
+ */
+export function moderatedNoise(own: number, prior: number | undefined): number {
+  if (prior === undefined || own >= prior) return own;
+  return Math.sqrt((2 * own * own + prior * prior) / 3);
+}
+
+/** fewest series of a host with a noise estimate for their median to serve as the prior */
+export const MIN_SERIES_FOR_PRIOR = 5;
+
 export interface HistoryNoise {
   /** robust between-run CV (fraction) */
   noise: number;

@@ -350,7 +350,7 @@ function historyBudget(rows: ComparedRow[], alpha: number): void {
 const hostMetric = (g: PairGroup, m: CompareMetric) => `${g.baseline[0].host}\0${m}`;
 
 /**
- * Per host and metric: how many rows the table judges (a one-run side holds each to alpha / rows)
+ * Per host and metric: how many rows the table judges (on the history alone, a row alone is held to alpha / rows)
  * and the median of their noise from the compared runs, the prior moderatedNoise raises a lucky
  * quiet series toward (undefined with fewer than MIN_SERIES_FOR_PRIOR series).
  */
@@ -383,9 +383,10 @@ function historyNoiseOf(g: PairGroup, m: CompareMetric, hist: Map<string, Histor
  * With too few compared runs for a noise of their own (3 or more a side), a verdict rests on the
  * history, and a single odd run of any row (a slow run in twenty, a bimodal series in its other
  * state) looks like a change: over 30 random draws from 40 quiet runs, 1 vs 1 marked a row in 7 of
- * 30 tables and 2 vs 2 in 4, at p < 0.01 a row. So each row is held to alpha / the host's rows
- * (Bonferroni), and the line says when the history is too short for any row to reach that: one run
- * against one, in a pool of n runs, cannot beat p = 2 / (n (n - 1)) (drawing exactly those two).
+ * 30 tables and 2 vs 2 in 4, at p < 0.01 a row. So the table gets alpha (historyBudget: a row
+ * alone must reach alpha / the host's rows), and the line says when the history is too short for a
+ * row alone to reach that: one run against one, in a pool of n runs, cannot beat p = 2 / (n (n - 1))
+ * (drawing exactly those two).
  */
 function historyOnlyBanner(
   nB: number,

@@ -151,7 +151,7 @@ describe('run table', () => {
     };
     const t = formatRunTable(withRef, { width: 100 });
     expect(t).toMatch(/^null syscall beside the passes: median 2[0-9]0ns, 200ns to 300ns over \d+ passes/m);
-    expect(t).toMatch(/--reference syscall/);
+    expect(t).toMatch(/compare, report and\s+bisect-check scale each\s+row by its own/);
   });
 
   it('the spread is a time, never a percentage of a tiny mean', () => {

@@ -214,6 +214,7 @@ describe('few runs: a lucky quiet series, and a table judged on the history alon
     // the host's other five series read about 10%: the prior pulls 1% up to about 6%
     expect(m.noise!.used!).toBeGreaterThan(0.04);
     expect(m.mark).not.toBe('significant'); // +6% is beyond 3 x 1%, not beyond 3 x the raised noise
+    expect(cmp.banner.join(' ')).toMatch(/; \d+ that read quieter than their host's median series raised toward it/);
     // the series that read above the host's median keep their own; only those below it are raised
     const ms = cmp.rows.flatMap((r) => r.metrics);
     expect(ms.filter((x) => x.noise!.runsOwn === undefined).length).toBeGreaterThanOrEqual(3);

@@ -486,8 +486,12 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     if (sources.has('runs') || sources.has('runs+history')) from.push(`the ${runsText}`);
     if (history && (sources.has('history') || sources.has('runs+history')))
       from.push(`a history of ${history.runs.length} runs (${history.source})`);
+    const raised = known.filter((m) => m.noise!.runsOwn !== undefined).length;
     banner.push(
-      `spread: the noise column is each series' run-to-run noise (robust CV of the runs) from ${from.join(' and ')}; never below the within-run cv.`,
+      `spread: the noise column is each series' run-to-run noise (robust CV of the runs) from ${from.join(' and ')}; never below the within-run cv` +
+        (raised
+          ? `; ${raised} that read quieter than their host's median series raised toward it (few runs can fall in one quiet spell).`
+          : '.'),
     );
     if (history && known.some((m) => m.pBound !== undefined))
       banner.push(historyOnlyBanner(nB, nC, history.runs.filter((r) => !exclude.has(r.runId)).length, known, o.alpha));

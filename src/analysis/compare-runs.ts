@@ -288,9 +288,7 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
   } else if (perm) {
     ci = { lo: (Math.exp(d - perm.halfWidth) - 1) * 100, hi: (Math.exp(d + perm.halfWidth) - 1) * 100 };
   }
-  const significant = pValue < bound;
   const thin = [...g.baseline, ...g.candidate].some((r) => !hasTail(r, m, o.tailSamples));
-  const beyond = threshold !== null && Math.abs(changePct) > threshold * 100 && !thin;
   return {
     metric: m,
     baseline: mb,
@@ -301,7 +299,7 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
     pValue,
     test,
     ...common,
-    mark: significant && beyond ? 'significant' : significant ? 'noisy' : 'none',
+    mark: markOf(pValue < bound, { changePct, threshold: threshold ?? undefined, thinTail: thin }),
     ...(bound < o.alpha && { pBound: bound }),
     ...(thin && { thinTail: true }),
     noise: {
@@ -315,6 +313,15 @@ function judgeGroup(g: PairGroup, m: CompareMetric, o: AcrossOptions, noiseOf: R
   };
 }
 
+/** significant and beyond the noise: 'significant'; significant within it: 'noisy' (no verdict) */
+function markOf(
+  significant: boolean,
+  m: Pick<MetricComparison, 'changePct' | 'threshold' | 'thinTail'>,
+): MetricComparison['mark'] {
+  const beyond = m.threshold !== undefined && Math.abs(m.changePct) > m.threshold * 100 && !m.thinTail;
+  return significant && beyond ? 'significant' : significant ? 'noisy' : 'none';
+}
+
 /** Each side is runs of one series (of one path in a paths comparison): each around its own median. */
 function runsNoiseOf(g: PairGroup, m: CompareMetric): number | null {
   const vals = (rows: ResultRow[]) => rows.map((r) => figure(r, m)).filter((v): v is number => v !== null);
@@ -326,44 +333,42 @@ function runsNoiseOf(g: PairGroup, m: CompareMetric): number | null {
  * over the table's rows at alpha. With nothing changed, the table marks a row with chance at most
  * alpha; k rows that change together need k / rows x alpha each, one alone alpha / rows.
  */
-function historyBudget(rows: ComparedRow[], alpha: number): void {
+function historyBudget(rows: ComparedRow[], perHost: Map<string, { rows: number }>, alpha: number): void {
   const families = new Map<string, MetricComparison[]>();
   for (const r of rows)
     for (const m of r.metrics) {
       if (m.pBound === undefined) continue;
-      const k = `${r.host}\0${m.metric}`;
+      const k = hostMetric(r.host, m.metric);
       families.set(k, [...(families.get(k) ?? []), m]);
     }
-  for (const ms of families.values()) {
+  for (const [k, ms] of families) {
     const found = benjaminiHochberg(
       ms.map((m) => m.pValue),
-      Math.round(alpha / ms[0].pBound!),
+      perHost.get(k)!.rows,
       alpha,
     );
-    ms.forEach((m, i) => {
-      const beyond = m.threshold !== undefined && Math.abs(m.changePct) > m.threshold * 100 && !m.thinTail;
-      m.mark = found[i] ? (beyond ? 'significant' : 'noisy') : 'none';
-    });
+    ms.forEach((m, i) => (m.mark = markOf(found[i], m)));
   }
 }
 
-const hostMetric = (g: PairGroup, m: CompareMetric) => `${g.baseline[0].host}\0${m}`;
+const hostMetric = (host: string, m: CompareMetric) => `${host}\0${m}`;
 
 /**
  * Per host and metric: how many rows the table judges (on the history alone, a row alone is held to alpha / rows)
  * and the median of their noise from the compared runs, the prior moderatedNoise raises a lucky
  * quiet series toward (undefined with fewer than MIN_SERIES_FOR_PRIOR series).
  */
-function hostNoise(groups: PairGroup[], metrics: readonly CompareMetric[]) {
+function hostNoise(groups: PairGroup[], metrics: readonly CompareMetric[], own: (number | null)[][]) {
   const out = new Map<string, { rows: number; noises: number[]; prior?: number }>();
-  for (const g of groups)
-    for (const m of metrics) {
-      const e = out.get(hostMetric(g, m)) ?? { rows: 0, noises: [] };
-      out.set(hostMetric(g, m), e);
+  groups.forEach((g, i) =>
+    metrics.forEach((m, j) => {
+      const k = hostMetric(g.baseline[0].host, m);
+      const e = out.get(k) ?? { rows: 0, noises: [] };
+      out.set(k, e);
       e.rows++;
-      const x = runsNoiseOf(g, m);
-      if (x !== null) e.noises.push(x);
-    }
+      if (own[i][j] !== null) e.noises.push(own[i][j]!);
+    }),
+  );
   for (const e of out.values()) if (e.noises.length >= MIN_SERIES_FOR_PRIOR) e.prior = median(e.noises);
   return out;
 }
@@ -422,12 +427,13 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
   const hist = history ? historyNoise(history.runs, o.metrics, exclude) : null;
   const rows: ComparedRow[] = [];
   const notCompared = [...p.notCompared];
-  const perHost = hostNoise(p.groups, o.metrics);
-  for (const g of p.groups) {
+  const owns = p.groups.map((g) => o.metrics.map((m) => runsNoiseOf(g, m)));
+  const perHost = hostNoise(p.groups, o.metrics, owns);
+  for (const [i, g] of p.groups.entries()) {
     const metrics: MetricComparison[] = [];
-    for (const m of o.metrics) {
-      const { prior, rows: n } = perHost.get(hostMetric(g, m))!;
-      const own = runsNoiseOf(g, m);
+    for (const [j, m] of o.metrics.entries()) {
+      const { prior, rows: n } = perHost.get(hostMetric(g.baseline[0].host, m))!;
+      const own = owns[i][j];
       const runs = own === null ? null : moderatedNoise(own, prior);
       const mc = judgeGroup(g, m, o, {
         runs,
@@ -456,7 +462,7 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
       metrics,
     });
   }
-  historyBudget(rows, o.alpha);
+  historyBudget(rows, perHost, o.alpha);
   const all = rows.flatMap((r) => r.metrics);
   const known = all.filter((m) => m.noise?.used !== null && m.noise?.used !== undefined);
   const nB = p.baselineRuns.length;

@@ -97,7 +97,7 @@ export interface MetricComparison {
   noise?: NoiseInfo;
   /** across runs: |change| must exceed this (fraction) to be marked */
   threshold?: number;
-  /** across runs with one run on a side: the p the row had to beat, alpha / the host's rows in the table */
+  /** across runs judged on the history alone (fewer than 3 runs a side): alpha / the host's rows in the table, what a row moving alone must beat (Benjamini-Hochberg over the table) */
   pBound?: number;
   /** measured once per run on a side (1 repetition): out of the geomean unless several runs a side */
   measuredOnce?: boolean;

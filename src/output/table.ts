@@ -7,6 +7,7 @@ import type { ResultRow, RunSummary } from '../results/schema.js';
 import { formatNs, formatSize } from '../util/units.js';
 import { fitColumns, wrapText, type Column } from './columns.js';
 import { rowNote } from './notes.js';
+import { referenceTimes } from '../system/reference-spread.js';
 import { hostFailureText } from './host-failure.js';
 import { EMULATED_WHY, emulatedHosts } from '../lab/emulation.js';
 
@@ -45,13 +46,12 @@ const seriesOf = (r: ResultRow) => `${r.host}\0${r.op}\0${r.granule}\0${r.thread
 function syscallLine(rows: ResultRow[], multiHost: boolean, width: number): string[] {
   const out: string[] = [];
   for (const host of new Set(rows.map((r) => r.host))) {
-    const ns = rows.flatMap((r) => (r.host === host ? r.repetitions.flatMap((x) => x.syscallNs ?? []) : []));
-    if (ns.length === 0) continue;
-    const sorted = [...ns].sort((a, b) => a - b);
+    const sorted = referenceTimes(rows.filter((r) => r.host === host));
+    if (sorted.length === 0) continue;
     out.push(
       ...wrapText(
         `${multiHost ? `${host}: ` : ''}null syscall beside the passes: median ${formatNs(sorted[sorted.length >> 1])}, ` +
-          `${formatNs(sorted[0])} to ${formatNs(sorted.at(-1))} over ${ns.length} passes (compare, report and bisect-check scale each row by its own)`,
+          `${formatNs(sorted[0])} to ${formatNs(sorted.at(-1))} over ${sorted.length} passes (compare, report and bisect-check scale each row by its own)`,
         width,
       ),
     );

@@ -18,16 +18,20 @@ const MIN_PASSES = 10;
 export interface ReferenceSpread {
   passes: number;
   p10: number;
-  p50: number;
   p90: number;
+}
+
+/** The null syscall of every pass of these rows that timed one, ascending (ns). */
+export function referenceTimes(rows: readonly Pick<ResultRow, 'repetitions'>[]): number[] {
+  return rows.flatMap((r) => r.repetitions.flatMap((x) => x.syscallNs ?? [])).sort((a, b) => a - b);
 }
 
 /** The reference's spread over one host's rows; null without enough passes that timed it. */
 export function referenceSpread(rows: readonly Pick<ResultRow, 'repetitions'>[]): ReferenceSpread | null {
-  const ns = rows.flatMap((r) => r.repetitions.flatMap((x) => x.syscallNs ?? [])).sort((a, b) => a - b);
+  const ns = referenceTimes(rows);
   if (ns.length < MIN_PASSES) return null;
   const q = (p: number) => ns[Math.round(p * (ns.length - 1))];
-  return { passes: ns.length, p10: q(0.1), p50: q(0.5), p90: q(0.9) };
+  return { passes: ns.length, p10: q(0.1), p90: q(0.9) };
 }
 
 /** A warning when the reference moved more than REFERENCE_SPREAD_LIMIT over the run, else null. */

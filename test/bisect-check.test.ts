@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT } from './helpers/cli.js';
 import { writeHistory } from './helpers/regress-fixtures.js';
+import { gaussian, rng } from './helpers/synthetic.js';
 import { bisectVerdict } from '../src/analysis/bisect.js';
 import { parseSeriesKey, restrictSuite } from '../src/benchmark/select.js';
 import { loadSuite } from '../src/config/suite.js';
@@ -27,34 +28,67 @@ afterAll(async () => {
 });
 
 const SERIES = 'local/shmem/alloc/4K/1';
-/** bisect-check of SERIES against the first baseline run */
+/** bisect-check of SERIES against the three baseline runs */
 const check = (fresh: string, ...more: string[]) =>
-  cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', fresh, ...more]);
+  cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'base'), '--fresh', fresh, ...more]);
 
 describe('bisect-check exit codes for git bisect run', () => {
-  it('good (0) within the threshold, bad (1) above it, against one run or a folder of runs', async () => {
-    const good = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', same[0]]);
+  it('good (0) within the threshold, bad (1) above it, against a folder of runs', async () => {
+    const good = await check(same[0]);
     expect(good.code, good.stderr).toBe(0);
-    expect(good.stderr).toMatch(/good: local\/shmem\/alloc\/4096\/1 p50 80\dns -> 80\dns/);
-    const bad = await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'base'), '--fresh', slow[0]]);
+    expect(good.stderr).toMatch(
+      /good: local\/shmem\/alloc\/4096\/1 p50 80\dns -> 80\dns: \+0\.\d%: less than the \+5\.0% sought/,
+    );
+    expect(good.stderr).toMatch(/3 baseline run\(s\), 1 fresh; run-to-run noise 0\.\d%/);
+    const bad = await check(slow[0]);
     expect(bad.code, bad.stderr).toBe(1);
-    expect(bad.stderr).toMatch(/bad: .* slower by \+(9|10)\.\d% \(p=/);
+    expect(bad.stderr).toMatch(/bad: .* slower by \+(9|10)\.\d% \(p=.* against no change; \+5\.0% sought\)/);
     const lenient = await check(slow[0], '--threshold', '15%');
     expect(lenient.code).toBe(0);
   });
 
-  it('skip (125) when a side has too few values: a 1-repetition series never gets good or bad', async () => {
-    const one = (run: string) => join(run, 'summary.json');
-    const { readSummary, writeSummary } = await import('../src/results/store.js');
-    const single = join(tmp, 'single');
-    const s = await readSummary(one(slow[0]));
-    await writeSummary(single, {
-      ...s,
-      results: s.results.map((r) => ({ ...r, repetitions: r.repetitions.slice(0, 1) })),
+  it('abort (128) when the baseline has fewer than 3 runs: one run cannot show the run-to-run noise', async () => {
+    const r = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', slow[0]]);
+    expect(r.code, r.stderr).toBe(128);
+    expect(r.stderr).toMatch(
+      /abort: --baseline .*: local\/shmem\/alloc\/4096\/1 is ok in 1 run\(s\); bisect-check needs 3 or more/,
+    );
+  });
+
+  it("judges the runs against their run-to-run noise, not the repetitions': a quiet rerun of a noisy series is never bad", async () => {
+    // 10 baseline runs 8% apart from run to run, each run's repetitions 0.3% apart (this machine's shape)
+    const r = rng(7);
+    const level = Array.from({ length: 12 }, () => 800 * Math.exp(0.08 * gaussian(r)));
+    const noisy = join(tmp, 'noisy');
+    await writeHistory(noisy, 10, [{ op: 'alloc', granule: 4096, p50: (i: number) => level[i] }]);
+    // a rerun of the same kernel 14% above the baseline's level: 1.7 of its run-to-run SDs
+    const rerun = await writeHistory(join(tmp, 'rerun'), 1, [{ op: 'alloc', granule: 4096, p50: () => 800 * 1.14 }], {
+      start: Date.parse('2026-04-01T00:00:00Z'),
     });
-    const r = await cli(['bisect-check', '--series', SERIES, '--baseline', base[0], '--fresh', single]);
-    expect(r.code, r.stderr).toBe(125);
-    expect(r.stderr).toMatch(/skip: .*too few values to decide/);
+    const one = await cli(['bisect-check', '--series', SERIES, '--baseline', noisy, '--fresh', rerun[0]]);
+    expect(one.code, one.stderr).toBe(125);
+    expect(one.stderr).toMatch(
+      /skip: .* the runs cannot tell a \+5\.0% slow-down from none at p < 0\.01 .*10 baseline run\(s\), 1 fresh; run-to-run noise \d+\.\d%/,
+    );
+    expect(one.stderr).toMatch(/a larger --threshold|fresh runs would tell \(--runs\)/);
+    // sought a 40% slow-down: three fresh runs at +40% are bad, three at the baseline's level good
+    const fresh = (name: string, k: number) =>
+      writeHistory(
+        join(tmp, name),
+        3,
+        [{ op: 'alloc', granule: 4096, p50: (i: number) => 800 * k * Math.exp(0.08 * [0.5, -0.5, 0][i]) }],
+        {
+          start: Date.parse('2026-05-01T00:00:00Z'),
+        },
+      );
+    await fresh('slower40', 1.4);
+    await fresh('level', 1);
+    const sought = ['--series', SERIES, '--baseline', noisy, '--threshold', '40%'];
+    const bad = await cli(['bisect-check', ...sought, '--fresh', join(tmp, 'slower40')]);
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.stderr).toMatch(/10 baseline run\(s\), 3 fresh/);
+    const good = await cli(['bisect-check', ...sought, '--fresh', join(tmp, 'level')]);
+    expect(good.code, good.stderr).toBe(0);
   });
 
   it('skip (125) on a p99 whose repetitions are too short to have one (203 samples: p99 is their 3rd largest)', async () => {
@@ -89,7 +123,8 @@ describe('bisect-check exit codes for git bisect run', () => {
       });
       return to;
     };
-    const b = await withRef(base[0], join(tmp, 'ref-base'), 1, 200);
+    const b = join(tmp, 'ref-base');
+    for (const d of base) await withRef(d, join(b, basename(d)), 1, 200);
     // the fresh run met a host 30% slower: its null syscall as much as the op
     const moment = await withRef(same[0], join(tmp, 'ref-moment'), 1.3, 260);
     const ok = await cli(['bisect-check', '--series', SERIES, '--baseline', b, '--fresh', moment]);
@@ -133,7 +168,7 @@ describe('bisect-check exit codes for git bisect run', () => {
       '--series',
       SERIES,
       '--baseline',
-      base[0],
+      join(tmp, 'base'),
       '--fresh',
       join(tmp, 'nope'),
     ]);
@@ -152,15 +187,25 @@ describe('bisect-check exit codes for git bisect run', () => {
     ).toBe(128);
   });
 
-  it('verdict rules', () => {
-    expect(bisectVerdict([100, 101, 99], [110, 111, 109], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('bad');
-    expect(bisectVerdict([100, 130, 70], [110, 140, 80], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('good'); // not significant
-    // one value a side never decides: skip (exit 125), not bad from the threshold alone
-    expect(bisectVerdict([100], [106], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('skip');
-    expect(bisectVerdict([100, 101, 99], [140], { threshold: 0.05, maxPValue: 0.01 }).reason).toMatch(
-      /too few values to decide \(baseline 3, fresh 1; need 3/,
+  it('verdict rules: two one-sided t tests on the run figures, each side needs evidence', () => {
+    const o = { threshold: 0.05, maxPValue: 0.01 };
+    expect(bisectVerdict([100, 101, 99], [110], o).verdict).toBe('bad');
+    expect(bisectVerdict([100, 101, 99], [80, 81, 80], o).verdict).toBe('good'); // faster
+    expect(bisectVerdict([100, 101, 99, 100, 100.5], [100.2, 99.8, 100.4], o).verdict).toBe('good');
+    // 30% run-to-run noise: neither no change nor +5% can be told
+    const noisy = bisectVerdict([100, 130, 70], [110], o);
+    expect(noisy.verdict).toBe('skip');
+    expect(noisy.reason).toMatch(/the runs cannot tell a \+5\.0% slow-down from none/);
+    // one baseline run, or none fresh: skip, never good or bad from one figure a side
+    expect(bisectVerdict([100], [106], o).reason).toMatch(
+      /1 baseline run\(s\): their run-to-run noise needs 3 or more/,
     );
-    expect(bisectVerdict([100, 101], [], { threshold: 0.05, maxPValue: 0.01 }).verdict).toBe('skip');
+    expect(bisectVerdict([100, 101, 99], [], o).verdict).toBe('skip');
+    // a series whose three runs happened to be alike is raised toward the host's typical noise
+    const raised = bisectVerdict([100, 100.1, 99.9], [108], { ...o, prior: 0.08 });
+    expect(raised.verdict).toBe('skip');
+    expect(raised.reason).toMatch(/run-to-run noise \d\.\d% \(raised from 0\.1% toward the host's typical series\)/);
+    expect(bisectVerdict([100, 100.1, 99.9], [108], o).verdict).toBe('bad');
   });
 
   it('narrows a suite to the one workload of the series', async () => {

@@ -1,13 +1,10 @@
 /**
- * bisect-check's verdict for one series: is a fresh measurement slower than the baseline?
- * Values are per-repetition figures (RepStat p50 or p99) of the baseline run(s) and the fresh run.
- * bad = the median rose by at least `threshold` AND Student's t test says p < maxPValue.
- * skip (exit 125, git bisect's "cannot tell") when a side has fewer than MIN_VALUES values: one
- * sample per side never decides good or bad; and for a p99 whose repetitions have fewer than
- * TAIL_SAMPLES samples beyond it (a repetition of 32 calls: its p99 is its maximum).
+ * bisect-check's verdict for one series: is a fresh commit slower than the baseline, judged on run
+ * figures against the series' run-to-run noise (bisectVerdict). The repetitions' values, each
+ * relative to its null syscall, and the p99 a repetition is too short to have.
  */
-import { sampleStats, studentTTest } from './changepoint/ttest.js';
-import { median } from './stats/describe.js';
+import { sampleStats, studentTCdf } from './changepoint/ttest.js';
+import { moderatedNoise } from './run-noise.js';
 import { formatChange } from './change.js';
 import type { ResultRow } from '../results/schema.js';
 import { hasTail, TAIL_SAMPLES, type Metric } from './series.js';
@@ -60,36 +57,101 @@ export function thinRepetitions(row: ResultRow | undefined, metric: Metric): str
   return `its repetitions have ${fewest} samples, so their ${metric} is one of their few largest (a ${metric} needs ${TAIL_SAMPLES} samples beyond it): use p50`;
 }
 
-/** values a side needs before a verdict (fewer: skip) */
-export const MIN_VALUES = 3;
+/** runs of the series a baseline needs for its run-to-run noise (fewer: bisect-check aborts) */
+export const MIN_BASELINE_RUNS = 3;
+/** a run-to-run noise below this is read as this (a baseline of identical figures is not noiseless) */
+const NOISE_FLOOR = 0.001;
+/** most fresh runs the "how many runs would tell" line offers */
+const MOST_RUNS = 50;
 
-export function bisectVerdict(
-  baseline: number[],
-  fresh: number[],
-  o: { threshold: number; maxPValue: number },
-): BisectResult {
-  if (baseline.length === 0) return { verdict: 'skip', reason: 'no baseline values' };
-  if (fresh.length === 0) return { verdict: 'skip', reason: 'no fresh values (not measured, unsupported or failed)' };
-  if (baseline.length < MIN_VALUES || fresh.length < MIN_VALUES) {
+export interface VerdictOptions {
+  /** the slow-down sought (0.05: 5%): bad is "slower, and not less than this" */
+  threshold: number;
+  /** the level of each of the two one-sided t tests */
+  maxPValue: number;
+  /**
+   * the host's typical run-to-run noise (the median series' SD of ln run figure over the baseline
+   * runs), which a series whose few runs read quieter is raised toward (moderatedNoise)
+   */
+  prior?: number;
+}
+
+/**
+ * bisect-check's verdict from run figures (one per run: the median of its repetitions), never from
+ * the repetitions inside one run: those share one process, one set of pages and one moment of the
+ * machine, and between runs this machine moves several times as far (issue 11: repetitions pooled
+ * called a quiet rerun "bad +139.5%, p=0"). Two one-sided t tests on ln(run figure), with the
+ * run-to-run noise of the baseline's runs (pooled with the fresh runs' when there are several,
+ * raised toward the host's typical series): H0 "no change" and H1 "slower by the threshold".
+ * - bad: H0 rejected (slower than the baseline at p < maxPValue) and H1 not (not less than the
+ *   threshold);
+ * - good: H1 rejected (the slow-down is less than the threshold at p < maxPValue; faster included);
+ * - skip (125): neither; the runs cannot tell a threshold-sized slow-down from none, and the reason
+ *   says how many fresh runs (or baseline runs) would.
+ * A wrong step sends a bisection the wrong way, so each side needs evidence: "not significant" is
+ * not "good".
+ */
+export function bisectVerdict(baseline: number[], fresh: number[], o: VerdictOptions): BisectResult {
+  if (baseline.length === 0) return { verdict: 'skip', reason: 'no baseline runs' };
+  if (fresh.length === 0) return { verdict: 'skip', reason: 'no fresh run (not measured, unsupported or failed)' };
+  if (baseline.length < MIN_BASELINE_RUNS) {
     return {
       verdict: 'skip',
-      reason: `too few values to decide (baseline ${baseline.length}, fresh ${fresh.length}; need ${MIN_VALUES} a side: more repetitions or baseline runs)`,
+      reason: `${baseline.length} baseline run(s): their run-to-run noise needs ${MIN_BASELINE_RUNS} or more (repetitions inside one run do not show it)`,
     };
   }
-  const before = median(baseline);
-  const after = median(fresh);
-  const change = after / before - 1;
-  const pValue = studentTTest(sampleStats(baseline), sampleStats(fresh)).pValue;
-  const slower = change >= o.threshold && pValue < o.maxPValue;
-  const pct = formatChange(change * 100);
+  const lb = baseline.map(Math.log);
+  const lf = fresh.map(Math.log);
+  const b = sampleStats(lb);
+  const f = sampleStats(lf);
+  const df = b.n - 1 + Math.max(0, f.n - 1);
+  const own = Math.sqrt(((b.n - 1) * b.variance + Math.max(0, f.n - 1) * f.variance) / df);
+  const noise = Math.max(NOISE_FLOOR, moderatedNoise(own, o.prior));
+  const se = (nf: number) => noise * Math.sqrt(1 / b.n + 1 / nf);
+  const d = f.mean - b.mean;
+  const delta = Math.log1p(o.threshold);
+  const pNone = 1 - studentTCdf(d / se(f.n), df);
+  const pThreshold = studentTCdf((d - delta) / se(f.n), df);
+  const pct = (x: number) => formatChange(Math.expm1(x) * 100);
+  const sides = `${b.n} baseline run(s), ${f.n} fresh; run-to-run noise ${(noise * 100).toFixed(1)}%${noise > own ? ` (raised from ${(own * 100).toFixed(1)}% toward the host's typical series)` : ''}`;
+  const base = { before: Math.exp(b.mean), after: Math.exp(f.mean), changePct: Math.expm1(d) * 100 };
+  const th = pct(delta);
+  if (pThreshold < o.maxPValue) {
+    return {
+      ...base,
+      verdict: 'good',
+      pValue: pThreshold,
+      reason: `${pct(d)}: less than the ${th} sought (p=${fmtP(pThreshold)}); ${sides}`,
+    };
+  }
+  if (pNone < o.maxPValue) {
+    return {
+      ...base,
+      verdict: 'bad',
+      pValue: pNone,
+      reason: `slower by ${pct(d)} (p=${fmtP(pNone)} against no change; ${th} sought); ${sides}`,
+    };
+  }
   return {
-    verdict: slower ? 'bad' : 'good',
-    reason: slower
-      ? `slower by ${pct} (p=${pValue.toExponential(1)}), threshold ${(o.threshold * 100).toFixed(1)}%`
-      : `${pct} (p=${pValue.toExponential(1)}): within the threshold ${(o.threshold * 100).toFixed(1)}% or not significant`,
-    before,
-    after,
-    changePct: change * 100,
-    pValue,
+    ...base,
+    verdict: 'skip',
+    pValue: pNone,
+    reason: `${pct(d)}: the runs cannot tell a ${th} slow-down from none at p < ${o.maxPValue} (p=${fmtP(pNone)} against none, ${fmtP(pThreshold)} against ${th}); ${sides}; ${runsNeeded(noise, b.n, delta, o.maxPValue)}`,
   };
+}
+
+/** a p-value in 2 significant digits, in exponent form below 0.001 */
+const fmtP = (p: number) => (p < 0.001 ? p.toExponential(1) : p.toPrecision(2));
+
+/**
+ * How many fresh runs (then baseline runs as well) separate the two hypotheses whatever the runs
+ * show: the threshold at least 2 t(1 - alpha) standard errors wide, the noise as now.
+ */
+function runsNeeded(noise: number, nb: number, delta: number, alpha: number): string {
+  const separated = (nb: number, nf: number) =>
+    studentTCdf(delta / (2 * noise * Math.sqrt(1 / nb + 1 / nf)), nb - 1 + Math.max(0, nf - 1)) >= 1 - alpha;
+  for (let nf = 1; nf <= MOST_RUNS; nf++) if (separated(nb, nf)) return `about ${nf} fresh runs would tell (--runs)`;
+  for (let n = nb + 1; n <= MOST_RUNS; n++)
+    if (separated(n, n)) return `about ${n} baseline runs and as many fresh ones would tell, or a larger --threshold`;
+  return `no practical number of runs tells ${formatChange(Math.expm1(delta) * 100)} at this noise: a larger --threshold`;
 }

@@ -215,6 +215,12 @@ describe('few runs: a lucky quiet series, and a table judged on the history alon
     expect(m.noise!.used!).toBeGreaterThan(0.04);
     expect(m.mark).not.toBe('significant'); // +6% is beyond 3 x 1%, not beyond 3 x the raised noise
     expect(cmp.banner.join(' ')).toMatch(/; \d+ that read quieter than their host's median series raised toward it/);
+    const csv = compareFormat('csv').render(cmp).split('\r\n');
+    const own = csv[0].split(',').indexOf('noise_runs_own');
+    expect(Number(csv.find((l) => l.startsWith('local,shmem,shmem,alloc,4096,'))!.split(',')[own])).toBeCloseTo(
+      m.noise!.runsOwn!,
+      5,
+    );
     // the series that read above the host's median keep their own; only those below it are raised
     const ms = cmp.rows.flatMap((r) => r.metrics);
     expect(ms.filter((x) => x.noise!.runsOwn === undefined).length).toBeGreaterThanOrEqual(3);
@@ -290,6 +296,12 @@ describe('one run per side', () => {
     expect(m.pBound).toBeCloseTo(0.01 / 6, 6);
     expect(m.mark).toBe('significant');
     expect(m.pValue).toBeLessThan(m.pBound!);
+    const csv = compareFormat('csv').render(one).split('\r\n');
+    const bound = csv[0].split(',').indexOf('p_bound');
+    expect(Number(csv.find((l) => l.startsWith('local,shmem,shmem,alloc,4096,'))!.split(',')[bound])).toBeCloseTo(
+      0.01 / 6,
+      5,
+    );
     expect(marked(one)).toHaveLength(1);
     expect(one.banner.join(' ')).toMatch(/a history of 60 runs \(results\/\)/);
     expect(one.banner.join(' ')).toMatch(/each row must reach p < 0\.01 \/ 6 rows = 0\.0017/);

@@ -2,7 +2,9 @@
  * compare as CSV (RFC 4180): one line per compared row and metric, raw numbers (ns, percent;
  * noise, cvs and threshold as fractions). CSV has no room for a legend: the sign convention is in
  * every line instead, change_pct = (candidate - baseline) / baseline with its `direction` (slower
- * for +, faster for -) beside it, and `verdict` (slower/faster) only on marked rows.
+ * for +, faster for -) beside it, and `verdict` (slower/faster) only on marked rows. p_bound: what
+ * p_value had to beat when the verdict rests on the history alone (alpha / the host's rows);
+ * noise_runs_own: the compared runs' own noise where `noise` was raised toward the host's median.
  */
 import type { Comparison } from '../analysis/compare.js';
 import { direction, verdictOf } from './compare-cells.js';
@@ -24,6 +26,7 @@ const HEADER = [
   'ci_hi_pct',
   'p_value',
   'test',
+  'p_bound',
   'cv_baseline',
   'cv_candidate',
   'reps_baseline',
@@ -32,6 +35,7 @@ const HEADER = [
   'runs_candidate',
   'noise',
   'noise_source',
+  'noise_runs_own',
   'within_run_cv',
   'threshold',
   'measured_once',
@@ -68,6 +72,7 @@ export function renderCompareCsv(c: Comparison): string {
           m.ci?.hi,
           m.pValue,
           m.test,
+          m.pBound,
           m.cvBaseline,
           m.cvCandidate,
           m.repsBaseline,
@@ -76,6 +81,7 @@ export function renderCompareCsv(c: Comparison): string {
           m.runsCandidate ?? 1,
           m.noise?.used,
           m.noise?.source ?? 'within-run',
+          m.noise?.runsOwn,
           m.noise?.withinRun,
           m.threshold,
           m.measuredOnce ? 1 : 0,

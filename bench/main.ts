@@ -14,6 +14,7 @@ const SECTIONS = [
   'ssh-overhead',
   'regress-quality',
   'compare-quality',
+  'bisect-quality',
   'noise',
   'paired',
 ];

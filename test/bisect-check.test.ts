@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT } from './helpers/cli.js';
+import { hasCc, skipReason } from './helpers/host.js';
+import { listRuns, readSummary } from '../src/results/store.js';
+import { isReference } from '../src/analysis/reference.js';
 import { writeHistory } from './helpers/regress-fixtures.js';
 import { gaussian, rng } from './helpers/synthetic.js';
 import { bisectVerdict } from '../src/analysis/bisect.js';
 import { parseSeriesKey, restrictSuite } from '../src/benchmark/select.js';
 import { loadSuite } from '../src/config/suite.js';
+
+if (!hasCc) skipReason('bisect-check measuring', 'no C compiler (cc) to build the probe');
 
 let tmp: string;
 let base: string[];
@@ -185,6 +190,35 @@ describe('bisect-check exit codes for git bisect run', () => {
       (await cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'empty-nothing'), '--fresh', same[0]]))
         .code,
     ).toBe(128);
+  });
+
+  it.skipIf(!hasCc)('measures the commit --runs times, each a separate run of only the series workload', async () => {
+    const results = join(tmp, 'measured');
+    const r = await cli([
+      'bisect-check',
+      '--series',
+      SERIES,
+      '--baseline',
+      join(tmp, 'base'),
+      '--suite',
+      resolve(ROOT, 'suites/smoke.yaml'),
+      '--runs',
+      '2',
+      '--results',
+      results,
+      '--threshold',
+      '1000%',
+    ]);
+    expect([0, 1, 125], r.stderr).toContain(r.code);
+    expect(r.stderr).toMatch(/3 baseline run\(s\), 2 fresh/);
+    const runs = await listRuns(results);
+    expect(runs).toHaveLength(2);
+    for (const d of runs) {
+      const s = await readSummary(d);
+      expect(s.results.filter((x) => !isReference(x)).map((x) => `${x.path}/${x.op}/${x.granule}`)).toEqual([
+        'shmem/alloc/4096',
+      ]);
+    }
   });
 
   it('verdict rules: two one-sided t tests on the run figures, each side needs evidence', () => {

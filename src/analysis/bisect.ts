@@ -107,11 +107,11 @@ export function bisectVerdict(baseline: number[], fresh: number[], o: VerdictOpt
   const df = b.n - 1 + Math.max(0, f.n - 1);
   const own = Math.sqrt(((b.n - 1) * b.variance + Math.max(0, f.n - 1) * f.variance) / df);
   const noise = Math.max(NOISE_FLOOR, moderatedNoise(own, o.prior));
-  const se = (nf: number) => noise * Math.sqrt(1 / b.n + 1 / nf);
+  const se = noise * Math.sqrt(1 / b.n + 1 / f.n);
   const d = f.mean - b.mean;
   const delta = Math.log1p(o.threshold);
-  const pNone = 1 - studentTCdf(d / se(f.n), df);
-  const pThreshold = studentTCdf((d - delta) / se(f.n), df);
+  const pNone = 1 - studentTCdf(d / se, df);
+  const pThreshold = studentTCdf((d - delta) / se, df);
   const pct = (x: number) => formatChange(Math.expm1(x) * 100);
   const sides = `${b.n} baseline run(s), ${f.n} fresh; run-to-run noise ${(noise * 100).toFixed(1)}%${noise > own ? ` (raised from ${(own * 100).toFixed(1)}% toward the host's typical series)` : ''}`;
   const base = { before: Math.exp(b.mean), after: Math.exp(f.mean), changePct: Math.expm1(d) * 100 };

@@ -1,0 +1,102 @@
+/**
+ * How often bisect-check says good, bad or skip on REAL separate runs recorded on this machine
+ * (COMPARE_RUNS, as compare-quality: one `gmembench run` each; bench/record-history.sh records them):
+ * draws of 10 baseline runs and 3 other runs as the fresh commit (fixed seed), every ok series of
+ * the local host judged at --threshold 5% (the default), 10%, 20% and 40%:
+ * 1. quiet: the fresh runs as measured (no change): a "bad" is a false step of the bisection;
+ * 2. slowed: the fresh runs' op latencies times (1 + threshold) (the null syscall beside them as it
+ *    was): a "good" is a missed regression.
+ * Skip (125) is the honest answer where the runs cannot tell; the share of skips is the price.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { baselineRuns, bisectCheck } from '../src/analysis/bisect-runs.js';
+import { MIN_BASELINE_RUNS } from '../src/analysis/bisect.js';
+import { isReference } from '../src/analysis/reference.js';
+import { listRuns, readSummary } from '../src/results/store.js';
+import { seriesKey, type RunSummary } from '../src/results/schema.js';
+import { rng } from '../test/helpers/synthetic.js';
+
+const DRAWS = Number(process.env.BISECT_DRAWS ?? 20);
+const BASELINE = 10;
+const FRESH = 3;
+const THRESHOLDS = [0.05, 0.1, 0.2, 0.4];
+
+/** Every op's figures and repetitions times f; the null syscall rows and references unchanged. */
+function slower(run: RunSummary, f: number): RunSummary {
+  const k = (v: number | null) => (v === null ? null : v * f);
+  return {
+    ...run,
+    results: run.results.map((r) =>
+      isReference(r)
+        ? r
+        : {
+            ...r,
+            p50: k(r.p50),
+            p99: k(r.p99),
+            repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * f, p99: x.p99 * f })),
+          },
+    ),
+  };
+}
+
+function pick(n: number, k: number, r: () => number): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(r() * (n - i));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx.slice(0, k);
+}
+
+type Count = Record<'good' | 'bad' | 'skip', number>;
+const pct = (c: Count, k: keyof Count) => `${((100 * c[k]) / Math.max(1, c.good + c.bad + c.skip)).toFixed(1)}%`;
+const describe = (c: Count) => `good ${pct(c, 'good')}, skip ${pct(c, 'skip')}, bad ${pct(c, 'bad')}`;
+
+export async function run(): Promise<void> {
+  const dir = process.env.COMPARE_RUNS ?? join(homedir(), '.cache/gmembench/regress-quality/smoke');
+  const dirs = await listRuns(resolve(dir));
+  if (dirs.length < BASELINE + FRESH) {
+    process.stdout.write(
+      `bisect-quality: skipped: ${dir} holds ${dirs.length} runs, ${BASELINE + FRESH} or more needed (record them with bench/record-history.sh)\n`,
+    );
+    return;
+  }
+  const runs = (await Promise.all(dirs.map((d) => readSummary(d)))).sort(
+    (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt),
+  );
+  const keys = [
+    ...new Set(runs.flatMap((s) => s.results.filter((r) => r.status === 'ok' && !isReference(r)).map(seriesKey))),
+  ].filter((k) => k.startsWith('local/'));
+  process.stdout.write(
+    `${runs.length} real runs of suite ${runs[0].suite?.name} from ${dir}; ${keys.length} series; ${DRAWS} draws of ${BASELINE} baseline and ${FRESH} fresh runs; p50, --reference auto, --max-pvalue 0.01\n`,
+  );
+  const r = rng(23);
+  const quiet = new Map(THRESHOLDS.map((t) => [t, { good: 0, bad: 0, skip: 0 } as Count]));
+  const slowed = new Map(THRESHOLDS.map((t) => [t, { good: 0, bad: 0, skip: 0 } as Count]));
+  for (let d = 0; d < DRAWS; d++) {
+    const idx = pick(runs.length, BASELINE + FRESH, r);
+    const base = idx.slice(0, BASELINE).map((i) => runs[i]);
+    const fresh = idx.slice(BASELINE).map((i) => runs[i]);
+    for (const key of keys) {
+      const b = baselineRuns(base, key, 'local', 'p50', 'auto');
+      if (b.measured.length < MIN_BASELINE_RUNS) continue;
+      for (const t of THRESHOLDS) {
+        const o = { threshold: t, maxPValue: 0.01 };
+        quiet.get(t)![bisectCheck(b, fresh, key, 'p50', o).verdict]++;
+        const f = fresh.map((s) => slower(s, 1 + t));
+        slowed.get(t)![bisectCheck(b, f, key, 'p50', o).verdict]++;
+      }
+    }
+  }
+  for (const t of THRESHOLDS) {
+    const q = quiet.get(t)!;
+    const s = slowed.get(t)!;
+    process.stdout.write(
+      `--threshold ${t * 100}%: no change: ${describe(q)} (${q.bad} false bad of ${q.good + q.bad + q.skip}); ` +
+        `slower by ${t * 100}%: ${describe(s)} (${s.good} missed)\n`,
+    );
+  }
+}
+
+if (import.meta.url === `file://${resolve(process.argv[1] ?? '')}`) await run();

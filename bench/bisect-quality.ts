@@ -1,7 +1,8 @@
 /**
  * How often bisect-check says good, bad or skip on REAL separate runs recorded on this machine
  * (COMPARE_RUNS, as compare-quality: one `gmembench run` each; bench/record-history.sh records them):
- * draws of 10 baseline runs and 3 other runs as the fresh commit (fixed seed), every ok series of
+ * draws of 3 consecutive runs as the fresh commit (measured back to back, as bisect-check measures
+ * them) and 10 of the other runs as the baseline (fixed seed), every ok series of
  * the local host judged at --threshold 5% (the default), 10%, 20% and 40%:
  * 1. quiet: the fresh runs as measured (no change): a "bad" is a false step of the bisection;
  * 2. slowed: the fresh runs' op latencies times (1 + threshold) (the null syscall beside them as it
@@ -17,7 +18,7 @@ import { listRuns, readSummary } from '../src/results/store.js';
 import { seriesKey, type RunSummary } from '../src/results/schema.js';
 import { rng } from '../test/helpers/synthetic.js';
 
-const DRAWS = Number(process.env.BISECT_DRAWS ?? 20);
+const DRAWS = Number(process.env.BISECT_DRAWS ?? 40);
 const BASELINE = 10;
 const FRESH = 3;
 const THRESHOLDS = [0.05, 0.1, 0.2, 0.4];
@@ -75,9 +76,11 @@ export async function run(): Promise<void> {
   const quiet = new Map(THRESHOLDS.map((t) => [t, { good: 0, bad: 0, skip: 0 } as Count]));
   const slowed = new Map(THRESHOLDS.map((t) => [t, { good: 0, bad: 0, skip: 0 } as Count]));
   for (let d = 0; d < DRAWS; d++) {
-    const idx = pick(runs.length, BASELINE + FRESH, r);
-    const base = idx.slice(0, BASELINE).map((i) => runs[i]);
-    const fresh = idx.slice(BASELINE).map((i) => runs[i]);
+    // the fresh runs back to back, as bisect-check measures them; the baseline drawn from the rest
+    const at = Math.floor(r() * (runs.length - FRESH + 1));
+    const fresh = runs.slice(at, at + FRESH);
+    const others = runs.filter((_, i) => i < at || i >= at + FRESH);
+    const base = pick(others.length, BASELINE, r).map((i) => others[i]);
     for (const key of keys) {
       const b = baselineRuns(base, key, 'local', 'p50', 'auto');
       if (b.measured.length < MIN_BASELINE_RUNS) continue;

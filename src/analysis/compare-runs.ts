@@ -29,6 +29,7 @@ import {
   compareMetric,
   failedHosts,
   groupUp,
+  pathGroups,
   repValues,
   rowLabel,
   sideInfo,
@@ -153,26 +154,7 @@ export function pairRunGroups(baseline: RunSummary[], candidate: RunSummary[]): 
 /** Two paths over several runs (of one kernel), keyed by (host, op, granule, threads). */
 export function pairPathGroups(runs: RunSummary[], baselinePath: string, candidatePath: string): RunsPairing {
   if (runs.length === 0) throw new Error('compare --paths: no runs');
-  const known = new Set(runs.flatMap((run) => run.results.map((r) => r.path)));
-  for (const p of [baselinePath, candidatePath]) {
-    if (!known.has(p))
-      throw new Error(
-        `--paths: ${runs.length === 1 ? `run ${runs[0].runId} has` : `the ${runs.length} runs have`} no rows for path "${p}" (${runs.length === 1 ? 'it has' : 'they have'} ${[...known].join(', ') || 'no rows'})`,
-      );
-  }
-  const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
-  const { groups, notCompared } = groupUp(
-    runs.map((run) => run.results.filter((r) => r.path === baselinePath)),
-    runs.map((run) => run.results.filter((r) => r.path === candidatePath)),
-    key,
-    false,
-    {
-      base: baselinePath,
-      cand: candidatePath,
-      onlyBase: `no ${candidatePath} row`,
-      onlyCand: `no ${baselinePath} row`,
-    },
-  );
+  const { groups, notCompared } = pathGroups(runs, baselinePath, candidatePath);
   const b = sideInfo(runs, baselinePath);
   const c = sideInfo(runs, candidatePath);
   return {

@@ -298,19 +298,22 @@ export function pairRuns(baseline: RunSummary, candidate: RunSummary): Pairing {
   };
 }
 
-/** Two paths of one run, keyed by (host, op, granule, threads): "what does gmem cost relative to shmem". */
-export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: string): Pairing {
-  const known = new Set(run.results.map((r) => r.path));
+/**
+ * The rows of two paths over runs (of one kernel), grouped by (host, op, granule, threads); an
+ * Error naming --paths when a path has no rows.
+ */
+export function pathGroups(runs: RunSummary[], baselinePath: string, candidatePath: string) {
+  const known = new Set(runs.flatMap((run) => run.results.map((r) => r.path)));
   for (const p of [baselinePath, candidatePath]) {
     if (!known.has(p))
       throw new Error(
-        `--paths: run ${run.runId} has no rows for path "${p}" (it has ${[...known].join(', ') || 'no rows'})`,
+        `--paths: ${runs.length === 1 ? `run ${runs[0].runId} has` : `the ${runs.length} runs have`} no rows for path "${p}" (${runs.length === 1 ? 'it has' : 'they have'} ${[...known].join(', ') || 'no rows'})`,
       );
   }
   const key = (r: ResultRow) => `${r.host}/${r.op}/${r.granule}/${r.threads}`;
-  const { groups, notCompared } = groupUp(
-    [run.results.filter((r) => r.path === baselinePath)],
-    [run.results.filter((r) => r.path === candidatePath)],
+  return groupUp(
+    runs.map((run) => run.results.filter((r) => r.path === baselinePath)),
+    runs.map((run) => run.results.filter((r) => r.path === candidatePath)),
     key,
     false,
     {
@@ -320,6 +323,11 @@ export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: 
       onlyCand: `no ${baselinePath} row`,
     },
   );
+}
+
+/** Two paths of one run, keyed by (host, op, granule, threads): "what does gmem cost relative to shmem". */
+export function pairPaths(run: RunSummary, baselinePath: string, candidatePath: string): Pairing {
+  const { groups, notCompared } = pathGroups([run], baselinePath, candidatePath);
   return {
     mode: 'paths',
     baseline: sideInfo([run], baselinePath),

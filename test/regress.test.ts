@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,27 @@ describe('regress over a results folder', () => {
     expect(report.improvements.map((c: { series: string }) => c.series)).toContain('local/shmem/punch/2097152/1');
     expect(report.runs).toBe(30);
     expect(report.series).toHaveLength(8);
+  });
+
+  it('prints the command that bisects each new regression, and that command decides', async () => {
+    const r = await cli(['regress', '--history', hist, '--metrics', 'p50']);
+    const text = r.stdout.replace(/ \\\n {6}/g, ' ');
+    const m = /git bisect run gmembench (bisect-check --series local\/shmem\/alloc\/4K\/1 .*)/.exec(text);
+    expect(m, r.stdout).not.toBeNull();
+    expect(m![1]).toMatch(
+      /--metric p50 --threshold [45]\.\d% --baseline \S+history --until 2026-01-20T02-00-00Z-nightly-0019 --suite suites\/nightly\.yaml$/,
+    );
+    const args = m![1].split(' ').filter((a, i, all) => a !== '--suite' && all[i - 1] !== '--suite');
+    // the runs up to the last good one as the baseline: a run after the change is bad, one before good
+    const runs = (await readdir(hist)).sort();
+    const bad = await cli([...args, '--fresh', join(hist, runs[25])]);
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.stderr).toMatch(/10 baseline run\(s\), 1 fresh/);
+    const good = await cli([...args, '--fresh', join(hist, runs[5])]);
+    expect(good.code, good.stderr).toBe(0);
+    const wrong = await cli([...args.slice(0, -1), 'no-such-run', '--fresh', join(hist, runs[5])]);
+    expect(wrong.code).toBe(128);
+    expect(wrong.stderr).toMatch(/--until no-such-run: not a run of --baseline/);
   });
 
   it('exit 0 and "no regressions" for a flat history with a spike', async () => {

@@ -182,6 +182,8 @@ export interface RegressReport {
   generatedAt: string;
   /** where the history came from (a directory or a redacted URL) */
   source: string;
+  /** the latest run's suite file, when the history keeps it (results folders): what a bisection measures */
+  suiteFile?: string;
   options: RegressOptions;
   runs: number;
   firstRunId: string | null;
@@ -617,6 +619,7 @@ export function judge(
   return {
     generatedAt: new Date().toISOString(),
     source: meta.source ?? '',
+    ...(sorted.at(-1)?.suiteFile && { suiteFile: sorted.at(-1)!.suiteFile }),
     options: o,
     runs: sorted.length,
     firstRunId: ordered[0] ?? null,

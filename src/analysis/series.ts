@@ -75,6 +75,8 @@ export interface HistoryRun {
   runId: string;
   startedAt: string;
   suite: string;
+  /** the suite's file (results folders; InfluxDB histories do not keep it) */
+  suiteFile?: string;
   rows: HistoryRow[];
   /** host -> fingerprint facts (results folders; InfluxDB histories know the kernel only) */
   hosts?: Record<string, HostState>;
@@ -111,6 +113,7 @@ export function historyRunFromSummary(s: RunSummary): HistoryRun {
     runId: s.runId,
     startedAt: s.startedAt,
     suite: s.suite?.name ?? '',
+    ...(s.suite?.file && { suiteFile: s.suite.file }),
     hosts,
     rows: s.results
       .filter((r: ResultRow) => r.status === 'ok')

@@ -6,7 +6,7 @@
 import { sensitivity, type Change, type RegressReport } from '../analysis/regress.js';
 import { describeReference } from '../analysis/reference.js';
 import { fitColumns, wrapText } from '../output/columns.js';
-import { formatNs } from '../util/units.js';
+import { formatNs, formatSize } from '../util/units.js';
 import { granuleLabel, seriesLabel as labelOf } from '../results/series-label.js';
 import type { RegressFormat } from './regress-format.js';
 import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
@@ -124,6 +124,56 @@ function exponentNote(r: RegressReport): string {
   );
 }
 
+/** a word as the shell reads it back: single-quoted when it holds anything but safe characters */
+const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
+
+/** a shell command in lines of the width, each continued with a backslash, its words kept whole */
+function shellLines(words: string[], indent = '  ', more = '      '): string[] {
+  const out: string[] = [];
+  let line = indent + words[0];
+  for (const w of words.slice(1)) {
+    if (line.length + 1 + w.length + 2 > REGRESS_TEXT_WIDTH) {
+      out.push(`${line} \\`);
+      line = more + w;
+    } else line += ` ${w}`;
+  }
+  return [...out, line];
+}
+
+/** new regressions given a command to bisect them with (the rest: "the same with their series") */
+const MAX_BISECT_HINTS = 3;
+
+/**
+ * What to paste to bisect each new regression when the history is a results folder: bisect-check
+ * with the runs up to the last good one as the baseline and half the change as the slow-down
+ * sought (the midpoint between the two levels).
+ */
+function bisectHints(r: RegressReport): string[] {
+  const fresh = r.regressions.filter((c) => !c.known);
+  if (fresh.length === 0 || !r.source || /^[a-z][a-z0-9+.-]*:\/\//i.test(r.source)) return [];
+  const shown = fresh.slice(0, MAX_BISECT_HINTS);
+  return [
+    '',
+    ...para(
+      'to bisect: the runs up to the last good one as the baseline, half the change as the slow-down sought (bisect-check skips a commit its runs cannot tell):',
+    ),
+    ...shown.flatMap((c) =>
+      shellLines([
+        'git bisect run gmembench bisect-check',
+        `--series ${c.host}/${c.path}/${c.op}/${formatSize(c.granule)}/${c.threads}`,
+        `--metric ${c.metric}`,
+        `--threshold ${(c.changePct / 2).toFixed(1)}%`,
+        `--baseline ${shellWord(r.source)}`,
+        `--until ${c.lastGoodRunId}`,
+        `--suite ${r.suiteFile ? shellWord(r.suiteFile) : 'SUITE'}`,
+      ]),
+    ),
+    ...(fresh.length > shown.length
+      ? [`  (${fresh.length - shown.length} more new regression(s): the same with their series)`]
+      : []),
+  ];
+}
+
 export function renderRegressText(r: RegressReport): string {
   const o = r.options;
   const out = [
@@ -209,6 +259,7 @@ export function renderRegressText(r: RegressReport): string {
   else out.push(`improvements: ${r.improvements.length}`, ...tables(r.improvements, notes));
   const runs = notes.lines();
   if (runs.length) out.push('', 'from run:', ...runs);
+  out.push(...bisectHints(r));
   for (const s of r.skipped) out.push(...para(`skipped: ${s}`));
   return `${out.join('\n')}\n`;
 }

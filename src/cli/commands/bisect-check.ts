@@ -4,6 +4,7 @@
  * and their run-to-run noise (analysis/bisect.ts): 0 good, 1 bad, 125 skip (this commit cannot be
  * measured, or its runs cannot tell), 128 abort (bad arguments or baseline).
  */
+import { basename } from 'node:path';
 import { CommanderError, Option, type Command } from 'commander';
 import { MIN_BASELINE_RUNS, type BisectResult, type VerdictOptions } from '../../analysis/bisect.js';
 import { baselineRuns, bisectCheck, type BaselineRuns } from '../../analysis/bisect-runs.js';
@@ -19,11 +20,30 @@ import { BISECT_EXIT } from '../exit.js';
 import { integer, oneOf, percentage, pValue } from '../options.js';
 import { DEFAULT_REFERENCE, REFERENCE_HELP, REFERENCE_MODES, type ReferenceMode } from '../../analysis/reference.js';
 
-/** The baseline's runs of the series; an Error naming --baseline when they cannot give its noise. */
-async function readBaseline(path: string, sel: SeriesSelector, metric: Metric, reference: ReferenceMode) {
+/** with --until: the baseline is this many runs of the folder up to and including that run */
+const UNTIL_RUNS = 10;
+
+/** The runs of --baseline, up to --until's (the last UNTIL_RUNS of them) when it is given. */
+async function baselineSummaries(path: string, until: string | undefined): Promise<RunSummary[]> {
   const runs = await loadRunsArg(path).catch((err: Error) => {
     throw new Error(`--baseline ${path}: ${err.message}`);
   });
+  if (until === undefined) return runs;
+  const id = basename(until.replace(/\/+$/, '').replace(/\/summary\.json$/, ''));
+  const at = runs.findIndex((r) => r.runId === id);
+  if (at < 0) throw new Error(`--until ${until}: not a run of --baseline ${path} (${runs.length} run(s))`);
+  return runs.slice(Math.max(0, at + 1 - UNTIL_RUNS), at + 1);
+}
+
+/** The baseline's runs of the series; an Error naming --baseline when they cannot give its noise. */
+async function readBaseline(
+  path: string,
+  until: string | undefined,
+  sel: SeriesSelector,
+  metric: Metric,
+  reference: ReferenceMode,
+) {
+  const runs = await baselineSummaries(path, until);
   const key = seriesKey(sel);
   const b = baselineRuns(runs, key, sel.host, metric, reference);
   if (b.measured.length === 0) throw new Error(`--baseline ${path}: no ok result for ${key} in ${runs.length} run(s)`);
@@ -69,6 +89,10 @@ export function registerBisectCheck(program: Command): void {
     )
     .option('--series <key>', 'host/path/op/granule/threads, e.g. local/shmem/alloc/4K/1')
     .option('--baseline <dir>', 'a run directory, or a results folder (every run in it)')
+    .option(
+      '--until <run>',
+      `with a results folder as --baseline: its ${UNTIL_RUNS} runs up to this one (an id or directory)`,
+    )
     .option('--suite <file>', 'the suite that measures the series (only that workload is run)')
     .option('--hosts <file>', 'host inventory (default: this machine)')
     .option('--fresh <dir>', 'compare this run (or every run of a results folder) instead of measuring')
@@ -101,7 +125,7 @@ export function registerBisectCheck(program: Command): void {
         sel = parseSeriesKey(o.series);
         metric = o.metric as Metric;
         opts = { threshold: o.threshold as number, maxPValue: o.maxPvalue as number };
-        baseline = await readBaseline(o.baseline, sel, metric, o.reference as ReferenceMode);
+        baseline = await readBaseline(o.baseline, o.until, sel, metric, o.reference as ReferenceMode);
       } catch (err) {
         say(`abort: ${(err as Error).message}`);
         process.exitCode = BISECT_EXIT.abort;

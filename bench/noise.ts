@@ -5,8 +5,9 @@
  * Per ok series: the between-run CV of p50 (stddev / mean of the runs' p50s) beside the within-run CV
  * (the median over runs of the CV of the repetitions' p50s), then the median over the series.
  * Configurations: NOISE_CONFIGS, a comma list of processes:pin[:settle][:noreport][:pair], default
- * "1:none,3:none,3:auto" (before: one process; the default of `run`: up to 3 processes sharing the
- * repetitions; the same with the threads pinned).
+ * "1:none,3:none,3:auto" (before: one process; up to 3 processes sharing the repetitions, the
+ * default until 2026-12-08; the same with the threads pinned, the default of every measuring
+ * command since).
  * Target: median between-run CV of p50 <= 3%. Beside it, the between-run CV of p50 relative to the
  * null syscall timed beside the row's passes (its syscallNs: probe/ref.c, analysis/reference.ts),
  * the same scaled as `compare --reference auto` scales it (the reference to the power the runs'

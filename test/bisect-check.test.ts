@@ -215,6 +215,7 @@ describe('bisect-check exit codes for git bisect run', () => {
     expect(runs).toHaveLength(2);
     for (const d of runs) {
       const s = await readSummary(d);
+      expect(s.measurement).toEqual({ processes: 3, pin: 'auto', settle: false });
       expect(s.results.filter((x) => !isReference(x)).map((x) => `${x.path}/${x.op}/${x.granule}`)).toEqual([
         'shmem/alloc/4096',
       ]);

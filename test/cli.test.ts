@@ -60,6 +60,9 @@ describe.skipIf(!hasCc)('gmembench run', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.results.map((x: { status: string }) => x.status)).toEqual(['ok', 'ok', 'unsupported', 'unsupported']);
+    // measured as the noise benchmark chose: 3 processes a job, each thread pinned (README, "Noise")
+    expect(s.measurement).toEqual({ processes: 3, pin: 'auto', settle: false });
+    for (const x of s.results.filter((x: { status: string }) => x.status === 'ok')) expect(x.cpus).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -195,5 +195,9 @@ describe.skipIf(!hasProbe || !hasInfluxd)('nightly end to end: real probe, real 
     const { runs } = await readInfluxHistory({ url: influxd.url, db: 'gm' });
     expect(runs).toHaveLength(1);
     expect(await readFile(join(results, 'nightly.log'), 'utf8')).toMatch(/push: 1 points/);
+    // the nightly measures as run does (before 2026-12-08 it ran one process a job, unpinned)
+    const [run] = (await readdir(results)).filter((n) => n.includes('tiny'));
+    const s = JSON.parse(await readFile(join(results, run, 'summary.json'), 'utf8'));
+    expect(s.measurement).toEqual({ processes: 3, pin: 'auto', settle: false });
   });
 });

@@ -47,8 +47,9 @@ export interface RunOptions {
   pair?: readonly [string, string];
 }
 
-/** `run`'s default, chosen by measurement (README, "Noise"; bench/noise.ts). */
+/** the measuring commands' defaults, chosen by measurement (README, "Noise"; bench/noise.ts) */
 export const DEFAULT_PROCESSES = 3;
+export const DEFAULT_PIN = 'auto';
 
 export interface RunOutcome {
   summary: RunSummary;

@@ -32,6 +32,8 @@ export interface NightlyOptions {
   /** regress settings (history, influx and state are filled in here) */
   regress: Omit<RegressActionOptions, 'history' | 'influx' | 'suite' | 'state'> & { state?: string };
   jobTimeoutMs?: number;
+  /** how each job is measured (run's options; runSuite's defaults without them) */
+  measurement?: Pick<RunOptions, 'processes' | 'pin' | 'settle'>;
   signal?: AbortSignal;
   /** the measuring step; runSuite unless a caller swaps it */
   measure?: (o: RunOptions) => Promise<RunOutcome>;
@@ -97,6 +99,7 @@ async function nightlySteps(
     progress: 'silent',
     signal: o.signal,
     jobTimeoutMs: o.jobTimeoutMs,
+    ...o.measurement,
   });
   // a host fails as such, or when every row it measured failed
   const failed = new Set(failedHostNames(summary));

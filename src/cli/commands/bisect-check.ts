@@ -17,6 +17,7 @@ import { seriesKey, type RunSummary } from '../../results/schema.js';
 import { loadRunsArg } from '../../results/runs-arg.js';
 import { formatNs } from '../../util/units.js';
 import { BISECT_EXIT } from '../exit.js';
+import { addMeasurementOptions, measurementOf } from '../measurement-options.js';
 import { integer, oneOf, percentage, pValue } from '../options.js';
 import { DEFAULT_REFERENCE, REFERENCE_HELP, REFERENCE_MODES, type ReferenceMode } from '../../analysis/reference.js';
 
@@ -71,6 +72,7 @@ async function freshRuns(o: Record<string, unknown>, sel: SeriesSelector): Promi
       inventory: { hosts },
       resultsDir: o.results as string,
       progress: 'silent',
+      ...measurementOf(o),
     });
     out.push(summary);
   }
@@ -78,7 +80,7 @@ async function freshRuns(o: Record<string, unknown>, sel: SeriesSelector): Promi
 }
 
 export function registerBisectCheck(program: Command): void {
-  program
+  const cmd = program
     .command('bisect-check')
     // git bisect run reads 2 as "bad": a bad option value must abort the bisection instead
     .exitOverride((err) => {
@@ -115,33 +117,33 @@ export function registerBisectCheck(program: Command): void {
       new Option('--reference <what>', `each repetition, as compare's rows: ${REFERENCE_HELP}`)
         .choices(REFERENCE_MODES)
         .default(DEFAULT_REFERENCE),
-    )
-    .action(async (o) => {
-      const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
-      let sel: SeriesSelector, metric: Metric, opts: VerdictOptions, baseline: BaselineRuns;
-      try {
-        if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
-        if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
-        sel = parseSeriesKey(o.series);
-        metric = o.metric as Metric;
-        opts = { threshold: o.threshold as number, maxPValue: o.maxPvalue as number };
-        baseline = await readBaseline(o.baseline, o.until, sel, metric, o.reference as ReferenceMode);
-      } catch (err) {
-        say(`abort: ${(err as Error).message}`);
-        process.exitCode = BISECT_EXIT.abort;
-        return;
-      }
-      const key = seriesKey(sel);
-      let result: BisectResult;
-      try {
-        const fresh = await freshRuns(o, sel);
-        result = bisectCheck(baseline, fresh, key, metric, opts);
-      } catch (err) {
-        result = { verdict: 'skip', reason: `cannot measure: ${(err as Error).message}` };
-      }
-      say(
-        `${result.verdict}: ${key} ${metric} ${formatNs(result.before)} -> ${formatNs(result.after)}: ${result.reason}`,
-      );
-      process.exitCode = BISECT_EXIT[result.verdict];
-    });
+    );
+  addMeasurementOptions(cmd).action(async (o) => {
+    const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
+    let sel: SeriesSelector, metric: Metric, opts: VerdictOptions, baseline: BaselineRuns;
+    try {
+      if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
+      if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
+      sel = parseSeriesKey(o.series);
+      metric = o.metric as Metric;
+      opts = { threshold: o.threshold as number, maxPValue: o.maxPvalue as number };
+      baseline = await readBaseline(o.baseline, o.until, sel, metric, o.reference as ReferenceMode);
+    } catch (err) {
+      say(`abort: ${(err as Error).message}`);
+      process.exitCode = BISECT_EXIT.abort;
+      return;
+    }
+    const key = seriesKey(sel);
+    let result: BisectResult;
+    try {
+      const fresh = await freshRuns(o, sel);
+      result = bisectCheck(baseline, fresh, key, metric, opts);
+    } catch (err) {
+      result = { verdict: 'skip', reason: `cannot measure: ${(err as Error).message}` };
+    }
+    say(
+      `${result.verdict}: ${key} ${metric} ${formatNs(result.before)} -> ${formatNs(result.after)}: ${result.reason}`,
+    );
+    process.exitCode = BISECT_EXIT[result.verdict];
+  });
 }

@@ -4,6 +4,7 @@ import { addRegressOptions, regressActionOptions } from '../regress-action.js';
 import { runNightly } from '../nightly-action.js';
 import { seconds } from '../options.js';
 import { onInterrupt } from '../interrupt.js';
+import { addMeasurementOptions, measurementOf } from '../measurement-options.js';
 
 export function registerNightly(program: Command): void {
   const cmd = program
@@ -17,7 +18,7 @@ export function registerNightly(program: Command): void {
     .option('--lock <file>', 'lock file (default: <results>/.nightly.lock)')
     .option('--state <file>', 'reported changes (default: <results>/.regress-state.json)')
     .option('--job-timeout <s>', 'kill a probe job after this many seconds', seconds, 1800);
-  addRegressOptions(cmd).action(async (o) => {
+  addRegressOptions(addMeasurementOptions(cmd)).action(async (o) => {
     const regress = regressActionOptions(o, { history: o.results, influx: o.influx });
     // handlers that stay installed while it runs: the first signal stops the run in order (probes
     // killed, locks released, the summary written), a second exits at once
@@ -32,6 +33,7 @@ export function registerNightly(program: Command): void {
         lockFile: o.lock,
         regress: { ...regress, state: o.state },
         jobTimeoutMs: o.jobTimeout * 1000,
+        measurement: measurementOf(o),
         signal: interrupt.signal,
       });
       process.exitCode = interrupt.exitCode ?? exit;

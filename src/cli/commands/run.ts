@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { loadSuite } from '../../config/suite.js';
 import { loadInventory, LOCAL_INVENTORY } from '../../config/hosts.js';
-import { DEFAULT_PROCESSES, RunWriteError, runSuite } from '../../benchmark/run.js';
+import { RunWriteError, runSuite } from '../../benchmark/run.js';
+import { addMeasurementOptions, measurementOf } from '../measurement-options.js';
 import { onInterrupt } from '../interrupt.js';
 import { formatRunTable } from '../../output/table.js';
 import { outputWidth } from '../../output/columns.js';
@@ -13,10 +14,8 @@ import { DEFAULT_DB, redactUrl } from '../../influx/connect.js';
 import { formatPushReport, formatRetry, pushLaterCommand, pushRun, PushError } from '../../influx/push.js';
 import { influxUrlOk } from './push.js';
 import {
-  cpuList,
   fraction,
   fromParser,
-  integer,
   oneOf,
   pathPair,
   positiveInteger,
@@ -27,7 +26,7 @@ import {
 } from '../options.js';
 
 export function registerRun(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('run a suite on the local host or on every host of an inventory')
     .argument('<suite>', 'suite file (suites/*.yaml)')
@@ -68,112 +67,94 @@ export function registerRun(program: Command): void {
       'with --break-lock: break a lock even when its controller is alive (both runs then measure the host at once)',
     )
     .option(
-      '--processes <k>',
-      `up to k separate probe processes share each job's repetitions, interleaved with the other jobs`,
-      integer(1, 100),
-      DEFAULT_PROCESSES,
-    )
-    .option(
-      '--pin <cpus>',
-      "thread placement: none (the scheduler's), auto (pin to CPUs the probe chooses, the highest first), or a CPU list such as 1 or 0,1",
-      cpuList,
-      'none',
-    )
-    .option(
-      '--settle',
-      'drop caches and compact memory before every probe process (root only; warns and goes on otherwise)',
-    )
-    .option(
       '--pair <a,b>',
       'time each job of path a in the same probe processes as its job of path b, passes interleaved: their ratio compares like with like (e.g. shmem,gmem)',
       pathPair,
-    )
-    .action(async (suiteFile: string, o) => {
-      if (o.influx !== undefined && !influxUrlOk(o.influx)) return;
-      if (o.force && !o.breakLock) throw new UsageError('--force goes with --break-lock');
-      const loaded = await loadSuite(suiteFile);
-      const suite = o.only !== undefined ? filterSuite(loaded, o.only) : loaded;
-      const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
-      const interrupt = onInterrupt('run');
+    );
+  addMeasurementOptions(cmd).action(async (suiteFile: string, o) => {
+    if (o.influx !== undefined && !influxUrlOk(o.influx)) return;
+    if (o.force && !o.breakLock) throw new UsageError('--force goes with --break-lock');
+    const loaded = await loadSuite(suiteFile);
+    const suite = o.only !== undefined ? filterSuite(loaded, o.only) : loaded;
+    const inventory = o.hosts ? await loadInventory(o.hosts) : LOCAL_INVENTORY;
+    const interrupt = onInterrupt('run');
+    try {
+      let outcome;
       try {
-        let outcome;
-        try {
-          outcome = await runSuite({
-            suite,
-            inventory,
-            resultsDir: o.results,
-            runId: o.runId,
-            raw: !!o.raw,
-            maxMemShare: o.maxMemShare,
-            concurrency: o.concurrency,
-            progress: o.progress,
-            signal: interrupt.signal,
-            jobTimeoutMs: o.jobTimeout * 1000,
-            acceptNewHostKeys: !!o.acceptNewHostKeys,
-            breakLock: !!o.breakLock,
-            forceBreakLock: !!o.force,
-            processes: o.processes,
-            pin: o.pin,
-            settle: !!o.settle,
-            pair: o.pair,
-          });
-        } catch (err) {
-          if (!(err instanceof RunWriteError) && interrupt.exitCode !== undefined) {
-            // stopped before any host was measured (the probe's build, say)
-            process.stderr.write(
-              `gmembench run: ${interrupt.received}: stopped before measuring: ${(err as Error).message}\n`,
-            );
-            process.exitCode = interrupt.exitCode;
-            return;
-          }
-          if (!(err instanceof RunWriteError)) throw err;
-          // what was measured is printed all the same: the disk may hold less of it
-          if (err.summary.results.length > 0)
-            process.stdout.write(`\n${formatRunTable(err.summary, { width: outputWidth(), wide: !!o.wide })}\n`);
+        outcome = await runSuite({
+          suite,
+          inventory,
+          resultsDir: o.results,
+          runId: o.runId,
+          raw: !!o.raw,
+          maxMemShare: o.maxMemShare,
+          concurrency: o.concurrency,
+          progress: o.progress,
+          signal: interrupt.signal,
+          jobTimeoutMs: o.jobTimeout * 1000,
+          acceptNewHostKeys: !!o.acceptNewHostKeys,
+          breakLock: !!o.breakLock,
+          forceBreakLock: !!o.force,
+          ...measurementOf(o),
+          pair: o.pair,
+        });
+      } catch (err) {
+        if (!(err instanceof RunWriteError) && interrupt.exitCode !== undefined) {
+          // stopped before any host was measured (the probe's build, say)
           process.stderr.write(
-            `gmembench run: ${err.message}${err.rowsOnDisk < err.summary.results.length ? ' (they are in the table above)' : ''}\n`,
-          );
-          process.exitCode = EXIT.error;
-          return;
-        }
-        const { summary, runDir } = outcome;
-        // what looked noisy on a host: separate lines after the table, on stderr with --json
-        const warnings = summary.hosts.flatMap((h) => h.systemWarnings ?? []);
-        if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        else
-          process.stdout.write(
-            `\n${formatRunTable(summary, { width: outputWidth(), wide: !!o.wide })}\n${warnings.length ? `\n${warnings.join('\n')}\n` : ''}\nresults: ${runDir}/summary.json\n`,
-          );
-        if (o.json && warnings.length) process.stderr.write(`${warnings.join('\n')}\n`);
-        process.exitCode = failedHosts(summary).length > 0 ? EXIT.hostFailed : EXIT.ok;
-        if (interrupt.exitCode !== undefined) {
-          process.stderr.write(
-            `gmembench run: ${interrupt.received}: stopped; ${summary.results.length} row(s) measured are in ${runDir}/summary.json${o.influx ? ' (not pushed)' : ''}\n`,
+            `gmembench run: ${interrupt.received}: stopped before measuring: ${(err as Error).message}\n`,
           );
           process.exitCode = interrupt.exitCode;
           return;
         }
-        // a Ctrl-C from here on ends the command the usual way: the results are written
-        interrupt.dispose();
-        // the results are on disk already: a push failure loses nothing and says how to push later
-        if (o.influx) {
-          const target = { url: o.influx as string, db: o.db as string };
-          try {
-            const r = await pushRun(runDir, target, {
-              allowEmulated: !!o.allowEmulated,
-              onRetry: (x) => process.stderr.write(`gmembench run: ${formatRetry(x)}\n`),
-            });
-            process.stderr.write(`${formatPushReport(r)} (${redactUrl(target.url)} db ${target.db})\n`);
-          } catch (err) {
-            const msg = err instanceof PushError ? formatPushReport(err.report) : (err as Error).message;
-            process.stderr.write(
-              `gmembench run: ${msg}\nthe results are saved; push them later with:\n  ${pushLaterCommand([runDir], target)}\n`,
-            );
-            process.exitCode = EXIT.error;
-          }
-        }
-      } finally {
-        interrupt.dispose();
+        if (!(err instanceof RunWriteError)) throw err;
+        // what was measured is printed all the same: the disk may hold less of it
+        if (err.summary.results.length > 0)
+          process.stdout.write(`\n${formatRunTable(err.summary, { width: outputWidth(), wide: !!o.wide })}\n`);
+        process.stderr.write(
+          `gmembench run: ${err.message}${err.rowsOnDisk < err.summary.results.length ? ' (they are in the table above)' : ''}\n`,
+        );
+        process.exitCode = EXIT.error;
+        return;
       }
-    });
+      const { summary, runDir } = outcome;
+      // what looked noisy on a host: separate lines after the table, on stderr with --json
+      const warnings = summary.hosts.flatMap((h) => h.systemWarnings ?? []);
+      if (o.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `\n${formatRunTable(summary, { width: outputWidth(), wide: !!o.wide })}\n${warnings.length ? `\n${warnings.join('\n')}\n` : ''}\nresults: ${runDir}/summary.json\n`,
+        );
+      if (o.json && warnings.length) process.stderr.write(`${warnings.join('\n')}\n`);
+      process.exitCode = failedHosts(summary).length > 0 ? EXIT.hostFailed : EXIT.ok;
+      if (interrupt.exitCode !== undefined) {
+        process.stderr.write(
+          `gmembench run: ${interrupt.received}: stopped; ${summary.results.length} row(s) measured are in ${runDir}/summary.json${o.influx ? ' (not pushed)' : ''}\n`,
+        );
+        process.exitCode = interrupt.exitCode;
+        return;
+      }
+      // a Ctrl-C from here on ends the command the usual way: the results are written
+      interrupt.dispose();
+      // the results are on disk already: a push failure loses nothing and says how to push later
+      if (o.influx) {
+        const target = { url: o.influx as string, db: o.db as string };
+        try {
+          const r = await pushRun(runDir, target, {
+            allowEmulated: !!o.allowEmulated,
+            onRetry: (x) => process.stderr.write(`gmembench run: ${formatRetry(x)}\n`),
+          });
+          process.stderr.write(`${formatPushReport(r)} (${redactUrl(target.url)} db ${target.db})\n`);
+        } catch (err) {
+          const msg = err instanceof PushError ? formatPushReport(err.report) : (err as Error).message;
+          process.stderr.write(
+            `gmembench run: ${msg}\nthe results are saved; push them later with:\n  ${pushLaterCommand([runDir], target)}\n`,
+          );
+          process.exitCode = EXIT.error;
+        }
+      }
+    } finally {
+      interrupt.dispose();
+    }
+  });
 }

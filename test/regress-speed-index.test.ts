@@ -148,6 +148,29 @@ describe('regress relative to the host speed index', () => {
     expect(text).not.toContain('HOST-WIDE SHIFT');
   });
 
+  it('the whole host moving when the runs started measuring differently: a shift with the measurement named', () => {
+    // the nightlies before 2026-12-08 measured one process a job, unpinned; after, 3 processes pinned
+    const runs = Array.from({ length: 30 }, (_, i) =>
+      historyRunFromSummary({
+        ...fixtureSummary(
+          i,
+          hostNoisy(10, 0.005, 0.01, (k) => (k >= 15 ? 0.85 : 1)),
+        ),
+        measurement:
+          i < 15 ? { processes: 1, pin: 'none', settle: false } : { processes: 3, pin: 'auto', settle: false },
+      }),
+    );
+    const r = regress(runs, { metrics: ['p50'] });
+    expect(r.shifts).toHaveLength(1);
+    expect(r.shifts![0]).toMatchObject({
+      explained: true,
+      fingerprint: 'measurement 1 process, pin none -> 3 processes, pin auto',
+    });
+    expect(renderRegressText(r).replace(/\s+/g, ' ')).toContain(
+      'fingerprint changed: measurement 1 process, pin none -> 3 processes, pin auto',
+    );
+  });
+
   it('the same shift with a kernel change is a host-wide shift: its series regressed', () => {
     const runs = history(
       30,

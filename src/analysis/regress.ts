@@ -122,7 +122,7 @@ export interface HostShift {
   /** what changed in the host's fingerprint between the two runs ("nothing" when none) */
   fingerprint: string;
   /**
-   * false when nothing in the fingerprint changed (same kernel, command line, microcode, THP): the
+   * false when nothing in the fingerprint changed (same kernel, command line, microcode, THP, measurement): the
    * whole host moved on its own (a shared machine's load, its hypervisor). Told, but it neither
    * fails the run nor makes its series regressed: those are for what the tested system changed.
    */
@@ -273,6 +273,9 @@ function fingerprintDiff(a: HostState, b: HostState): string {
   for (const k of ['kernel', 'cmdline', 'microcode', 'thp'] as const) {
     if ((a[k] ?? null) !== (b[k] ?? null)) diff.push(`${k} ${a[k] ?? '?'} -> ${b[k] ?? '?'}`);
   }
+  // runs from before the summary recorded it say nothing either way
+  if (a.measurement && b.measurement && a.measurement !== b.measurement)
+    diff.push(`measurement ${a.measurement} -> ${b.measurement}`);
   return diff.length ? diff.join('; ') : 'nothing';
 }
 

@@ -69,6 +69,8 @@ export interface HostState {
   cmdline?: string;
   microcode?: string | null;
   thp?: string | null;
+  /** how the run measured (processes, pin, settle, pair): results folders of runs that record it */
+  measurement?: string;
 }
 
 export interface HistoryRun {
@@ -96,6 +98,15 @@ export interface Series extends SeriesId {
   points: SeriesPoint[];
 }
 
+/** "3 processes, pin auto" (", settle", ", pair shmem,gmem" when set) */
+function measurementLabel(m: NonNullable<RunSummary['measurement']>): string {
+  return (
+    `${m.processes} process${m.processes === 1 ? '' : 'es'}, pin ${m.pin}` +
+    (m.settle ? ', settle' : '') +
+    (m.pair ? `, pair ${m.pair.join(',')}` : '')
+  );
+}
+
 export function historyRunFromSummary(s: RunSummary): HistoryRun {
   const kernels = new Map(s.hosts.map((h) => [h.name, h.fingerprint?.kernel?.release]));
   const hosts: Record<string, HostState> = {};
@@ -107,6 +118,7 @@ export function historyRunFromSummary(s: RunSummary): HistoryRun {
         cmdline: f.kernel?.cmdline,
         microcode: f.cpu?.microcode ?? null,
         thp: f.thp ? `${f.thp.enabled} shmem ${f.thp.shmemEnabled}` : null,
+        ...(s.measurement && { measurement: measurementLabel(s.measurement) }),
       };
   }
   return {

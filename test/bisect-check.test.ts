@@ -222,6 +222,47 @@ describe('bisect-check exit codes for git bisect run', () => {
     }
   });
 
+  it.skipIf(!hasCc)(
+    'measures as the baseline did, unless an option says otherwise, and says when the two differ',
+    async () => {
+      const { writeSummary } = await import('../src/results/store.js');
+      const old = join(tmp, 'base-1-none');
+      for (const d of base) {
+        const s = await readSummary(d);
+        await writeSummary(join(old, basename(d)), { ...s, measurement: { processes: 1, pin: 'none', settle: false } });
+      }
+      const measure = async (name: string, ...more: string[]) => {
+        const results = join(tmp, name);
+        const r = await cli([
+          'bisect-check',
+          '--series',
+          SERIES,
+          '--baseline',
+          old,
+          '--suite',
+          resolve(ROOT, 'suites/smoke.yaml'),
+          '--runs',
+          '1',
+          '--results',
+          results,
+          '--threshold',
+          '1000%',
+          ...more,
+        ]);
+        const [d] = await listRuns(results);
+        return { r, measurement: (await readSummary(d)).measurement };
+      };
+      const like = await measure('like-baseline');
+      expect(like.measurement).toEqual({ processes: 1, pin: 'none', settle: false });
+      expect(like.r.stderr).not.toMatch(/measured with/);
+      const pinned = await measure('pinned', '--pin', 'auto');
+      expect(pinned.measurement).toEqual({ processes: 1, pin: 'auto', settle: false });
+      expect(pinned.r.stderr).toMatch(
+        /; the fresh runs measured with 1 process, pin auto, the baseline with 1 process, pin none/,
+      );
+    },
+  );
+
   it('verdict rules: two one-sided t tests on the run figures, each side needs evidence', () => {
     const o = { threshold: 0.05, maxPValue: 0.01 };
     expect(bisectVerdict([100, 101, 99], [110], o).verdict).toBe('bad');

@@ -3,6 +3,7 @@
  * p99), its points ordered by the run's startedAt. The history comes from run directories
  * (results/) or from InfluxDB (influx/history.ts); both give HistoryRun[].
  */
+import { measurementLabel } from '../results/measurement.js';
 import { stat } from 'node:fs/promises';
 import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
@@ -96,15 +97,6 @@ export interface Series extends SeriesId {
   key: string;
   metric: Metric;
   points: SeriesPoint[];
-}
-
-/** "3 processes, pin auto" (", settle", ", pair shmem,gmem" when set) */
-function measurementLabel(m: NonNullable<RunSummary['measurement']>): string {
-  return (
-    `${m.processes} process${m.processes === 1 ? '' : 'es'}, pin ${m.pin}` +
-    (m.settle ? ', settle' : '') +
-    (m.pair ? `, pair ${m.pair.join(',')}` : '')
-  );
 }
 
 export function historyRunFromSummary(s: RunSummary): HistoryRun {

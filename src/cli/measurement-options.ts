@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_PIN, DEFAULT_PROCESSES, type RunOptions } from '../benchmark/run.js';
 import { cpuList, integer } from './options.js';
+import type { Measurement } from '../results/measurement.js';
 
 export function addMeasurementOptions(cmd: Command): Command {
   return cmd
@@ -28,7 +29,25 @@ export function addMeasurementOptions(cmd: Command): Command {
     );
 }
 
+/** what runSuite takes of them */
+export type MeasurementOptions = Pick<RunOptions, 'processes' | 'pin' | 'settle'>;
+
 /** the measurement options of a parsed command, for runSuite */
-export function measurementOf(o: Record<string, unknown>): Pick<RunOptions, 'processes' | 'pin' | 'settle'> {
+export function measurementOf(o: Record<string, unknown>): MeasurementOptions {
   return { processes: o.processes as number, pin: o.pin as string, settle: !!o.settle };
+}
+
+/**
+ * As measurementOf, each option not given on the command line taken from `like` (the measurement of
+ * the runs these will be compared with): a bisection measures as its baseline did.
+ */
+export function measurementLike(cmd: Command, like: Measurement | undefined): MeasurementOptions {
+  const o = measurementOf(cmd.opts());
+  if (!like) return o;
+  const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+  return {
+    processes: given('processes') ? o.processes : like.processes,
+    pin: given('pin') ? o.pin : like.pin,
+    settle: given('settle') ? o.settle : like.settle,
+  };
 }

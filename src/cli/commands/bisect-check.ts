@@ -17,7 +17,8 @@ import { seriesKey, type RunSummary } from '../../results/schema.js';
 import { loadRunsArg } from '../../results/runs-arg.js';
 import { formatNs } from '../../util/units.js';
 import { BISECT_EXIT } from '../exit.js';
-import { addMeasurementOptions, measurementOf } from '../measurement-options.js';
+import { addMeasurementOptions, measurementLike, type MeasurementOptions } from '../measurement-options.js';
+import { measurementLabel, sharedMeasurement, type Measurement } from '../../results/measurement.js';
 import { integer, oneOf, percentage, pValue } from '../options.js';
 import { DEFAULT_REFERENCE, REFERENCE_HELP, REFERENCE_MODES, type ReferenceMode } from '../../analysis/reference.js';
 
@@ -46,7 +47,7 @@ async function readBaseline(
 ) {
   const runs = await baselineSummaries(path, until);
   const key = seriesKey(sel);
-  const b = baselineRuns(runs, key, sel.host, metric, reference);
+  const b = { ...baselineRuns(runs, key, sel.host, metric, reference), measurement: sharedMeasurement(runs) };
   if (b.measured.length === 0) throw new Error(`--baseline ${path}: no ok result for ${key} in ${runs.length} run(s)`);
   if (b.measured.length < MIN_BASELINE_RUNS)
     throw new Error(
@@ -57,8 +58,15 @@ async function readBaseline(
   return b;
 }
 
-/** The fresh runs: read (--fresh) or measured `runs` times, each a separate run of the series' workload. */
-async function freshRuns(o: Record<string, unknown>, sel: SeriesSelector): Promise<RunSummary[]> {
+/**
+ * The fresh runs: read (--fresh) or measured `runs` times, each a separate run of the series'
+ * workload, measured as `how` says.
+ */
+async function freshRuns(
+  o: Record<string, unknown>,
+  sel: SeriesSelector,
+  how: MeasurementOptions,
+): Promise<RunSummary[]> {
   if (o.fresh) return loadRunsArg(o.fresh as string);
   const suite = restrictSuite(await loadSuite(o.suite as string), sel);
   const inv = o.hosts ? await loadInventory(o.hosts as string) : LOCAL_INVENTORY;
@@ -72,7 +80,7 @@ async function freshRuns(o: Record<string, unknown>, sel: SeriesSelector): Promi
       inventory: { hosts },
       resultsDir: o.results as string,
       progress: 'silent',
-      ...measurementOf(o),
+      ...how,
     });
     out.push(summary);
   }
@@ -120,7 +128,8 @@ export function registerBisectCheck(program: Command): void {
     );
   addMeasurementOptions(cmd).action(async (o) => {
     const say = (s: string) => process.stderr.write(`gmembench bisect-check: ${s}\n`);
-    let sel: SeriesSelector, metric: Metric, opts: VerdictOptions, baseline: BaselineRuns;
+    let sel: SeriesSelector, metric: Metric, opts: VerdictOptions;
+    let baseline: BaselineRuns & { measurement?: Measurement };
     try {
       if (!o.series || !o.baseline) throw new Error('--series and --baseline are required');
       if (!o.fresh && !o.suite) throw new Error('--suite (to measure) or --fresh (a run to compare) is required');
@@ -136,8 +145,15 @@ export function registerBisectCheck(program: Command): void {
     const key = seriesKey(sel);
     let result: BisectResult;
     try {
-      const fresh = await freshRuns(o, sel);
+      // measured as the baseline was, unless told otherwise: the two sides must not differ in it
+      const fresh = await freshRuns(o, sel, measurementLike(cmd, baseline.measurement));
       result = bisectCheck(baseline, fresh, key, metric, opts);
+      const f = sharedMeasurement(fresh);
+      if (baseline.measurement && f && measurementLabel(f) !== measurementLabel(baseline.measurement))
+        result = {
+          ...result,
+          reason: `${result.reason}; the fresh runs measured with ${measurementLabel(f)}, the baseline with ${measurementLabel(baseline.measurement)}`,
+        };
     } catch (err) {
       result = { verdict: 'skip', reason: `cannot measure: ${(err as Error).message}` };
     }

@@ -386,6 +386,15 @@ describe('the header states each side', () => {
       compareSides(b, withHost(noisyRuns(50, 5, { noise: 0.02 }), 'console=ttyS0 quiet mitigations=auto')),
     );
     expect(same).toContain('local cmdline: as the baseline');
+    expect(same).not.toContain('measured:'); // runs that do not record it
+    const how = (runs: RunSummary[], pin: string) =>
+      runs.map((r) => ({ ...r, measurement: { processes: 3, pin, settle: false } }));
+    const pinned = compareFormat('text').render(compareSides(how(b, 'none'), how(c, 'auto')));
+    expect(pinned).toContain('measured: 3 processes, pin none');
+    expect(pinned).toContain('measured: 3 processes, pin auto');
+    expect(compareFormat('text').render(compareSides(how(b, 'auto'), how(c, 'auto')))).toContain(
+      'measured: as the baseline',
+    );
     const md = compareFormat('markdown').render(cmp);
     expect(md).toContain('  - local cmdline: console=ttyS0 quiet mitigations=off');
     expect(md).toContain('  - local cpu: Test CPU @ 2GHz, 2 cores');

@@ -1,9 +1,11 @@
 /**
  * What a cover letter must say about each side of a comparison: per host the kernel release and
- * command line and the CPU; the dates, suites, number of runs and repetitions, and the probe.
+ * command line and the CPU; the dates, suites, number of runs and repetitions, the probe, and how
+ * the runs measured (a side measured otherwise than the other differs in more than its kernel).
  * Distinct values over the side's runs, in the order met (one each when the runs agree).
  */
 import type { RunSummary } from '../results/schema.js';
+import { measurementLabel } from '../results/measurement.js';
 
 export interface HostDetail {
   host: string;
@@ -25,6 +27,8 @@ export interface SideDetail {
   repetitions: number[];
   /** ops measured with one repetition per run (e.g. compact, stress) */
   once: string[];
+  /** how the runs measured ("3 processes, pin auto"; runs that record it) */
+  measurements: string[];
   hosts: HostDetail[];
 }
 
@@ -45,11 +49,13 @@ export function sideDetail(runs: RunSummary[]): SideDetail {
     probes: [],
     repetitions: [],
     once: [],
+    measurements: [],
     hosts: [],
   };
   for (const run of runs) {
     add(d.suites, run.suite?.name);
     add(d.probes, run.harness?.probeSha256?.slice(0, 12));
+    if (run.measurement) add(d.measurements, measurementLabel(run.measurement));
     for (const h of run.hosts ?? []) {
       let hd = d.hosts.find((x) => x.host === h.name);
       if (!hd) d.hosts.push((hd = { host: h.name, kernels: [], cmdlines: [], cpus: [] }));

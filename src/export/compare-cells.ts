@@ -104,6 +104,10 @@ export function sideLines(c: Comparison, side: 'baseline' | 'candidate'): string
   const out = [
     `${dates(d.first, d.last)}, suite ${d.suites.join(', ') || '?'}, ${d.runs} run${d.runs === 1 ? '' : 's'} x ${reps} repetitions${once}, probe ${d.probes.join(', ') || '?'}`,
   ];
+  if (d.measurements?.length) {
+    const same = side === 'candidate' && base?.measurements?.join('|') === d.measurements.join('|');
+    out.push(`measured: ${same ? 'as the baseline' : d.measurements.join(' | ')}`);
+  }
   for (const h of d.hosts) {
     const b = base?.hosts.find((x) => x.host === h.host);
     const same = side === 'candidate' && b && b.cmdlines.join('|') === h.cmdlines.join('|');

@@ -95,7 +95,7 @@ export function registerBisectCheck(program: Command): void {
       throw err.exitCode === 0 ? err : new CommanderError(BISECT_EXIT.abort, err.code, err.message);
     })
     .description(
-      'for git bisect run: measure one series and compare it with a baseline (0 good, 1 bad, 125 skip, 128 abort)',
+      "for git bisect run: measure one series and compare it with a baseline (0 good, 1 bad, 125 skip, 128 abort); measured as the baseline's runs were unless --processes, --pin or --settle say otherwise",
     )
     .option('--series <key>', 'host/path/op/granule/threads, e.g. local/shmem/alloc/4K/1')
     .option('--baseline <dir>', 'a run directory, or a results folder (every run in it)')

@@ -15,40 +15,14 @@ import { baselineRuns, bisectCheck } from '../src/analysis/bisect-runs.js';
 import { MIN_BASELINE_RUNS } from '../src/analysis/bisect.js';
 import { isReference } from '../src/analysis/reference.js';
 import { listRuns, readSummary } from '../src/results/store.js';
-import { seriesKey, type RunSummary } from '../src/results/schema.js';
+import { seriesKey } from '../src/results/schema.js';
 import { rng } from '../test/helpers/synthetic.js';
+import { pick, slower } from './real-runs.js';
 
 const DRAWS = Number(process.env.BISECT_DRAWS ?? 40);
 const BASELINE = 10;
 const FRESH = 3;
 const THRESHOLDS = [0.05, 0.1, 0.2, 0.4];
-
-/** Every op's figures and repetitions times f; the null syscall rows and references unchanged. */
-function slower(run: RunSummary, f: number): RunSummary {
-  const k = (v: number | null) => (v === null ? null : v * f);
-  return {
-    ...run,
-    results: run.results.map((r) =>
-      isReference(r)
-        ? r
-        : {
-            ...r,
-            p50: k(r.p50),
-            p99: k(r.p99),
-            repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * f, p99: x.p99 * f })),
-          },
-    ),
-  };
-}
-
-function pick(n: number, k: number, r: () => number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(r() * (n - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx.slice(0, k);
-}
 
 type Count = Record<'good' | 'bad' | 'skip', number>;
 const pct = (c: Count, k: keyof Count) => `${((100 * c[k]) / Math.max(1, c.good + c.bad + c.skip)).toFixed(1)}%`;

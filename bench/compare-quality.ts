@@ -20,7 +20,6 @@ import { historyRunFromSummary } from '../src/analysis/series.js';
 import {
   DEFAULT_REFERENCE,
   describeReference,
-  isReference,
   REFERENCE_MODES,
   summariesPerSyscall,
   type ReferenceMode,
@@ -28,6 +27,7 @@ import {
 import { listRuns, readSummary } from '../src/results/store.js';
 import type { RunSummary } from '../src/results/schema.js';
 import { rng } from '../test/helpers/synthetic.js';
+import { pick, slower } from './real-runs.js';
 
 const SPLITS = Number(process.env.COMPARE_SPLITS ?? 30);
 const PAIRS = Number(process.env.COMPARE_PAIRS ?? 30);
@@ -60,36 +60,6 @@ function line(label: string, t: Tally): string {
     `${label}: ${t.marked} rows marked * (${t.slower} slower) of ${t.rows} compared rows over ${t.comparisons} comparisons ` +
     `(${t.withMark} comparisons with a mark; ${t.noisy} rows ~)\n`
   );
-}
-
-/** Every ok row's figures and repetitions times f: a step of f - 1 on every series. */
-function slower(run: RunSummary, f: number): RunSummary {
-  const k = (v: number | null) => (v === null ? null : v * f);
-  return {
-    ...run,
-    runId: `${run.runId}-x${f}`,
-    // the null syscall (COMPARE_REFERENCE auto or syscall) is not an op: it stays as it was
-    results: run.results.map((r) =>
-      isReference(r)
-        ? r
-        : {
-            ...r,
-            p50: k(r.p50),
-            p99: k(r.p99),
-            mean: k(r.mean),
-            repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * f, p99: x.p99 * f, mean: x.mean * f })),
-          },
-    ),
-  };
-}
-
-function pick(n: number, k: number, r: () => number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  for (let i = 0; i < k; i++) {
-    const j = i + Math.floor(r() * (n - i));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx.slice(0, k);
 }
 
 export async function run(): Promise<void> {

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, ROOT } from './helpers/cli.js';
 import { hasCc, skipReason } from './helpers/host.js';
-import { listRuns, readSummary } from '../src/results/store.js';
+import { listRuns, readSummary, writeSummary } from '../src/results/store.js';
 import { isReference } from '../src/analysis/reference.js';
 import { writeHistory } from './helpers/regress-fixtures.js';
 import { gaussian, rng } from './helpers/synthetic.js';
@@ -36,6 +36,24 @@ const SERIES = 'local/shmem/alloc/4K/1';
 /** bisect-check of SERIES against the three baseline runs */
 const check = (fresh: string, ...more: string[]) =>
   cli(['bisect-check', '--series', SERIES, '--baseline', join(tmp, 'base'), '--fresh', fresh, ...more]);
+/** bisect-check of SERIES measuring the commit `runs` times into `results` (the smoke suite; any verdict) */
+const measureAgainst = (baseline: string, results: string, runs: number, ...more: string[]) =>
+  cli([
+    'bisect-check',
+    '--series',
+    SERIES,
+    '--baseline',
+    baseline,
+    '--suite',
+    resolve(ROOT, 'suites/smoke.yaml'),
+    '--runs',
+    String(runs),
+    '--results',
+    results,
+    '--threshold',
+    '1000%',
+    ...more,
+  ]);
 
 describe('bisect-check exit codes for git bisect run', () => {
   it('good (0) within the threshold, bad (1) above it, against a folder of runs', async () => {
@@ -113,7 +131,6 @@ describe('bisect-check exit codes for git bisect run', () => {
   });
 
   it("relative to each repetition's null syscall (the default): a slow moment of the host is good, a slower op bad; --reference none as measured", async () => {
-    const { readSummary, writeSummary } = await import('../src/results/store.js');
     // the runs as a probe with the reference writes them: every repetition with its null syscall
     const withRef = async (dir: string, to: string, k: number, ns: number) => {
       const s = await readSummary(dir);
@@ -194,21 +211,7 @@ describe('bisect-check exit codes for git bisect run', () => {
 
   it.skipIf(!hasCc)('measures the commit --runs times, each a separate run of only the series workload', async () => {
     const results = join(tmp, 'measured');
-    const r = await cli([
-      'bisect-check',
-      '--series',
-      SERIES,
-      '--baseline',
-      join(tmp, 'base'),
-      '--suite',
-      resolve(ROOT, 'suites/smoke.yaml'),
-      '--runs',
-      '2',
-      '--results',
-      results,
-      '--threshold',
-      '1000%',
-    ]);
+    const r = await measureAgainst(join(tmp, 'base'), results, 2);
     expect([0, 1, 125], r.stderr).toContain(r.code);
     expect(r.stderr).toMatch(/3 baseline run\(s\), 2 fresh/);
     const runs = await listRuns(results);
@@ -225,7 +228,6 @@ describe('bisect-check exit codes for git bisect run', () => {
   it.skipIf(!hasCc)(
     'measures as the baseline did, unless an option says otherwise, and says when the two differ',
     async () => {
-      const { writeSummary } = await import('../src/results/store.js');
       const old = join(tmp, 'base-1-none');
       for (const d of base) {
         const s = await readSummary(d);
@@ -233,22 +235,7 @@ describe('bisect-check exit codes for git bisect run', () => {
       }
       const measure = async (name: string, ...more: string[]) => {
         const results = join(tmp, name);
-        const r = await cli([
-          'bisect-check',
-          '--series',
-          SERIES,
-          '--baseline',
-          old,
-          '--suite',
-          resolve(ROOT, 'suites/smoke.yaml'),
-          '--runs',
-          '1',
-          '--results',
-          results,
-          '--threshold',
-          '1000%',
-          ...more,
-        ]);
+        const r = await measureAgainst(old, results, 1, ...more);
         const [d] = await listRuns(results);
         return { r, measurement: (await readSummary(d)).measurement };
       };

@@ -7,6 +7,7 @@ import { sensitivity, type Change, type RegressReport } from '../analysis/regres
 import { describeReference } from '../analysis/reference.js';
 import { fitColumns, wrapText } from '../output/columns.js';
 import { formatNs, formatSize } from '../util/units.js';
+import { shellQuote } from '../util/shell.js';
 import { granuleLabel, seriesLabel as labelOf } from '../results/series-label.js';
 import type { RegressFormat } from './regress-format.js';
 import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
@@ -124,9 +125,6 @@ function exponentNote(r: RegressReport): string {
   );
 }
 
-/** a word as the shell reads it back: single-quoted when it holds anything but safe characters */
-const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`);
-
 /** a shell command in lines of the width, each continued with a backslash, its words kept whole */
 function shellLines(words: string[], indent = '  ', more = '      '): string[] {
   const out: string[] = [];
@@ -163,9 +161,9 @@ function bisectHints(r: RegressReport): string[] {
         `--series ${c.host}/${c.path}/${c.op}/${formatSize(c.granule)}/${c.threads}`,
         `--metric ${c.metric}`,
         `--threshold ${(c.changePct / 2).toFixed(1)}%`,
-        `--baseline ${shellWord(r.source)}`,
+        `--baseline ${shellQuote([r.source])}`,
         `--until ${c.lastGoodRunId}`,
-        `--suite ${r.suiteFile ? shellWord(r.suiteFile) : 'SUITE'}`,
+        `--suite ${r.suiteFile ? shellQuote([r.suiteFile]) : 'SUITE'}`,
       ]),
     ),
     ...(fresh.length > shown.length

@@ -114,14 +114,17 @@ void hist_free(struct hist *h)
 	memset(h, 0, sizeof(*h));
 }
 
-void hist_emit_rep(const struct hist *h, int index, const char *path, double syscall_ns)
+void hist_emit_rep(const struct hist *h, int index, const char *path, double syscall_ns, uint64_t wall_ns)
 {
 	bool first = true;
 
 	printf("{\"type\":\"rep\",\"index\":%d,\"samples\":%llu,\"min\":%llu,\"max\":%llu,"
-	       "\"sum\":%.17g,\"sumsq\":%.17g,\"syscallNs\":%.1f,\"buckets\":[",
+	       "\"sum\":%.17g,\"sumsq\":%.17g,\"syscallNs\":%.1f,",
 	       index, (unsigned long long)h->n, (unsigned long long)(h->n ? h->min : 0),
 	       (unsigned long long)h->max, h->sum, h->sumsq, syscall_ns);
+	if (wall_ns)
+		printf("\"wallNs\":%llu,", (unsigned long long)wall_ns);
+	fputs("\"buckets\":[", stdout);
 	for (unsigned int i = 0; i < NBUCKETS; i++) {
 		if (!h->counts[i])
 			continue;

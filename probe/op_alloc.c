@@ -21,5 +21,6 @@ static int alloc_timed(struct range *r, uint64_t off, struct hist *h, struct out
 
 const struct op op_alloc = {
 	.name = "alloc",
+	.wall = true,
 	.timed = alloc_timed,
 };

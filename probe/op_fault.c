@@ -21,6 +21,7 @@ static int fault_timed(struct range *r, uint64_t off, struct hist *h, struct out
 
 const struct op op_fault = {
 	.name = "fault",
+	.wall = true,
 	.need_mmap = true,
 	.timed = fault_timed,
 };

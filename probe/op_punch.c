@@ -27,6 +27,7 @@ static int punch_timed(struct range *r, uint64_t off, struct hist *h, struct out
 
 const struct op op_punch = {
 	.name = "punch",
+	.wall = true,
 	.prepare = punch_prepare,
 	.timed = punch_timed,
 };

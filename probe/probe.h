@@ -97,7 +97,8 @@ void hist_free(struct hist *h);
  * One "rep" line; path names the job's path when the process times two (NULL: it times one);
  * syscall_ns is the null-syscall reference timed beside the pass (ref.c).
  */
-void hist_emit_rep(const struct hist *h, int index, const char *path, double syscall_ns);
+/* wall_ns: the pass's wall time, 0 to leave it out */
+void hist_emit_rep(const struct hist *h, int index, const char *path, double syscall_ns, uint64_t wall_ns);
 
 /* ---- ref.c: the null-syscall reference timed beside each timed pass ---- */
 #define REF_BATCHES 64
@@ -221,6 +222,10 @@ struct op {
 	/* runs alone in its process, never with a pair: it acts on the whole system (compaction,
 	 * migration, a cgroup of its own) */
 	bool solo;
+	/* the timed loop does the timed calls and nothing else: its wall time over the calls is the
+	 * op's time a call under concurrency (the rep line's wallNs); not so where each call's cycle
+	 * has untimed steps (conversions, the guest ops) */
+	bool wall;
 	/* the op's figures kept across passes (for extra and finish): when a process times two jobs,
 	 * run.c keeps a copy per job and swaps it in around each of that job's passes */
 	void *state;

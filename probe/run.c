@@ -24,6 +24,7 @@ struct worker {
 	struct hist hist;
 	struct outcome out;
 	pthread_barrier_t *start;
+	uint64_t t_start, t_end; /* the thread's timed loop, from the barrier's release to its last call */
 	int cpu;             /* the CPU this thread is pinned to, -1 when not pinned */
 };
 
@@ -106,13 +107,37 @@ static void *worker_main(void *arg)
 
 	/* everyone waits, so the timed loops overlap even when one thread failed to prepare */
 	pthread_barrier_wait(w->start);
+	w->t_start = now_ns();
 	for (uint64_t off = w->range.off; ok && off < w->range.off + w->range.len; off += w->range.granule)
 		ok = !w->op->timed(&w->range, off, &w->hist, &w->out);
+	w->t_end = now_ns();
 	return NULL;
 }
 
-/* One pass over a fresh backing; returns -1 with *out set when a thread or the set-up failed. */
-static int run_pass(const struct job *job, const struct op *op, struct worker *ws, bool warmup, struct outcome *out)
+/*
+ * The pass's wall time: from the first thread leaving the barrier to the last one's last call.
+ * Divided by the calls of all threads it is the pass's time per call (1 / throughput), which a
+ * lock the threads contend for leaves alone: its p50 moves with whether the lock hands over
+ * between the threads or lets one run on (shmem punch 2M at 2 threads: ~270 or ~520 us a call,
+ * pass to pass, at the same ~290 us a call of wall time).
+ */
+static uint64_t pass_wall(const struct worker *ws, int threads)
+{
+	uint64_t first = ws[0].t_start, last = ws[0].t_end;
+
+	for (int i = 1; i < threads; i++) {
+		first = ws[i].t_start < first ? ws[i].t_start : first;
+		last = ws[i].t_end > last ? ws[i].t_end : last;
+	}
+	return last - first;
+}
+
+/*
+ * One pass over a fresh backing, its wall time in *wall; returns -1 with *out set when a thread
+ * or the set-up failed.
+ */
+static int run_pass(const struct job *job, const struct op *op, struct worker *ws, bool warmup, struct outcome *out,
+		    uint64_t *wall)
 {
 	pthread_barrier_t start;
 	struct backing b;
@@ -148,6 +173,7 @@ static int run_pass(const struct job *job, const struct op *op, struct worker *w
 			ret = -1;
 		}
 	}
+	*wall = pass_wall(ws, job->threads);
 	pthread_barrier_destroy(&start);
 	if (op->pass_teardown)
 		op->pass_teardown(job, &b);
@@ -258,13 +284,13 @@ static void side_pass(struct side *x, const struct op *op, int pass, bool paired
 {
 	static struct ref ref;
 	bool warmup = pass < x->job.warmup;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), wall = 0;
 	double syscall_ns = 0;
 
 	side_enter(x, op);
 	if (!warmup)
 		ref_time(&ref);
-	x->stopped = run_pass(&x->job, op, x->ws, warmup, &x->out) != 0;
+	x->stopped = run_pass(&x->job, op, x->ws, warmup, &x->out, &wall) != 0;
 	if (!warmup) {
 		ref_time(&ref);
 		syscall_ns = ref_take(&ref);
@@ -273,7 +299,8 @@ static void side_pass(struct side *x, const struct op *op, int pass, bool paired
 		hist_clear(&x->merged);
 		for (int i = 0; i < x->job.threads; i++)
 			hist_merge(&x->merged, &x->ws[i].hist);
-		hist_emit_rep(&x->merged, pass - x->job.warmup, paired ? x->job.path : NULL, syscall_ns);
+		hist_emit_rep(&x->merged, pass - x->job.warmup, paired ? x->job.path : NULL, syscall_ns,
+			      op->wall ? wall : 0);
 		x->samples += x->merged.n;
 	}
 	side_leave(x, op);

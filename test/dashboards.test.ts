@@ -499,6 +499,7 @@ describe.skipIf(!hasInfluxd || !hasCc)('every dashboard and alert query returns 
     expect(rules.map((r) => r.uid)).toEqual([
       'gmembench-p50-regression',
       'gmembench-p99-regression',
+      'gmembench-wall-regression',
       'gmembench-nightly-silent',
     ]);
     const found: Found[] = [];

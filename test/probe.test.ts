@@ -176,6 +176,12 @@ describe.skipIf(!hasCc)('probe on this machine', () => {
         }
         expect(big.p50!).toBeGreaterThan(small.p50!);
         expect(big.p50!).toBeGreaterThan(big.syscallNs!);
+        // the pass's wall time a call (all threads' calls), rows of 2+ threads only: at least each
+        // thread's share of the calls' time (they overlap at best), the row's figure their passes'
+        expect(small.wall).toBeUndefined();
+        for (const x of two.repetitions) expect(x.wall! * x.samples * 2).toBeGreaterThanOrEqual(x.mean * x.samples);
+        const wallNs = two.repetitions.reduce((a, x) => a + x.wall! * x.samples, 0);
+        expect(two.wall).toBeCloseTo(wallNs / two.samples, 6);
       });
 
   it('hugetlb: a 4K granule is unsupported, with the reason', () => {

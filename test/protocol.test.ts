@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseProbeLine } from '../src/probe/protocol.js';
+import { parseProbeLine, type RepLine, type ResultLine } from '../src/probe/protocol.js';
+import { summarizeRow } from '../src/analysis/summarize.js';
 import { ProbeClient, ProbeError } from '../src/probe/client.js';
 import type { ExecOptions, ExecResult, Transport } from '../src/transport/transport.js';
 import { readSummary, writeSummary } from '../src/results/store.js';
@@ -81,6 +82,20 @@ describe('probe lines', () => {
       probe: '0.1.0',
       ops: ['alloc'],
     });
+  });
+
+  it("a rep's wallNs is the row's wall a call at 2+ threads; one thread, or a rep without it: no wall", () => {
+    const two = { ...job, threads: 2 };
+    const line = (o: object) => parseProbeLine(JSON.stringify({ ...rep, ...o })) as RepLine;
+    const reps = [line({ wallNs: 1000 }), line({ index: 1, wallNs: 600 })];
+    const done = (threads: number) => parseProbeLine(JSON.stringify({ ...result, threads, samples: 4 })) as ResultLine;
+    const row = summarizeRow('h', two, reps, done(2));
+    expect(row.repetitions.map((r) => r.wall)).toEqual([500, 300]);
+    expect(row.wall).toBe(400);
+    expect(summarizeRow('h', job, reps, done(1)).wall).toBeUndefined();
+    const older = summarizeRow('h', two, [reps[0], line({ index: 1 })], done(2));
+    expect(older.wall).toBeUndefined();
+    expect(() => parseProbeLine(JSON.stringify({ ...rep, wallNs: -1 }))).toThrow(/wallNs/);
   });
 
   it('a line that does not match names the line type and the field', () => {

@@ -31,6 +31,7 @@ interface Row {
   p99: number;
   max: number;
   samples: number;
+  wall?: number | null;
   run_id: string;
 }
 
@@ -94,8 +95,14 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
     const kernel = summary.hosts[0].fingerprint?.kernel.release ?? 'unknown';
     const platform = summary.hosts[0].labels.platform ?? 'unknown';
     for (const row of summary.results.filter((x) => x.status === 'ok')) {
-      const got = rows.find((x) => x.path === row.path && x.op === row.op && x.granule === String(row.granule));
-      expect(got, `${row.path}/${row.op}/${row.granule}`).toBeDefined();
+      const got = rows.find(
+        (x) =>
+          x.path === row.path &&
+          x.op === row.op &&
+          x.granule === String(row.granule) &&
+          x.threads === String(row.threads),
+      );
+      expect(got, `${row.path}/${row.op}/${row.granule}/${row.threads}`).toBeDefined();
       expect(got).toMatchObject({
         host: row.host,
         threads: String(row.threads),
@@ -108,6 +115,9 @@ describe.skipIf(!hasInfluxd || !hasCc)('push to a real influxd', () => {
         samples: row.samples,
         run_id: summary.runId,
       });
+      // the pass's wall time a call: rows of 2+ threads of alloc, fault and punch, and only those
+      expect(got!.wall ?? undefined).toBe(row.wall);
+      if (row.threads > 1 && ['alloc', 'fault', 'punch'].includes(row.op)) expect(row.wall).toBeGreaterThan(0);
       expect(got!.time.toISOString()).toBe(new Date(summary.startedAt).toISOString());
     }
   });

@@ -255,7 +255,7 @@ describe('run --only', () => {
       expect(w.ops).toEqual(['guest-fault']);
     }
     expect(f.workloads[1].region).toBe(suite.workloads.find((w) => w.name === 'conversion-huge')!.region);
-    const g = filterSuite(suite, parseOnly('granule=2M,path=shmem,path=gmem,op=alloc'));
+    const g = filterSuite(suite, parseOnly('granule=2M,path=shmem,path=gmem,op=alloc,threads=1'));
     expect(g.workloads).toHaveLength(1);
     expect(g.workloads[0]).toMatchObject({
       name: 'huge-granules',
@@ -264,7 +264,7 @@ describe('run --only', () => {
       granules: [2 << 20],
     });
     const t = filterSuite(suite, parseOnly('threads=2'));
-    expect(t.workloads.map((w) => w.name)).toEqual(['stress']);
+    expect(t.workloads.map((w) => w.name)).toEqual(['concurrency-small', 'concurrency-huge', 'stress']);
   });
 
   it('a filter that matches nothing names the filter and the suite file', async () => {

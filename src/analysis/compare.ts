@@ -24,8 +24,15 @@ import { percentChange } from './change.js';
 import type { NoiseSource } from './run-noise.js';
 import { sideDetail, type SideDetail } from './side-detail.js';
 
-export const COMPARE_METRICS = ['p50', 'p99'] as const;
+/** wall: the pass's wall time a call, rows of 2+ threads (ResultRow.wall); compare adds it where rows have it */
+export const COMPARE_METRICS = ['p50', 'p99', 'wall'] as const;
 export type CompareMetric = (typeof COMPARE_METRICS)[number];
+
+/** the latency metrics asked for, and wall where a row of the runs has it (2+ threads, a probe that times it) */
+export function withWall(metrics: CompareMetric[], runs: RunSummary[]): CompareMetric[] {
+  const wall = runs.some((s) => s.results.some((r) => r.wall !== undefined));
+  return wall && !metrics.includes('wall') ? [...metrics, 'wall'] : metrics;
+}
 export type Mark = 'significant' | 'noisy' | 'none';
 
 export interface CompareOptions {

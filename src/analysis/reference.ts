@@ -124,7 +124,12 @@ export function perSyscall(runs: HistoryRun[], mode: ScaleMode = 'syscall'): Per
       const t = typical.get(r.host);
       if (t === undefined || !hasRef(r)) return r;
       const k = scaleFactor(t, r.syscallNs, exponent.get(r.host)!);
-      return { ...r, p50: r.p50 === null ? null : r.p50 * k, p99: r.p99 === null ? null : r.p99 * k };
+      return {
+        ...r,
+        p50: r.p50 === null ? null : r.p50 * k,
+        p99: r.p99 === null ? null : r.p99 * k,
+        ...(typeof r.wall === 'number' && { wall: r.wall * k }),
+      };
     });
     for (const { host, mine, ns } of referenceRows(run.rows, typical))
       rows.push({
@@ -166,6 +171,7 @@ export function summariesPerSyscall(
     const k = scaleFactor(t, r.syscallNs, b);
     const out: ResultRow = { ...r };
     for (const f of NS_FIELDS) out[f] = r[f] === null ? null : r[f]! * k;
+    if (r.wall !== undefined) out.wall = r.wall * k;
     if (r.histogram) {
       const h = decode(r.histogram);
       const s = scaled(h, k);
@@ -175,7 +181,13 @@ export function summariesPerSyscall(
     }
     out.repetitions = r.repetitions.map((x) => {
       const kx = hasRef(x) ? scaleFactor(t, x.syscallNs, b) : k;
-      return { ...x, p50: x.p50 * kx, p99: x.p99 * kx, mean: x.mean * kx };
+      return {
+        ...x,
+        p50: x.p50 * kx,
+        p99: x.p99 * kx,
+        mean: x.mean * kx,
+        ...(x.wall !== undefined && { wall: x.wall * kx }),
+      };
     });
     return out;
   };

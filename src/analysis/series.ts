@@ -1,6 +1,6 @@
 /**
  * The run history as series: one series per (host, path, op, granule, threads) and metric (p50,
- * p99), its points ordered by the run's startedAt. The history comes from run directories
+ * p99, and wall for jobs of 2+ threads), its points ordered by the run's startedAt. The history comes from run directories
  * (results/) or from InfluxDB (influx/history.ts); both give HistoryRun[].
  */
 import { measurementLabel } from '../results/measurement.js';
@@ -9,7 +9,8 @@ import type { ResultRow, RunSummary } from '../results/schema.js';
 import { seriesKey } from '../results/schema.js';
 import { listRuns, readSummary } from '../results/store.js';
 
-export const METRICS = ['p50', 'p99'] as const;
+/** p50 and p99 of the calls' latency; wall: the pass's wall time a call, for jobs of 2+ threads (ResultRow.wall) */
+export const METRICS = ['p50', 'p99', 'wall'] as const;
 export type Metric = (typeof METRICS)[number];
 
 /** What names a series (with a metric): the columns of results/schema.ts seriesKey. */
@@ -24,6 +25,8 @@ export interface SeriesId {
 export interface HistoryRow extends SeriesId {
   p50: number | null;
   p99: number | null;
+  /** jobs of 2+ threads: the pass's wall time a call (ResultRow.wall); absent: not timed */
+  wall?: number | null;
   /** the row's samples (timed calls), when known: how far into its tail a percentile can see */
   samples?: number;
   /** the null syscall timed beside the row's passes, ns (results/schema.ts; reference.ts) */
@@ -129,6 +132,7 @@ export function historyRunFromSummary(s: RunSummary): HistoryRun {
         threads: r.threads,
         p50: r.p50,
         p99: r.p99,
+        ...(r.wall !== undefined && { wall: r.wall }),
         samples: r.samples,
         ...(r.syscallNs !== undefined && { syscallNs: r.syscallNs }),
         ...(kernels.get(r.host) && { kernel: kernels.get(r.host) }),

@@ -14,6 +14,9 @@ export class RowBuilder {
   private sumsq = 0;
   private min = Infinity;
   private max = -Infinity;
+  /** the repetitions' wall time and calls, while every one has its wall time (jobs of 2+ threads) */
+  private wallNs: number | null = 0;
+  private wallCalls = 0;
 
   constructor(
     readonly host: string,
@@ -25,6 +28,11 @@ export class RowBuilder {
     if (rep.samples <= 0) return;
     const h = fromBuckets(rep.buckets);
     const p = percentiles(h);
+    const wall = this.job.threads > 1 && rep.wallNs !== undefined;
+    if (wall && this.wallNs !== null) {
+      this.wallNs += rep.wallNs!;
+      this.wallCalls += rep.samples;
+    } else this.wallNs = null;
     this.reps.push({
       samples: rep.samples,
       p50: p.p50,
@@ -32,6 +40,7 @@ export class RowBuilder {
       mean: rep.sum / rep.samples,
       ...(process !== undefined && { process }),
       ...(rep.syscallNs && { syscallNs: rep.syscallNs }),
+      ...(wall && { wall: rep.wallNs! / rep.samples }),
     });
     merge(this.all, h);
     h.destroy();
@@ -92,6 +101,7 @@ export class RowBuilder {
       max: this.max,
       mean,
       stddev: Math.sqrt(variance),
+      ...(this.wallNs !== null && this.wallCalls > 0 && { wall: this.wallNs / this.wallCalls }),
       histogram: encode(this.all),
       repetitions: this.reps,
       ...(refs.length && { syscallNs: refs.reduce((a, b) => a + b, 0) / refs.length }),

@@ -28,7 +28,7 @@ const HOUR = 3600;
 /** how far back a verdict or a pushed point counts: a nightly a day, plus the time it takes */
 export const FRESH_SECONDS = 36 * HOUR;
 
-export const REGRESSION_METRICS: Metric[] = ['p50', 'p99'];
+export const REGRESSION_METRICS: Metric[] = ['p50', 'p99', 'wall'];
 
 function influxQuery(refId: string, query: string, from: number, to: number): QueryBuilder {
   return new QueryBuilder(refId)

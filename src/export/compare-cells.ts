@@ -1,6 +1,6 @@
 /** Cell texts shared by the compare formats (text, markdown, csv): marks, changes, cvs. */
 import type { Comparison, Mark, MetricComparison, NotCompared } from '../analysis/compare.js';
-import { formatChange, SIGN_LEGEND } from '../analysis/change.js';
+import { formatChange, SIGN_LEGEND, WALL_LEGEND } from '../analysis/change.js';
 
 export const MARK_SYMBOL: Record<Mark, string> = { significant: '*', noisy: '~', none: '' };
 
@@ -17,7 +17,17 @@ export function markOf(m: MetricComparison): string {
 }
 
 /** What the marks mean, in words (all formats print it); the sign convention first. */
+/** "p50 and p99 latency per call", "p50 latency and wall time per call" when wall is compared */
+export function metricsTitle(metrics: readonly string[], join = ' and '): string {
+  const latency = metrics.filter((m) => m !== 'wall');
+  return `${latency.join(join)} latency${metrics.includes('wall') ? ' and wall time' : ''} per call`;
+}
+
 export function legend(c: Comparison): string[] {
+  return [...verdictLegend(c), ...(c.options.metrics.includes('wall') ? [WALL_LEGEND] : [])];
+}
+
+function verdictLegend(c: Comparison): string[] {
   const o = c.options;
   const level = `${Math.round((1 - o.alpha) * 100)}%`;
   if (c.model === 'within-run') {

@@ -8,6 +8,7 @@ import {
   intervalText,
   kernelLines,
   legend,
+  metricsTitle,
   markOf,
   noiseText,
   notComparedLabel,
@@ -26,7 +27,7 @@ export function renderCompareMarkdown(c: Comparison): string {
   const runs = c.mode === 'runs';
   const multiHost = new Set(c.rows.map((r) => r.host)).size > 1;
   const out: string[] = [
-    `**gmembench compare** (${c.options.metrics.join(', ')} latency per call, lower is better)`,
+    `**gmembench compare** (${metricsTitle(c.options.metrics, ', ')}, lower is better)`,
     '',
     `- baseline: ${esc(sideTitle(c, 'baseline'))}`,
     ...sideLines(c, 'baseline').map((l) => `  - ${esc(l)}`),

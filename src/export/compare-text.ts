@@ -12,6 +12,7 @@ import {
   intervalText,
   kernelLines,
   legend,
+  metricsTitle,
   markOf,
   noiseText,
   notComparedLabel,
@@ -142,9 +143,8 @@ function titled(name: string, title: string): string[] {
 }
 
 export function renderCompareText(c: Comparison): string {
-  const metrics = c.options.metrics.join(' and ');
   const out: string[] = [
-    `gmembench compare: ${metrics} latency per call, lower is better`,
+    `gmembench compare: ${metricsTitle(c.options.metrics)}, lower is better`,
     ...titled('baseline', sideTitle(c, 'baseline')),
     ...sideLines(c, 'baseline').flatMap(indented),
     ...titled('candidate', sideTitle(c, 'candidate')),

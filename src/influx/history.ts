@@ -24,13 +24,14 @@ const SERIES_TAGS = ['host', 'path', 'op', 'granule', 'threads'] as const;
 
 export function historyQuery(opts: { suite?: string } = {}): string {
   const where = opts.suite !== undefined ? ` WHERE "suite" = ${influxqlString(opts.suite)}` : '';
-  return `SELECT "p50", "p99", "samples", "syscall_ns", "run_id", "kernel", "suite", "emulation" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
+  return `SELECT "p50", "p99", "wall", "samples", "syscall_ns", "run_id", "kernel", "suite", "emulation" FROM ${escape.measurement(MEASUREMENT)}${where} GROUP BY ${SERIES_TAGS.map((t) => escape.quoted(t)).join(', ')}`;
 }
 
 interface LatencyRow {
   time: Date;
   p50?: number | null;
   p99?: number | null;
+  wall?: number | null;
   samples?: number | null;
   syscall_ns?: number | null;
   run_id?: string | null;
@@ -82,6 +83,7 @@ export async function readInfluxHistory(
       threads: Number(r.threads),
       p50: typeof r.p50 === 'number' ? r.p50 : null,
       p99: typeof r.p99 === 'number' ? r.p99 : null,
+      ...(typeof r.wall === 'number' && { wall: r.wall }),
       ...(typeof r.samples === 'number' && { samples: r.samples }),
       ...(typeof r.syscall_ns === 'number' && { syscallNs: r.syscall_ns }),
       ...(r.kernel && { kernel: r.kernel }),

@@ -12,8 +12,8 @@ export const MEASUREMENT = 'gmembench_latency';
 export const TAGS = ['host', 'platform', 'kernel', 'emulation', 'suite', 'path', 'op', 'granule', 'threads'] as const;
 export type TagKey = (typeof TAGS)[number];
 
-/** numeric fields (ns, except samples) */
-export const FIELDS = ['p50', 'p90', 'p99', 'p999', 'min', 'max', 'mean', 'stddev', 'samples'] as const;
+/** numeric fields (ns, except samples); wall: the pass's wall time a call, rows of 2+ threads (ResultRow.wall) */
+export const FIELDS = ['p50', 'p90', 'p99', 'p999', 'min', 'max', 'mean', 'stddev', 'samples', 'wall'] as const;
 export type FieldKey = (typeof FIELDS)[number];
 
 export interface Point {

@@ -10,6 +10,7 @@ import { rowNote } from './notes.js';
 import { referenceTimes } from '../system/reference-spread.js';
 import { hostFailureText } from './host-failure.js';
 import { EMULATED_WHY, emulatedHosts } from '../lab/emulation.js';
+import { WALL_LEGEND } from '../analysis/change.js';
 
 export interface RunTableOptions {
   /** fit this many columns (run passes the terminal's, see outputWidth); default: no limit */
@@ -77,6 +78,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
   if (series.size > 0) {
     const withRatio = paths.includes('shmem') && paths.includes('gmem');
     const main = (p: string) => p === 'shmem' || p === 'gmem';
+    const withWall = measured.some((r) => r.wall !== undefined);
     const cols: Column[] = [
       ...(multiHost ? [{ header: 'host' }] : []),
       { header: 'op' },
@@ -88,6 +90,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
       const pr = main(p) ? 0 : -10 * pathRank(p);
       cols.push({ header: 'p50', align: 'right', group: p, priority: main(p) ? undefined : pr - 1 });
       cols.push({ header: 'p99', align: 'right', group: p, priority: pr - 3 });
+      if (withWall) cols.push({ header: 'wall', align: 'right', group: p, priority: pr - 4 });
       if (opts.wide) {
         cols.push({ header: 'p90', align: 'right', group: p }, { header: 'max', align: 'right', group: p });
         cols.push({ header: 'sd', align: 'right', group: p }, { header: 'calls', align: 'right', group: p });
@@ -105,6 +108,7 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
       for (const p of paths) {
         const r = byPath.get(p);
         cells.push(formatNs(r?.p50), formatNs(r?.p99));
+        if (withWall) cells.push(formatNs(r?.wall));
         if (opts.wide) cells.push(formatNs(r?.p90), formatNs(r?.max), r ? spread(r) : '-', r ? String(r.samples) : '-');
       }
       return cells;
@@ -124,6 +128,8 @@ export function formatRunTable(summary: RunSummary, opts: RunTableOptions = {}):
         ),
       );
     }
+    const wallShown = withWall && t.hidden.filter((h) => h.endsWith(' wall')).length < paths.length;
+    if (wallShown) out.push(...wrapText(WALL_LEGEND, width));
     if (opts.wide) out.push('sd: standard deviation of the calls');
     out.push(...syscallLine(measured, multiHost, width));
   }

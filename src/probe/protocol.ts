@@ -35,6 +35,8 @@ export const repLineSchema = z.object({
   sumsq: z.number(),
   /** the median null syscall timed around the pass (probe/ref.c); absent from older probes */
   syscallNs: z.number().nonnegative().optional(),
+  /** the pass's wall time, ns: the first thread leaving the barrier to the last one's last call; absent from older probes */
+  wallNs: count.optional(),
   /** [lowest value of bucket in ns, count] */
   buckets: z.array(z.tuple([z.number(), count])),
   raw: z.array(z.number()).optional(),

@@ -9,7 +9,7 @@ import {
   summariesPerSyscall,
   type ReferenceMode,
 } from '../analysis/reference.js';
-import type { Comparison } from '../analysis/compare.js';
+import { withWall, type Comparison } from '../analysis/compare.js';
 import { comparePathsAcross, judgeAcross, pairRunGroups, type History } from '../analysis/compare-runs.js';
 import { historyRunFromSummary } from '../analysis/series.js';
 import { renderCompareText } from '../export/compare-text.js';
@@ -165,7 +165,7 @@ export async function renderReport(
     page.add(`<h2 id="comparisons">Comparisons with the first run</h2>`);
     for (const cand of judged.slice(1)) {
       const p = pairRunGroups([judged[0]], [cand]);
-      const c = noted(judgeAcross(p, { metrics: ['p50', 'p99'] }, history));
+      const c = noted(judgeAcross(p, { metrics: withWall(['p50', 'p99'], runs) }, history));
       const title = `${runs[0].runId} -> ${cand.runId}`;
       page.add(`<h3>${esc(title)}</h3>`);
       comparisonTables(page, c);
@@ -190,7 +190,10 @@ export async function renderReport(
     if (paths.has(pa) && paths.has(pb)) {
       // judged against the paths' run-to-run noise from the history, as the comparisons above
       page.add(`<h3>${esc(`${pb} relative to ${pa}`)}</h3>`);
-      comparisonTables(page, noted(comparePathsAcross([judged[i]], pa, pb, { metrics: ['p50', 'p99'] }, history)));
+      comparisonTables(
+        page,
+        noted(comparePathsAcross([judged[i]], pa, pb, { metrics: withWall(['p50', 'p99'], [run]) }, history)),
+      );
     }
     // with two runs or more the comparison's charts above hold every figure of every run
     if (runs.length === 1) await page.charts_(runSources(run), (s) => `${run.runId}: ${CAPTION[s.kind]}`);

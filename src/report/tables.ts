@@ -101,8 +101,10 @@ export function fingerprintTable(hosts: HostEntry[]): string {
 
 /** A run's measured rows, then one line per reason for what was not measured (the text in full, once). */
 export function resultsTable(run: RunSummary): string {
-  const head = ['host', 'path', 'op', 'granule', 'threads', 'calls', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
   const ok = run.results.filter((r) => r.status === 'ok');
+  const wall = ok.some((r) => r.wall !== undefined);
+  const head = ['host', 'path', 'op', 'granule', 'threads', 'calls', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
+  if (wall) head.push('wall');
   const rows = ok.map((r) =>
     [
       r.host,
@@ -117,9 +119,11 @@ export function resultsTable(run: RunSummary): string {
       formatNs(r.p999),
       formatNs(r.max),
       formatNs(r.mean),
+      ...(wall ? [formatNs(r.wall)] : []),
     ].map(esc),
   );
-  const parts = [table(head, rows, new Set([3, 4, 5, 6, 7, 8, 9, 10, 11]), 'results', new Set([1, 2]))];
+  const numeric = new Set([3, 4, 5, 6, 7, 8, 9, 10, 11, ...(wall ? [12] : [])]);
+  const parts = [table(head, rows, numeric, 'results', new Set([1, 2]))];
   const byReason = new Map<string, string[]>();
   for (const r of run.results.filter((x) => x.status !== 'ok')) {
     const k = `${r.host}: ${r.status}: ${r.reason ?? ''}`;
@@ -150,11 +154,12 @@ export function comparisonTable(c: Comparison): string {
   const hosts = new Set(c.rows.map((r) => r.host)).size > 1;
   const head = [...(hosts ? ['host'] : []), ...(runs ? ['path'] : []), 'op', 'granule', 'thr'];
   const keys = head.length;
+  // wall (rows of 2+ threads) by its change alone: the table must fit the page
   for (const m of metrics)
     head.push(
-      `${m} ${b} → ${a}`,
-      `${m} change`,
-      `${m} ${across ? 'interval' : '95% interval'}`,
+      ...(m === 'wall'
+        ? [`${m} change`]
+        : [`${m} ${b} → ${a}`, `${m} change`, `${m} ${across ? 'interval' : '95% interval'}`]),
       ...(m === 'p50' ? ['p'] : []),
     );
   head.push(across ? 'noise' : 'cv b / c');
@@ -169,9 +174,14 @@ export function comparisonTable(c: Comparison): string {
     for (const name of metrics) {
       const m = r.metrics.find((x) => x.metric === name);
       const dir = direction(m);
+      const change = m ? `<span class="${dir}">${esc(formatChange(m.changePct))}${esc(markOf(m))}</span>` : '-';
+      if (name === 'wall') {
+        cells.push(change);
+        continue;
+      }
       cells.push(
         m ? esc(`${formatNs(m.baseline)} → ${formatNs(m.candidate)}`) : '-',
-        m ? `<span class="${dir}">${esc(formatChange(m.changePct))}${esc(markOf(m))}</span>` : '-',
+        change,
         m?.ci ? esc(`${formatChange(m.ci.lo)} .. ${formatChange(m.ci.hi)}`) : '-',
         ...(name === 'p50' ? [m ? esc(m.pValue.toPrecision(2)) : '-'] : []),
       );

@@ -23,6 +23,8 @@ export interface RepStat {
   process?: number;
   /** the median null syscall timed around the repetition's pass (probe/ref.c), ns */
   syscallNs?: number;
+  /** jobs of 2+ threads: the pass's wall time over its calls (all threads'), ns a call; see ResultRow.wall */
+  wall?: number;
 }
 
 export interface ResultRow {
@@ -47,6 +49,14 @@ export interface ResultRow {
   max: number | null;
   mean: number | null;
   stddev: number | null;
+  /**
+   * jobs of 2 or more threads of ops whose timed loop is only the timed calls (alloc, fault, punch;
+   * probe/probe.h `wall`), from probes that time it: the passes' wall time (the first thread's start
+   * at the barrier to the last one's last call) over the calls of all threads, ns a call: one over
+   * the throughput. Where the threads contend for a lock, each call's latency moves with whether the
+   * lock hands over or lets one thread run on; this stays. (With one thread it is the mean.)
+   */
+  wall?: number;
   /** HdrHistogram V2 compressed, base64 (hdr-histogram-js encodeIntoCompressedBase64); null without samples */
   histogram: string | null;
   repetitions: RepStat[];

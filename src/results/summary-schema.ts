@@ -36,6 +36,7 @@ const repStat = z.looseObject({
   mean: z.number(),
   process: z.number().int().optional(),
   syscallNs: z.number().nonnegative().optional(),
+  wall: z.number().nonnegative().optional(),
 });
 
 export const resultRow = z.looseObject({
@@ -58,6 +59,7 @@ export const resultRow = z.looseObject({
   max: nsOrNull,
   mean: nsOrNull,
   stddev: nsOrNull,
+  wall: z.number().nonnegative().optional(),
   histogram: z.string().nullable(),
   repetitions: z.array(repStat),
   params: z.looseObject({ region: z.number(), repetitions: z.number(), warmup: z.number() }),

@@ -108,7 +108,12 @@ export function registerBisectCheck(program: Command): void {
     .option('--fresh <dir>', 'compare this run (or every run of a results folder) instead of measuring')
     .option('--runs <n>', 'measure the commit this many times, each a separate run', integer(1, 100), 3)
     .option('--results <dir>', 'where the fresh runs are written', 'results')
-    .option('--metric <m>', 'p50 or p99', oneOf(METRICS), 'p50')
+    .option(
+      '--metric <m>',
+      'p50, p99 or wall (rows of 2+ threads: the wall time a call of the pass)',
+      oneOf(METRICS),
+      'p50',
+    )
     .option(
       '--threshold <x>',
       'the slow-down sought: bad is slower and not less than this (0.05 or 5%)',

@@ -5,7 +5,7 @@
  * RUN is a run directory, its summary.json, or a results folder holding several runs.
  */
 import { Option, type Command } from 'commander';
-import { type CompareMetric } from '../../analysis/compare.js';
+import { withWall, type CompareMetric } from '../../analysis/compare.js';
 import {
   DEFAULT_ACROSS_OPTIONS,
   judgeAcross,
@@ -165,7 +165,7 @@ export function registerCompare(program: Command): void {
     .action(async (runs: string[], o: CompareCliOptions) => {
       try {
         const format = compareFormat(o.format);
-        const metrics: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
+        let metrics: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
         const { noise, alpha, minChange, noiseFactor, tailSamples } = o;
         if (o.plot && !/\.(svg|png)$/i.test(o.plot))
           throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
@@ -177,6 +177,7 @@ export function registerCompare(program: Command): void {
         };
         const p = await pairing(runs, o, prep);
         for (const run of new Set([...p.baselineRuns, ...p.candidateRuns])) noted(run);
+        metrics = withWall(metrics, [...p.baselineRuns, ...p.candidateRuns]);
         let history: History | undefined;
         if (o.history) {
           const h = await loadHistoryDir(o.history).catch((err: Error) => {

@@ -14,8 +14,8 @@
  */
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compareSides } from '../src/analysis/compare-runs.js';
-import type { Comparison } from '../src/analysis/compare.js';
+import { compareSides, type History } from '../src/analysis/compare-runs.js';
+import { withWall, type Comparison } from '../src/analysis/compare.js';
 import { historyRunFromSummary } from '../src/analysis/series.js';
 import {
   DEFAULT_REFERENCE,
@@ -86,19 +86,23 @@ export async function run(): Promise<void> {
         : 'as measured (COMPARE_REFERENCE=none)\n'),
   );
 
+  // as the CLI compares: p50, and wall where the rows have it (alloc, fault, punch at 2+ threads)
+  const metrics = withWall(['p50'], runs);
+  const judge = (b: RunSummary[], c: RunSummary[], history?: History) => compareSides(b, c, { metrics }, history);
+
   // 1. consecutive blocks of 5
   const blocks: RunSummary[][] = [];
   for (let i = 0; i + 5 <= runs.length; i += 5) blocks.push(runs.slice(i, i + 5));
   const blockCs: Comparison[] = [];
   for (let i = 0; i < blocks.length; i++)
-    for (let j = i + 1; j < blocks.length; j++) blockCs.push(compareSides(blocks[i], blocks[j]));
+    for (let j = i + 1; j < blocks.length; j++) blockCs.push(judge(blocks[i], blocks[j]));
   const tb = tally(blockCs);
   process.stdout.write(line(`5 vs 5, consecutive blocks (${blocks.length} blocks, every pair)`, tb));
   const withHistory: Comparison[] = [];
   for (let i = 0; i < blocks.length; i++) {
     for (let j = i + 1; j < blocks.length; j++) {
       const others = blocks.flatMap((b, k) => (k === i || k === j ? [] : b)).map(historyRunFromSummary);
-      withHistory.push(compareSides(blocks[i], blocks[j], {}, { runs: others, source: 'the other blocks' }));
+      withHistory.push(judge(blocks[i], blocks[j], { runs: others, source: 'the other blocks' }));
     }
   }
   process.stdout.write(line('5 vs 5, the same blocks with the other blocks as --history', tally(withHistory)));
@@ -110,7 +114,7 @@ export async function run(): Promise<void> {
     const idx = pick(runs.length, 10, r);
     splits.push([idx.slice(0, 5).map((i) => runs[i]), idx.slice(5).map((i) => runs[i])]);
   }
-  const tr = tally(splits.map(([b, c]) => compareSides(b, c)));
+  const tr = tally(splits.map(([b, c]) => judge(b, c)));
   process.stdout.write(line(`5 vs 5, random disjoint splits (${SPLITS})`, tr));
 
   // 3. one run a side with the rest as history
@@ -118,7 +122,7 @@ export async function run(): Promise<void> {
   for (let s = 0; s < PAIRS; s++) {
     const [i, j] = pick(runs.length, 2, r);
     const history = runs.filter((_, k) => k !== i && k !== j).map(historyRunFromSummary);
-    pairs.push(compareSides([runs[i]], [runs[j]], {}, { runs: history, source: dir }));
+    pairs.push(judge([runs[i]], [runs[j]], { runs: history, source: dir }));
   }
   process.stdout.write(
     line(`1 vs 1 with the other ${runs.length - 2} runs as history (${PAIRS} random pairs)`, tally(pairs)),
@@ -127,14 +131,12 @@ export async function run(): Promise<void> {
   for (let s = 0; s < PAIRS; s++) {
     const idx = pick(runs.length, 4, r);
     const history = runs.filter((_, k) => !idx.includes(k)).map(historyRunFromSummary);
-    twos.push(
-      compareSides([runs[idx[0]], runs[idx[1]]], [runs[idx[2]], runs[idx[3]]], {}, { runs: history, source: dir }),
-    );
+    twos.push(judge([runs[idx[0]], runs[idx[1]]], [runs[idx[2]], runs[idx[3]]], { runs: history, source: dir }));
   }
   process.stdout.write(
     line(`2 vs 2 with the other ${runs.length - 4} runs as history (${PAIRS} random draws)`, tally(twos)),
   );
-  const none = tally(Array.from({ length: 10 }, (_, s) => compareSides([runs[s]], [runs[s + 1]])));
+  const none = tally(Array.from({ length: 10 }, (_, s) => judge([runs[s]], [runs[s + 1]])));
   process.stdout.write(line('1 vs 1 without history (10 neighbouring pairs; never marked by design)', none));
 
   // 4. power on the random splits, without and with the runs outside the split as history
@@ -145,7 +147,7 @@ export async function run(): Promise<void> {
   for (const step of [1.05, 1.1, 1.15]) {
     const t = tally(
       splits.map(([b, c]) =>
-        compareSides(
+        judge(
           b,
           c.map((x) => slower(x, step)),
         ),
@@ -153,10 +155,9 @@ export async function run(): Promise<void> {
     );
     const h = tally(
       splits.map(([b, c]) =>
-        compareSides(
+        judge(
           b,
           c.map((x) => slower(x, step)),
-          {},
           rest(b, c),
         ),
       ),

@@ -17,7 +17,14 @@ export function slower(run: RunSummary, f: number): RunSummary {
             p50: k(r.p50),
             p99: k(r.p99),
             mean: k(r.mean),
-            repetitions: r.repetitions.map((x) => ({ ...x, p50: x.p50 * f, p99: x.p99 * f, mean: x.mean * f })),
+            ...(r.wall !== undefined && { wall: r.wall * f }),
+            repetitions: r.repetitions.map((x) => ({
+              ...x,
+              p50: x.p50 * f,
+              p99: x.p99 * f,
+              mean: x.mean * f,
+              ...(x.wall !== undefined && { wall: x.wall * f }),
+            })),
           },
     ),
   };

@@ -123,6 +123,7 @@ function inject(runs: HistoryRun[], key: string, k: number, factor: number): His
                   ...row,
                   p50: row.p50 === null ? null : row.p50 * factor,
                   p99: row.p99 === null ? null : row.p99 * factor,
+                  ...(typeof row.wall === 'number' && { wall: row.wall * factor }),
                 },
           ),
         },
@@ -290,7 +291,7 @@ async function judgeHistory(HISTORY: string): Promise<void> {
     e.minStep === null ? `> ${pct(POWER_GRID[POWER_GRID.length - 1], 0)}` : pct(e.minStep),
   ]);
   process.stdout.write(
-    `\n(b) steps injected into the real runs of each series (p50 and p99 scaled from the onset on), ${f.onsets.length} onsets per series (runs ${f.onsets[0]}..${f.onsets[f.onsets.length - 1]}), caught = told at the onset (+-1) within ${WITHIN} runs:\n` +
+    `\n(b) steps injected into the real runs of each series (p50, p99 and wall scaled from the onset on), ${f.onsets.length} onsets per series (runs ${f.onsets[0]}..${f.onsets[f.onsets.length - 1]}), caught = told at the onset (+-1) within ${WITHIN} runs:\n` +
       formatColumns(
         [
           { header: 'series' },
@@ -338,6 +339,7 @@ async function judgeHistory(HISTORY: string): Promise<void> {
     ['--noise-confidence 0', { noiseConfidence: 0 }],
     ['--noise-confidence 0.99', { noiseConfidence: 0.99 }],
     ['--metrics p50', { metrics: ['p50'] }],
+    ['--metrics p50,p99 (no wall)', { metrics: ['p50', 'p99'] }],
     ['--noise-factor 2', { noiseFactor: 2 }],
     ['--baseline-runs 3', { baselineRuns: 3 }],
     ['--persistence 0', { persistence: 0 }],

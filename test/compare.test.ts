@@ -184,7 +184,7 @@ describe('noise', () => {
 });
 
 describe('rows that cannot be compared', () => {
-  it('are listed one line each with the reason, not dropped', () => {
+  it('are listed with the reason, not dropped; the rows of one reason on one line', () => {
     const base = runOf(1);
     const cand = runOf(2);
     cand.results[1] = {
@@ -205,7 +205,9 @@ describe('rows that cannot be compared', () => {
     });
     const c = compareRuns(base, cand);
     expect(c.rows).toHaveLength(3);
-    expect(c.notCompared).toEqual([
+    expect(c.notCompared[0].series).toEqual({ path: 'gmem', op: 'alloc', granule: 4096, threads: 1 });
+    expect(c.notCompared[3].series).toBeUndefined(); // a host
+    expect(c.notCompared.map(({ series: _, ...n }) => n)).toEqual([
       {
         host: 'local',
         what: 'gmem alloc 4K x1',
@@ -220,6 +222,18 @@ describe('rows that cannot be compared', () => {
     expect(text).toContain('not compared (4):');
     expect(text).toContain('  local gmem alloc 4K x1: candidate unsupported: guest_memfd: ENOTTY'); // two hosts: named
     expect(text).toContain('  host lab2: failed in the candidate (unreachable): connect ECONNREFUSED');
+    // two more rows the candidate lacks: one line for the three, naming what they span and how many
+    const more = structuredClone(base);
+    more.results.push(
+      { ...base.results[0], op: 'fault', granule: 2 << 20 },
+      { ...base.results[0], op: 'punch', granule: 2 << 20, threads: 2 },
+    );
+    const grouped = renderCompareText(compareRuns(more, cand));
+    expect(grouped).toContain('not compared (6):');
+    expect(grouped.replace(/\n {4}/g, ' ')).toMatch(
+      /^ {2}local gmem, shmem fault, punch 4K, 2M x1, x2 \(3 rows\): only in the baseline run$/m,
+    );
+    expectWidth(grouped);
   });
 });
 
@@ -245,7 +259,8 @@ describe('two paths of one run', () => {
     run.results.splice(4, 1); // shmem fault 4K: gmem fault 4K has no partner
     const c = comparePaths(run, 'shmem', 'gmem');
     expect(c.rows).toHaveLength(1);
-    expect(c.notCompared).toEqual([
+    expect(c.notCompared[0].series).toEqual({ op: 'punch', granule: 2 << 20, threads: 1 }); // no path: the sides are paths
+    expect(c.notCompared.map(({ series: _, ...n }) => n)).toEqual([
       { host: 'local', what: 'punch 2M x1', reason: 'gmem unsupported: no /dev/kvm' },
       { host: 'local', what: 'fault 4K x1', reason: 'no shmem row' },
     ]);

@@ -31,7 +31,7 @@ import {
   groupUp,
   pathGroups,
   repValues,
-  rowLabel,
+  notComparedRow,
   sideInfo,
   summarize,
   type CompareMetric,
@@ -427,11 +427,7 @@ export function judgeAcross(p: RunsPairing, opts: Partial<AcrossOptions> = {}, h
     }
     const b = g.baseline[0];
     if (metrics.length === 0) {
-      notCompared.push({
-        host: b.host,
-        what: rowLabel(b, p.mode === 'runs'),
-        reason: `no ${o.metrics.join('/')} figure on one side`,
-      });
+      notCompared.push(notComparedRow(b, p.mode === 'runs', `no ${o.metrics.join('/')} figure on one side`));
       continue;
     }
     rows.push({

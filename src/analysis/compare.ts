@@ -127,6 +127,23 @@ export interface NotCompared {
   /** what is not compared, without the host: e.g. "hugetlb alloc 4K x1", or "host" for a failed host */
   what: string;
   reason: string;
+  /** the series `what` names (absent for a host): the list groups rows of one reason by it */
+  series?: { path?: string; op: string; granule: number; threads: number };
+}
+
+/** `what` of a row and the series it names (the path left out when the two sides are two paths) */
+export function notComparedRow(
+  r: Pick<ResultRow, 'host' | 'path' | 'op' | 'granule' | 'threads'>,
+  withPath: boolean,
+  reason: string,
+): NotCompared {
+  const { op, granule, threads } = r;
+  return {
+    host: r.host,
+    what: rowLabel(r, withPath),
+    reason,
+    series: { ...(withPath && { path: r.path }), op, granule, threads },
+  };
 }
 
 export interface MetricSummary {
@@ -258,23 +275,19 @@ export function groupUp(
   for (const [k, bs] of bm) {
     const cs = cm.get(k);
     const b = bs[0];
-    const what = rowLabel(b, withPath);
     const bOk = bs.filter(comparable);
     const cOk = (cs ?? []).filter(comparable);
-    if (!cs) notCompared.push({ host: b.host, what, reason: w.onlyBase });
+    if (!cs) notCompared.push(notComparedRow(b, withPath, w.onlyBase));
     else if (bOk.length === 0 && cOk.length === 0 && b.status === cs[0].status && b.reason === cs[0].reason)
-      notCompared.push({ host: b.host, what, reason: whyNot(b, 'both') });
+      notCompared.push(notComparedRow(b, withPath, whyNot(b, 'both')));
     else if (bOk.length === 0)
-      notCompared.push({
-        host: b.host,
-        what,
-        reason: whyNot(b, w.base) + (cOk.length ? '' : `; ${whyNot(cs[0], w.cand)}`),
-      });
-    else if (cOk.length === 0) notCompared.push({ host: b.host, what, reason: whyNot(cs[0], w.cand) });
+      notCompared.push(
+        notComparedRow(b, withPath, whyNot(b, w.base) + (cOk.length ? '' : `; ${whyNot(cs[0], w.cand)}`)),
+      );
+    else if (cOk.length === 0) notCompared.push(notComparedRow(b, withPath, whyNot(cs[0], w.cand)));
     else groups.push({ key: k, baseline: bOk, candidate: cOk });
   }
-  for (const [k, cs] of cm)
-    if (!bm.has(k)) notCompared.push({ host: cs[0].host, what: rowLabel(cs[0], withPath), reason: w.onlyCand });
+  for (const [k, cs] of cm) if (!bm.has(k)) notCompared.push(notComparedRow(cs[0], withPath, w.onlyCand));
   return { groups, notCompared };
 }
 
@@ -404,11 +417,7 @@ export function judge(p: Pairing, opts: Partial<CompareOptions> = {}): Compariso
       if (mc) metrics.push(mc);
     }
     if (metrics.length === 0) {
-      notCompared.push({
-        host: b.host,
-        what: rowLabel(b, p.mode === 'runs'),
-        reason: `no ${o.metrics.join('/')} figure on one side`,
-      });
+      notCompared.push(notComparedRow(b, p.mode === 'runs', `no ${o.metrics.join('/')} figure on one side`));
       continue;
     }
     const once = (b.repetitions?.length ?? 0) <= 1 || (c.repetitions?.length ?? 0) <= 1;

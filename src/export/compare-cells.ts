@@ -1,6 +1,8 @@
 /** Cell texts shared by the compare formats (text, markdown, csv): marks, changes, cvs. */
 import type { Comparison, Mark, MetricComparison, NotCompared } from '../analysis/compare.js';
 import { formatChange, SIGN_LEGEND, WALL_LEGEND } from '../analysis/change.js';
+import { formatSize } from '../util/units.js';
+import { threadsLabel } from '../results/series-label.js';
 
 export const MARK_SYMBOL: Record<Mark, string> = { significant: '*', noisy: '~', none: '' };
 
@@ -157,4 +159,32 @@ export function summaryLine(c: Comparison, metric: string): string[] | null {
 export function notComparedLabel(n: NotCompared, withHost: boolean): string {
   if (n.what === 'host') return `host ${n.host}`;
   return withHost ? `${n.host} ${n.what}` : n.what;
+}
+
+/**
+ * The not-compared list as "what: reason", the rows of one host and reason on one line (as the run
+ * table's "not measured"): "gmem alloc, fault 4K, 2M x1, x2 (8 rows): both unsupported: ...". A
+ * host without guest_memfd otherwise gives one line per row, 87 of them for the quality suite.
+ */
+export function notComparedLines(c: Comparison): string[] {
+  const withHost = new Set([...c.rows.map((r) => r.host), ...c.notCompared.map((n) => n.host)]).size > 1;
+  const groups = new Map<string, NotCompared[]>();
+  for (const n of c.notCompared) {
+    const k = n.series ? `${n.host}\0${n.reason}` : `${groups.size}\0host`;
+    groups.set(k, [...(groups.get(k) ?? []), n]);
+  }
+  const uniq = (xs: (string | undefined)[]) => [...new Set(xs.filter((x) => x !== undefined))].join(', ');
+  return [...groups.values()].map((ns) => {
+    const n = ns[0];
+    if (ns.length === 1) return `${notComparedLabel(n, withHost)}: ${n.reason}`;
+    const s = ns.map((x) => x.series!);
+    const what = [
+      withHost ? n.host : undefined,
+      uniq(s.map((x) => x.path)) || undefined,
+      uniq(s.map((x) => x.op)),
+      uniq(s.map((x) => formatSize(x.granule))),
+      uniq(s.map((x) => threadsLabel(x.threads))),
+    ].filter((x) => x !== undefined);
+    return `${what.join(' ')} (${ns.length} rows): ${n.reason}`;
+  });
 }

@@ -11,7 +11,7 @@ import {
   metricsTitle,
   markOf,
   noiseText,
-  notComparedLabel,
+  notComparedLines,
   sideLines,
   sideTitle,
   summaryLine,
@@ -102,7 +102,7 @@ export function renderCompareMarkdown(c: Comparison): string {
   for (const n of c.notes) out.push(`- note: ${esc(n)}`);
   if (c.notCompared.length > 0) {
     out.push('', `Not compared (${c.notCompared.length}):`, '');
-    for (const n of c.notCompared) out.push(`- ${esc(notComparedLabel(n, true))}: ${esc(n.reason)}`);
+    for (const l of notComparedLines(c)) out.push(`- ${esc(l)}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -15,7 +15,7 @@ import {
   metricsTitle,
   markOf,
   noiseText,
-  notComparedLabel,
+  notComparedLines,
   sideLines,
   sideTitle,
   summaryLine,
@@ -176,8 +176,8 @@ export function renderCompareText(c: Comparison): string {
   for (const n of c.notes) out.push(...wrap(`note: ${n}`));
   if (c.notCompared.length > 0) {
     out.push('', `not compared (${c.notCompared.length}):`);
-    const hosts = new Set([...c.rows.map((r) => r.host), ...c.notCompared.map((n) => n.host)]);
-    for (const n of c.notCompared) out.push(fit(`  ${notComparedLabel(n, hosts.size > 1)}: ${n.reason}`));
+    // in full, wrapped: the reason says what to do (reserve hugetlb pages, load a module ...)
+    for (const l of notComparedLines(c)) out.push(...wrap(l, '  ', TEXT_WIDTH - 2).map((x) => `  ${x}`));
   }
   return `${out.map((l) => fit(l)).join('\n')}\n`;
 }

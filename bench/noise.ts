@@ -12,7 +12,8 @@
  * null syscall timed beside the row's passes (its syscallNs: probe/ref.c, analysis/reference.ts),
  * the same scaled as `compare --reference auto` scales it (the reference to the power the runs'
  * passes give, reference-exponent.ts; "auto"), and of each gmem/shmem ratio of p50 (the two paths
- * of one series, measured in the same run).
+ * of one series, measured in the same run), and of `wall`, the pass's time a call, on the rows
+ * that have it (alloc, fault, punch at 2+ threads).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,21 +81,27 @@ export interface SeriesNoise {
   perSyscall: number | null;
   /** between-run CV of p50 scaled as compare --reference auto scales it (analysis/reference.ts), null where unscaled */
   auto?: number | null;
+  /** between-run CV of the row's wall time a call (alloc/fault/punch at 2+ threads), null where it has none */
+  wall: number | null;
   runs: number;
 }
 
 /** Between-run and within-run CV of p50 per series ok in every run. */
 export function noiseOf(runs: RunSummary[]): SeriesNoise[] {
-  const bySeries = new Map<string, { p50: number[]; perSyscall: number[]; within: number[]; okRuns: number }>();
+  const bySeries = new Map<
+    string,
+    { p50: number[]; perSyscall: number[]; within: number[]; wall: number[]; okRuns: number }
+  >();
   for (const run of runs) {
     for (const r of run.results) {
       const key = `${r.path} ${r.op} ${formatSize(r.granule)} t${r.threads}`;
-      const s = bySeries.get(key) ?? { p50: [], perSyscall: [], within: [], okRuns: 0 };
+      const s = bySeries.get(key) ?? { p50: [], perSyscall: [], within: [], wall: [], okRuns: 0 };
       bySeries.set(key, s);
       if (r.status !== 'ok' || r.p50 === null) continue;
       s.okRuns++;
       s.p50.push(r.p50);
       if (r.syscallNs) s.perSyscall.push(r.p50 / r.syscallNs);
+      if (r.wall !== undefined) s.wall.push(r.wall);
       const w = cv(r.repetitions.map((x) => x.p50));
       if (w !== null) s.within.push(w);
     }
@@ -108,6 +115,7 @@ export function noiseOf(runs: RunSummary[]): SeriesNoise[] {
       between,
       within: s.within.length ? median(s.within) : null,
       perSyscall: s.perSyscall.length === s.okRuns ? cv(s.perSyscall) : null,
+      wall: s.wall.length === s.okRuns ? cv(s.wall) : null,
       runs: s.okRuns,
     });
   }
@@ -138,7 +146,7 @@ export function ratioNoiseOf(runs: RunSummary[], a = 'shmem', b = 'gmem'): Serie
   for (const [series, ratios] of bySeries) {
     const between = cv(ratios);
     if (ratios.length === runs.length && between !== null)
-      out.push({ series, between, within: null, perSyscall: null, runs: ratios.length });
+      out.push({ series, between, within: null, perSyscall: null, wall: null, runs: ratios.length });
   }
   return out.sort((x, y) => x.series.localeCompare(y.series));
 }
@@ -211,13 +219,20 @@ export async function run(): Promise<void> {
       { header: 'within', align: 'right' as const },
       { header: 'per syscall', align: 'right' as const },
       { header: 'auto', align: 'right' as const },
+      { header: 'wall', align: 'right' as const },
     ]),
   ];
   const rows = series.map((s) => [
     s,
     ...noise.flatMap((x) => {
       const f = x.find((y) => y.series === s);
-      return [pct(f?.between ?? null), pct(f?.within ?? null), pct(f?.perSyscall ?? null), pct(f?.auto ?? null)];
+      return [
+        pct(f?.between ?? null),
+        pct(f?.within ?? null),
+        pct(f?.perSyscall ?? null),
+        pct(f?.auto ?? null),
+        pct(f?.wall ?? null),
+      ];
     }),
   ]);
   const med = (xs: number[]) => (xs.length ? median(xs) : null);
@@ -229,11 +244,12 @@ export async function run(): Promise<void> {
       pct(med(x.flatMap((s) => (s.within === null ? [] : [s.within])))),
       pct(med(x.flatMap((s) => (s.perSyscall === null ? [] : [s.perSyscall])))),
       pct(med(x.flatMap((s) => (s.auto == null ? [] : [s.auto])))),
+      pct(med(x.flatMap((s) => (s.wall === null ? [] : [s.wall])))),
     ]),
   ]);
   rows.push([
     'median over gmem/shmem ratios',
-    ...noise.flatMap((x) => [pct(med(x.filter(isRatio).map((s) => s.between))), '-', '-', '-']),
+    ...noise.flatMap((x) => [pct(med(x.filter(isRatio).map((s) => s.between))), '-', '-', '-', '-']),
   ]);
   process.stdout.write(`${formatColumns(header, rows)}\n\n`);
   for (const [c, cfg] of cfgs.entries()) {
@@ -244,6 +260,7 @@ export async function run(): Promise<void> {
     const ratios = noise[c].filter(isRatio).map((s) => s.between);
     const perSyscall = noise[c].flatMap((s) => (s.perSyscall === null ? [] : [s.perSyscall]));
     const auto = noise[c].flatMap((s) => (s.auto == null ? [] : [s.auto]));
+    const walled = noise[c].filter((s) => s.wall !== null);
     const q = (p: number) => b[Math.min(b.length - 1, Math.floor(p * b.length))];
     process.stdout.write(
       `${cfg.label}: ${b.length} ok series over ${n} runs; between-run CV of p50 median ${pct(med(b))} ` +
@@ -251,7 +268,9 @@ export async function run(): Promise<void> {
         `(target: median <= 3.0%: ${met(med(b))} as measured, ${met(med(auto))} as compare judges it, --reference auto); ` +
         `relative to the null syscall beside each row: median ${pct(med(perSyscall))} over ${perSyscall.length} series, ` +
         `scaled as --reference auto (${autos[c].exponent}): ${pct(med(auto))}; ` +
-        `gmem/shmem ratio of p50 over ${ratios.length} series: between-run CV median ${pct(med(ratios))}\n`,
+        `gmem/shmem ratio of p50 over ${ratios.length} series: between-run CV median ${pct(med(ratios))}; ` +
+        `wall time a call over the ${walled.length} series with it: median ${pct(med(walled.map((s) => s.wall!)))} ` +
+        `(their p50 ${pct(med(walled.map((s) => s.between)))})\n`,
     );
   }
 }

@@ -73,7 +73,14 @@ type Prep = (sides: RunSummary[][]) => RunSummary[][];
 
 async function pairing(args: string[], o: CompareCliOptions, prep: Prep): Promise<RunsPairing> {
   const two = async (base: Promise<RunSummary[]>, cand: Promise<RunSummary[]>) => {
-    const [b, c] = prep(await Promise.all([base, cand]));
+    // both sides read at once, a failure told in argument order (the baseline's first), not
+    // whichever read failed first
+    const sides: RunSummary[][] = [];
+    for (const s of await Promise.allSettled([base, cand])) {
+      if (s.status === 'rejected') throw s.reason;
+      sides.push(s.value);
+    }
+    const [b, c] = prep(sides);
     return pairRunGroups(b, c);
   };
   if (o.paths) {

@@ -1,5 +1,5 @@
 /** Helpers of the benchmarks that judge real recorded runs (compare-quality, bisect-quality). */
-import { isReference } from '../src/analysis/reference.js';
+import { isReference, scaledRep } from '../src/analysis/reference.js';
 import type { RunSummary } from '../src/results/schema.js';
 
 /** Every ok row's figures and repetitions times f: a step of f - 1 on every series. */
@@ -18,13 +18,7 @@ export function slower(run: RunSummary, f: number): RunSummary {
             p99: k(r.p99),
             mean: k(r.mean),
             ...(r.wall !== undefined && { wall: r.wall * f }),
-            repetitions: r.repetitions.map((x) => ({
-              ...x,
-              p50: x.p50 * f,
-              p99: x.p99 * f,
-              mean: x.mean * f,
-              ...(x.wall !== undefined && { wall: x.wall * f }),
-            })),
+            repetitions: r.repetitions.map((x) => scaledRep(x, f)),
           },
     ),
   };

@@ -13,7 +13,7 @@
  * is: dividing some of its runs and not others would make a step of them. Written by hand: a
  * median and a division per row.
  */
-import type { ResultRow, RunSummary } from '../results/schema.js';
+import type { RepStat, ResultRow, RunSummary } from '../results/schema.js';
 import type { HistoryRow, HistoryRun } from './series.js';
 import { decode, encode, scaled } from './histogram.js';
 import { median } from './stats/describe.js';
@@ -146,6 +146,11 @@ export function perSyscall(runs: HistoryRun[], mode: ScaleMode = 'syscall'): Per
 
 const NS_FIELDS = ['min', 'p50', 'p90', 'p99', 'p999', 'max', 'mean', 'stddev'] as const;
 
+/** a repetition's figures times k (its process and reference as they were) */
+export function scaledRep(x: RepStat, k: number): RepStat {
+  return { ...x, p50: x.p50 * k, p99: x.p99 * k, mean: x.mean * k, ...(x.wall !== undefined && { wall: x.wall * k }) };
+}
+
 /**
  * The same for whole run summaries (compare): one typical reference per host over every run given
  * (both sides), each row's figures, histogram and repetitions scaled by its own reference, and a
@@ -181,13 +186,7 @@ export function summariesPerSyscall(
     }
     out.repetitions = r.repetitions.map((x) => {
       const kx = hasRef(x) ? scaleFactor(t, x.syscallNs, b) : k;
-      return {
-        ...x,
-        p50: x.p50 * kx,
-        p99: x.p99 * kx,
-        mean: x.mean * kx,
-        ...(x.wall !== undefined && { wall: x.wall * kx }),
-      };
+      return scaledRep(x, kx);
     });
     return out;
   };

@@ -14,9 +14,6 @@ export class RowBuilder {
   private sumsq = 0;
   private min = Infinity;
   private max = -Infinity;
-  /** the repetitions' wall time and calls, while every one has its wall time (jobs of 2+ threads) */
-  private wallNs: number | null = 0;
-  private wallCalls = 0;
 
   constructor(
     readonly host: string,
@@ -29,10 +26,6 @@ export class RowBuilder {
     const h = fromBuckets(rep.buckets);
     const p = percentiles(h);
     const wall = this.job.threads > 1 && rep.wallNs !== undefined;
-    if (wall && this.wallNs !== null) {
-      this.wallNs += rep.wallNs!;
-      this.wallCalls += rep.samples;
-    } else this.wallNs = null;
     this.reps.push({
       samples: rep.samples,
       p50: p.p50,
@@ -90,6 +83,8 @@ export class RowBuilder {
     const p = percentiles(this.all);
     const clamp = (v: number) => Math.min(this.max, Math.max(this.min, v));
     const refs = this.reps.flatMap((r) => (r.syscallNs ? [r.syscallNs] : []));
+    // the passes' wall time over their calls, when every repetition timed it (jobs of 2+ threads)
+    const walled = this.reps.every((r) => r.wall !== undefined);
     return {
       ...base,
       samples: n,
@@ -101,7 +96,7 @@ export class RowBuilder {
       max: this.max,
       mean,
       stddev: Math.sqrt(variance),
-      ...(this.wallNs !== null && this.wallCalls > 0 && { wall: this.wallNs / this.wallCalls }),
+      ...(walled && { wall: this.reps.reduce((a, r) => a + r.wall! * r.samples, 0) / n }),
       histogram: encode(this.all),
       repetitions: this.reps,
       ...(refs.length && { syscallNs: refs.reduce((a, b) => a + b, 0) / refs.length }),

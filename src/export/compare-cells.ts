@@ -18,13 +18,13 @@ export function markOf(m: MetricComparison): string {
   return MARK_SYMBOL[m.mark];
 }
 
-/** What the marks mean, in words (all formats print it); the sign convention first. */
 /** "p50 and p99 latency per call", "p50 latency and wall time per call" when wall is compared */
 export function metricsTitle(metrics: readonly string[], join = ' and '): string {
   const latency = metrics.filter((m) => m !== 'wall');
   return `${latency.join(join)} latency${metrics.includes('wall') ? ' and wall time' : ''} per call`;
 }
 
+/** What the marks mean, in words (all formats print it); the sign convention first. */
 export function legend(c: Comparison): string[] {
   return [...verdictLegend(c), ...(c.options.metrics.includes('wall') ? [WALL_LEGEND] : [])];
 }

@@ -172,7 +172,6 @@ export function registerCompare(program: Command): void {
     .action(async (runs: string[], o: CompareCliOptions) => {
       try {
         const format = compareFormat(o.format);
-        let metrics: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
         const { noise, alpha, minChange, noiseFactor, tailSamples } = o;
         if (o.plot && !/\.(svg|png)$/i.test(o.plot))
           throw new UsageError(`--plot: "${o.plot}" must end in .svg or .png`);
@@ -184,7 +183,8 @@ export function registerCompare(program: Command): void {
         };
         const p = await pairing(runs, o, prep);
         for (const run of new Set([...p.baselineRuns, ...p.candidateRuns])) noted(run);
-        metrics = withWall(metrics, [...p.baselineRuns, ...p.candidateRuns]);
+        const asked: CompareMetric[] = o.p99 ? ['p50', 'p99'] : ['p50'];
+        const metrics = withWall(asked, [...p.baselineRuns, ...p.candidateRuns]);
         let history: History | undefined;
         if (o.history) {
           const h = await loadHistoryDir(o.history).catch((err: Error) => {
